@@ -1,0 +1,27 @@
+//! Runtime of the `skyflow` SDK: configuration, credentials, service-account auth, the
+//! transport and the vault API.
+//!
+//! Applications depend on the `skyflow` facade crate, which re-exports everything here
+//! together with the `#[derive(VaultTable)]` macro.
+//!
+//! # Module map
+//!
+//! - [`error`]: the one [`Error`] type, its [`ErrorKind`] and [`Result`].
+//!
+//! ```
+//! use skyflow_client::{Error, Result};
+//!
+//! fn check_table(name: &str) -> Result<()> {
+//!     if name.trim().is_empty() {
+//!         return Err(Error::validation("InsertRequest", "table", "must not be empty"));
+//!     }
+//!     Ok(())
+//! }
+//! assert!(check_table("persons").is_ok());
+//! ```
+
+pub mod error;
+
+pub(crate) mod auth;
+
+pub use error::{Error, ErrorKind, Result};
