@@ -590,7 +590,7 @@ mod tests {
     fn error_is_send_sync_and_small() {
         fn assert_send_sync<T: Send + Sync + 'static>() {}
         assert_send_sync::<Error>();
-        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+        assert_eq!(size_of::<Error>(), size_of::<usize>());
     }
 
     #[test]
