@@ -541,7 +541,8 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &self.inner;
         let mut s = f.debug_struct("Error");
-        s.field("kind", &inner.kind).field("message", &inner.message);
+        s.field("kind", &inner.kind)
+            .field("message", &inner.message);
         if let Some(op) = &inner.operation {
             s.field("operation", op);
         }

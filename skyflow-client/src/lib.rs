@@ -22,7 +22,12 @@
 
 pub mod error;
 
-#[allow(dead_code, reason = "the token providers and the transport arrive in the next commits")]
+#[allow(
+    dead_code,
+    reason = "the token providers and the transport arrive in the next commits"
+)]
 pub(crate) mod auth;
+#[allow(dead_code, reason = "the transport arrives in the next commits")]
+pub(crate) mod http;
 
 pub use error::{Error, ErrorKind, Result};
