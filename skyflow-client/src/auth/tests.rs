@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::token_server::{TokenServer, debug_subscriber, test_key};
+use super::token_server::{TokenServer, capture_logs, test_key};
 use super::{Bearer, BearerSource, TokenCache};
 use crate::ErrorKind;
 use crate::credentials::{Context, Credentials};
@@ -264,8 +264,7 @@ async fn refused_exchange_is_an_auth_error_with_status_message_and_request_id() 
 #[tokio::test]
 async fn logs_at_debug_name_events_but_no_secret() {
     let server = TokenServer::start().await;
-    let (subscriber, logs) = debug_subscriber();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (_guard, logs) = capture_logs();
     server.set_lifetime(-1);
     let source = cache().source_for(&sa_creds(&server)).unwrap();
     let first = source.bearer().await.unwrap();

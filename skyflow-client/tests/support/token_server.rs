@@ -284,13 +284,22 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
     }
 }
 
-/// A DEBUG-level subscriber writing into a fresh buffer.
-pub fn debug_subscriber() -> (impl tracing::Subscriber + Send + Sync, LogBuffer) {
+/// Captures this thread's logs at DEBUG level into a fresh buffer until the guard drops.
+///
+/// Tests run in parallel threads. While only one dispatcher is registered, `tracing`
+/// computes a callsite's interest from the registering thread's own default, so a callsite
+/// first hit by another test's thread would be cached as "never enabled" for everyone. A
+/// second, permanent dispatcher makes `tracing` consult every registered dispatcher instead.
+pub fn capture_logs() -> (tracing::subscriber::DefaultGuard, LogBuffer) {
+    static SECOND: OnceLock<tracing::Dispatch> = OnceLock::new();
+    SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
     let buffer = LogBuffer::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::DEBUG)
         .with_ansi(false)
         .with_writer(buffer.clone())
         .finish();
-    (subscriber, buffer)
+    let guard = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
+    (guard, buffer)
 }
