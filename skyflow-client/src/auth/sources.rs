@@ -53,14 +53,14 @@ impl fmt::Debug for StaticSource {
 #[async_trait::async_trait]
 impl BearerSource for StaticSource {
     async fn bearer(&self) -> Result<Bearer> {
-        if let Some(exp) = self.expires_at {
-            if jwt::now_secs() >= exp {
-                tracing::error!("bearer token is invalid or expired");
-                return Err(Error::auth(
-                    "the static bearer token has expired; update the credentials",
-                )
-                .with_field("token"));
-            }
+        if let Some(exp) = self.expires_at
+            && jwt::now_secs() >= exp
+        {
+            tracing::error!("bearer token is invalid or expired");
+            return Err(
+                Error::auth("the static bearer token has expired; update the credentials")
+                    .with_field("token"),
+            );
         }
         Ok(self.bearer.clone())
     }
@@ -240,11 +240,11 @@ fn exchanger_for(
 #[async_trait::async_trait]
 impl BearerSource for ServiceAccountSource {
     async fn bearer(&self) -> Result<Bearer> {
-        if let Some(c) = self.cached() {
-            if jwt::now_secs() < c.refresh_at {
-                tracing::info!("bearer token reused");
-                return Ok(c.bearer);
-            }
+        if let Some(c) = self.cached()
+            && jwt::now_secs() < c.refresh_at
+        {
+            tracing::info!("bearer token reused");
+            return Ok(c.bearer);
         }
         let _flight = self.flight.lock().await;
         // Another caller may have renewed while we waited.
@@ -267,12 +267,13 @@ impl BearerSource for ServiceAccountSource {
 
     async fn refresh(&self, rejected: &Bearer) -> Result<Option<Bearer>> {
         let _flight = self.flight.lock().await;
-        if let Some(c) = self.cached() {
-            if &c.bearer != rejected && jwt::now_secs() < c.expires_at {
-                // Someone already replaced the rejected token.
-                tracing::info!("bearer token reused");
-                return Ok(Some(c.bearer));
-            }
+        if let Some(c) = self.cached()
+            && &c.bearer != rejected
+            && jwt::now_secs() < c.expires_at
+        {
+            // Someone already replaced the rejected token.
+            tracing::info!("bearer token reused");
+            return Ok(Some(c.bearer));
         }
         tracing::info!("bearer token rejected by the server");
         self.renew().await.map(Some)

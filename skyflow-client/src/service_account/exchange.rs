@@ -279,15 +279,15 @@ fn exchange_failure(
     };
     let mut err = Error::auth(message).with_status(status);
     if let Some(Value::Object(e)) = error {
-        if let Some(code) = e.get("http_code").and_then(Value::as_u64) {
-            if let Ok(code) = u16::try_from(code) {
-                err = err.with_http_code(code);
-            }
+        if let Some(code) = e.get("http_code").and_then(Value::as_u64)
+            && let Ok(code) = u16::try_from(code)
+        {
+            err = err.with_http_code(code);
         }
-        if let Some(code) = e.get("grpc_code").and_then(Value::as_i64) {
-            if let Ok(code) = i32::try_from(code) {
-                err = err.with_grpc_code(code);
-            }
+        if let Some(code) = e.get("grpc_code").and_then(Value::as_i64)
+            && let Ok(code) = i32::try_from(code)
+        {
+            err = err.with_grpc_code(code);
         }
         if let Some(text) = e.get("http_status").and_then(Value::as_str) {
             err = err.with_http_status(text);
