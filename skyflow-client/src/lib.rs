@@ -21,6 +21,7 @@
 //! ```
 
 pub mod error;
+pub mod vault;
 
 #[allow(
     dead_code,
