@@ -575,7 +575,7 @@ where
                 range: 0..total,
                 error,
             }],
-            not_sent: coalesce([0..total]),
+            not_sent: std::iter::once(0..total).collect(),
             sent_any: false,
         });
     }

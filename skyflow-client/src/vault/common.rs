@@ -114,16 +114,14 @@ pub(crate) fn check_tokens(
             ));
         }
     }
-    if strict {
-        if let Some(missing) = record.keys().find(|c| !tokens.contains_key(*c)) {
-            return Err(Error::validation(
-                op,
-                field,
-                format!(
-                    "token_mode ENABLE_STRICT needs a token for every column; `{missing}` has none"
-                ),
-            ));
-        }
+    if strict && let Some(missing) = record.keys().find(|c| !tokens.contains_key(*c)) {
+        return Err(Error::validation(
+            op,
+            field,
+            format!(
+                "token_mode ENABLE_STRICT needs a token for every column; `{missing}` has none"
+            ),
+        ));
     }
     Ok(())
 }

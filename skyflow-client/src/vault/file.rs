@@ -256,7 +256,7 @@ impl FileUploadRequest {
             Some(FileSource::Base64(text)) => (self.name_for(None)?, decode_base64(text)?),
             None => return Err(Error::validation(OP, "file", "is missing")),
         };
-        Ok(self.multipart(vault_id, file_name, bytes)?)
+        self.multipart(vault_id, file_name, bytes)
     }
 
     fn multipart(&self, vault_id: &str, file_name: String, bytes: Bytes) -> Result<HttpRequest> {

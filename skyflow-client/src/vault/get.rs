@@ -241,10 +241,8 @@ impl GetRequest {
         if let Some(column) = &self.column_name {
             check_not_blank(OP, "column_name", column)?;
         }
-        if let Some(values) = &self.column_values {
-            if values.is_empty() {
-                return Err(Error::validation(OP, "column_values", "must not be empty"));
-            }
+        if self.column_values.as_ref().is_some_and(Vec::is_empty) {
+            return Err(Error::validation(OP, "column_values", "must not be empty"));
         }
         let by_column = self.column_values.is_some();
         if self.ids.is_some() && by_column {
