@@ -160,7 +160,8 @@ pub(crate) mod private {
 
     /// Builds a response from a failed batch of request `Q` (continue-on-error only).
     pub trait FromFailedBatch<Q> {
-        /// One per-record error for each record of `range`.
+        /// One per-record error for each record of `range` (the batch's records in
+        /// `request`), with indices relative to the batch like any sub-response.
         fn from_failed_batch(request: &Q, range: Range<usize>, error: &Error) -> Self;
     }
 

@@ -458,10 +458,13 @@ impl FromFailedBatch<DetokenizeRequest> for DetokenizeResponse {
     fn from_failed_batch(request: &DetokenizeRequest, range: Range<usize>, error: &Error) -> Self {
         DetokenizeResponse {
             detokenized: Vec::new(),
-            errors: range
-                .map(|index| DetokenizeError {
+            // Indices are relative to the batch, like any sub-response's.
+            errors: request.data[range]
+                .iter()
+                .enumerate()
+                .map(|(index, data)| DetokenizeError {
                     index,
-                    token: request.data[index].token.clone(),
+                    token: data.token.clone(),
                     message: error.message().to_owned(),
                     http_code: error.http_code().or(error.status()),
                     request_id: error.request_id().map(str::to_owned),

@@ -610,7 +610,8 @@ impl FromFailedBatch<InsertRequest> for InsertResponse {
     fn from_failed_batch(_request: &InsertRequest, range: Range<usize>, error: &Error) -> Self {
         InsertResponse {
             inserted: Vec::new(),
-            errors: range
+            // Indices are relative to the batch, like any sub-response's.
+            errors: (0..range.len())
                 .map(|request_index| InsertError {
                     request_index,
                     message: error.message().to_owned(),
