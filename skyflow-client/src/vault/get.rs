@@ -349,13 +349,23 @@ impl fmt::Debug for GetRequest {
 
 impl SplitRequest for GetRequest {
     fn slice(&self, range: Range<usize>) -> Self {
-        let mut part = self.clone();
-        if let Some(ids) = &self.ids {
-            part.ids = Some(ids[range].to_vec());
-        } else if let Some(values) = &self.column_values {
-            part.column_values = Some(values[range].to_vec());
+        // Built field by field: cloning the whole request per batch would be quadratic.
+        GetRequest {
+            table: self.table.clone(),
+            ids: self.ids.as_ref().map(|ids| ids[range.clone()].to_vec()),
+            column_name: self.column_name.clone(),
+            column_values: match (&self.ids, &self.column_values) {
+                (None, Some(values)) => Some(values[range].to_vec()),
+                (_, values) => values.clone(),
+            },
+            redaction_type: self.redaction_type,
+            return_tokens: self.return_tokens,
+            fields: self.fields.clone(),
+            offset: self.offset,
+            limit: self.limit,
+            order_by: self.order_by,
+            download_url: self.download_url,
         }
-        part
     }
 
     fn splittable(&self) -> bool {

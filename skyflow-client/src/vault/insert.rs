@@ -396,14 +396,22 @@ impl fmt::Debug for InsertRequest {
 
 impl SplitRequest for InsertRequest {
     fn slice(&self, range: Range<usize>) -> Self {
-        let mut part = self.clone();
-        part.values = self.values[range.clone()].to_vec();
-        part.tokens = self.tokens.as_ref().map(|tokens| {
-            range
-                .clone()
-                .map(|i| tokens.get(i).cloned().unwrap_or(Value::Null))
-                .collect()
-        });
+        // Built field by field: cloning the whole request per batch would be quadratic.
+        let mut part = InsertRequest {
+            table: self.table.clone(),
+            values: self.values[range.clone()].to_vec(),
+            tokens: self.tokens.as_ref().map(|tokens| {
+                range
+                    .clone()
+                    .map(|i| tokens.get(i).cloned().unwrap_or(Value::Null))
+                    .collect()
+            }),
+            return_tokens: self.return_tokens,
+            continue_on_error: self.continue_on_error,
+            upsert: self.upsert.clone(),
+            homogeneous: self.homogeneous,
+            token_mode: self.token_mode,
+        };
         let any_token = part.tokens.as_ref().is_some_and(|t| {
             t.iter()
                 .any(|v| !v.is_null() && v.as_object().is_none_or(|m| !m.is_empty()))
