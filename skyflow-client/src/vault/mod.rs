@@ -18,7 +18,7 @@
 //! JSON ([`serde_json::Value`]); the typed layer turns them into domain types.
 //!
 //! Large requests can be split into batches and the answers merged in input order, see
-//! [`batch`](self::batch).
+//! [`batch`].
 //!
 //! The `Debug` output of requests and responses never shows record values or tokens.
 //!

@@ -1,5 +1,9 @@
 //! Wire tests: the exact requests the vault operations produce and how answers are read.
 //! Pure: no network. Examples come from wire-protocol.md §3.
+#![allow(
+    clippy::single_range_in_vec_init,
+    reason = "expected range lists with one range"
+)]
 
 use std::future::Future;
 use std::sync::Arc;
