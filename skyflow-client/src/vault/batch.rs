@@ -33,6 +33,8 @@ use std::ops::Range;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
+use self::private::MergeResponse as _;
+
 use crate::{Error, ErrorKind, Result};
 
 /// One batch of a split request: the sub-request and where its records sit in the
@@ -169,6 +171,13 @@ pub(crate) mod private {
     pub trait MergeResponse {
         /// Appends `other`, whose per-record indices are relative to `offset`.
         fn append_shifted(&mut self, offset: usize, other: Self);
+
+        /// Number of per-record results, for responses that answer every record of the
+        /// request in order (one result per record); `None` when results are not
+        /// index-aligned (get, delete).
+        fn result_count(&self) -> Option<usize> {
+            None
+        }
     }
 }
 
@@ -599,7 +608,28 @@ where
             break;
         };
         let outcome = match result {
-            Ok(response) => Ok(response),
+            Ok(response) => match response.result_count() {
+                Some(count) if count != ranges[index].len() => {
+                    // Results could not be mapped back to records: treat the batch as
+                    // failed rather than mis-assigning them.
+                    let error = Error::decode(format!(
+                        "the vault answered {count} results for a batch of {} records",
+                        ranges[index].len()
+                    ));
+                    if request.continues_on_error() {
+                        use private::FromFailedBatch;
+                        Ok(Q::Response::from_failed_batch(
+                            request,
+                            ranges[index].clone(),
+                            &error,
+                        ))
+                    } else {
+                        stopped = true;
+                        Err(error)
+                    }
+                }
+                _ => Ok(response),
+            },
             Err(error) if request.continues_on_error() => {
                 use private::FromFailedBatch;
                 Ok(Q::Response::from_failed_batch(

@@ -450,6 +450,10 @@ impl MergeResponse for DetokenizeResponse {
             e
         }));
     }
+
+    fn result_count(&self) -> Option<usize> {
+        Some(self.detokenized.len() + self.errors.len())
+    }
 }
 
 impl BatchResponse for DetokenizeResponse {}

@@ -245,9 +245,7 @@ impl InsertRequest {
             ));
         }
         let tokens = self.tokens.as_deref().unwrap_or_default();
-        let has_tokens = tokens
-            .iter()
-            .any(|t| !t.is_null() && t.as_object().is_none_or(|m| !m.is_empty()));
+        let has_tokens = any_token(tokens);
         match self.token_mode {
             TokenMode::Disable => {
                 if has_tokens {
@@ -314,7 +312,8 @@ impl InsertRequest {
     /// The HTTP call for this request, validated first.
     pub(crate) fn to_http(&self, vault_id: &str) -> Result<HttpRequest> {
         self.validate()?;
-        let tokens = self.tokens.as_deref().filter(|t| !t.is_empty());
+        // Token maps that are all null or empty are the same as no tokens.
+        let tokens = self.tokens.as_deref().filter(|t| any_token(t));
         let token_of = |i: usize| -> Value {
             tokens
                 .and_then(|t| t.get(i))
@@ -375,6 +374,13 @@ impl InsertRequest {
     }
 }
 
+/// `true` when at least one entry is something other than `null` or `{}`.
+fn any_token(tokens: &[Value]) -> bool {
+    tokens
+        .iter()
+        .any(|t| !t.is_null() && t.as_object().is_none_or(|m| !m.is_empty()))
+}
+
 impl fmt::Debug for InsertRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Values and tokens are record data: only counts are printed.
@@ -412,11 +418,7 @@ impl SplitRequest for InsertRequest {
             homogeneous: self.homogeneous,
             token_mode: self.token_mode,
         };
-        let any_token = part.tokens.as_ref().is_some_and(|t| {
-            t.iter()
-                .any(|v| !v.is_null() && v.as_object().is_none_or(|m| !m.is_empty()))
-        });
-        if self.token_mode == TokenMode::Enable && !any_token {
+        if self.token_mode == TokenMode::Enable && !part.tokens.as_deref().is_some_and(any_token) {
             // This batch brings no tokens of its own: the vault generates them, exactly as
             // it would have for these records in the whole request.
             part.tokens = None;
@@ -609,6 +611,10 @@ impl MergeResponse for InsertResponse {
             e.request_index += offset;
             e
         }));
+    }
+
+    fn result_count(&self) -> Option<usize> {
+        Some(self.inserted.len() + self.errors.len())
     }
 }
 

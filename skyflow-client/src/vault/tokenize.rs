@@ -210,6 +210,10 @@ impl MergeResponse for TokenizeResponse {
     fn append_shifted(&mut self, _offset: usize, other: Self) {
         self.tokens.extend(other.tokens);
     }
+
+    fn result_count(&self) -> Option<usize> {
+        Some(self.tokens.len())
+    }
 }
 
 impl BatchResponse for TokenizeResponse {}

@@ -1126,3 +1126,58 @@ fn the_file_upload_future_is_send() {
         |_b: Batch<InsertRequest>| async { Ok(InsertResponse::default()) },
     ));
 }
+
+#[tokio::test]
+async fn a_batch_answering_the_wrong_number_of_results_is_not_misassigned() {
+    let request = TokenizeRequest::new().values((0..30).map(|i| (format!("v{i}"), "cg")));
+    let failure = run_batches(
+        &request,
+        10,
+        1,
+        |batch: Batch<TokenizeRequest>| async move {
+            let count = if batch.index() == 1 { 9 } else { 10 };
+            let records: Vec<Value> = (0..count)
+                .map(|i| json!({"token": format!("t{i}")}))
+                .collect();
+            TokenizeResponse::from_http(ok(&json!({ "records": records }).to_string()))
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(failure.error().is_decode());
+    assert_eq!(failure.failed()[0].range(), 10..20);
+    assert_eq!(failure.completed().tokens().len(), 10);
+
+    let request = DetokenizeRequest::new()
+        .tokens((0..20).map(|i| format!("tok-{i}")))
+        .continue_on_error(true);
+    let merged = run_batches(
+        &request,
+        10,
+        2,
+        |batch: Batch<DetokenizeRequest>| async move {
+            let count = if batch.index() == 0 { 11 } else { 10 };
+            let records: Vec<Value> = (0..count)
+                .map(|i| json!({"token": format!("tok-{}", batch.offset() + i), "value": "v"}))
+                .collect();
+            DetokenizeResponse::from_http(ok(&json!({ "records": records }).to_string()))
+        },
+    )
+    .await
+    .unwrap();
+    let failed: Vec<usize> = merged.errors().iter().map(DetokenizeError::index).collect();
+    assert_eq!(failed, (0..10).collect::<Vec<_>>());
+    assert_eq!(merged.errors()[3].token(), "tok-3");
+    let found: Vec<usize> = merged.detokenized().iter().map(|d| d.index()).collect();
+    assert_eq!(found, (10..20).collect::<Vec<_>>());
+}
+
+#[test]
+fn empty_token_maps_without_byot_are_not_sent() {
+    let req = InsertRequest::new("persons")
+        .value(json!({"name": "Jane"}))
+        .tokens([json!({})])
+        .to_http(VAULT)
+        .unwrap();
+    assert!(json_body(&req)["records"][0].get("tokens").is_none());
+}
