@@ -23,6 +23,7 @@
 pub mod credentials;
 pub mod error;
 pub mod service_account;
+pub mod vault;
 
 #[allow(
     dead_code,

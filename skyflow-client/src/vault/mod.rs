@@ -1,0 +1,116 @@
+//! The vault API: one request type and one response type per operation.
+//!
+//! | Operation | Request | Response | Endpoint |
+//! |---|---|---|---|
+//! | insert | [`InsertRequest`] | [`InsertResponse`] | `POST /v1/vaults/{vault}/{table}`, or `POST /v1/vaults/{vault}` with continue-on-error |
+//! | detokenize | [`DetokenizeRequest`] | [`DetokenizeResponse`] | `POST /v1/vaults/{vault}/detokenize` |
+//! | tokenize | [`TokenizeRequest`] | [`TokenizeResponse`] | `POST /v1/vaults/{vault}/tokenize` |
+//! | get | [`GetRequest`] | [`GetResponse`] | `GET /v1/vaults/{vault}/{table}` |
+//! | update | [`UpdateRequest`] | [`UpdateResponse`] | `PUT /v1/vaults/{vault}/{table}/{id}` |
+//! | delete | [`DeleteRequest`] | [`DeleteResponse`] | `DELETE /v1/vaults/{vault}/{table}` |
+//! | query | [`QueryRequest`] | [`QueryResponse`] | `POST /v1/vaults/{vault}/query` |
+//! | file upload | [`FileUploadRequest`] | [`FileUploadResponse`] | `POST /v2/vaults/{vault}/files/upload` |
+//! | file scan status | [`FileScanStatusRequest`] | [`FileScanStatusResponse`] | `GET /v1/vaults/{vault}/{table}/{id}/files/{column}/scan-status` |
+//! | delete file | [`DeleteFileRequest`] | [`DeleteFileResponse`] | `DELETE /v1/vaults/{vault}/{table}/{id}/files/{column}` |
+//!
+//! Requests are fluent builders; `validate()` runs the checks that run before sending,
+//! and every validation error names the request and the field (`values[2]`). Values are
+//! JSON ([`serde_json::Value`]); the typed layer turns them into domain types.
+//!
+//! Large requests can be split into batches and the answers merged in input order, see
+//! [`batch`].
+//!
+//! The `Debug` output of requests and responses never shows record values or tokens.
+//!
+//! ```
+//! use serde_json::json;
+//! use skyflow_client::vault::{GetRequest, InsertRequest, RedactionType};
+//!
+//! let insert = InsertRequest::new("persons")
+//!     .values([json!({ "name": "Jane", "email": "jane@example.com" })])
+//!     .upsert("email");
+//! assert!(insert.validate().is_ok());
+//!
+//! let get = GetRequest::new("persons")
+//!     .ids(["a8f0c2e1", "0b1d4e2f"])
+//!     .redaction_type(RedactionType::Masked);
+//! assert!(get.validate().is_ok());
+//! ```
+
+pub mod batch;
+mod common;
+mod delete;
+mod detokenize;
+mod file;
+mod get;
+mod insert;
+mod query;
+mod tokenize;
+mod types;
+mod update;
+
+#[cfg(test)]
+mod wire_tests;
+
+pub use batch::{Batch, BatchFailure, BatchRequest, BatchResponse, FailedBatch};
+pub use delete::{DeleteRequest, DeleteResponse};
+pub use detokenize::{
+    DetokenizeData, DetokenizeError, DetokenizeRequest, DetokenizeResponse, DetokenizedValue,
+};
+pub use file::{
+    DeleteFileRequest, DeleteFileResponse, FileScanStatusRequest, FileScanStatusResponse,
+    FileUploadRequest, FileUploadResponse,
+};
+pub use get::{GetRequest, GetResponse};
+pub use insert::{InsertError, InsertRequest, InsertResponse, InsertedRecord};
+pub use query::{QueryRecord, QueryRequest, QueryResponse};
+pub use tokenize::{TokenizeRequest, TokenizeResponse};
+pub use types::{Fields, FileScanStatus, OrderBy, RedactionType, TokenMode, ValueType};
+pub use update::{UpdateRequest, UpdateResponse};
+
+use crate::Result;
+use crate::http::{HttpRequest, HttpResponse};
+
+/// A vault call whose request is built without I/O: how to send it and how to read its
+/// answer. (File upload reads its file and has its own async `to_http`.)
+#[allow(
+    dead_code,
+    reason = "the vault client calls it once the transport is wired in"
+)]
+pub(crate) trait Operation {
+    /// The parsed answer.
+    type Response;
+    /// The request type's name, used in errors and logs.
+    const NAME: &'static str;
+    /// Validates and describes the HTTP call.
+    fn to_http(&self, vault_id: &str) -> Result<HttpRequest>;
+    /// Reads a 2xx answer.
+    fn parse(resp: HttpResponse) -> Result<Self::Response>;
+}
+
+macro_rules! operation {
+    ($($request:ty => $response:ty),* $(,)?) => {$(
+        impl Operation for $request {
+            type Response = $response;
+            const NAME: &'static str = stringify!($request);
+            fn to_http(&self, vault_id: &str) -> Result<HttpRequest> {
+                <$request>::to_http(self, vault_id)
+            }
+            fn parse(resp: HttpResponse) -> Result<Self::Response> {
+                <$response>::from_http(resp)
+            }
+        }
+    )*};
+}
+
+operation! {
+    InsertRequest => InsertResponse,
+    DetokenizeRequest => DetokenizeResponse,
+    TokenizeRequest => TokenizeResponse,
+    GetRequest => GetResponse,
+    UpdateRequest => UpdateResponse,
+    DeleteRequest => DeleteResponse,
+    QueryRequest => QueryResponse,
+    FileScanStatusRequest => FileScanStatusResponse,
+    DeleteFileRequest => DeleteFileResponse,
+}
