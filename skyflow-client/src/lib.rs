@@ -20,7 +20,9 @@
 //! assert!(check_table("persons").is_ok());
 //! ```
 
+pub mod credentials;
 pub mod error;
+pub mod service_account;
 
 #[allow(
     dead_code,

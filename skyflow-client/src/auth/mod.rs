@@ -8,6 +8,8 @@ use std::fmt;
 
 use crate::Result;
 
+pub(crate) mod jwt;
+
 /// A bearer token value. Its `Debug` never prints the token.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Bearer(String);
