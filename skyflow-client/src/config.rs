@@ -23,6 +23,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::credentials::Credentials;
 use crate::{Error, Result};
 
 /// A Skyflow environment; it picks the domain of the vault URL.
@@ -480,10 +481,16 @@ impl TimeoutConfig {
 
     pub(crate) fn validate(&self) -> Result<()> {
         if self.connect.is_some_and(|d| d.is_zero()) {
-            return Err(Error::config("connect_timeout", "must be greater than zero"));
+            return Err(Error::config(
+                "connect_timeout",
+                "must be greater than zero",
+            ));
         }
         if self.overall.is_some_and(|d| d.is_zero()) {
-            return Err(Error::config("overall_timeout", "must be greater than zero"));
+            return Err(Error::config(
+                "overall_timeout",
+                "must be greater than zero",
+            ));
         }
         Ok(())
     }
@@ -519,6 +526,7 @@ pub struct VaultConfig {
     cluster_id: Option<String>,
     env: Env,
     base_url: Option<String>,
+    credentials: Option<Credentials>,
     retry: Option<RetryConfig>,
     timeout: Option<TimeoutConfig>,
 }
@@ -536,6 +544,7 @@ impl VaultConfig {
             cluster_id: Some(cluster_id.into()),
             env,
             base_url: None,
+            credentials: None,
             retry: None,
             timeout: None,
         }
@@ -555,6 +564,7 @@ impl VaultConfig {
             cluster_id: None,
             env: Env::Prod,
             base_url: Some(base_url.into()),
+            credentials: None,
             retry: None,
             timeout: None,
         }
@@ -597,6 +607,21 @@ impl VaultConfig {
     #[must_use]
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Sets the credentials for this vault; they win over the client-wide credentials and
+    /// the `SKYFLOW_CREDENTIALS` environment variable.
+    ///
+    /// ```
+    /// use skyflow_client::{Env, VaultConfig, credentials::Credentials};
+    /// let cfg = VaultConfig::new("v1", "c1", Env::Prod)
+    ///     .with_credentials(Credentials::service_account_file("vault-sa.json"));
+    /// assert!(cfg.credentials().is_some());
+    /// ```
+    #[must_use]
+    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
         self
     }
 
@@ -666,6 +691,16 @@ impl VaultConfig {
         self.base_url.as_deref()
     }
 
+    /// This vault's own credentials, if set.
+    ///
+    /// ```
+    /// let cfg = skyflow_client::VaultConfig::new("v1", "c1", skyflow_client::Env::Prod);
+    /// assert!(cfg.credentials().is_none());
+    /// ```
+    pub fn credentials(&self) -> Option<&Credentials> {
+        self.credentials.as_ref()
+    }
+
     /// This vault's retry setting, if it overrides the client's.
     ///
     /// ```
@@ -709,8 +744,8 @@ impl VaultConfig {
     }
 
     /// Checks the configuration: a non-blank vault id, a non-blank cluster id unless a base
-    /// URL is given, a base URL that is an `http`/`https` URL with a host, and valid retry
-    /// and timeout settings. Errors name the field.
+    /// URL is given, a base URL that is an `http`/`https` URL with a host, valid credentials
+    /// when set, and valid retry and timeout settings. Errors name the field.
     ///
     /// ```
     /// use skyflow_client::{Env, VaultConfig};
@@ -752,6 +787,9 @@ impl VaultConfig {
                 }
             }
         }
+        if let Some(credentials) = &self.credentials {
+            credentials.validate()?;
+        }
         if let Some(retry) = &self.retry {
             retry.validate()?;
         }
@@ -769,6 +807,7 @@ impl fmt::Debug for VaultConfig {
             .field("cluster_id", &self.cluster_id)
             .field("env", &self.env)
             .field("base_url", &self.base_url)
+            .field("credentials", &self.credentials)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .finish()
@@ -787,6 +826,7 @@ impl fmt::Debug for VaultConfig {
 pub struct ConnectionConfig {
     connection_id: String,
     connection_url: String,
+    credentials: Option<Credentials>,
 }
 
 impl ConnectionConfig {
@@ -801,7 +841,33 @@ impl ConnectionConfig {
         ConnectionConfig {
             connection_id: connection_id.into(),
             connection_url: connection_url.into(),
+            credentials: None,
         }
+    }
+
+    /// Sets the credentials for this connection; they win over the client-wide credentials
+    /// and the `SKYFLOW_CREDENTIALS` environment variable.
+    ///
+    /// ```
+    /// use skyflow_client::{ConnectionConfig, credentials::Credentials};
+    /// let cfg = ConnectionConfig::new("c1", "https://gw.example.com")
+    ///     .with_credentials(Credentials::service_account_file("conn-sa.json"));
+    /// assert!(cfg.credentials().is_some());
+    /// ```
+    #[must_use]
+    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// This connection's own credentials, if set.
+    ///
+    /// ```
+    /// let cfg = skyflow_client::ConnectionConfig::new("c1", "https://gw.example.com");
+    /// assert!(cfg.credentials().is_none());
+    /// ```
+    pub fn credentials(&self) -> Option<&Credentials> {
+        self.credentials.as_ref()
     }
 
     /// The connection id.
@@ -824,8 +890,8 @@ impl ConnectionConfig {
         &self.connection_url
     }
 
-    /// Checks the configuration: a non-blank id and an `http`/`https` URL with a host.
-    /// Errors name the field.
+    /// Checks the configuration: a non-blank id, an `http`/`https` URL with a host, and
+    /// valid credentials when set. Errors name the field.
     ///
     /// ```
     /// use skyflow_client::ConnectionConfig;
@@ -839,7 +905,11 @@ impl ConnectionConfig {
                 "connection id must not be empty",
             ));
         }
-        check_http_url(&self.connection_url, "connection_url")
+        check_http_url(&self.connection_url, "connection_url")?;
+        if let Some(credentials) = &self.credentials {
+            credentials.validate()?;
+        }
+        Ok(())
     }
 }
 
@@ -848,6 +918,7 @@ impl fmt::Debug for ConnectionConfig {
         f.debug_struct("ConnectionConfig")
             .field("connection_id", &self.connection_id)
             .field("connection_url", &self.connection_url)
+            .field("credentials", &self.credentials)
             .finish()
     }
 }
@@ -887,7 +958,10 @@ mod tests {
     fn all_four_domains() {
         let url = |env| VaultConfig::new("v", "abc123", env).vault_url().unwrap();
         assert_eq!(url(Env::Prod), "https://abc123.vault.skyflowapis.com");
-        assert_eq!(url(Env::Sandbox), "https://abc123.vault.skyflowapis-preview.com");
+        assert_eq!(
+            url(Env::Sandbox),
+            "https://abc123.vault.skyflowapis-preview.com"
+        );
         assert_eq!(url(Env::Dev), "https://abc123.vault.skyflowapis.dev");
         assert_eq!(url(Env::Stage), "https://abc123.vault.skyflowapis.tech");
     }
@@ -901,8 +975,14 @@ mod tests {
     #[test]
     fn vault_validation_names_fields() {
         let field = |cfg: VaultConfig| cfg.validate().unwrap_err().field().map(str::to_owned);
-        assert_eq!(field(VaultConfig::new("", "c", Env::Prod)).as_deref(), Some("vault_id"));
-        assert_eq!(field(VaultConfig::new("v", " ", Env::Prod)).as_deref(), Some("cluster_id"));
+        assert_eq!(
+            field(VaultConfig::new("", "c", Env::Prod)).as_deref(),
+            Some("vault_id")
+        );
+        assert_eq!(
+            field(VaultConfig::new("v", " ", Env::Prod)).as_deref(),
+            Some("cluster_id")
+        );
         assert_eq!(
             field(VaultConfig::new("v", "a/b", Env::Prod)).as_deref(),
             Some("cluster_id")
@@ -935,11 +1015,15 @@ mod tests {
 
     #[test]
     fn connection_validation_names_fields() {
-        let err = ConnectionConfig::new(" ", "https://x.example").validate().unwrap_err();
+        let err = ConnectionConfig::new(" ", "https://x.example")
+            .validate()
+            .unwrap_err();
         assert_eq!(err.field(), Some("connection_id"));
         let err = ConnectionConfig::new("c", "").validate().unwrap_err();
         assert_eq!(err.field(), Some("connection_url"));
-        let err = ConnectionConfig::new("c", "no scheme").validate().unwrap_err();
+        let err = ConnectionConfig::new("c", "no scheme")
+            .validate()
+            .unwrap_err();
         assert_eq!(err.field(), Some("connection_url"));
         assert!(
             ConnectionConfig::new("c", "https://gw.example.com/cards/{card_id}/pay")
@@ -960,6 +1044,9 @@ mod tests {
             assert_eq!(LogLevel::from_u8(level as u8), level);
             assert_eq!(level.as_str().parse::<LogLevel>().unwrap(), level);
         }
-        assert_eq!("loud".parse::<LogLevel>().unwrap_err().field(), Some("log_level"));
+        assert_eq!(
+            "loud".parse::<LogLevel>().unwrap_err().field(),
+            Some("log_level")
+        );
     }
 }

@@ -209,12 +209,13 @@ pub(crate) mod capture {
         }
     }
 
-    /// Installs a TRACE-level subscriber for the current thread; keep the guard alive.
+    /// Installs a subscriber for the current thread that keeps every event of the SDK's
+    /// target, down to TRACE; keep the guard alive.
     pub(crate) fn install() -> (Captured, tracing::subscriber::DefaultGuard) {
         let captured = Captured::default();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(captured.clone())
-            .with_max_level(tracing::Level::TRACE)
+            .with_env_filter(tracing_subscriber::EnvFilter::new("skyflow=trace"))
             .with_ansi(false)
             .finish();
         let guard = tracing::subscriber::set_default(subscriber);

@@ -20,9 +20,10 @@ use crate::http::HttpResponse;
 pub(crate) fn error_from_response(status: u16, request_id: Option<&str>, body: &[u8]) -> Error {
     let mut err = match serde_json::from_slice::<Value>(body) {
         Ok(json) => from_json(status, &json),
-        Err(_) if body.iter().all(u8::is_ascii_whitespace) => {
-            Error::api(status, format!("server returned status {status} with an empty body"))
-        }
+        Err(_) if body.iter().all(u8::is_ascii_whitespace) => Error::api(
+            status,
+            format!("server returned status {status} with an empty body"),
+        ),
         Err(_) => Error::api(
             status,
             format!(
@@ -245,12 +246,19 @@ mod tests {
 
     #[test]
     fn non_json_and_empty_bodies_keep_status_and_request_id() {
-        let err = error_from_response(502, Some("gw-1"), b"<html>Bad Gateway 4111111111111111</html>");
+        let err = error_from_response(
+            502,
+            Some("gw-1"),
+            b"<html>Bad Gateway 4111111111111111</html>",
+        );
         assert!(err.is_api());
         assert_eq!(err.status(), Some(502));
         assert_eq!(err.http_status(), Some("Bad Gateway"));
         assert_eq!(err.request_id(), Some("gw-1"));
-        assert!(!err.to_string().contains("4111"), "body text must not be copied");
+        assert!(
+            !err.to_string().contains("4111"),
+            "body text must not be copied"
+        );
 
         let err = error_from_response(503, Some("gw-2"), b"");
         assert_eq!(err.status(), Some(503));

@@ -102,5 +102,6 @@ pub(crate) mod transport;
 #[cfg(test)]
 mod tests;
 
+#[allow(unused_imports, reason = "for the operation modules")]
 pub(crate) use decode::{decode_error, error_from_response, json_body};
 pub(crate) use transport::{AuthStyle, HttpShared, Transport};

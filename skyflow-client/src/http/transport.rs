@@ -20,8 +20,11 @@ use crate::logging::{Logger, Stage};
 use crate::{Error, Result};
 
 /// Custom headers a caller may add to vault and Detect calls (the Go SDK's allow-list).
-pub(crate) const ALLOWED_CUSTOM_HEADERS: [&str; 3] =
-    ["x-request-id", "x-skyflow-account-id", "x-skyflow-account-name"];
+pub(crate) const ALLOWED_CUSTOM_HEADERS: [&str; 3] = [
+    "x-request-id",
+    "x-skyflow-account-id",
+    "x-skyflow-account-name",
+];
 
 const REQUEST_ID: &str = "x-request-id";
 const SKY_METADATA: &str = "sky-metadata";
@@ -43,8 +46,11 @@ pub(crate) fn allowed_header(
             ALLOWED_CUSTOM_HEADERS.join(", ")
         )));
     }
-    let value = HeaderValue::from_str(value)
-        .map_err(|_| error(format!("value of header `{lower}` is not a valid header value")))?;
+    let value = HeaderValue::from_str(value).map_err(|_| {
+        error(format!(
+            "value of header `{lower}` is not a valid header value"
+        ))
+    })?;
     let name = HeaderName::from_bytes(lower.as_bytes())
         .map_err(|_| error(format!("`{lower}` is not a valid header name")))?;
     Ok((name, value))
@@ -275,7 +281,10 @@ impl Transport {
                 }
             }
         }
-        headers.insert(HeaderName::from_static(SKY_METADATA), sky_metadata().clone());
+        headers.insert(
+            HeaderName::from_static(SKY_METADATA),
+            sky_metadata().clone(),
+        );
         let caller_authorizes = self.style == AuthStyle::Connection
             && headers.contains_key(HeaderName::from_static(SKYFLOW_AUTHORIZATION));
         Ok(Prepared {
@@ -419,9 +428,9 @@ impl Transport {
                     )
                     .body(bytes)
             }
-            Body::Multipart(parts) => builder.multipart(
-                multipart_form(request.operation, parts).map_err(not_sent)?,
-            ),
+            Body::Multipart(parts) => {
+                builder.multipart(multipart_form(request.operation, parts).map_err(not_sent)?)
+            }
         };
         let response = builder.send().await.map_err(send_failure)?;
         let status = response.status().as_u16();
@@ -433,8 +442,8 @@ impl Transport {
                 .map(str::to_owned)
         };
         let request_id = text(REQUEST_ID);
-        let retry_after = text("retry-after")
-            .and_then(|v| parse_retry_after(&v, SystemTime::now()));
+        let retry_after =
+            text("retry-after").and_then(|v| parse_retry_after(&v, SystemTime::now()));
         let error_from_client = match self.style {
             AuthStyle::Connection => {
                 text("error-from-client").map(|v| v.trim().eq_ignore_ascii_case("true"))
@@ -476,7 +485,8 @@ struct RawResponse {
 }
 
 fn request_id_note(id: Option<&str>) -> String {
-    id.map(|id| format!(" (request id {id})")).unwrap_or_default()
+    id.map(|id| format!(" (request id {id})"))
+        .unwrap_or_default()
 }
 
 fn short_reason(error: &Error) -> String {
@@ -562,7 +572,13 @@ pub(crate) fn sky_metadata() -> &'static HeaderValue {
         let text: String = json
             .to_string()
             .chars()
-            .map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '?' })
+            .map(|c| {
+                if c.is_ascii() && !c.is_ascii_control() {
+                    c
+                } else {
+                    '?'
+                }
+            })
             .collect();
         HeaderValue::from_str(&text)
             .unwrap_or_else(|_| HeaderValue::from_static(r#"{"sdk_name_version":"skyflow-rust"}"#))
