@@ -520,14 +520,14 @@ impl fmt::Display for Error {
         if let Some(field) = &inner.field {
             write!(f, " (field `{field}`)")?;
         }
-        if inner.kind == ErrorKind::Api || inner.kind == ErrorKind::Decode {
-            if let Some(code) = inner.http_code.or(inner.status) {
-                write!(f, " [{code}")?;
-                if let Some(text) = &inner.http_status {
-                    write!(f, " {text}")?;
-                }
-                f.write_str("]")?;
+        if (inner.kind == ErrorKind::Api || inner.kind == ErrorKind::Decode)
+            && let Some(code) = inner.http_code.or(inner.status)
+        {
+            write!(f, " [{code}")?;
+            if let Some(text) = &inner.http_status {
+                write!(f, " {text}")?;
             }
+            f.write_str("]")?;
         }
         write!(f, ": {}", inner.message)?;
         if let Some(id) = &inner.request_id {

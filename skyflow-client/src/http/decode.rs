@@ -32,13 +32,12 @@ pub(crate) fn error_from_response(status: u16, request_id: Option<&str>, body: &
             ),
         ),
     };
-    if err.http_status().is_none() {
-        if let Some(reason) = reqwest::StatusCode::from_u16(status)
+    if err.http_status().is_none()
+        && let Some(reason) = reqwest::StatusCode::from_u16(status)
             .ok()
             .and_then(|code| code.canonical_reason())
-        {
-            err = err.with_http_status(reason);
-        }
+    {
+        err = err.with_http_status(reason);
     }
     if let Some(id) = request_id {
         err = err.with_request_id(id);
@@ -62,10 +61,10 @@ fn from_json(status: u16, json: &Value) -> Error {
             if let Some(code) = envelope.get("grpc_code").and_then(as_i32) {
                 err = err.with_grpc_code(code);
             }
-            if let Some(text) = envelope.get("http_status").and_then(Value::as_str) {
-                if !text.is_empty() {
-                    err = err.with_http_status(text);
-                }
+            if let Some(text) = envelope.get("http_status").and_then(Value::as_str)
+                && !text.is_empty()
+            {
+                err = err.with_http_status(text);
             }
             match envelope.get("details") {
                 Some(Value::Array(details)) => err.with_details(details.clone()),
