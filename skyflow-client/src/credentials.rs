@@ -245,7 +245,7 @@ struct Inner {
 /// assert_eq!(creds.roles(), ["r1"]);
 ///
 /// let two = Credentials::from_json_str(r#"{"path": "a.json", "token": "x.y.z"}"#);
-/// assert!(two.unwrap_err().message().contains("path, token"));
+/// assert!(two.unwrap_err().message().contains("token, path"));
 /// # Ok::<(), skyflow_client::Error>(())
 /// ```
 #[derive(Clone, PartialEq)]

@@ -8,7 +8,19 @@ use std::fmt;
 
 use crate::Result;
 
+mod cache;
 pub(crate) mod jwt;
+mod sources;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+#[path = "../../tests/support/token_server.rs"]
+mod token_server;
+
+#[allow(unused_imports, reason = "the transport and client config use these")]
+pub(crate) use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
+#[allow(unused_imports, reason = "the transport and client config use these")]
+pub(crate) use sources::{ServiceAccountSource, StaticSource};
 
 /// A bearer token value. Its `Debug` never prints the token.
 #[derive(Clone, PartialEq, Eq)]

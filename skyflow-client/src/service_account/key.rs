@@ -28,8 +28,13 @@ impl Invalid {
     }
 
     /// Prefixes the field, e.g. `privateKey` becomes `credentials_string.privateKey`.
+    /// An error about the whole document (field `credentials`) takes the parent's name.
     pub(crate) fn within(mut self, parent: &str) -> Self {
-        self.field = format!("{parent}.{}", self.field);
+        self.field = if self.field == "credentials" {
+            parent.to_owned()
+        } else {
+            format!("{parent}.{}", self.field)
+        };
         self
     }
 
