@@ -21,15 +21,17 @@
 //! # }
 //! ```
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 
-use crate::auth::{Bearer, BearerSource};
+#[cfg(test)]
+use crate::auth::BearerSource;
+use crate::auth::{DEFAULT_REFRESH_MARGIN, TokenCache};
 use crate::config::{ConnectionConfig, LogLevel, RetryConfig, TimeoutConfig, VaultConfig};
-use crate::credentials::{Credentials, CredentialsKind};
+use crate::credentials::Credentials;
 use crate::http::transport::allowed_header;
 use crate::http::{AuthStyle, HttpShared, Transport};
 use crate::logging::Logger;
@@ -69,7 +71,7 @@ pub struct Skyflow {
 struct Inner {
     state: RwLock<State>,
     http: Arc<HttpShared>,
-    tokens: TokenSources,
+    tokens: TokenCache,
     retry: RetryConfig,
     timeout: TimeoutConfig,
     headers: Arc<HeaderMap>,
@@ -136,6 +138,7 @@ pub struct SkyflowBuilder {
     retry: RetryConfig,
     timeout: TimeoutConfig,
     headers: Vec<(String, String)>,
+    refresh_margin: Option<Duration>,
 }
 
 impl fmt::Debug for SkyflowBuilder {
@@ -147,6 +150,7 @@ impl fmt::Debug for SkyflowBuilder {
             .field("log_level", &self.log_level)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
+            .field("refresh_margin", &self.refresh_margin)
             .field(
                 "headers",
                 &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
@@ -247,6 +251,20 @@ impl SkyflowBuilder {
         self
     }
 
+    /// Sets how long before its expiry a service-account bearer token is replaced
+    /// (default 5 minutes, never more than half of a token's lifetime).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use skyflow_client::Skyflow;
+    /// let builder = Skyflow::builder().token_refresh_margin(Duration::from_secs(60));
+    /// # let _ = builder;
+    /// ```
+    pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = Some(margin);
+        self
+    }
+
     /// Checks everything and builds the client.
     ///
     /// Errors ([`Config`](crate::ErrorKind::Config), naming the field): a vault or
@@ -283,12 +301,14 @@ impl SkyflowBuilder {
                 allowed_header(name, value, |message| Error::config("headers", message))?;
             headers.insert(name, value);
         }
-        let logger = Logger::new(self.log_level);
+        let http = Arc::new(HttpShared::new(Logger::new(self.log_level)));
+        let tokens = TokenCache::new(http.client(self.timeout.connect())?)
+            .with_refresh_margin(self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN));
         let client = Skyflow {
             inner: Arc::new(Inner {
                 state: RwLock::new(state),
-                http: Arc::new(HttpShared::new(logger)),
-                tokens: TokenSources::default(),
+                http,
+                tokens,
                 retry: self.retry,
                 timeout: self.timeout,
                 headers: Arc::new(headers),
@@ -520,7 +540,7 @@ impl Skyflow {
             (config.clone(), state.credentials.clone())
         };
         let credentials = Credentials::resolve(config.credentials(), client_credentials.as_ref())?;
-        let bearer = self.inner.tokens.source(&credentials)?;
+        let bearer = self.inner.tokens.source_for(&credentials)?;
         let transport = Transport::new(
             self.inner.http.clone(),
             &config.vault_url()?,
@@ -552,7 +572,7 @@ impl Skyflow {
             (config.clone(), state.credentials.clone())
         };
         let credentials = Credentials::resolve(config.credentials(), client_credentials.as_ref())?;
-        let bearer = self.inner.tokens.source(&credentials)?;
+        let bearer = self.inner.tokens.source_for(&credentials)?;
         let transport = Transport::new(
             self.inner.http.clone(),
             config.connection_url().trim(),
@@ -1039,74 +1059,13 @@ impl fmt::Debug for ConnectionClient {
     }
 }
 
-/// One bearer source per distinct credentials, shared by every clone and handle of a
-/// client, so a service account's token is exchanged once and cached for all of them.
-#[derive(Default)]
-struct TokenSources {
-    sources: Mutex<HashMap<[u8; 32], Arc<dyn BearerSource>>>,
-}
-
-impl TokenSources {
-    fn source(&self, credentials: &Credentials) -> Result<Arc<dyn BearerSource>> {
-        let key = credentials.identity();
-        let mut sources = self
-            .sources
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(source) = sources.get(&key) {
-            return Ok(source.clone());
-        }
-        let source = new_source(credentials)?;
-        sources.insert(key, source.clone());
-        Ok(source)
-    }
-}
-
-fn new_source(credentials: &Credentials) -> Result<Arc<dyn BearerSource>> {
-    match credentials.secret() {
-        crate::credentials::Secret::ApiKey(value)
-        | crate::credentials::Secret::BearerToken(value) => Ok(Arc::new(StaticBearer {
-            bearer: Bearer::new(value.trim()),
-            kind: credentials.kind(),
-        })),
-        _ => Err(Error::auth(
-            "service-account credentials are not supported by this build yet",
-        )),
-    }
-}
-
-/// An API key or a static bearer token: sent as is, never refreshed.
-struct StaticBearer {
-    bearer: Bearer,
-    kind: CredentialsKind,
-}
-
-impl fmt::Debug for StaticBearer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StaticBearer")
-            .field("kind", &self.kind)
-            .finish_non_exhaustive()
-    }
-}
-
-#[async_trait::async_trait]
-impl BearerSource for StaticBearer {
-    async fn bearer(&self) -> Result<Bearer> {
-        Ok(self.bearer.clone())
-    }
-
-    async fn refresh(&self, _rejected: &Bearer) -> Result<Option<Bearer>> {
-        Ok(None)
-    }
-}
-
 #[cfg(test)]
 impl Skyflow {
     /// The bearer source a vault handle uses, for tests of sharing.
     pub(crate) fn bearer_source_for_vault(&self, vault_id: &str) -> Result<Arc<dyn BearerSource>> {
         let config = self.vault_config(vault_id)?;
         let credentials = Credentials::resolve(config.credentials(), self.credentials().as_ref())?;
-        self.inner.tokens.source(&credentials)
+        self.inner.tokens.source_for(&credentials)
     }
 }
 

@@ -218,7 +218,12 @@ pub(crate) mod capture {
             .with_env_filter(tracing_subscriber::EnvFilter::new("skyflow=trace"))
             .with_ansi(false)
             .finish();
+        // With a single registered dispatcher, tracing caches a callsite's interest from
+        // whichever thread hits it first; a second, permanent one (the stderr fallback)
+        // makes it ask every dispatcher, so parallel tests do not hide each other's events.
+        let _ = super::stderr_dispatch();
         let guard = tracing::subscriber::set_default(subscriber);
+        tracing::callsite::rebuild_interest_cache();
         (captured, guard)
     }
 }

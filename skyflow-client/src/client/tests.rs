@@ -398,3 +398,201 @@ async fn no_secret_in_debug_output_or_debug_logs() {
     }
     assert!(debug.contains("v1") && debug.contains("k1"), "{debug}");
 }
+
+// ----- with the real service-account token provider --------------------------------------
+
+#[allow(dead_code, reason = "shared test support; this module uses part of it")]
+#[path = "../../tests/support/token_server.rs"]
+mod token_server;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use token_server::TokenServer;
+
+/// A stub vault that answers 401 ("expired") to the first bearer token it sees, and 200 to
+/// any other; it counts calls.
+async fn expiring_vault() -> (String, Arc<Mutex<Vec<String>>>, Arc<AtomicUsize>) {
+    #[derive(Clone)]
+    struct St {
+        seen: Arc<Mutex<Vec<String>>>,
+        calls: Arc<AtomicUsize>,
+    }
+    async fn handler(State(st): State<St>, headers: HeaderMap) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        st.calls.fetch_add(1, Ordering::SeqCst);
+        let auth = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let mut seen = st.seen.lock().unwrap();
+        let first = seen.first().cloned();
+        seen.push(auth.clone());
+        if first.is_none() || first.as_deref() == Some(auth.as_str()) {
+            let body = serde_json::json!({"error": {"grpc_code": 16, "http_code": 401,
+                "http_status": "Unauthorized",
+                "message": "Authentication failed. Bearer token is expired.", "details": []}});
+            (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+        } else {
+            axum::Json(serde_json::json!({"records": []})).into_response()
+        }
+    }
+    let st = St {
+        seen: Arc::default(),
+        calls: Arc::default(),
+    };
+    let router = Router::new()
+        .route("/v1/{*rest}", get(handler))
+        .with_state(st.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (format!("http://{addr}"), st.seen, st.calls)
+}
+
+#[tokio::test]
+async fn expired_service_account_token_is_refreshed_and_the_call_resent_once() {
+    let tokens = TokenServer::start().await;
+    let (base, seen, calls) = expiring_vault().await;
+    let client = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base))
+        .credentials(Credentials::service_account_json(tokens.credentials_json()))
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let response = client
+        .vault("v1")
+        .unwrap()
+        .transport()
+        .send(&get_request())
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "the original call and one resend"
+    );
+    assert_eq!(
+        tokens.exchanges(),
+        2,
+        "one exchange, then one refresh after the 401"
+    );
+    let seen = seen.lock().unwrap();
+    assert_ne!(seen[0], seen[1], "the resend carries the fresh token");
+}
+
+#[tokio::test]
+async fn clones_and_handles_share_one_service_account_token() {
+    let tokens = TokenServer::start().await;
+    let (base, seen) = auth_recorder().await;
+    let client = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base))
+        .vault_config(VaultConfig::from_base_url("v2", &base))
+        .credentials(Credentials::service_account_json(tokens.credentials_json()))
+        .build()
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let clone = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let vault = if i % 2 == 0 { "v1" } else { "v2" };
+            clone
+                .vault(vault)
+                .unwrap()
+                .transport()
+                .send(&get_request())
+                .await
+                .unwrap();
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(
+        tokens.exchanges(),
+        1,
+        "one exchange shared by every clone and handle"
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 20);
+    assert!(seen.iter().all(|auth| auth == &seen[0]));
+}
+
+/// `SKYFLOW_CREDENTIALS` cannot be set inside this process without `unsafe`, so the
+/// environment case runs [`env_child`] as a child process of this test binary.
+#[tokio::test]
+async fn env_var_is_the_last_resort_for_credentials() {
+    let tokens = TokenServer::start().await;
+    let (base, seen) = auth_recorder().await;
+    let run = |mode: &'static str| {
+        let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+        if mode == "none" {
+            cmd.env_remove(crate::credentials::ENV_VAR);
+        }
+        cmd.args([
+            "client::tests::env_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("SKYFLOW_TEST_CLIENT_MODE", mode)
+        .env("SKYFLOW_TEST_VAULT_URL", &base);
+        if mode != "none" {
+            cmd.env(crate::credentials::ENV_VAR, tokens.credentials_json());
+        }
+        async move {
+            let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+                .await
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "child failed:\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    };
+    run("env").await;
+    assert_eq!(tokens.exchanges(), 1, "the env service account was used");
+    run("client").await;
+    assert_eq!(
+        tokens.exchanges(),
+        1,
+        "client-wide credentials win over the env"
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert!(seen[0].starts_with("Bearer ey"), "a service-account JWT");
+    assert_eq!(seen[1], format!("Bearer {KEY_CLIENT}"));
+}
+
+#[tokio::test]
+#[ignore = "run by env_var_is_the_last_resort_for_credentials in a child process"]
+async fn env_child() {
+    let (Ok(mode), Ok(base)) = (
+        std::env::var("SKYFLOW_TEST_CLIENT_MODE"),
+        std::env::var("SKYFLOW_TEST_VAULT_URL"),
+    ) else {
+        return;
+    };
+    let mut builder = Skyflow::builder().vault_config(VaultConfig::from_base_url("v1", base));
+    if mode == "client" {
+        builder = builder.credentials(Credentials::api_key(KEY_CLIENT));
+    }
+    let client = builder.build().unwrap();
+    if mode == "none" {
+        let err = client.default_vault().unwrap_err();
+        assert!(err.is_config());
+        assert_eq!(err.field(), Some("credentials"));
+        return;
+    }
+    client
+        .default_vault()
+        .unwrap()
+        .transport()
+        .send(&get_request())
+        .await
+        .unwrap();
+}
