@@ -401,13 +401,9 @@ async fn no_secret_in_debug_output_or_debug_logs() {
 
 // ----- with the real service-account token provider --------------------------------------
 
-#[allow(dead_code, reason = "shared test support; this module uses part of it")]
-#[path = "../../tests/support/token_server.rs"]
-mod token_server;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use token_server::TokenServer;
+use crate::auth::token_server::TokenServer;
 
 /// A stub vault that answers 401 ("expired") to the first bearer token it sees, and 200 to
 /// any other; it counts calls.
