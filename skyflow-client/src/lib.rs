@@ -4,24 +4,55 @@
 //! Applications depend on the `skyflow` facade crate, which re-exports everything here
 //! together with the `#[derive(VaultTable)]` macro.
 //!
+//! ```no_run
+//! use skyflow_client::credentials::Credentials;
+//! use skyflow_client::{Env, LogLevel, RetryConfig, Skyflow, VaultConfig};
+//!
+//! # fn main() -> skyflow_client::Result<()> {
+//! let client = Skyflow::builder()
+//!     // a vault in Skyflow's cloud: https://{cluster_id}.vault.skyflowapis.com
+//!     .vault_config(VaultConfig::new("a1b2c3d4", "ebfc9bee4242", Env::Prod))
+//!     // or any base URL, e.g. the local emulator
+//!     .vault_config(VaultConfig::from_base_url("local", "http://127.0.0.1:8080"))
+//!     .credentials(Credentials::service_account_file("credentials.json"))
+//!     .retry(RetryConfig::standard().with_max_attempts(4))
+//!     .log_level(LogLevel::Info)
+//!     .build()?;
+//!
+//! let vault = client.default_vault()?; // the first vault configured
+//! println!("using vault {}", vault.vault_id());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Details
+//!
+//! - [`Skyflow`] is `Clone + Send + Sync` and cheap to clone; clones share one HTTP
+//!   connection pool, one bearer-token cache, the configuration and the log level.
+//! - Credentials are picked per vault or connection: its own, else the client-wide ones,
+//!   else the `SKYFLOW_CREDENTIALS` environment variable.
+//! - Calls get timeouts ([`TimeoutConfig`]) and retries ([`RetryConfig`]) configurable for
+//!   the client and per vault; a 401 is retried once with a fresh token.
+//! - Every failure is an [`Error`] with a [`kind`](Error::kind) and, for vault answers,
+//!   Skyflow's http code, gRPC code, http status, message, request id and details.
+//! - Logging goes through `tracing` (see [`logging`]); secrets are never logged.
+//!
 //! # Module map
 //!
+//! - [`client`]: [`Skyflow`], its builder and the [`VaultClient`], [`DetectClient`] and
+//!   [`ConnectionClient`] handles.
+//! - [`config`]: [`VaultConfig`], [`ConnectionConfig`], [`Env`], [`RetryConfig`],
+//!   [`TimeoutConfig`], [`LogLevel`].
+//! - [`credentials`]: [`Credentials`](credentials::Credentials) and their precedence.
+//! - [`service_account`]: bearer tokens from service-account credentials, without a client.
+//! - [`logging`]: what is logged, and where it goes.
 //! - [`error`]: the one [`Error`] type, its [`ErrorKind`] and [`Result`].
-//!
-//! ```
-//! use skyflow_client::{Error, Result};
-//!
-//! fn check_table(name: &str) -> Result<()> {
-//!     if name.trim().is_empty() {
-//!         return Err(Error::validation("InsertRequest", "table", "must not be empty"));
-//!     }
-//!     Ok(())
-//! }
-//! assert!(check_table("persons").is_ok());
-//! ```
 
+pub mod client;
+pub mod config;
 pub mod credentials;
 pub mod error;
+pub mod logging;
 pub mod service_account;
 pub mod vault;
 
@@ -30,7 +61,12 @@ pub mod vault;
     reason = "the token providers and the transport arrive in the next commits"
 )]
 pub(crate) mod auth;
-#[allow(dead_code, reason = "the transport arrives in the next commits")]
+#[allow(
+    dead_code,
+    reason = "parts of the transport are used only by operation modules that arrive later"
+)]
 pub(crate) mod http;
 
+pub use client::{ConnectionClient, DetectClient, Skyflow, SkyflowBuilder, VaultClient};
+pub use config::{ConnectionConfig, Env, LogLevel, RetryConfig, TimeoutConfig, VaultConfig};
 pub use error::{Error, ErrorKind, Result};

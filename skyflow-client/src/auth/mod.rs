@@ -15,7 +15,7 @@ mod sources;
 mod tests;
 #[cfg(test)]
 #[path = "../../tests/support/token_server.rs"]
-mod token_server;
+pub(crate) mod token_server;
 
 #[allow(unused_imports, reason = "the transport and client config use these")]
 pub(crate) use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};

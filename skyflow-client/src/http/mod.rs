@@ -94,3 +94,14 @@ pub(crate) struct HttpResponse {
     pub(crate) request_id: Option<String>,
     pub(crate) body: bytes::Bytes,
 }
+
+pub(crate) mod decode;
+pub(crate) mod retry;
+pub(crate) mod transport;
+
+#[cfg(test)]
+mod tests;
+
+#[allow(unused_imports, reason = "for the operation modules")]
+pub(crate) use decode::{decode_error, error_from_response, json_body};
+pub(crate) use transport::{AuthStyle, HttpShared, Transport};

@@ -1,0 +1,769 @@
+//! Transport tests against local axum stub servers on 127.0.0.1.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+
+use super::*;
+use crate::auth::{Bearer, BearerSource};
+use crate::config::{LogLevel, RetryConfig, TimeoutConfig};
+use crate::logging::{Logger, capture};
+use crate::{ErrorKind, Result};
+
+// ----- helpers ---------------------------------------------------------------------------
+
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    format!("http://{addr}")
+}
+
+/// A bearer source that hands out `token-0`, then `token-1`, … on each refresh.
+#[derive(Debug, Default)]
+struct CountingSource {
+    generation: AtomicUsize,
+    refreshes: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl BearerSource for CountingSource {
+    async fn bearer(&self) -> Result<Bearer> {
+        Ok(Bearer::new(format!(
+            "token-{}",
+            self.generation.load(Ordering::SeqCst)
+        )))
+    }
+
+    async fn refresh(&self, rejected: &Bearer) -> Result<Option<Bearer>> {
+        self.refreshes.fetch_add(1, Ordering::SeqCst);
+        let current = format!("token-{}", self.generation.load(Ordering::SeqCst));
+        if rejected.expose() == current {
+            self.generation.fetch_add(1, Ordering::SeqCst);
+        }
+        self.bearer().await.map(Some)
+    }
+}
+
+/// A source that cannot refresh (like an API key).
+#[derive(Debug)]
+struct FixedSource(&'static str);
+
+#[async_trait::async_trait]
+impl BearerSource for FixedSource {
+    async fn bearer(&self) -> Result<Bearer> {
+        Ok(Bearer::new(self.0))
+    }
+    async fn refresh(&self, _rejected: &Bearer) -> Result<Option<Bearer>> {
+        Ok(None)
+    }
+}
+
+fn fast_retry(attempts: u32) -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(attempts)
+        .with_initial_backoff(Duration::from_millis(20))
+        .with_max_backoff(Duration::from_secs(3))
+}
+
+fn transport_with(
+    base_url: &str,
+    source: Arc<dyn BearerSource>,
+    retry: RetryConfig,
+    timeout: TimeoutConfig,
+    logger: Logger,
+) -> Transport {
+    Transport::new(
+        Arc::new(HttpShared::new(logger)),
+        base_url,
+        source,
+        retry,
+        timeout,
+        Arc::new(HeaderMap::new()),
+        AuthStyle::Vault,
+    )
+    .unwrap()
+}
+
+fn transport(base_url: &str, source: Arc<dyn BearerSource>, retry: RetryConfig) -> Transport {
+    transport_with(
+        base_url,
+        source,
+        retry,
+        TimeoutConfig::standard(),
+        Logger::new(LogLevel::Off),
+    )
+}
+
+fn request(method: Method, path: &str, idempotent: bool) -> HttpRequest {
+    HttpRequest {
+        operation: "TestRequest",
+        method,
+        path: path.to_owned(),
+        query: Vec::new(),
+        body: Body::Empty,
+        idempotent,
+        headers: Vec::new(),
+    }
+}
+
+fn envelope(status: StatusCode, grpc: i32, message: &str) -> Response {
+    let body = serde_json::json!({"error": {
+        "grpc_code": grpc,
+        "http_code": status.as_u16(),
+        "http_status": status.canonical_reason(),
+        "message": message,
+        "details": []
+    }});
+    (status, [("x-request-id", "stub-req")], axum::Json(body)).into_response()
+}
+
+/// Counts hits and answers each with the next canned response, repeating the last one.
+#[derive(Clone)]
+struct Script {
+    hits: Arc<AtomicUsize>,
+    times: Arc<Mutex<Vec<Instant>>>,
+    answers: Arc<Vec<fn() -> Response>>,
+}
+
+impl Script {
+    fn new(answers: Vec<fn() -> Response>) -> Self {
+        Script {
+            hits: Arc::default(),
+            times: Arc::default(),
+            answers: Arc::new(answers),
+        }
+    }
+    fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+async fn scripted(State(script): State<Script>) -> Response {
+    script.times.lock().unwrap().push(Instant::now());
+    let n = script.hits.fetch_add(1, Ordering::SeqCst);
+    let answer = script.answers[n.min(script.answers.len() - 1)];
+    answer()
+}
+
+fn ok_json() -> Response {
+    (
+        [("x-request-id", "ok-req")],
+        axum::Json(serde_json::json!({"ok": true})),
+    )
+        .into_response()
+}
+
+fn unavailable() -> Response {
+    envelope(StatusCode::SERVICE_UNAVAILABLE, 14, "try later")
+}
+
+async fn scripted_server(answers: Vec<fn() -> Response>) -> (String, Script) {
+    let script = Script::new(answers);
+    let router = Router::new()
+        .route("/v1/{*rest}", any(scripted))
+        .with_state(script.clone());
+    (serve(router).await, script)
+}
+
+// ----- auth refresh ----------------------------------------------------------------------
+
+#[tokio::test]
+async fn expired_token_401_is_retried_once_with_a_fresh_token() {
+    async fn handler(headers: HeaderMap) -> Response {
+        match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+            Some("Bearer token-1") => ok_json(),
+            _ => envelope(
+                StatusCode::UNAUTHORIZED,
+                16,
+                "Authentication failed. Bearer token is expired.",
+            ),
+        }
+    }
+    let base = serve(Router::new().route("/v1/x", post(handler))).await;
+    let source = Arc::new(CountingSource::default());
+    // No ordinary retries: the 401 resend must not depend on them, and it applies to a
+    // non-idempotent POST too.
+    let t = transport(&base, source.clone(), RetryConfig::disabled());
+    let response = t
+        .send(&request(Method::Post, "/v1/x", false))
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(response.request_id.as_deref(), Some("ok-req"));
+    assert_eq!(source.refreshes.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_second_401_is_returned_not_retried_forever() {
+    let (base, script) = scripted_server(vec![|| {
+        envelope(StatusCode::UNAUTHORIZED, 16, "Bearer token is expired")
+    }])
+    .await;
+    let source = Arc::new(CountingSource::default());
+    let t = transport(&base, source.clone(), fast_retry(3));
+    let err = t
+        .send(&request(Method::Get, "/v1/x", true))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    assert!(err.is_auth());
+    assert_eq!(source.refreshes.load(Ordering::SeqCst), 1);
+    assert_eq!(script.hits(), 2, "the original and one resend");
+}
+
+#[tokio::test]
+async fn a_401_without_refresh_is_returned_immediately() {
+    let (base, script) =
+        scripted_server(vec![|| envelope(StatusCode::UNAUTHORIZED, 16, "bad key")]).await;
+    let t = transport(&base, Arc::new(FixedSource("sky-key")), fast_retry(3));
+    let err = t
+        .send(&request(Method::Get, "/v1/x", true))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(script.hits(), 1);
+}
+
+// ----- retries ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_503_then_200_succeeds_after_backoff() {
+    let (base, script) = scripted_server(vec![unavailable, ok_json]).await;
+    let retry = RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_jitter(false);
+    let t = transport(&base, Arc::new(FixedSource("k")), retry);
+    let response = t.send(&request(Method::Get, "/v1/x", true)).await.unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(script.hits(), 2);
+    let times = script.times.lock().unwrap();
+    assert!(
+        times[1] - times[0] >= Duration::from_millis(180),
+        "retried after {:?}",
+        times[1] - times[0]
+    );
+}
+
+#[tokio::test]
+async fn retries_stop_at_max_attempts_and_return_the_last_error() {
+    let (base, script) = scripted_server(vec![unavailable]).await;
+    let t = transport(&base, Arc::new(FixedSource("k")), fast_retry(3));
+    let err = t
+        .send(&request(Method::Get, "/v1/x", true))
+        .await
+        .unwrap_err();
+    assert_eq!(script.hits(), 3);
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(err.grpc_code(), Some(14));
+    assert_eq!(err.operation(), Some("TestRequest"));
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried() {
+    let (base, script) =
+        scripted_server(vec![|| envelope(StatusCode::BAD_REQUEST, 3, "bad table")]).await;
+    let t = transport(&base, Arc::new(FixedSource("k")), fast_retry(3));
+    let err = t
+        .send(&request(Method::Get, "/v1/x", true))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400));
+    assert_eq!(script.hits(), 1);
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let (base, script) = scripted_server(vec![
+        || {
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", "1")],
+                axum::Json(serde_json::json!({"error": {"message": "slow down"}})),
+            )
+                .into_response()
+        },
+        ok_json,
+    ])
+    .await;
+    // The computed backoff would be ~10 ms; the server asks for a full second.
+    let t = transport(&base, Arc::new(FixedSource("k")), fast_retry(2));
+    t.send(&request(Method::Get, "/v1/x", true)).await.unwrap();
+    let times = script.times.lock().unwrap();
+    assert_eq!(times.len(), 2);
+    let waited = times[1] - times[0];
+    assert!(
+        waited >= Duration::from_millis(900),
+        "waited only {waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn non_idempotent_post_is_not_retried_on_503() {
+    let (base, script) = scripted_server(vec![unavailable, ok_json]).await;
+    let t = transport(&base, Arc::new(FixedSource("k")), fast_retry(3));
+    let err = t
+        .send(&request(Method::Post, "/v1/x", false))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(
+        script.hits(),
+        1,
+        "an insert that reached the server must not be resent"
+    );
+}
+
+#[tokio::test]
+async fn non_idempotent_post_is_retried_when_the_connection_was_refused() {
+    // Reserve a port, free it, and only start listening on it after the first attempt
+    // has been refused.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    let script = Script::new(vec![ok_json]);
+    let router = Router::new()
+        .route("/v1/{*rest}", any(scripted))
+        .with_state(script.clone());
+    let server = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        axum::serve(listener, router).await.unwrap();
+    });
+    let retry = RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(900))
+        .with_jitter(false);
+    let t = transport(&base, Arc::new(FixedSource("k")), retry);
+    let response = t
+        .send(&request(Method::Post, "/v1/x", false))
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        script.hits(),
+        1,
+        "the refused attempt never reached the server"
+    );
+    server.abort();
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_transport_error() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let t = transport(
+        &format!("http://127.0.0.1:{port}"),
+        Arc::new(FixedSource("k")),
+        RetryConfig::disabled(),
+    );
+    let err = t
+        .send(&request(Method::Get, "/v1/x", true))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
+    assert_eq!(err.status(), None);
+    assert_eq!(err.operation(), Some("TestRequest"));
+    assert!(!err.to_string().contains("127.0.0.1"), "{err}");
+}
+
+// ----- timeouts --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_slow_server_produces_a_timeout_error() {
+    async fn slow() -> Response {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        ok_json()
+    }
+    let base = serve(Router::new().route("/v1/x", get(slow))).await;
+    let t = transport_with(
+        &base,
+        Arc::new(FixedSource("k")),
+        fast_retry(3),
+        TimeoutConfig::standard().with_overall(Duration::from_millis(300)),
+        Logger::new(LogLevel::Off),
+    );
+    let started = Instant::now();
+    let err = t
+        .send(&request(Method::Get, "/v1/x", true))
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(err.operation(), Some("TestRequest"));
+    assert!(started.elapsed() < Duration::from_secs(5), "sanity bound");
+}
+
+// ----- error decoding through the transport ----------------------------------------------
+
+#[tokio::test]
+async fn error_envelopes_decode_into_every_field() {
+    let base = serve(Router::new().route(
+        "/v1/x",
+        get(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                [("x-request-id", "req-404")],
+                axum::Json(serde_json::json!({"error": {
+                    "grpc_code": 5,
+                    "http_code": 404,
+                    "http_status": "Not Found",
+                    "message": "No Records Found",
+                    "details": [{"@type": "type.googleapis.com/x", "field": "skyflow_id"}]
+                }})),
+            )
+        }),
+    ))
+    .await;
+    let t = transport(&base, Arc::new(FixedSource("k")), fast_retry(3));
+    let err = t
+        .send(&request(Method::Get, "/v1/x", true))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Api);
+    assert_eq!(err.status(), Some(404));
+    assert_eq!(err.http_code(), Some(404));
+    assert_eq!(err.grpc_code(), Some(5));
+    assert_eq!(err.http_status(), Some("Not Found"));
+    assert_eq!(err.message(), "No Records Found");
+    assert_eq!(err.request_id(), Some("req-404"));
+    assert_eq!(err.operation(), Some("TestRequest"));
+    assert_eq!(
+        err.details(),
+        &[serde_json::json!({"@type": "type.googleapis.com/x", "field": "skyflow_id"})]
+    );
+    assert!(err.is_not_found());
+}
+
+#[tokio::test]
+async fn non_json_502_and_empty_bodies_carry_status_and_request_id() {
+    let base = serve(
+        Router::new()
+            .route(
+                "/v1/html",
+                get(|| async {
+                    (
+                        StatusCode::BAD_GATEWAY,
+                        [("x-request-id", "gw-502"), ("content-type", "text/html")],
+                        "<html><body>Bad gateway</body></html>",
+                    )
+                }),
+            )
+            .route(
+                "/v1/empty",
+                get(|| async {
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        [("x-request-id", "e-500")],
+                    )
+                }),
+            ),
+    )
+    .await;
+    let t = transport(&base, Arc::new(FixedSource("k")), RetryConfig::disabled());
+    let err = t
+        .send(&request(Method::Get, "/v1/html", true))
+        .await
+        .unwrap_err();
+    assert!(err.is_api(), "{err:?}");
+    assert_eq!(err.status(), Some(502));
+    assert_eq!(err.http_code(), Some(502));
+    assert_eq!(err.request_id(), Some("gw-502"));
+    assert!(!err.message().contains("<html>"));
+
+    let err = t
+        .send(&request(Method::Get, "/v1/empty", true))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.request_id(), Some("e-500"));
+}
+
+// ----- headers, query and bodies ---------------------------------------------------------
+
+#[derive(Clone, Default)]
+struct Seen(Arc<Mutex<Vec<HeaderMap>>>);
+
+async fn record_headers(State(seen): State<Seen>, headers: HeaderMap) -> Response {
+    seen.0.lock().unwrap().push(headers);
+    ok_json()
+}
+
+#[tokio::test]
+async fn authorization_sky_metadata_and_allowed_custom_headers_are_sent() {
+    let seen = Seen::default();
+    let base = serve(
+        Router::new()
+            .route("/v1/x", get(record_headers))
+            .with_state(seen.clone()),
+    )
+    .await;
+    let mut client_headers = HeaderMap::new();
+    client_headers.insert("x-skyflow-account-id", "acc-1".parse().unwrap());
+    let t = Transport::new(
+        Arc::new(HttpShared::new(Logger::new(LogLevel::Off))),
+        &base,
+        Arc::new(FixedSource("secret-token-value")),
+        RetryConfig::disabled(),
+        TimeoutConfig::standard(),
+        Arc::new(client_headers),
+        AuthStyle::Vault,
+    )
+    .unwrap();
+    let mut req = request(Method::Get, "/v1/x", true);
+    req.headers = vec![("X-Request-Id".into(), "caller-req-7".into())];
+    t.send(&req).await.unwrap();
+
+    let headers = seen.0.lock().unwrap().pop().unwrap();
+    assert_eq!(headers["authorization"], "Bearer secret-token-value");
+    assert_eq!(headers["x-request-id"], "caller-req-7");
+    assert_eq!(headers["x-skyflow-account-id"], "acc-1");
+    let meta: serde_json::Value =
+        serde_json::from_str(headers["sky-metadata"].to_str().unwrap()).unwrap();
+    assert_eq!(
+        meta["sdk_name_version"],
+        format!("skyflow-rust@{}", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(meta["sdk_client_os_details"], std::env::consts::OS);
+    assert!(meta["sdk_client_device_model"].is_string());
+    assert!(
+        meta["sdk_runtime_details"]
+            .as_str()
+            .unwrap()
+            .starts_with("Rust"),
+        "{meta}"
+    );
+
+    // A header outside the allow-list is rejected before anything is sent.
+    let mut bad = request(Method::Get, "/v1/x", true);
+    bad.headers = vec![("x-api-key".into(), "v".into())];
+    let err = t.send(&bad).await.unwrap_err();
+    assert!(err.is_validation());
+    assert_eq!(err.field(), Some("headers"));
+    assert_eq!(err.operation(), Some("TestRequest"));
+    assert_eq!(seen.0.lock().unwrap().len(), 0, "nothing was sent");
+}
+
+#[test]
+fn authorization_header_is_marked_sensitive() {
+    // The transport marks it sensitive so that HTTP-level debug output hides it; check the
+    // header value flag the same way the transport builds it.
+    let mut value = reqwest::header::HeaderValue::from_str("Bearer abc").unwrap();
+    value.set_sensitive(true);
+    assert!(value.is_sensitive());
+    assert!(!format!("{value:?}").contains("abc"));
+}
+
+#[tokio::test]
+async fn query_repeats_keys_and_json_and_multipart_bodies_arrive() {
+    async fn echo_query(
+        axum::extract::RawQuery(q): axum::extract::RawQuery,
+    ) -> axum::Json<serde_json::Value> {
+        axum::Json(serde_json::json!({ "query": q }))
+    }
+    async fn echo_json(
+        headers: HeaderMap,
+        axum::Json(body): axum::Json<serde_json::Value>,
+    ) -> axum::Json<serde_json::Value> {
+        axum::Json(serde_json::json!({
+            "content_type": headers["content-type"].to_str().unwrap(),
+            "body": body,
+        }))
+    }
+    async fn echo_multipart(mut multipart: Multipart) -> axum::Json<serde_json::Value> {
+        let mut parts = Vec::new();
+        while let Some(field) = multipart.next_field().await.unwrap() {
+            let name = field.name().unwrap_or("").to_owned();
+            let file_name = field.file_name().map(str::to_owned);
+            let content_type = field.content_type().map(str::to_owned);
+            let text = String::from_utf8(field.bytes().await.unwrap().to_vec()).unwrap();
+            parts.push(serde_json::json!([name, file_name, content_type, text]));
+        }
+        axum::Json(serde_json::json!(parts))
+    }
+    let base = serve(
+        Router::new()
+            .route("/v1/q", get(echo_query))
+            .route("/v1/j", post(echo_json))
+            .route("/v1/m", post(echo_multipart)),
+    )
+    .await;
+    let t = transport(&base, Arc::new(FixedSource("k")), RetryConfig::disabled());
+
+    let mut req = request(Method::Get, "/v1/q", true);
+    req.query = vec![
+        (Cow::Borrowed("skyflow_ids"), "a b".into()),
+        (Cow::Borrowed("skyflow_ids"), "c/d@e".into()),
+        (Cow::Borrowed("tokenization"), "true".into()),
+    ];
+    let resp: serde_json::Value = json_body("TestRequest", &t.send(&req).await.unwrap()).unwrap();
+    assert_eq!(
+        resp["query"],
+        "skyflow_ids=a+b&skyflow_ids=c%2Fd%40e&tokenization=true"
+    );
+
+    let mut req = request(Method::Post, "/v1/j", false);
+    req.body =
+        Body::Json(serde_json::json!({"records": [{"fields": {"name": "x"}}], "upsert": null}));
+    let resp: serde_json::Value = json_body("TestRequest", &t.send(&req).await.unwrap()).unwrap();
+    assert_eq!(resp["content_type"], "application/json");
+    assert_eq!(resp["body"]["upsert"], serde_json::Value::Null);
+    assert!(resp["body"].as_object().unwrap().contains_key("upsert"));
+    assert_eq!(resp["body"]["records"][0]["fields"]["name"], "x");
+
+    let mut req = request(Method::Post, "/v1/m", false);
+    req.body = Body::Multipart(vec![
+        Part::Text {
+            name: "columnName".into(),
+            value: "file".into(),
+        },
+        Part::File {
+            name: "file".into(),
+            file_name: "notes.txt".into(),
+            content_type: "text/plain".into(),
+            bytes: bytes::Bytes::from_static(b"hello"),
+        },
+    ]);
+    let resp: serde_json::Value = json_body("TestRequest", &t.send(&req).await.unwrap()).unwrap();
+    assert_eq!(
+        resp,
+        serde_json::json!([
+            ["columnName", null, null, "file"],
+            ["file", "notes.txt", "text/plain", "hello"]
+        ])
+    );
+}
+
+#[tokio::test]
+async fn connection_style_uses_x_skyflow_authorization_and_any_header() {
+    let seen = Seen::default();
+    let base = serve(
+        Router::new()
+            .route(
+                "/route/fail",
+                post(|| async {
+                    (
+                        StatusCode::BAD_REQUEST,
+                        [("error-from-client", "true"), ("x-request-id", "c-1")],
+                        axum::Json(serde_json::json!({"error": "card declined"})),
+                    )
+                }),
+            )
+            .route("/route/{*rest}", post(record_headers))
+            .with_state(seen.clone()),
+    )
+    .await;
+    let t = Transport::new(
+        Arc::new(HttpShared::new(Logger::new(LogLevel::Off))),
+        &format!("{base}/route/"),
+        Arc::new(FixedSource("conn-token")),
+        RetryConfig::disabled(),
+        TimeoutConfig::standard(),
+        Arc::new(HeaderMap::new()),
+        AuthStyle::Connection,
+    )
+    .unwrap();
+    let mut req = request(Method::Post, "/pay", false);
+    req.headers = vec![("X-Merchant".into(), "m-1".into())];
+    t.send(&req).await.unwrap();
+    let headers = seen.0.lock().unwrap().pop().unwrap();
+    assert_eq!(headers["x-skyflow-authorization"], "conn-token");
+    assert!(headers.get("authorization").is_none());
+    assert_eq!(headers["x-merchant"], "m-1");
+    assert!(headers.contains_key("sky-metadata"));
+
+    let err = t
+        .send(&request(Method::Post, "/fail", false))
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), "card declined");
+    assert_eq!(err.request_id(), Some("c-1"));
+    assert_eq!(
+        err.details(),
+        &[serde_json::json!({"error_from_client": true})]
+    );
+}
+
+// ----- logging ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn perform_logs_stages_and_failures_without_secrets() {
+    let (captured, _guard) = capture::install();
+    let (base, _script) = scripted_server(vec![unavailable, ok_json]).await;
+    let logger = Logger::new(LogLevel::Debug);
+    let t = transport_with(
+        &base,
+        Arc::new(FixedSource("sky-secret-api-key-value")),
+        fast_retry(2),
+        TimeoutConfig::standard(),
+        logger.clone(),
+    );
+    let value: serde_json::Value = t
+        .perform(
+            "InsertRequest",
+            || {
+                let mut req = request(Method::Put, "/v1/vaults/v1/persons", true);
+                req.query = vec![(Cow::Borrowed("column_values"), "4111-1111-secret".into())];
+                req.body = Body::Json(serde_json::json!({"card": "4111111111111111"}));
+                Ok(req)
+            },
+            |response| json_body("InsertRequest", &response),
+        )
+        .await
+        .unwrap();
+    assert_eq!(value["ok"], true);
+
+    let failed = t
+        .perform(
+            "GetRequest",
+            || Err::<HttpRequest, _>(crate::Error::validation("GetRequest", "table", "empty")),
+            |response| json_body::<serde_json::Value>("GetRequest", &response),
+        )
+        .await
+        .unwrap_err();
+    assert!(failed.is_validation());
+
+    let text = captured.text();
+    for stage in [
+        "InsertRequest: validating request",
+        "InsertRequest: request resolved",
+        "InsertRequest: method triggered",
+        "InsertRequest: success",
+        "GetRequest: validating request",
+        "GetRequest resulted in failure",
+    ] {
+        assert!(text.contains(stage), "missing {stage:?} in\n{text}");
+    }
+    assert!(text.contains("retrying"), "{text}");
+    assert!(text.contains("HTTP 503"), "{text}");
+    for secret in ["sky-secret-api-key-value", "4111", "secret"] {
+        assert!(!text.contains(secret), "{secret} leaked into\n{text}");
+    }
+
+    // At ERROR (the default) the stage lines disappear, at runtime.
+    logger.set_level(LogLevel::Error);
+    let before = captured.text().len();
+    t.perform(
+        "QueryRequest",
+        || Ok(request(Method::Get, "/v1/x", true)),
+        |_| Ok(()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(captured.text().len(), before, "{}", captured.text());
+}

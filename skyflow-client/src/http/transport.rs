@@ -1,0 +1,608 @@
+//! The only code that speaks HTTP.
+//!
+//! A [`Transport`] is bound to one base URL (a vault, or a connection) and one bearer source.
+//! It adds the `Authorization` (or, for connections, `x-skyflow-authorization`) and
+//! `sky-metadata` headers, encodes query and body, applies timeouts and retries, resends
+//! once with a fresh token after a 401, captures `x-request-id` and decodes error bodies.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+use super::decode::error_from_response;
+use super::retry::{is_retryable_status, parse_retry_after, wait_before_retry};
+use super::{Body, HttpRequest, HttpResponse, Method, Part};
+use crate::auth::{Bearer, BearerSource};
+use crate::config::{RetryConfig, TimeoutConfig};
+use crate::logging::{Logger, Stage};
+use crate::{Error, Result};
+
+/// Custom headers a caller may add to vault and Detect calls (the Go SDK's allow-list).
+pub(crate) const ALLOWED_CUSTOM_HEADERS: [&str; 3] = [
+    "x-request-id",
+    "x-skyflow-account-id",
+    "x-skyflow-account-name",
+];
+
+const REQUEST_ID: &str = "x-request-id";
+const SKY_METADATA: &str = "sky-metadata";
+const SKYFLOW_AUTHORIZATION: &str = "x-skyflow-authorization";
+
+/// Checks a custom header against the allow-list and converts it. `error` builds the error
+/// naming the field, so the client builder reports a config error and a request a
+/// validation error.
+pub(crate) fn allowed_header(
+    name: &str,
+    value: &str,
+    error: impl Fn(String) -> Error,
+) -> Result<(HeaderName, HeaderValue)> {
+    let lower = name.trim().to_ascii_lowercase();
+    if !ALLOWED_CUSTOM_HEADERS.contains(&lower.as_str()) {
+        return Err(error(format!(
+            "header `{}` is not allowed; allowed custom headers are {}",
+            name.trim(),
+            ALLOWED_CUSTOM_HEADERS.join(", ")
+        )));
+    }
+    let value = HeaderValue::from_str(value).map_err(|_| {
+        error(format!(
+            "value of header `{lower}` is not a valid header value"
+        ))
+    })?;
+    let name = HeaderName::from_bytes(lower.as_bytes())
+        .map_err(|_| error(format!("`{lower}` is not a valid header name")))?;
+    Ok((name, value))
+}
+
+/// What one Skyflow client shares between its clones and handles: the HTTP connection pool
+/// and the log gate.
+pub(crate) struct HttpShared {
+    /// One reqwest client per distinct connect timeout (normally exactly one).
+    pools: Mutex<Vec<(Option<Duration>, reqwest::Client)>>,
+    logger: Logger,
+}
+
+impl fmt::Debug for HttpShared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pools = self.pools.lock().map(|p| p.len()).unwrap_or(0);
+        f.debug_struct("HttpShared")
+            .field("pools", &pools)
+            .field("logger", &self.logger)
+            .finish()
+    }
+}
+
+impl HttpShared {
+    pub(crate) fn new(logger: Logger) -> Self {
+        HttpShared {
+            pools: Mutex::new(Vec::new()),
+            logger,
+        }
+    }
+
+    pub(crate) fn logger(&self) -> &Logger {
+        &self.logger
+    }
+
+    /// The pooled reqwest client for `connect` timeout, created on first use.
+    pub(crate) fn client(&self, connect: Option<Duration>) -> Result<reqwest::Client> {
+        let mut pools = self
+            .pools
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, client)) = pools.iter().find(|(c, _)| *c == connect) {
+            return Ok(client.clone());
+        }
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("skyflow-rust/", env!("CARGO_PKG_VERSION")));
+        if let Some(limit) = connect {
+            builder = builder.connect_timeout(limit);
+        }
+        let client = builder.build().map_err(|e| {
+            Error::transport("could not initialise the HTTP client").with_source(e.without_url())
+        })?;
+        pools.push((connect, client.clone()));
+        Ok(client)
+    }
+}
+
+/// How the bearer token is presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthStyle {
+    /// `Authorization: Bearer <token>`; custom headers restricted to the allow-list;
+    /// only 2xx is success. Vault and Detect calls.
+    Vault,
+    /// `x-skyflow-authorization: <token>` unless the caller set it; any custom header
+    /// (lower-cased); status below 400 is success. Connection invocations.
+    Connection,
+}
+
+/// A transport bound to one base URL and one bearer source. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Transport {
+    shared: Arc<HttpShared>,
+    http: reqwest::Client,
+    base_url: Arc<str>,
+    bearer: Arc<dyn BearerSource>,
+    retry: RetryConfig,
+    timeout: TimeoutConfig,
+    headers: Arc<HeaderMap>,
+    style: AuthStyle,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("base_url", &self.base_url)
+            .field("style", &self.style)
+            .field("bearer", &self.bearer)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A failed attempt: the error, and whether the request may have reached the server.
+struct Failed {
+    error: Error,
+    reached_server: bool,
+}
+
+impl Transport {
+    /// A transport for `base_url` (a vault URL, or a connection URL); `headers` are the
+    /// client-wide custom headers, already checked.
+    pub(crate) fn new(
+        shared: Arc<HttpShared>,
+        base_url: &str,
+        bearer: Arc<dyn BearerSource>,
+        retry: RetryConfig,
+        timeout: TimeoutConfig,
+        headers: Arc<HeaderMap>,
+        style: AuthStyle,
+    ) -> Result<Self> {
+        let http = shared.client(timeout.connect())?;
+        Ok(Transport {
+            shared,
+            http,
+            base_url: Arc::from(base_url.trim_end_matches('/')),
+            bearer,
+            retry,
+            timeout,
+            headers,
+            style,
+        })
+    }
+
+    /// The base URL requests go to (no trailing `/`).
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The client's log gate, for operation modules.
+    pub(crate) fn logger(&self) -> &Logger {
+        &self.shared.logger
+    }
+
+    /// Logs one INFO stage line for `operation`.
+    pub(crate) fn log_stage(&self, operation: &str, stage: Stage) {
+        self.shared.logger.stage(operation, stage);
+    }
+
+    /// Logs the ERROR line for a failed `operation`.
+    pub(crate) fn log_failure(&self, operation: &str, err: &Error) {
+        self.shared.logger.failure(operation, err);
+    }
+
+    /// Runs a whole operation with its stage lines: "validating request", then `build`
+    /// (validation and request construction), "request resolved", "method triggered", the
+    /// call, `parse`, "success"; or the ERROR line with the error, which is returned with
+    /// the operation name set.
+    pub(crate) async fn perform<T>(
+        &self,
+        operation: &'static str,
+        build: impl FnOnce() -> Result<HttpRequest>,
+        parse: impl FnOnce(HttpResponse) -> Result<T>,
+    ) -> Result<T> {
+        let result = async {
+            self.log_stage(operation, Stage::Validating);
+            let request = build()?;
+            self.log_stage(operation, Stage::Resolved);
+            self.log_stage(operation, Stage::Triggered);
+            let response = self.send(&request).await?;
+            parse(response)
+        }
+        .await;
+        match result {
+            Ok(value) => {
+                self.log_stage(operation, Stage::Success);
+                Ok(value)
+            }
+            Err(err) => {
+                let err = if err.operation().is_none() {
+                    err.with_operation(operation)
+                } else {
+                    err
+                };
+                self.log_failure(operation, &err);
+                Err(err)
+            }
+        }
+    }
+
+    /// Sends `request` with timeouts, retries and the 401 refresh; returns the successful
+    /// response or the decoded error.
+    pub(crate) async fn send(&self, request: &HttpRequest) -> Result<HttpResponse> {
+        let operation = request.operation;
+        let prepared = self.prepare(request)?;
+        let call = self.send_with_retries(request, &prepared);
+        let result = match self.timeout.overall() {
+            Some(limit) => match tokio::time::timeout(limit, call).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::timeout(format!(
+                    "the call did not complete within the overall timeout of {limit:?}"
+                ))),
+            },
+            None => call.await,
+        };
+        result.map_err(|e| e.with_operation(operation))
+    }
+
+    /// URL and headers of a request, checked once before any attempt.
+    fn prepare(&self, request: &HttpRequest) -> Result<Prepared> {
+        let invalid = |field: &str, message: String| {
+            Error::validation(request.operation, field.to_owned(), message)
+        };
+        let mut url = url::Url::parse(&format!("{}{}", self.base_url, request.path))
+            .map_err(|e| invalid("path", format!("the request URL is not valid: {e}")))?;
+        if !request.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (key, value) in &request.query {
+                pairs.append_pair(key, value);
+            }
+        }
+        let mut headers = (*self.headers).clone();
+        for (name, value) in &request.headers {
+            match self.style {
+                AuthStyle::Vault => {
+                    let (name, value) = allowed_header(name, value, |m| invalid("headers", m))?;
+                    headers.insert(name, value);
+                }
+                AuthStyle::Connection => {
+                    let lower = name.trim().to_ascii_lowercase();
+                    let name = HeaderName::from_bytes(lower.as_bytes()).map_err(|_| {
+                        invalid("headers", format!("`{lower}` is not a valid header name"))
+                    })?;
+                    let value = HeaderValue::from_str(value).map_err(|_| {
+                        invalid("headers", format!("value of header `{lower}` is not valid"))
+                    })?;
+                    headers.append(name, value);
+                }
+            }
+        }
+        headers.insert(
+            HeaderName::from_static(SKY_METADATA),
+            sky_metadata().clone(),
+        );
+        let caller_authorizes = self.style == AuthStyle::Connection
+            && headers.contains_key(HeaderName::from_static(SKYFLOW_AUTHORIZATION));
+        Ok(Prepared {
+            url,
+            headers,
+            caller_authorizes,
+        })
+    }
+
+    async fn send_with_retries(
+        &self,
+        request: &HttpRequest,
+        prepared: &Prepared,
+    ) -> Result<HttpResponse> {
+        let logger = &self.shared.logger;
+        let operation = request.operation;
+        let max_attempts = self.retry.max_attempts().max(1);
+        let mut bearer = self.bearer.bearer().await?;
+        let mut refreshed = false;
+        let mut attempt = 1;
+        loop {
+            let outcome = self.attempt(request, prepared, &bearer).await;
+            let (error, may_retry, retry_after) = match outcome {
+                Ok(raw) if self.is_success(raw.status) => {
+                    logger.debug(format_args!(
+                        "{operation}: attempt {attempt} answered HTTP {}{}",
+                        raw.status,
+                        request_id_note(raw.request_id.as_deref())
+                    ));
+                    return Ok(HttpResponse {
+                        status: raw.status,
+                        request_id: raw.request_id,
+                        body: raw.body,
+                    });
+                }
+                Ok(raw) => {
+                    logger.debug(format_args!(
+                        "{operation}: attempt {attempt} answered HTTP {}{}",
+                        raw.status,
+                        request_id_note(raw.request_id.as_deref())
+                    ));
+                    if raw.status == 401 && !refreshed && !prepared.caller_authorizes {
+                        refreshed = true;
+                        if let Some(fresh) = self.bearer.refresh(&bearer).await? {
+                            logger.info(format_args!(
+                                "{operation}: bearer token rejected; sending again with a fresh token"
+                            ));
+                            bearer = fresh;
+                            continue;
+                        }
+                    }
+                    let mut error =
+                        error_from_response(raw.status, raw.request_id.as_deref(), &raw.body);
+                    if let Some(from_client) = raw.error_from_client {
+                        let mut details = error.details().to_vec();
+                        details.push(serde_json::json!({ "error_from_client": from_client }));
+                        error = error.with_details(details);
+                    }
+                    let may_retry = request.idempotent && is_retryable_status(raw.status);
+                    (error, may_retry, raw.retry_after)
+                }
+                Err(failed) => {
+                    logger.debug(format_args!(
+                        "{operation}: attempt {attempt} failed: {}",
+                        failed.error.message()
+                    ));
+                    let may_retry = request.idempotent || !failed.reached_server;
+                    (failed.error, may_retry, None)
+                }
+            };
+            if !may_retry || attempt >= max_attempts {
+                return Err(error);
+            }
+            let wait = wait_before_retry(&self.retry, attempt, retry_after);
+            logger.warn(format_args!(
+                "{operation}: attempt {attempt} of {max_attempts} failed ({}); retrying in {wait:?}",
+                short_reason(&error)
+            ));
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    fn is_success(&self, status: u16) -> bool {
+        match self.style {
+            AuthStyle::Vault => (200..300).contains(&status),
+            AuthStyle::Connection => status < 400,
+        }
+    }
+
+    async fn attempt(
+        &self,
+        request: &HttpRequest,
+        prepared: &Prepared,
+        bearer: &Bearer,
+    ) -> std::result::Result<RawResponse, Failed> {
+        let not_sent = |error: Error| Failed {
+            error,
+            reached_server: false,
+        };
+        let mut headers = prepared.headers.clone();
+        match self.style {
+            AuthStyle::Vault => {
+                let mut value = HeaderValue::from_str(&format!("Bearer {}", bearer.expose()))
+                    .map_err(|_| not_sent(invalid_token_error()))?;
+                value.set_sensitive(true);
+                headers.insert(header::AUTHORIZATION, value);
+            }
+            AuthStyle::Connection if !prepared.caller_authorizes => {
+                let mut value = HeaderValue::from_str(bearer.expose())
+                    .map_err(|_| not_sent(invalid_token_error()))?;
+                value.set_sensitive(true);
+                headers.insert(HeaderName::from_static(SKYFLOW_AUTHORIZATION), value);
+            }
+            AuthStyle::Connection => {}
+        }
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self
+            .http
+            .request(method, prepared.url.clone())
+            .headers(headers);
+        builder = match &request.body {
+            Body::Empty => builder,
+            Body::Json(value) => {
+                let bytes = serde_json::to_vec(value).map_err(|_| {
+                    not_sent(Error::validation(
+                        request.operation,
+                        "body",
+                        "the request body could not be serialized as JSON",
+                    ))
+                })?;
+                builder
+                    .header(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/json"),
+                    )
+                    .body(bytes)
+            }
+            Body::Multipart(parts) => {
+                builder.multipart(multipart_form(request.operation, parts).map_err(not_sent)?)
+            }
+        };
+        let response = builder.send().await.map_err(send_failure)?;
+        let status = response.status().as_u16();
+        let headers = response.headers();
+        let text = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let request_id = text(REQUEST_ID);
+        let retry_after =
+            text("retry-after").and_then(|v| parse_retry_after(&v, SystemTime::now()));
+        let error_from_client = match self.style {
+            AuthStyle::Connection => {
+                text("error-from-client").map(|v| v.trim().eq_ignore_ascii_case("true"))
+            }
+            AuthStyle::Vault => None,
+        };
+        let body = response.bytes().await.map_err(|e| {
+            let mut error = reqwest_error(e, "reading the response failed").with_status(status);
+            if let Some(id) = &request_id {
+                error = error.with_request_id(id.clone());
+            }
+            Failed {
+                error,
+                reached_server: true,
+            }
+        })?;
+        Ok(RawResponse {
+            status,
+            request_id,
+            retry_after,
+            error_from_client,
+            body,
+        })
+    }
+}
+
+struct Prepared {
+    url: url::Url,
+    headers: HeaderMap,
+    caller_authorizes: bool,
+}
+
+struct RawResponse {
+    status: u16,
+    request_id: Option<String>,
+    retry_after: Option<Duration>,
+    error_from_client: Option<bool>,
+    body: bytes::Bytes,
+}
+
+fn request_id_note(id: Option<&str>) -> String {
+    id.map(|id| format!(" (request id {id})"))
+        .unwrap_or_default()
+}
+
+fn short_reason(error: &Error) -> String {
+    match error.status() {
+        Some(status) => format!("HTTP {status}{}", request_id_note(error.request_id())),
+        None => error.kind().to_string(),
+    }
+}
+
+fn invalid_token_error() -> Error {
+    Error::auth("the bearer token holds characters that cannot be sent in an HTTP header")
+}
+
+fn multipart_form(operation: &'static str, parts: &[Part]) -> Result<reqwest::multipart::Form> {
+    let mut form = reqwest::multipart::Form::new();
+    for part in parts {
+        form = match part {
+            Part::Text { name, value } => form.text(name.clone(), value.clone()),
+            Part::File {
+                name,
+                file_name,
+                content_type,
+                bytes,
+            } => {
+                let file = reqwest::multipart::Part::stream(bytes.clone())
+                    .file_name(file_name.clone())
+                    .mime_str(content_type)
+                    .map_err(|_| {
+                        Error::validation(
+                            operation,
+                            "content_type",
+                            format!("`{content_type}` is not a valid media type"),
+                        )
+                    })?;
+                form.part(name.clone(), file)
+            }
+        };
+    }
+    Ok(form)
+}
+
+/// Maps a reqwest send error: connect failures never reached the server.
+fn send_failure(e: reqwest::Error) -> Failed {
+    let reached_server = !e.is_connect();
+    let context = if e.is_connect() {
+        "could not connect to the server"
+    } else {
+        "sending the request failed"
+    };
+    Failed {
+        error: reqwest_error(e, context),
+        reached_server,
+    }
+}
+
+/// A reqwest error as our [`Error`]: timeouts become `Timeout`, the rest `Transport`. The
+/// URL (which can hold query values) is stripped; the innermost cause is quoted.
+fn reqwest_error(e: reqwest::Error, context: &str) -> Error {
+    let e = e.without_url();
+    let mut cause: &dyn std::error::Error = &e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let message = format!("{context}: {cause}");
+    let error = if e.is_timeout() {
+        Error::timeout(message)
+    } else {
+        Error::transport(message)
+    };
+    error.with_source(e)
+}
+
+/// The `sky-metadata` header value, computed once per process.
+pub(crate) fn sky_metadata() -> &'static HeaderValue {
+    static VALUE: OnceLock<HeaderValue> = OnceLock::new();
+    VALUE.get_or_init(|| {
+        let json = serde_json::json!({
+            "sdk_name_version": concat!("skyflow-rust@", env!("CARGO_PKG_VERSION")),
+            "sdk_client_device_model": hostname(),
+            "sdk_client_os_details": std::env::consts::OS,
+            "sdk_runtime_details": runtime_details(),
+        });
+        let text: String = json
+            .to_string()
+            .chars()
+            .map(|c| {
+                if c.is_ascii() && !c.is_ascii_control() {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect();
+        HeaderValue::from_str(&text)
+            .unwrap_or_else(|_| HeaderValue::from_static(r#"{"sdk_name_version":"skyflow-rust"}"#))
+    })
+}
+
+fn runtime_details() -> String {
+    match option_env!("SKYFLOW_RUSTC_VERSION") {
+        Some(version) if !version.is_empty() => format!("Rust {version}"),
+        _ => "Rust".to_owned(),
+    }
+}
+
+/// The host name, as the other SDKs send it (`platform.node()` and friends), or `""`.
+fn hostname() -> String {
+    let from_file = |path: &str| {
+        std::fs::read_to_string(path)
+            .ok()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    from_file("/proc/sys/kernel/hostname")
+        .or_else(|| from_file("/etc/hostname"))
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|s| !s.is_empty()))
+        .or_else(|| std::env::var("COMPUTERNAME").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_default()
+}
