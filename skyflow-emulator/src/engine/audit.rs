@@ -192,3 +192,164 @@ pub(crate) struct PendingEvent {
     pub nested: Vec<(u16, String, String)>,
     pub table: Option<String>,
 }
+
+const AUDIT_BUFFER_MAX: usize = 256;
+
+fn rfc3339(nanos: i64) -> String {
+    chrono::DateTime::from_timestamp_nanos(nanos).to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+fn build_event(ctx: &RequestContext, ev: &PendingEvent, ts: i64, change_id: &str) -> AuditEvent {
+    let t = rfc3339(ts);
+    let mut response = serde_json::json!({
+        "code": ev.code,
+        "message": ev.message,
+        "data": {"content": ""},
+        "timestamp": t,
+    });
+    if !ev.nested.is_empty() {
+        response["nestedResponse"] = ev
+            .nested
+            .iter()
+            .map(|(code, message, id)| serde_json::json!({"code": code, "message": message, "identifier": id}))
+            .collect();
+    }
+    AuditEvent {
+        context: serde_json::json!({
+            "changeID": change_id,
+            "requestID": ctx.request_id,
+            "traceID": ctx.request_id,
+            "sessionID": "",
+            "actor": ctx.actor,
+            "actorType": ctx.actor_type,
+            "accessType": ev.access_type,
+            "ipAddress": ctx.ip_address.clone().unwrap_or_default(),
+            "origin": "",
+            "authMode": ctx.auth_mode,
+            "jwtID": ctx.jwt_id.clone().unwrap_or_default(),
+            "bearerTokenContextID": "",
+            "keyID": ctx.key_id.clone().unwrap_or_default(),
+        }),
+        request: serde_json::json!({
+            "data": {"content": ""},
+            "apiName": ev.api_name,
+            "workspaceID": "",
+            "vaultID": ev.vault_id,
+            "tags": ev.table.iter().collect::<Vec<_>>(),
+            "timestamp": t,
+            "actionType": ev.action_type,
+            "resourceType": ev.resource_type,
+            "httpInfo": {"URI": ctx.http_uri, "method": ctx.http_method},
+        }),
+        response,
+        account_id: ctx.account_id.clone().unwrap_or_default(),
+        parent_account_id: String::new(),
+        resource_ids: ev.resource_ids.clone(),
+    }
+}
+
+fn insert_event(c: &rusqlite::Connection, ctx: &RequestContext, ev: &PendingEvent, ts: i64) -> EngineResult<()> {
+    let change_id = uuid::Uuid::new_v4().to_string();
+    let e = build_event(ctx, ev, ts, &change_id);
+    let json = serde_json::to_string(&e).map_err(|e| EngineError::internal(e.to_string()))?;
+    c.prepare_cached(
+        "INSERT INTO sky_audit(change_id, vault_id, ts, request_id, actor, account_id, action_type, resource_type, code, event)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(rusqlite::params![
+        change_id,
+        ev.vault_id,
+        ts,
+        ctx.request_id,
+        ctx.actor,
+        ctx.account_id,
+        ev.action_type,
+        ev.resource_type,
+        ev.code,
+        json
+    ])?;
+    Ok(())
+}
+
+use super::error::{EngineError, EngineResult};
+use super::ops::{Inner, now_nanos};
+
+impl Inner {
+    /// Writes `ev` (and any buffered read events) inside the caller's write transaction.
+    pub(crate) fn write_audit_in(&self, c: &rusqlite::Connection, ctx: &RequestContext, ev: &PendingEvent) -> EngineResult<()> {
+        let pending: Vec<_> = std::mem::take(&mut *self.audit_buffer.lock().unwrap_or_else(|p| p.into_inner()));
+        for (bctx, bev, ts) in &pending {
+            insert_event(c, bctx, bev, *ts)?;
+        }
+        insert_event(c, ctx, ev, now_nanos())
+    }
+
+    /// Buffers a read's event; flushes when the buffer is full.
+    pub(crate) fn buffer_audit(&self, ctx: &RequestContext, ev: PendingEvent) {
+        let full = {
+            let mut b = self.audit_buffer.lock().unwrap_or_else(|p| p.into_inner());
+            b.push((ctx.clone(), ev, now_nanos()));
+            b.len() >= AUDIT_BUFFER_MAX
+        };
+        if full {
+            // A failed flush keeps nothing worse than before: the events stay lost only if the
+            // write itself fails, which the next write or flush reports.
+            let _ = self.flush_audit();
+        }
+    }
+
+    pub(crate) fn flush_audit(&self) -> EngineResult<()> {
+        let pending: Vec<_> = std::mem::take(&mut *self.audit_buffer.lock().unwrap_or_else(|p| p.into_inner()));
+        if pending.is_empty() {
+            return Ok(());
+        }
+        self.store.write(|tx| {
+            for (ctx, ev, ts) in &pending {
+                insert_event(tx, ctx, ev, *ts)?;
+            }
+            Ok(())
+        })
+    }
+
+    pub(crate) fn audit_events(&self, f: &AuditFilter) -> EngineResult<AuditResponse> {
+        self.flush_audit()?;
+        let mut sql = String::from("SELECT event, ts, change_id FROM sky_audit WHERE 1 = 1");
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut add = |col: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                args.push(rusqlite::types::Value::Text(v.clone()));
+                sql.push_str(&format!(" AND {col} = ?{}", args.len()));
+            }
+        };
+        add("vault_id", &f.vault_id);
+        add("account_id", &f.account_id);
+        add("actor", &f.actor);
+        add("request_id", &f.request_id);
+        add("action_type", &f.action_type);
+        add("resource_type", &f.resource_type);
+        if let Some(code) = f.response_code {
+            args.push(rusqlite::types::Value::Integer(i64::from(code)));
+            sql.push_str(&format!(" AND code = ?{}", args.len()));
+        }
+        let limit = f.limit.unwrap_or(25).clamp(1, 1000);
+        sql.push_str(&format!(
+            " ORDER BY seq {} LIMIT {limit} OFFSET {}",
+            if f.ascending { "ASC" } else { "DESC" },
+            f.offset.unwrap_or(0)
+        ));
+        let rows: Vec<(String, i64, String)> = self.store.read(|c| {
+            let mut st = c.prepare(&sql)?;
+            let rows = st
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })?;
+        let mut event = Vec::with_capacity(rows.len());
+        let mut next = serde_json::json!({});
+        for (json, ts, change_id) in &rows {
+            event.push(serde_json::from_str(json).map_err(|_| EngineError::internal("stored audit event is corrupt"))?);
+            next = serde_json::json!({"timestamp": rfc3339(*ts), "changeID": change_id});
+        }
+        Ok(AuditResponse { event, next_ops: next })
+    }
+}

@@ -21,13 +21,16 @@
 mod audit;
 mod crypto;
 mod error;
+mod files;
 mod fpt;
 mod meta;
 mod ops;
 mod query;
+mod records;
 mod redaction;
 mod schema;
 mod storage;
+mod tokens;
 mod types;
 
 use std::path::PathBuf;

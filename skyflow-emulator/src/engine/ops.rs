@@ -1,17 +1,15 @@
 //! Engine internals: the shared state and the vault operations.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use rusqlite::{OptionalExtension, params};
 
-use super::audit::{AuditFilter, AuditResponse, PendingEvent, RequestContext};
+use super::audit::{PendingEvent, RequestContext};
 use super::crypto::Keys;
 use super::error::{EngineError, EngineResult, ErrorKind};
 use super::meta::{ApiKeyRecord, ServiceAccountRecord};
 use super::schema::VaultSchema;
 use super::storage::Store;
-use super::types::*;
 use super::{EngineConfig, VaultInfo};
 
 pub(crate) struct VaultState {
@@ -277,25 +275,6 @@ impl Inner {
             .write(|tx| Ok(tx.execute("DELETE FROM sky_api_keys WHERE fp = ?1", params![fp])? > 0))
     }
 
-    pub(crate) fn download_file(
-        &self,
-        _file_id: &str,
-        _exp: i64,
-        _sig: &str,
-    ) -> EngineResult<FileDownload> {
-        Err(EngineError::unsupported("File download"))
-    }
-
-    pub(crate) fn audit_events(&self, _filter: &AuditFilter) -> EngineResult<AuditResponse> {
-        Ok(AuditResponse {
-            event: Vec::new(),
-            next_ops: serde_json::json!({}),
-        })
-    }
-
-    pub(crate) fn flush_audit(&self) -> EngineResult<()> {
-        Ok(())
-    }
 }
 
 fn meta_key(key: &str) -> String {
@@ -307,123 +286,3 @@ pub(crate) struct Ops<'a> {
     pub inner: &'a Inner,
     pub vault: &'a VaultState,
 }
-
-#[allow(unused_variables)]
-impl Ops<'_> {
-    pub(crate) fn insert(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        req: InsertRequest,
-    ) -> EngineResult<InsertResponse> {
-        Err(EngineError::unsupported("Insert"))
-    }
-    pub(crate) fn batch(
-        &self,
-        ctx: &RequestContext,
-        req: BatchRequest,
-    ) -> EngineResult<BatchResponse> {
-        Err(EngineError::unsupported("Batch"))
-    }
-    pub(crate) fn get(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        req: GetRequest,
-    ) -> EngineResult<GetResponse> {
-        Err(EngineError::unsupported("Get"))
-    }
-    pub(crate) fn get_one(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        id: &str,
-        req: GetOneRequest,
-    ) -> EngineResult<GetRecord> {
-        Err(EngineError::unsupported("Get"))
-    }
-    pub(crate) fn update(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        id: &str,
-        req: UpdateRequest,
-    ) -> EngineResult<UpdateResponse> {
-        Err(EngineError::unsupported("Update"))
-    }
-    pub(crate) fn delete(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        req: DeleteRequest,
-    ) -> EngineResult<DeleteResponse> {
-        Err(EngineError::unsupported("Delete"))
-    }
-    pub(crate) fn delete_one(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        id: &str,
-    ) -> EngineResult<DeletedResponse> {
-        Err(EngineError::unsupported("Delete"))
-    }
-    pub(crate) fn query(&self, ctx: &RequestContext, sql: &str) -> EngineResult<QueryResponse> {
-        Err(EngineError::unsupported("Query"))
-    }
-    pub(crate) fn tokenize(
-        &self,
-        ctx: &RequestContext,
-        req: TokenizeRequest,
-    ) -> EngineResult<TokenizeResponse> {
-        Err(EngineError::unsupported("Tokenize"))
-    }
-    pub(crate) fn detokenize(
-        &self,
-        ctx: &RequestContext,
-        req: DetokenizeRequest,
-    ) -> EngineResult<DetokenizeResponse> {
-        Err(EngineError::unsupported("Detokenize"))
-    }
-    pub(crate) fn upload_file(
-        &self,
-        ctx: &RequestContext,
-        up: FileUpload,
-    ) -> EngineResult<FileUploadResponse> {
-        Err(EngineError::unsupported("File upload"))
-    }
-    pub(crate) fn upload_file_v1(
-        &self,
-        ctx: &RequestContext,
-        up: FileUpload,
-    ) -> EngineResult<UpdateResponse> {
-        Err(EngineError::unsupported("File upload"))
-    }
-    pub(crate) fn delete_file(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        id: &str,
-        column: &str,
-    ) -> EngineResult<DeletedResponse> {
-        Err(EngineError::unsupported("File delete"))
-    }
-    pub(crate) fn scan_status(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        id: &str,
-        column: &str,
-    ) -> EngineResult<ScanStatusResponse> {
-        Err(EngineError::unsupported("Scan status"))
-    }
-    pub(crate) fn upload_status(
-        &self,
-        ctx: &RequestContext,
-        req: UploadStatusRequest,
-    ) -> EngineResult<UploadStatusResponse> {
-        Err(EngineError::unsupported("Upload status"))
-    }
-}
-
-#[allow(dead_code)]
-fn _unused(_: HashMap<(), ()>) {}

@@ -285,11 +285,7 @@ impl Column {
     pub fn is_transient(&self) -> bool {
         self.token_policy.is_some_and(TokenPolicy::is_transient)
     }
-
-    /// Whether lookups by value go through a keyed hash (unique or deterministic token).
-    pub(crate) fn is_indexed(&self) -> bool {
-        self.unique || self.token_policy.is_some_and(TokenPolicy::is_deterministic)
-    }
+}
 }
 
 impl fmt::Debug for Column {
