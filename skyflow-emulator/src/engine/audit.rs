@@ -196,7 +196,8 @@ pub(crate) struct PendingEvent {
 const AUDIT_BUFFER_MAX: usize = 256;
 
 fn rfc3339(nanos: i64) -> String {
-    chrono::DateTime::from_timestamp_nanos(nanos).to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+    chrono::DateTime::from_timestamp_nanos(nanos)
+        .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
 }
 
 fn build_event(ctx: &RequestContext, ev: &PendingEvent, ts: i64, change_id: &str) -> AuditEvent {
@@ -248,7 +249,12 @@ fn build_event(ctx: &RequestContext, ev: &PendingEvent, ts: i64, change_id: &str
     }
 }
 
-fn insert_event(c: &rusqlite::Connection, ctx: &RequestContext, ev: &PendingEvent, ts: i64) -> EngineResult<()> {
+fn insert_event(
+    c: &rusqlite::Connection,
+    ctx: &RequestContext,
+    ev: &PendingEvent,
+    ts: i64,
+) -> EngineResult<()> {
     let change_id = uuid::Uuid::new_v4().to_string();
     let e = build_event(ctx, ev, ts, &change_id);
     let json = serde_json::to_string(&e).map_err(|e| EngineError::internal(e.to_string()))?;
@@ -276,8 +282,14 @@ use super::ops::{Inner, now_nanos};
 
 impl Inner {
     /// Writes `ev` (and any buffered read events) inside the caller's write transaction.
-    pub(crate) fn write_audit_in(&self, c: &rusqlite::Connection, ctx: &RequestContext, ev: &PendingEvent) -> EngineResult<()> {
-        let pending: Vec<_> = std::mem::take(&mut *self.audit_buffer.lock().unwrap_or_else(|p| p.into_inner()));
+    pub(crate) fn write_audit_in(
+        &self,
+        c: &rusqlite::Connection,
+        ctx: &RequestContext,
+        ev: &PendingEvent,
+    ) -> EngineResult<()> {
+        let pending: Vec<_> =
+            std::mem::take(&mut *self.audit_buffer.lock().unwrap_or_else(|p| p.into_inner()));
         for (bctx, bev, ts) in &pending {
             insert_event(c, bctx, bev, *ts)?;
         }
@@ -299,7 +311,8 @@ impl Inner {
     }
 
     pub(crate) fn flush_audit(&self) -> EngineResult<()> {
-        let pending: Vec<_> = std::mem::take(&mut *self.audit_buffer.lock().unwrap_or_else(|p| p.into_inner()));
+        let pending: Vec<_> =
+            std::mem::take(&mut *self.audit_buffer.lock().unwrap_or_else(|p| p.into_inner()));
         if pending.is_empty() {
             return Ok(());
         }
@@ -340,16 +353,24 @@ impl Inner {
         let rows: Vec<(String, i64, String)> = self.store.read(|c| {
             let mut st = c.prepare(&sql)?;
             let rows = st
-                .query_map(rusqlite::params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })?;
         let mut event = Vec::with_capacity(rows.len());
         let mut next = serde_json::json!({});
         for (json, ts, change_id) in &rows {
-            event.push(serde_json::from_str(json).map_err(|_| EngineError::internal("stored audit event is corrupt"))?);
+            event.push(
+                serde_json::from_str(json)
+                    .map_err(|_| EngineError::internal("stored audit event is corrupt"))?,
+            );
             next = serde_json::json!({"timestamp": rfc3339(*ts), "changeID": change_id});
         }
-        Ok(AuditResponse { event, next_ops: next })
+        Ok(AuditResponse {
+            event,
+            next_ops: next,
+        })
     }
 }

@@ -49,28 +49,51 @@ impl Inner {
     pub(crate) fn download_url_for(&self, file_id: &str) -> String {
         let exp = now_secs() + self.config.limits.download_url_ttl.as_secs() as i64;
         let sig = self.keys.sign_url(file_id, exp);
-        let base = self.base_url.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let base = self
+            .base_url
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         format!("{base}/v1/files/download/{file_id}?exp={exp}&sig={sig}")
     }
 
-    pub(crate) fn download_file(&self, file_id: &str, exp: i64, sig: &str) -> EngineResult<FileDownload> {
+    pub(crate) fn download_file(
+        &self,
+        file_id: &str,
+        exp: i64,
+        sig: &str,
+    ) -> EngineResult<FileDownload> {
         if !self.keys.verify_url(file_id, exp, sig) {
-            return Err(EngineError::new(ErrorKind::PermissionDenied, "Invalid download URL signature"));
+            return Err(EngineError::new(
+                ErrorKind::PermissionDenied,
+                "Invalid download URL signature",
+            ));
         }
         if exp < now_secs() {
-            return Err(EngineError::new(ErrorKind::PermissionDenied, "Download URL expired"));
+            return Err(EngineError::new(
+                ErrorKind::PermissionDenied,
+                "Download URL expired",
+            ));
         }
         let row: Option<(Vec<u8>, Vec<u8>)> = self.store.read(|c| {
-            Ok(c.query_row("SELECT meta, data FROM sky_files WHERE file_id = ?1", params![file_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            Ok(c.query_row(
+                "SELECT meta, data FROM sky_files WHERE file_id = ?1",
+                params![file_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?)
         })?;
-        let (meta, data) = row.ok_or_else(|| EngineError::new(ErrorKind::NotFound, "File not found"))?;
-        let meta: FileMetadata = serde_json::from_slice(&self.keys.decrypt(&file_aad(file_id, "meta"), &meta)?)
-            .map_err(|_| EngineError::internal("stored file metadata is corrupt"))?;
+        let (meta, data) =
+            row.ok_or_else(|| EngineError::new(ErrorKind::NotFound, "File not found"))?;
+        let meta: FileMetadata =
+            serde_json::from_slice(&self.keys.decrypt(&file_aad(file_id, "meta"), &meta)?)
+                .map_err(|_| EngineError::internal("stored file metadata is corrupt"))?;
         let data = self.keys.decrypt(&file_aad(file_id, "data"), &data)?;
-        Ok(FileDownload { file_name: meta.file_name, content_type: meta.file_type, data })
+        Ok(FileDownload {
+            file_name: meta.file_name,
+            content_type: meta.file_type,
+            data,
+        })
     }
 }
 
@@ -79,7 +102,11 @@ impl Ops<'_> {
         self.inner.download_url_for(file_id)
     }
 
-    pub(crate) fn file_meta(&self, c: &Connection, file_id: &str) -> EngineResult<Option<FileMetadata>> {
+    pub(crate) fn file_meta(
+        &self,
+        c: &Connection,
+        file_id: &str,
+    ) -> EngineResult<Option<FileMetadata>> {
         let blob: Option<Vec<u8>> = c
             .query_row(
                 "SELECT meta FROM sky_files WHERE file_id = ?1 AND vault_id = ?2",
@@ -95,26 +122,43 @@ impl Ops<'_> {
     }
 
     fn file_column<'t>(&self, table: &'t Table, column: &str) -> EngineResult<&'t Column> {
-        let col = table
-            .column(column)
-            .ok_or_else(|| EngineError::invalid(format!("Invalid request. Column {column} does not exist in table {}.", table.name)))?;
+        let col = table.column(column).ok_or_else(|| {
+            EngineError::invalid(format!(
+                "Invalid request. Column {column} does not exist in table {}.",
+                table.name
+            ))
+        })?;
         if col.datatype != DataType::File {
-            return Err(EngineError::invalid(format!("Invalid request. Column {column} is not a file column (DT_FILE).")));
+            return Err(EngineError::invalid(format!(
+                "Invalid request. Column {column} is not a file column (DT_FILE)."
+            )));
         }
         Ok(col)
     }
 
     /// Stores a file in the cell; creates the record when `sid` is `None`.
-    fn store_file(&self, c: &Connection, table: &Table, col: &Column, sid: Option<&str>, up: &FileUpload) -> EngineResult<(String, FileMetadata)> {
+    fn store_file(
+        &self,
+        c: &Connection,
+        table: &Table,
+        col: &Column,
+        sid: Option<&str>,
+        up: &FileUpload,
+    ) -> EngineResult<(String, FileMetadata)> {
         if up.data.len() > self.inner.config.limits.max_file_bytes {
             return Err(EngineError::new(
                 ErrorKind::PayloadTooLarge,
-                format!("File is too large: at most {} bytes are accepted.", self.inner.config.limits.max_file_bytes),
+                format!(
+                    "File is too large: at most {} bytes are accepted.",
+                    self.inner.config.limits.max_file_bytes
+                ),
             ));
         }
         let (sid, mut data, is_new) = match sid {
             Some(id) => {
-                let d = self.load_record(c, &table.name, id)?.ok_or_else(EngineError::no_records)?;
+                let d = self
+                    .load_record(c, &table.name, id)?
+                    .ok_or_else(EngineError::no_records)?;
                 (id.to_string(), d, false)
             }
             None => (super::fpt::uuid(), Map::new(), true),
@@ -127,13 +171,18 @@ impl Ops<'_> {
             )?;
         }
         let file_id = uuid::Uuid::new_v4().simple().to_string();
-        let name = if up.file_name.is_empty() { "file".to_string() } else { up.file_name.clone() };
+        let name = if up.file_name.is_empty() {
+            "file".to_string()
+        } else {
+            up.file_name.clone()
+        };
         let meta = FileMetadata {
             file_type: sniff(&up.data, up.content_type.as_deref(), &name),
             file_name: name,
             file_size_kb: (up.data.len() as u64).div_ceil(1024),
         };
-        let meta_json = serde_json::to_vec(&meta).map_err(|e| EngineError::internal(e.to_string()))?;
+        let meta_json =
+            serde_json::to_vec(&meta).map_err(|e| EngineError::internal(e.to_string()))?;
         c.execute(
             "INSERT INTO sky_files(file_id, vault_id, table_name, skyflow_id, column_name, meta, data, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -157,21 +206,44 @@ impl Ops<'_> {
         Ok((sid, meta))
     }
 
-    pub(crate) fn upload_file(&self, ctx: &RequestContext, up: FileUpload) -> EngineResult<FileUploadResponse> {
-        let ev = self.event("/v2.FileService/UploadFile", "CREATE", "FILE", Some(&up.table));
+    pub(crate) fn upload_file(
+        &self,
+        ctx: &RequestContext,
+        up: FileUpload,
+    ) -> EngineResult<FileUploadResponse> {
+        let ev = self.event(
+            "/v2.FileService/UploadFile",
+            "CREATE",
+            "FILE",
+            Some(&up.table),
+        );
         self.write_op(ctx, ev, |c, ev| {
             let t = self.table(&up.table)?;
             let col = self.file_column(t, &up.column)?;
             let sid = up.skyflow_id.as_deref().filter(|s| !s.is_empty());
             let (sid, meta) = self.store_file(c, t, col, sid, &up)?;
             ev.resource_ids.push(format!("RECORD/{sid}"));
-            let file_metadata = up.return_file_metadata.then(|| std::iter::once((col.name.clone(), meta)).collect());
-            Ok(FileUploadResponse { skyflow_id: sid, file_metadata })
+            let file_metadata = up
+                .return_file_metadata
+                .then(|| std::iter::once((col.name.clone(), meta)).collect());
+            Ok(FileUploadResponse {
+                skyflow_id: sid,
+                file_metadata,
+            })
         })
     }
 
-    pub(crate) fn upload_file_v1(&self, ctx: &RequestContext, up: FileUpload) -> EngineResult<UpdateResponse> {
-        let ev = self.event("/v1.FileService/UploadFile", "UPDATE", "FILE", Some(&up.table));
+    pub(crate) fn upload_file_v1(
+        &self,
+        ctx: &RequestContext,
+        up: FileUpload,
+    ) -> EngineResult<UpdateResponse> {
+        let ev = self.event(
+            "/v1.FileService/UploadFile",
+            "UPDATE",
+            "FILE",
+            Some(&up.table),
+        );
         self.write_op(ctx, ev, |c, ev| {
             let t = self.table(&up.table)?;
             let col = self.file_column(t, &up.column)?;
@@ -179,14 +251,25 @@ impl Ops<'_> {
                 .skyflow_id
                 .as_deref()
                 .filter(|s| !s.is_empty())
-                .ok_or_else(|| EngineError::invalid("Invalid request. The record id is required."))?;
+                .ok_or_else(|| {
+                    EngineError::invalid("Invalid request. The record id is required.")
+                })?;
             let (sid, _) = self.store_file(c, t, col, Some(sid), &up)?;
             ev.resource_ids.push(format!("RECORD/{sid}"));
-            Ok(UpdateResponse { skyflow_id: sid, tokens: None })
+            Ok(UpdateResponse {
+                skyflow_id: sid,
+                tokens: None,
+            })
         })
     }
 
-    pub(crate) fn delete_file(&self, ctx: &RequestContext, table: &str, id: &str, column: &str) -> EngineResult<DeletedResponse> {
+    pub(crate) fn delete_file(
+        &self,
+        ctx: &RequestContext,
+        table: &str,
+        id: &str,
+        column: &str,
+    ) -> EngineResult<DeletedResponse> {
         let mut ev = self.event("/v1.FileService/DeleteFile", "DELETE", "FILE", Some(table));
         ev.resource_ids.push(format!("RECORD/{id}"));
         self.write_op(ctx, ev, |c, _| {
@@ -218,18 +301,39 @@ impl Ops<'_> {
             .is_some())
     }
 
-    pub(crate) fn scan_status(&self, ctx: &RequestContext, table: &str, id: &str, column: &str) -> EngineResult<ScanStatusResponse> {
-        let mut ev = self.event("/v1.FileService/GetFileScanStatus", "READ", "FILE", Some(table));
+    pub(crate) fn scan_status(
+        &self,
+        ctx: &RequestContext,
+        table: &str,
+        id: &str,
+        column: &str,
+    ) -> EngineResult<ScanStatusResponse> {
+        let mut ev = self.event(
+            "/v1.FileService/GetFileScanStatus",
+            "READ",
+            "FILE",
+            Some(table),
+        );
         ev.resource_ids.push(format!("RECORD/{id}"));
         self.read_op(ctx, ev, |c, _| {
             let t = self.table(table)?;
             self.file_column(t, column)?;
-            let status = if self.has_file(c, table, id, column)? { "SCAN_CLEAN" } else { "SCAN_FILE_NOT_FOUND" };
-            Ok(ScanStatusResponse { av_scan_status: status.into() })
+            let status = if self.has_file(c, table, id, column)? {
+                "SCAN_CLEAN"
+            } else {
+                "SCAN_FILE_NOT_FOUND"
+            };
+            Ok(ScanStatusResponse {
+                av_scan_status: status.into(),
+            })
         })
     }
 
-    pub(crate) fn upload_status(&self, ctx: &RequestContext, req: UploadStatusRequest) -> EngineResult<UploadStatusResponse> {
+    pub(crate) fn upload_status(
+        &self,
+        ctx: &RequestContext,
+        req: UploadStatusRequest,
+    ) -> EngineResult<UploadStatusResponse> {
         let ev = self.event("/v2.FileService/GetFilesUploadStatus", "READ", "FILE", None);
         self.read_op(ctx, ev, |c, ev| {
             if req.records.len() > self.inner.config.limits.max_records_per_request {

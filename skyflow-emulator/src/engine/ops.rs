@@ -274,7 +274,6 @@ impl Inner {
         self.store
             .write(|tx| Ok(tx.execute("DELETE FROM sky_api_keys WHERE fp = ?1", params![fp])? > 0))
     }
-
 }
 
 fn meta_key(key: &str) -> String {

@@ -20,9 +20,9 @@ use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, LimitClause, ObjectName, ObjectNamePart, Query,
-    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableAlias, TableFactor, Value as SqlAstValue, Visit,
-    VisitMut, Visitor, VisitorMut,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, LimitClause, ObjectName,
+    ObjectNamePart, Query, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement,
+    TableAlias, TableFactor, Value as SqlAstValue, Visit, VisitMut, Visitor, VisitorMut,
 };
 use sqlparser::dialect::SQLiteDialect;
 use sqlparser::parser::Parser;
@@ -37,9 +37,33 @@ use super::types::*;
 
 /// Functions a query may call (lower case). `redaction` is handled before this check.
 const ALLOWED_FUNCTIONS: &[&str] = &[
-    "count", "sum", "avg", "min", "max", "total", "lower", "upper", "length", "substr", "substring", "trim",
-    "ltrim", "rtrim", "coalesce", "ifnull", "nullif", "abs", "round", "replace", "instr", "date", "time",
-    "datetime", "julianday", "strftime", "like",
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "total",
+    "lower",
+    "upper",
+    "length",
+    "substr",
+    "substring",
+    "trim",
+    "ltrim",
+    "rtrim",
+    "coalesce",
+    "ifnull",
+    "nullif",
+    "abs",
+    "round",
+    "replace",
+    "instr",
+    "date",
+    "time",
+    "datetime",
+    "julianday",
+    "strftime",
+    "like",
 ];
 
 thread_local! {
@@ -68,11 +92,12 @@ pub(crate) fn register_functions(conn: &Connection, keys: Arc<Keys>) -> rusqlite
                     return Ok(m.get(&col).cloned());
                 }
                 let aad = format!("rec|{vault}|{table}|{sid}");
-                let plain = keys
-                    .decrypt(aad.as_bytes(), &blob)
-                    .map_err(|e| rusqlite::Error::UserFunctionError(e.message().to_string().into()))?;
-                let m: Map<String, Value> = serde_json::from_slice(&plain)
-                    .map_err(|_| rusqlite::Error::UserFunctionError("stored record is corrupt".into()))?;
+                let plain = keys.decrypt(aad.as_bytes(), &blob).map_err(|e| {
+                    rusqlite::Error::UserFunctionError(e.message().to_string().into())
+                })?;
+                let m: Map<String, Value> = serde_json::from_slice(&plain).map_err(|_| {
+                    rusqlite::Error::UserFunctionError("stored record is corrupt".into())
+                })?;
                 let out = m.get(&col).cloned();
                 *cache = Some((blob, m));
                 Ok(out)
@@ -131,27 +156,34 @@ impl Ops<'_> {
     fn scope_of<'t>(&'t self, from: &[sqlparser::ast::TableWithJoins]) -> EngineResult<Scope<'t>> {
         fn walk<'t>(ops: &'t Ops<'_>, f: &TableFactor, out: &mut Scope<'t>) -> EngineResult<()> {
             match f {
-                TableFactor::Table { name, alias, args, .. } => {
+                TableFactor::Table {
+                    name, alias, args, ..
+                } => {
                     if args.is_some() {
                         return Err(bad("table-valued functions are not allowed"));
                     }
-                    let n = single_name(name).ok_or_else(|| bad(format!("unknown table {name}")))?;
-                    let t = ops
-                        .vault
-                        .schema
-                        .table(&n)
-                        .ok_or_else(|| bad(format!("table {n} does not exist in this vault")))?;
+                    let n =
+                        single_name(name).ok_or_else(|| bad(format!("unknown table {name}")))?;
+                    let t =
+                        ops.vault.schema.table(&n).ok_or_else(|| {
+                            bad(format!("table {n} does not exist in this vault"))
+                        })?;
                     out.push((alias.as_ref().map(|a| a.name.value.clone()).unwrap_or(n), t));
                     Ok(())
                 }
-                TableFactor::NestedJoin { table_with_joins, .. } => {
+                TableFactor::NestedJoin {
+                    table_with_joins, ..
+                } => {
                     walk(ops, &table_with_joins.relation, out)?;
                     for j in &table_with_joins.joins {
                         walk(ops, &j.relation, out)?;
                     }
                     Ok(())
                 }
-                TableFactor::Derived { .. } => Err(EngineError::unsupported("A subquery in FROM").with_prefix("Invalid query: ")),
+                TableFactor::Derived { .. } => {
+                    Err(EngineError::unsupported("A subquery in FROM")
+                        .with_prefix("Invalid query: "))
+                }
                 _ => Err(bad("only vault tables may appear in FROM")),
             }
         }
@@ -176,8 +208,9 @@ impl Ops<'_> {
         if sql.trim().is_empty() {
             return Err(bad("the query is empty"));
         }
-        let mut stmts = Parser::parse_sql(&SQLiteDialect {}, sql)
-            .map_err(|e| EngineError::sensitive(ErrorKind::InvalidArgument, format!("Invalid query: {e}")))?;
+        let mut stmts = Parser::parse_sql(&SQLiteDialect {}, sql).map_err(|e| {
+            EngineError::sensitive(ErrorKind::InvalidArgument, format!("Invalid query: {e}"))
+        })?;
         if stmts.len() != 1 {
             return Err(bad("exactly one SELECT statement is allowed"));
         }
@@ -188,7 +221,9 @@ impl Ops<'_> {
         // LIMIT: a literal no larger than max_rows.
         if let Some(lc) = &query.limit_clause {
             let limit = match lc {
-                LimitClause::LimitOffset { limit, limit_by, .. } => {
+                LimitClause::LimitOffset {
+                    limit, limit_by, ..
+                } => {
                     if !limit_by.is_empty() {
                         return Err(bad("LIMIT BY is not supported"));
                     }
@@ -206,12 +241,17 @@ impl Ops<'_> {
                 }
                 .ok_or_else(|| bad("LIMIT must be a number"))?;
                 if n < 0 || n as usize > limits.max_rows {
-                    return Err(bad(format!("LIMIT must be between 0 and {}", limits.max_rows)));
+                    return Err(bad(format!(
+                        "LIMIT must be between 0 and {}",
+                        limits.max_rows
+                    )));
                 }
             }
         }
         let SetExpr::Select(select) = query.body.as_mut() else {
-            return Err(bad("only a plain SELECT is supported (no UNION, VALUES or TABLE)"));
+            return Err(bad(
+                "only a plain SELECT is supported (no UNION, VALUES or TABLE)",
+            ));
         };
         if select.into.is_some() {
             return Err(bad("SELECT INTO is not allowed"));
@@ -223,7 +263,10 @@ impl Ops<'_> {
                 if let Some(col) = resolve(&scope, q.as_deref(), &name)
                     && col.is_transient()
                 {
-                    return Err(bad(format!("WHERE is not supported on transient column {}", col.name)));
+                    return Err(bad(format!(
+                        "WHERE is not supported on transient column {}",
+                        col.name
+                    )));
                 }
             }
         }
@@ -237,9 +280,16 @@ impl Ops<'_> {
                         expand(alias, t, &mut items, &mut outputs);
                     }
                 }
-                SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
-                    let a = single_name(&name).ok_or_else(|| bad(format!("unknown table {name}")))?;
-                    let (alias, t) = scope.iter().find(|(al, _)| *al == a).ok_or_else(|| bad(format!("unknown table {a}")))?;
+                SelectItem::QualifiedWildcard(
+                    SelectItemQualifiedWildcardKind::ObjectName(name),
+                    _,
+                ) => {
+                    let a =
+                        single_name(&name).ok_or_else(|| bad(format!("unknown table {name}")))?;
+                    let (alias, t) = scope
+                        .iter()
+                        .find(|(al, _)| *al == a)
+                        .ok_or_else(|| bad(format!("unknown table {a}")))?;
                     expand(alias, t, &mut items, &mut outputs);
                 }
                 SelectItem::QualifiedWildcard(..) => return Err(bad("unsupported wildcard")),
@@ -247,7 +297,10 @@ impl Ops<'_> {
                     let (e, level) = unwrap_redaction(e)?;
                     let out = classify(&scope, &e, level);
                     let item = match (&out, level) {
-                        (Output::Column(col, _), Some(_)) => SelectItem::ExprWithAlias { expr: e, alias: ident(&col.name) },
+                        (Output::Column(col, _), Some(_)) => SelectItem::ExprWithAlias {
+                            expr: e,
+                            alias: ident(&col.name),
+                        },
                         _ => SelectItem::UnnamedExpr(e),
                     };
                     items.push(item);
@@ -262,13 +315,21 @@ impl Ops<'_> {
         }
         select.projection = items;
         // Allow-list walk (functions, tables) over the whole query.
-        let mut check = Checker { ops: self, error: None, columns: HashSet::new() };
+        let mut check = Checker {
+            ops: self,
+            error: None,
+            columns: HashSet::new(),
+        };
         let _ = Visit::visit(&*query, &mut check);
         if let Some(e) = check.error {
             return Err(e);
         }
         // Rewrite tables into decrypting subqueries; double-quoted non-columns into strings.
-        let mut rw = Rewriter { ops: self, columns: check.columns, error: None };
+        let mut rw = Rewriter {
+            ops: self,
+            columns: check.columns,
+            error: None,
+        };
         let _ = VisitMut::visit(&mut *query, &mut rw);
         if let Some(e) = rw.error {
             return Err(e);
@@ -277,7 +338,12 @@ impl Ops<'_> {
         self.execute(c, &text, &outputs)
     }
 
-    fn execute(&self, c: &Connection, text: &str, outputs: &[Output<'_>]) -> EngineResult<QueryResponse> {
+    fn execute(
+        &self,
+        c: &Connection,
+        text: &str,
+        outputs: &[Output<'_>],
+    ) -> EngineResult<QueryResponse> {
         let limits = &self.inner.config.limits;
         let deadline = Instant::now() + limits.query_timeout;
         c.progress_handler(1000, Some(move || Instant::now() > deadline));
@@ -288,31 +354,43 @@ impl Ops<'_> {
             let mut rows = st.query([]).map_err(|e| self.sqlite_error(e))?;
             let mut records = Vec::new();
             while records.len() < limits.max_rows {
-                let Some(row) = rows.next().map_err(|e| self.sqlite_error(e))? else { break };
+                let Some(row) = rows.next().map_err(|e| self.sqlite_error(e))? else {
+                    break;
+                };
                 let mut fields = Map::new();
                 for (i, name) in names.iter().enumerate() {
                     let raw: SqlValue = row.get(i)?;
                     let v = match raw {
                         SqlValue::Null => Value::Null,
                         SqlValue::Integer(n) => Value::from(n),
-                        SqlValue::Real(f) => serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null),
+                        SqlValue::Real(f) => serde_json::Number::from_f64(f)
+                            .map(Value::Number)
+                            .unwrap_or(Value::Null),
                         SqlValue::Text(s) => Value::String(s),
                         SqlValue::Blob(b) => Value::String(super::crypto::to_hex(&b)),
                     };
                     let shown = match outputs.get(i) {
                         Some(Output::Column(col, level)) => {
                             let typed = match (&col.datatype, &v) {
-                                (DataType::Bool, Value::Number(n)) => Value::Bool(n.as_i64() == Some(1)),
-                                (DataType::Json, Value::String(s)) => serde_json::from_str(s).unwrap_or(v.clone()),
+                                (DataType::Bool, Value::Number(n)) => {
+                                    Value::Bool(n.as_i64() == Some(1))
+                                }
+                                (DataType::Json, Value::String(s)) => {
+                                    serde_json::from_str(s).unwrap_or(v.clone())
+                                }
                                 _ if col.is_array => match &v {
-                                    Value::String(s) => serde_json::from_str(s).unwrap_or(v.clone()),
+                                    Value::String(s) => {
+                                        serde_json::from_str(s).unwrap_or(v.clone())
+                                    }
                                     _ => v.clone(),
                                 },
                                 _ => v.clone(),
                             };
                             redaction::apply(col, *level, &typed)
                         }
-                        Some(Output::Derived(true)) if !v.is_null() => Value::String(redaction::REDACTED_TEXT.into()),
+                        Some(Output::Derived(true)) if !v.is_null() => {
+                            Value::String(redaction::REDACTED_TEXT.into())
+                        }
                         _ => v,
                     };
                     fields.insert(name.clone(), shown);
@@ -334,7 +412,10 @@ impl Ops<'_> {
             if self.inner.config.strict_errors {
                 return bad(format!("Could not find Field {col}"));
             }
-            return EngineError::new(ErrorKind::Internal, format!("ERROR (internal_error): Could not find Field {col}"));
+            return EngineError::new(
+                ErrorKind::Internal,
+                format!("ERROR (internal_error): Could not find Field {col}"),
+            );
         }
         if msg.contains("interrupted") {
             return bad("the query ran longer than the time limit");
@@ -364,21 +445,36 @@ fn authorize(ctx: AuthContext<'_>) -> Authorization {
 
 fn check_query_shape(q: &Query) -> EngineResult<()> {
     if q.with.is_some() {
-        return Err(EngineError::unsupported("WITH (common table expressions)").with_prefix("Invalid query: "));
+        return Err(EngineError::unsupported("WITH (common table expressions)")
+            .with_prefix("Invalid query: "));
     }
-    if q.fetch.is_some() || !q.locks.is_empty() || q.for_clause.is_some() || q.settings.is_some() || q.format_clause.is_some() || !q.pipe_operators.is_empty() {
+    if q.fetch.is_some()
+        || !q.locks.is_empty()
+        || q.for_clause.is_some()
+        || q.settings.is_some()
+        || q.format_clause.is_some()
+        || !q.pipe_operators.is_empty()
+    {
         return Err(bad("unsupported clause"));
     }
     Ok(())
 }
 
 /// Wildcard expansion: every visible column of `t`, qualified by `alias`.
-fn expand<'t>(alias: &str, t: &'t Table, items: &mut Vec<SelectItem>, outputs: &mut Vec<Output<'t>>) {
+fn expand<'t>(
+    alias: &str,
+    t: &'t Table,
+    items: &mut Vec<SelectItem>,
+    outputs: &mut Vec<Output<'t>>,
+) {
     for col in &t.columns {
         if col.is_transient() || col.datatype == DataType::File {
             continue;
         }
-        items.push(SelectItem::UnnamedExpr(Expr::CompoundIdentifier(vec![ident(alias), ident(&col.name)])));
+        items.push(SelectItem::UnnamedExpr(Expr::CompoundIdentifier(vec![
+            ident(alias),
+            ident(&col.name),
+        ])));
         outputs.push(Output::Column(col, Redaction::Default));
     }
 }
@@ -404,14 +500,18 @@ fn unwrap_redaction(e: Expr) -> EngineResult<(Expr, Option<Redaction>)> {
         }
         let level = match args[1] {
             Expr::Value(v) => match &v.value {
-                SqlAstValue::SingleQuotedString(s) | SqlAstValue::DoubleQuotedString(s) => Some(s.clone()),
+                SqlAstValue::SingleQuotedString(s) | SqlAstValue::DoubleQuotedString(s) => {
+                    Some(s.clone())
+                }
                 _ => None,
             },
             Expr::Identifier(i) => Some(i.value.clone()),
             _ => None,
         }
         .and_then(|s| Redaction::parse(&s.to_ascii_uppercase()))
-        .ok_or_else(|| bad("REDACTION level must be one of DEFAULT, REDACTED, MASKED, PLAIN_TEXT"))?;
+        .ok_or_else(|| {
+            bad("REDACTION level must be one of DEFAULT, REDACTED, MASKED, PLAIN_TEXT")
+        })?;
         return Ok((args[0].clone(), Some(level)));
     }
     Ok((e, None))
@@ -441,7 +541,8 @@ fn column_refs(e: &Expr) -> (Vec<(Option<String>, String)>, bool) {
                     Expr::Identifier(i) => self.refs.push((None, i.value.clone())),
                     Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
                         let n = parts.len();
-                        self.refs.push((Some(parts[n - 2].value.clone()), parts[n - 1].value.clone()));
+                        self.refs
+                            .push((Some(parts[n - 2].value.clone()), parts[n - 1].value.clone()));
                     }
                     _ => {}
                 }
@@ -449,14 +550,21 @@ fn column_refs(e: &Expr) -> (Vec<(Option<String>, String)>, bool) {
             ControlFlow::Continue(())
         }
     }
-    let mut r = Refs { depth: 0, refs: Vec::new(), sub: false };
+    let mut r = Refs {
+        depth: 0,
+        refs: Vec::new(),
+        sub: false,
+    };
     let _ = Visit::visit(e, &mut r);
     (r.refs, r.sub)
 }
 
 fn resolve<'t>(scope: &Scope<'t>, qualifier: Option<&str>, name: &str) -> Option<&'t Column> {
     match qualifier {
-        Some(q) => scope.iter().find(|(a, _)| a == q).and_then(|(_, t)| t.column(name)),
+        Some(q) => scope
+            .iter()
+            .find(|(a, _)| a == q)
+            .and_then(|(_, t)| t.column(name)),
         None => scope.iter().find_map(|(_, t)| t.column(name)),
     }
 }
@@ -465,7 +573,9 @@ fn classify<'t>(scope: &Scope<'t>, e: &Expr, level: Option<Redaction>) -> Output
     let lvl = level.unwrap_or_default();
     let single = match e {
         Expr::Identifier(i) => resolve(scope, None, &i.value),
-        Expr::CompoundIdentifier(p) if p.len() >= 2 => resolve(scope, Some(&p[p.len() - 2].value), &p[p.len() - 1].value),
+        Expr::CompoundIdentifier(p) if p.len() >= 2 => {
+            resolve(scope, Some(&p[p.len() - 2].value), &p[p.len() - 1].value)
+        }
         Expr::Nested(inner) => return classify(scope, inner, level),
         Expr::Function(f) => {
             let name = f.name.to_string().to_ascii_lowercase();
@@ -492,10 +602,12 @@ fn classify<'t>(scope: &Scope<'t>, e: &Expr, level: Option<Redaction>) -> Output
         return Output::Plain;
     }
     let restricted = sub
-        || refs.iter().any(|(q, n)| match resolve(scope, q.as_deref(), n) {
-            Some(c) => redaction::effective(c, lvl) != DlpPolicy::PlainText,
-            None => true,
-        });
+        || refs
+            .iter()
+            .any(|(q, n)| match resolve(scope, q.as_deref(), n) {
+                Some(c) => redaction::effective(c, lvl) != DlpPolicy::PlainText,
+                None => true,
+            });
     Output::Derived(restricted)
 }
 
@@ -530,18 +642,22 @@ impl Visitor for Checker<'_, '_> {
                 }
                 match single_name(name).and_then(|n| self.ops.vault.schema.table(&n)) {
                     Some(t) => {
-                        self.columns.extend(t.columns.iter().map(|c| c.name.clone()));
+                        self.columns
+                            .extend(t.columns.iter().map(|c| c.name.clone()));
                         ControlFlow::Continue(())
                     }
                     None => {
-                        self.error = Some(bad(format!("table {name} does not exist in this vault")));
+                        self.error =
+                            Some(bad(format!("table {name} does not exist in this vault")));
                         ControlFlow::Break(())
                     }
                 }
             }
             TableFactor::NestedJoin { .. } => ControlFlow::Continue(()),
             TableFactor::Derived { .. } => {
-                self.error = Some(EngineError::unsupported("A subquery in FROM").with_prefix("Invalid query: "));
+                self.error = Some(
+                    EngineError::unsupported("A subquery in FROM").with_prefix("Invalid query: "),
+                );
                 ControlFlow::Break(())
             }
             _ => {
@@ -554,7 +670,9 @@ impl Visitor for Checker<'_, '_> {
         if let Expr::Function(f) = e {
             let name = f.name.to_string().to_ascii_lowercase();
             if name == "redaction" {
-                self.error = Some(bad("REDACTION() is only allowed as a top-level output column"));
+                self.error = Some(bad(
+                    "REDACTION() is only allowed as a top-level output column",
+                ));
                 return ControlFlow::Break(());
             }
             if !ALLOWED_FUNCTIONS.contains(&name.as_str()) {
@@ -590,8 +708,14 @@ impl Rewriter<'_, '_> {
                 ));
             }
         }
-        let sql = format!("SELECT {} FROM sky_records WHERE vault_id = {v} AND table_name = {tn}", cols.join(", "));
-        match Parser::parse_sql(&SQLiteDialect {}, &sql).map_err(|e| EngineError::internal(e.to_string()))?.pop() {
+        let sql = format!(
+            "SELECT {} FROM sky_records WHERE vault_id = {v} AND table_name = {tn}",
+            cols.join(", ")
+        );
+        match Parser::parse_sql(&SQLiteDialect {}, &sql)
+            .map_err(|e| EngineError::internal(e.to_string()))?
+            .pop()
+        {
             Some(Statement::Query(q)) => Ok(q),
             _ => Err(EngineError::internal("rewrite produced no query")),
         }
@@ -606,9 +730,18 @@ impl VisitorMut for Rewriter<'_, '_> {
                 self.error = Some(bad(format!("table {name} does not exist in this vault")));
                 return ControlFlow::Break(());
             };
-            let alias = alias.clone().unwrap_or(TableAlias { name: ident(&t.name), columns: vec![] });
+            let alias = alias.clone().unwrap_or(TableAlias {
+                name: ident(&t.name),
+                columns: vec![],
+            });
             match self.subquery(t) {
-                Ok(subquery) => *f = TableFactor::Derived { lateral: false, subquery, alias: Some(alias) },
+                Ok(subquery) => {
+                    *f = TableFactor::Derived {
+                        lateral: false,
+                        subquery,
+                        alias: Some(alias),
+                    }
+                }
                 Err(e) => {
                     self.error = Some(e);
                     return ControlFlow::Break(());
@@ -619,10 +752,18 @@ impl VisitorMut for Rewriter<'_, '_> {
     }
     fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
         match e {
-            Expr::Identifier(i) if i.quote_style == Some('"') && !self.columns.contains(&i.value) => {
+            Expr::Identifier(i)
+                if i.quote_style == Some('"') && !self.columns.contains(&i.value) =>
+            {
                 *e = Expr::Value(SqlAstValue::SingleQuotedString(i.value.clone()).into());
             }
-            Expr::ILike { negated, any, expr, pattern, escape_char } => {
+            Expr::ILike {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            } => {
                 *e = Expr::Like {
                     negated: *negated,
                     any: *any,

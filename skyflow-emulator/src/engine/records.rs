@@ -39,13 +39,18 @@ fn invalid_field(name: &str) -> EngineError {
 
 impl Ops<'_> {
     pub(crate) fn table(&self, name: &str) -> EngineResult<&Table> {
-        self.vault
-            .schema
-            .table(name)
-            .ok_or_else(|| EngineError::invalid(format!("Invalid request. Table {name} does not exist.")))
+        self.vault.schema.table(name).ok_or_else(|| {
+            EngineError::invalid(format!("Invalid request. Table {name} does not exist."))
+        })
     }
 
-    pub(crate) fn event(&self, api: &'static str, action: &'static str, resource: &'static str, table: Option<&str>) -> PendingEvent {
+    pub(crate) fn event(
+        &self,
+        api: &'static str,
+        action: &'static str,
+        resource: &'static str,
+        table: Option<&str>,
+    ) -> PendingEvent {
         PendingEvent {
             vault_id: self.vault.id.clone(),
             api_name: api,
@@ -97,11 +102,18 @@ impl Ops<'_> {
     }
 
     /// Checks and normalizes a value for `col`; `None` for null.
-    pub(crate) fn normalize(&self, table: &Table, col: &Column, v: &Value, at: &str) -> EngineResult<Option<Value>> {
+    pub(crate) fn normalize(
+        &self,
+        table: &Table,
+        col: &Column,
+        v: &Value,
+        at: &str,
+    ) -> EngineResult<Option<Value>> {
         if v.is_null() {
             return Ok(None);
         }
-        let bad = |what: &str| EngineError::invalid(format!("{at}Value for column {} {what}", col.name));
+        let bad =
+            |what: &str| EngineError::invalid(format!("{at}Value for column {} {what}", col.name));
         if col.datatype == DataType::File {
             return Err(EngineError::invalid(format!(
                 "{at}Column {} holds files; upload files through the file upload endpoint",
@@ -120,7 +132,11 @@ impl Ops<'_> {
                 Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
                     Value::from(n.as_f64().unwrap_or(0.0) as i64)
                 }
-                Value::String(s) => s.trim().parse::<i64>().map(Value::from).map_err(|_| bad("must be an integer"))?,
+                Value::String(s) => s
+                    .trim()
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .map_err(|_| bad("must be an integer"))?,
                 _ => return Err(bad("must be an integer")),
             },
             DataType::Float32 => match v {
@@ -140,7 +156,11 @@ impl Ops<'_> {
                 _ => return Err(bad("must be a boolean")),
             },
             DataType::Json => v.clone(),
-            DataType::String | DataType::Date | DataType::Datetime | DataType::Time | DataType::File => match v {
+            DataType::String
+            | DataType::Date
+            | DataType::Datetime
+            | DataType::Time
+            | DataType::File => match v {
                 Value::String(_) => v.clone(),
                 Value::Number(_) | Value::Bool(_) => Value::String(v.to_string()),
                 _ => return Err(bad("must be a string")),
@@ -148,7 +168,9 @@ impl Ops<'_> {
         };
         if let Value::String(s) = &out {
             if col.validations.iter().any(|re| !re.is_match(s)) {
-                return Err(bad("does not match the column's validation regular expression"));
+                return Err(bad(
+                    "does not match the column's validation regular expression",
+                ));
             }
             if !col.predefined_values.is_empty() && !col.predefined_values.iter().any(|p| p == s) {
                 return Err(bad("is not one of the column's predefined values"));
@@ -168,7 +190,12 @@ impl Ops<'_> {
         format!("rec|{}|{table}|{sid}", self.vault.id).into_bytes()
     }
 
-    pub(crate) fn load_record(&self, c: &Connection, table: &str, sid: &str) -> EngineResult<Option<Map<String, Value>>> {
+    pub(crate) fn load_record(
+        &self,
+        c: &Connection,
+        table: &str,
+        sid: &str,
+    ) -> EngineResult<Option<Map<String, Value>>> {
         let blob: Option<Vec<u8>> = c
             .query_row(
                 "SELECT data FROM sky_records WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3",
@@ -182,14 +209,33 @@ impl Ops<'_> {
         }
     }
 
-    pub(crate) fn decode_record(&self, table: &str, sid: &str, blob: &[u8]) -> EngineResult<Map<String, Value>> {
-        let plain = self.inner.keys.decrypt(&self.record_aad(table, sid), blob)?;
-        serde_json::from_slice(&plain).map_err(|_| EngineError::internal("stored record is corrupt"))
+    pub(crate) fn decode_record(
+        &self,
+        table: &str,
+        sid: &str,
+        blob: &[u8],
+    ) -> EngineResult<Map<String, Value>> {
+        let plain = self
+            .inner
+            .keys
+            .decrypt(&self.record_aad(table, sid), blob)?;
+        serde_json::from_slice(&plain)
+            .map_err(|_| EngineError::internal("stored record is corrupt"))
     }
 
-    pub(crate) fn store_record(&self, c: &Connection, table: &str, sid: &str, data: &Map<String, Value>, new: bool) -> EngineResult<()> {
+    pub(crate) fn store_record(
+        &self,
+        c: &Connection,
+        table: &str,
+        sid: &str,
+        data: &Map<String, Value>,
+        new: bool,
+    ) -> EngineResult<()> {
         let plain = serde_json::to_vec(data).map_err(|e| EngineError::internal(e.to_string()))?;
-        let blob = self.inner.keys.encrypt(&self.record_aad(table, sid), &plain);
+        let blob = self
+            .inner
+            .keys
+            .encrypt(&self.record_aad(table, sid), &plain);
         let now = now_secs();
         if new {
             let seq: i64 = c.query_row(
@@ -212,10 +258,22 @@ impl Ops<'_> {
     }
 
     pub(crate) fn unique_fp(&self, table: &str, col: &str, v: &Value) -> Vec<u8> {
-        self.inner.keys.fingerprint(&[b"uniq", self.vault.id.as_bytes(), table.as_bytes(), col.as_bytes(), canon(v).as_bytes()])
+        self.inner.keys.fingerprint(&[
+            b"uniq",
+            self.vault.id.as_bytes(),
+            table.as_bytes(),
+            col.as_bytes(),
+            canon(v).as_bytes(),
+        ])
     }
 
-    fn lookup_unique(&self, c: &Connection, table: &str, col: &str, v: &Value) -> EngineResult<Option<String>> {
+    fn lookup_unique(
+        &self,
+        c: &Connection,
+        table: &str,
+        col: &str,
+        v: &Value,
+    ) -> EngineResult<Option<String>> {
         Ok(c.query_row(
             "SELECT skyflow_id FROM sky_unique WHERE vault_id = ?1 AND table_name = ?2 AND column_name = ?3 AND fp = ?4",
             params![self.vault.id, table, col, self.unique_fp(table, col, v)],
@@ -224,7 +282,14 @@ impl Ops<'_> {
         .optional()?)
     }
 
-    fn set_unique(&self, c: &Connection, table: &str, col: &str, v: Option<&Value>, sid: &str) -> EngineResult<()> {
+    fn set_unique(
+        &self,
+        c: &Connection,
+        table: &str,
+        col: &str,
+        v: Option<&Value>,
+        sid: &str,
+    ) -> EngineResult<()> {
         c.execute(
             "DELETE FROM sky_unique WHERE vault_id = ?1 AND table_name = ?2 AND column_name = ?3 AND skyflow_id = ?4",
             params![self.vault.id, table, col, sid],
@@ -242,7 +307,12 @@ impl Ops<'_> {
     }
 
     /// Checks BYOT rules for one record; returns the tokens to use.
-    fn byot_tokens<'r>(&self, rec: &'r RecordInput, byot: ByotMode, at: &str) -> EngineResult<Option<&'r FieldMap>> {
+    fn byot_tokens<'r>(
+        &self,
+        rec: &'r RecordInput,
+        byot: ByotMode,
+        at: &str,
+    ) -> EngineResult<Option<&'r FieldMap>> {
         let tokens = rec.tokens.as_ref().filter(|t| !t.is_empty());
         match byot {
             ByotMode::Disable => {
@@ -267,7 +337,9 @@ impl Ops<'_> {
                         EngineError::invalid(format!("{at}byot is ENABLE_STRICT: every field needs a token, but none was given"))
                     })?;
                     if let Some(k) = rec.fields.keys().find(|k| !t.contains_key(*k)) {
-                        return Err(EngineError::invalid(format!("{at}byot is ENABLE_STRICT: field {k} has no token")));
+                        return Err(EngineError::invalid(format!(
+                            "{at}byot is ENABLE_STRICT: field {k} has no token"
+                        )));
                     }
                 }
             }
@@ -275,7 +347,9 @@ impl Ops<'_> {
         if let Some(t) = tokens
             && let Some((k, _)) = t.iter().find(|(_, v)| !v.is_string())
         {
-            return Err(EngineError::invalid(format!("{at}Token for column {k} must be a string")));
+            return Err(EngineError::invalid(format!(
+                "{at}Token for column {k} must be a string"
+            )));
         }
         Ok(tokens)
     }
@@ -292,12 +366,22 @@ impl Ops<'_> {
         let tokens = self.byot_tokens(rec, opts.byot, at)?;
         let mut values: Vec<(&Column, Option<Value>)> = Vec::new();
         for (k, v) in &rec.fields {
-            let col = table.column(k).filter(|c| !c.is_skyflow_id()).ok_or_else(|| invalid_field(k).with_prefix(at))?;
+            let col = table
+                .column(k)
+                .filter(|c| !c.is_skyflow_id())
+                .ok_or_else(|| invalid_field(k).with_prefix(at))?;
             values.push((col, self.normalize(table, col, v, at)?));
         }
         for col in table.columns.iter().filter(|c| c.not_null) {
-            if !col.is_skyflow_id() && !values.iter().any(|(c, v)| c.name == col.name && v.is_some()) {
-                return Err(EngineError::invalid(format!("{at}Column {} is required", col.name)));
+            if !col.is_skyflow_id()
+                && !values
+                    .iter()
+                    .any(|(c, v)| c.name == col.name && v.is_some())
+            {
+                return Err(EngineError::invalid(format!(
+                    "{at}Column {} is required",
+                    col.name
+                )));
             }
         }
         let mut existing: Option<(String, Map<String, Value>)> = None;
@@ -305,12 +389,21 @@ impl Ops<'_> {
             let ucol = table
                 .column(up)
                 .filter(|c| c.unique && !c.is_skyflow_id())
-                .ok_or_else(|| EngineError::invalid(format!("{at}Upsert column {up} is not a unique column of table {}", table.name)))?;
+                .ok_or_else(|| {
+                    EngineError::invalid(format!(
+                        "{at}Upsert column {up} is not a unique column of table {}",
+                        table.name
+                    ))
+                })?;
             let v = values
                 .iter()
                 .find(|(c, _)| c.name == ucol.name)
                 .and_then(|(_, v)| v.clone())
-                .ok_or_else(|| EngineError::invalid(format!("{at}Upsert column {up} needs a value in every record")))?;
+                .ok_or_else(|| {
+                    EngineError::invalid(format!(
+                        "{at}Upsert column {up} needs a value in every record"
+                    ))
+                })?;
             if let Some(sid) = self.lookup_unique(c, &table.name, up, &v)? {
                 let data = self.load_record(c, &table.name, &sid)?.unwrap_or_default();
                 existing = Some((sid, data));
@@ -320,9 +413,14 @@ impl Ops<'_> {
         let (sid, mut data) = existing.unwrap_or_else(|| (super::fpt::uuid(), Map::new()));
         let mut out_tokens = Map::new();
         for (col, v) in &values {
-            let byot = tokens.and_then(|t| t.get(&col.name)).and_then(Value::as_str);
+            let byot = tokens
+                .and_then(|t| t.get(&col.name))
+                .and_then(Value::as_str);
             if byot.is_some() && col.token_policy.is_none() {
-                return Err(EngineError::invalid(format!("{at}Column {} does not support tokens", col.name)));
+                return Err(EngineError::invalid(format!(
+                    "{at}Column {} does not support tokens",
+                    col.name
+                )));
             }
             if !is_new {
                 self.release_cell_token(c, &table.name, &sid, &col.name)?;
@@ -342,20 +440,36 @@ impl Ops<'_> {
                 }
             }
             if col.unique {
-                self.set_unique(c, &table.name, &col.name, v.as_ref(), &sid).map_err(|e| e.with_prefix(at))?;
+                self.set_unique(c, &table.name, &col.name, v.as_ref(), &sid)
+                    .map_err(|e| e.with_prefix(at))?;
             }
         }
         self.store_record(c, &table.name, &sid, &data, is_new)?;
-        Ok(InsertedRecord { skyflow_id: sid, tokens: opts.tokenization.then_some(out_tokens) })
+        Ok(InsertedRecord {
+            skyflow_id: sid,
+            tokens: opts.tokenization.then_some(out_tokens),
+        })
     }
 
-    pub(crate) fn insert(&self, ctx: &RequestContext, table: &str, req: InsertRequest) -> EngineResult<InsertResponse> {
-        let ev = self.event("/v1.RecordService/InsertRecord", "CREATE", "RECORD", Some(table));
+    pub(crate) fn insert(
+        &self,
+        ctx: &RequestContext,
+        table: &str,
+        req: InsertRequest,
+    ) -> EngineResult<InsertResponse> {
+        let ev = self.event(
+            "/v1.RecordService/InsertRecord",
+            "CREATE",
+            "RECORD",
+            Some(table),
+        );
         self.write_op(ctx, ev, |c, ev| {
             let t = self.table(table)?;
             let limits = &self.inner.config.limits;
             if req.records.is_empty() {
-                return Err(EngineError::invalid("Insert failed. No records were provided."));
+                return Err(EngineError::invalid(
+                    "Insert failed. No records were provided.",
+                ));
             }
             if req.records.len() > limits.max_records_per_request {
                 return Err(EngineError::invalid(format!(
@@ -367,20 +481,43 @@ impl Ops<'_> {
             let byot = req.byot.unwrap_or_default();
             if req.homogeneous.unwrap_or(false) {
                 if req.upsert.is_some() {
-                    return Err(EngineError::invalid("Insert failed. homogeneous can't be used with upsert."));
+                    return Err(EngineError::invalid(
+                        "Insert failed. homogeneous can't be used with upsert.",
+                    ));
                 }
                 let first: Vec<&String> = req.records[0].fields.keys().collect();
-                if req.records.iter().any(|r| r.fields.keys().collect::<Vec<_>>() != first) {
-                    return Err(EngineError::invalid("Insert failed. homogeneous is true but the records have different fields."));
+                if req
+                    .records
+                    .iter()
+                    .any(|r| r.fields.keys().collect::<Vec<_>>() != first)
+                {
+                    return Err(EngineError::invalid(
+                        "Insert failed. homogeneous is true but the records have different fields.",
+                    ));
                 }
             }
-            if byot == ByotMode::Enable && req.records.iter().all(|r| r.tokens.as_ref().is_none_or(|t| t.is_empty())) {
-                return Err(EngineError::invalid("Insert failed. byot is ENABLE but no tokens were given."));
+            if byot == ByotMode::Enable
+                && req
+                    .records
+                    .iter()
+                    .all(|r| r.tokens.as_ref().is_none_or(|t| t.is_empty()))
+            {
+                return Err(EngineError::invalid(
+                    "Insert failed. byot is ENABLE but no tokens were given.",
+                ));
             }
-            let opts = InsertOpts { tokenization: req.tokenization.unwrap_or(false), upsert: req.upsert.as_deref(), byot };
+            let opts = InsertOpts {
+                tokenization: req.tokenization.unwrap_or(false),
+                upsert: req.upsert.as_deref(),
+                byot,
+            };
             let mut out = Vec::with_capacity(req.records.len());
             for (i, rec) in req.records.iter().enumerate() {
-                let at = if req.records.len() > 1 { format!("Insert failed for record {i}. ") } else { String::new() };
+                let at = if req.records.len() > 1 {
+                    format!("Insert failed for record {i}. ")
+                } else {
+                    String::new()
+                };
                 let r = self.insert_one(c, t, rec, &opts, &at)?;
                 ev.resource_ids.push(format!("RECORD/{}", r.skyflow_id));
                 out.push(r);
@@ -399,9 +536,13 @@ impl Ops<'_> {
         byot: ByotMode,
         tokenization: bool,
     ) -> EngineResult<UpdateResponse> {
-        let mut data = self.load_record(c, &table.name, sid)?.ok_or_else(EngineError::no_records)?;
+        let mut data = self
+            .load_record(c, &table.name, sid)?
+            .ok_or_else(EngineError::no_records)?;
         if byot == ByotMode::Enable && rec.tokens.as_ref().is_none_or(|t| t.is_empty()) {
-            return Err(EngineError::invalid("Update failed. byot is ENABLE but no tokens were given."));
+            return Err(EngineError::invalid(
+                "Update failed. byot is ENABLE but no tokens were given.",
+            ));
         }
         let tokens = self.byot_tokens(rec, byot, "")?;
         let mut out_tokens = Map::new();
@@ -414,15 +555,23 @@ impl Ops<'_> {
             values.push((col, self.normalize(table, col, v, "")?));
         }
         for (col, v) in &values {
-            let byot = tokens.and_then(|t| t.get(&col.name)).and_then(Value::as_str);
+            let byot = tokens
+                .and_then(|t| t.get(&col.name))
+                .and_then(Value::as_str);
             if byot.is_some() && col.token_policy.is_none() {
-                return Err(EngineError::invalid(format!("Column {} does not support tokens", col.name)));
+                return Err(EngineError::invalid(format!(
+                    "Column {} does not support tokens",
+                    col.name
+                )));
             }
             self.release_cell_token(c, &table.name, sid, &col.name)?;
             match v {
                 None => {
                     if col.not_null {
-                        return Err(EngineError::invalid(format!("Column {} is required", col.name)));
+                        return Err(EngineError::invalid(format!(
+                            "Column {} is required",
+                            col.name
+                        )));
                     }
                     data.remove(&col.name);
                 }
@@ -441,20 +590,46 @@ impl Ops<'_> {
             }
         }
         self.store_record(c, &table.name, sid, &data, false)?;
-        Ok(UpdateResponse { skyflow_id: sid.to_string(), tokens: tokenization.then_some(out_tokens) })
+        Ok(UpdateResponse {
+            skyflow_id: sid.to_string(),
+            tokens: tokenization.then_some(out_tokens),
+        })
     }
 
-    pub(crate) fn update(&self, ctx: &RequestContext, table: &str, id: &str, req: UpdateRequest) -> EngineResult<UpdateResponse> {
-        let mut ev = self.event("/v1.RecordService/UpdateRecord", "UPDATE", "RECORD", Some(table));
+    pub(crate) fn update(
+        &self,
+        ctx: &RequestContext,
+        table: &str,
+        id: &str,
+        req: UpdateRequest,
+    ) -> EngineResult<UpdateResponse> {
+        let mut ev = self.event(
+            "/v1.RecordService/UpdateRecord",
+            "UPDATE",
+            "RECORD",
+            Some(table),
+        );
         ev.resource_ids.push(format!("RECORD/{id}"));
         self.write_op(ctx, ev, |c, _| {
             let t = self.table(table)?;
-            self.update_one(c, t, id, &req.record, req.byot.unwrap_or_default(), req.tokenization.unwrap_or(false))
+            self.update_one(
+                c,
+                t,
+                id,
+                &req.record,
+                req.byot.unwrap_or_default(),
+                req.tokenization.unwrap_or(false),
+            )
         })
     }
 
     /// Deletes one record (its unique entries, persistent tokens and files); false if absent.
-    pub(crate) fn delete_record(&self, c: &Connection, table: &Table, sid: &str) -> EngineResult<bool> {
+    pub(crate) fn delete_record(
+        &self,
+        c: &Connection,
+        table: &Table,
+        sid: &str,
+    ) -> EngineResult<bool> {
         let n = c.execute(
             "DELETE FROM sky_records WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3",
             params![self.vault.id, table.name, sid],
@@ -470,7 +645,8 @@ impl Ops<'_> {
             let mut st = c.prepare(
                 "SELECT column_name FROM sky_cell_tokens WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3",
             )?;
-            st.query_map(params![self.vault.id, table.name, sid], |r| r.get(0))?.collect::<Result<_, _>>()?
+            st.query_map(params![self.vault.id, table.name, sid], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
         };
         for col in cols {
             self.release_cell_token(c, &table.name, sid, &col)?;
@@ -482,8 +658,18 @@ impl Ops<'_> {
         Ok(true)
     }
 
-    pub(crate) fn delete(&self, ctx: &RequestContext, table: &str, req: DeleteRequest) -> EngineResult<DeleteResponse> {
-        let ev = self.event("/v1.RecordService/BulkDeleteRecord", "DELETE", "RECORD", Some(table));
+    pub(crate) fn delete(
+        &self,
+        ctx: &RequestContext,
+        table: &str,
+        req: DeleteRequest,
+    ) -> EngineResult<DeleteResponse> {
+        let ev = self.event(
+            "/v1.RecordService/BulkDeleteRecord",
+            "DELETE",
+            "RECORD",
+            Some(table),
+        );
         self.write_op(ctx, ev, |c, ev| {
             let t = self.table(table)?;
             if req.skyflow_ids.is_empty() {
@@ -523,15 +709,28 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn delete_one(&self, ctx: &RequestContext, table: &str, id: &str) -> EngineResult<DeletedResponse> {
-        let mut ev = self.event("/v1.RecordService/DeleteRecord", "DELETE", "RECORD", Some(table));
+    pub(crate) fn delete_one(
+        &self,
+        ctx: &RequestContext,
+        table: &str,
+        id: &str,
+    ) -> EngineResult<DeletedResponse> {
+        let mut ev = self.event(
+            "/v1.RecordService/DeleteRecord",
+            "DELETE",
+            "RECORD",
+            Some(table),
+        );
         ev.resource_ids.push(format!("RECORD/{id}"));
         self.write_op(ctx, ev, |c, _| {
             let t = self.table(table)?;
             if !self.delete_record(c, t, id)? {
                 return Err(EngineError::no_records());
             }
-            Ok(DeletedResponse { skyflow_id: id.to_string(), deleted: true })
+            Ok(DeletedResponse {
+                skyflow_id: id.to_string(),
+                deleted: true,
+            })
         })
     }
 
@@ -546,7 +745,11 @@ impl Ops<'_> {
     ) -> EngineResult<GetRecord> {
         let mut fields = Map::new();
         let mut meta = std::collections::BTreeMap::new();
-        let cell_tokens = if o.tokenization { self.cell_tokens(c, &table.name, sid)? } else { Default::default() };
+        let cell_tokens = if o.tokenization {
+            self.cell_tokens(c, &table.name, sid)?
+        } else {
+            Default::default()
+        };
         for col in &table.columns {
             if !o.fields.is_empty() && !o.fields.iter().any(|f| f == &col.name) {
                 continue;
@@ -558,10 +761,14 @@ impl Ops<'_> {
             if col.is_transient() {
                 continue;
             }
-            let Some(v) = data.get(&col.name) else { continue };
+            let Some(v) = data.get(&col.name) else {
+                continue;
+            };
             if col.datatype == DataType::File {
                 let file_id = canon(v);
-                let Some(fm) = self.file_meta(c, &file_id)? else { continue };
+                let Some(fm) = self.file_meta(c, &file_id)? else {
+                    continue;
+                };
                 if o.file_metadata {
                     meta.insert(col.name.clone(), fm.clone());
                 }
@@ -585,10 +792,18 @@ impl Ops<'_> {
                 fields.insert(col.name.clone(), redaction::apply(col, o.redaction, v));
             }
         }
-        Ok(GetRecord { fields, file_metadata: (o.file_metadata && !meta.is_empty()).then_some(meta) })
+        Ok(GetRecord {
+            fields,
+            file_metadata: (o.file_metadata && !meta.is_empty()).then_some(meta),
+        })
     }
 
-    fn check_fields(&self, table: &Table, fields: &[String], tokenization: bool) -> EngineResult<()> {
+    fn check_fields(
+        &self,
+        table: &Table,
+        fields: &[String],
+        tokenization: bool,
+    ) -> EngineResult<()> {
         for f in fields {
             let col = table.column(f).ok_or_else(|| invalid_field(f))?;
             if tokenization && col.token_policy.is_none() && !col.is_skyflow_id() {
@@ -601,35 +816,60 @@ impl Ops<'_> {
     }
 
     /// Get by ids, by unique column values, or the first records.
-    pub(crate) fn get_in(&self, c: &Connection, t: &Table, req: &GetRequest, ev: &mut PendingEvent) -> EngineResult<GetResponse> {
+    pub(crate) fn get_in(
+        &self,
+        c: &Connection,
+        t: &Table,
+        req: &GetRequest,
+        ev: &mut PendingEvent,
+    ) -> EngineResult<GetResponse> {
         let limits = &self.inner.config.limits;
         let tokenization = req.tokenization.unwrap_or(false);
-        if !req.skyflow_ids.is_empty() && (req.column_name.is_some() || !req.column_values.is_empty()) {
-            return Err(EngineError::invalid("Invalid request. skyflow_ids and column_name/column_values can't be used together."));
+        if !req.skyflow_ids.is_empty()
+            && (req.column_name.is_some() || !req.column_values.is_empty())
+        {
+            return Err(EngineError::invalid(
+                "Invalid request. skyflow_ids and column_name/column_values can't be used together.",
+            ));
         }
         if !req.column_values.is_empty() && req.column_name.is_none() {
-            return Err(EngineError::invalid("Invalid request. column_name is required with column_values."));
+            return Err(EngineError::invalid(
+                "Invalid request. column_name is required with column_values.",
+            ));
         }
         if req.column_name.is_some() && req.column_values.is_empty() {
-            return Err(EngineError::invalid("Invalid request. column_values is required with column_name."));
+            return Err(EngineError::invalid(
+                "Invalid request. column_values is required with column_name.",
+            ));
         }
         if tokenization && req.skyflow_ids.is_empty() {
-            return Err(EngineError::invalid("Invalid request. tokenization=true is only supported with skyflow_ids."));
+            return Err(EngineError::invalid(
+                "Invalid request. tokenization=true is only supported with skyflow_ids.",
+            ));
         }
         if tokenization && req.redaction.is_some_and(|r| r != Redaction::Default) {
-            return Err(EngineError::invalid("Invalid request. redaction can't be used with tokenization=true."));
+            return Err(EngineError::invalid(
+                "Invalid request. redaction can't be used with tokenization=true.",
+            ));
         }
         self.check_fields(t, &req.fields, tokenization)?;
         let limit = match req.limit {
             None => limits.max_rows,
             Some(l) if l < 1 || l as usize > limits.max_rows => {
-                return Err(EngineError::invalid(format!("Invalid limit {l}: it must be between 1 and {}.", limits.max_rows)));
+                return Err(EngineError::invalid(format!(
+                    "Invalid limit {l}: it must be between 1 and {}.",
+                    limits.max_rows
+                )));
             }
             Some(l) => l as usize,
         };
         let offset = match req.offset {
             None => 0,
-            Some(o) if o < 0 => return Err(EngineError::invalid(format!("Invalid offset {o}: it must not be negative."))),
+            Some(o) if o < 0 => {
+                return Err(EngineError::invalid(format!(
+                    "Invalid offset {o}: it must not be negative."
+                )));
+            }
             Some(o) => o as usize,
         };
         let opts = RenderOpts {
@@ -652,14 +892,19 @@ impl Ops<'_> {
         } else if let Some(cn) = &req.column_name {
             let col = t.column(cn).ok_or_else(|| invalid_field(cn))?;
             if !col.unique {
-                return Err(EngineError::invalid(format!("Invalid request. Column {cn} is not a unique column.")));
+                return Err(EngineError::invalid(format!(
+                    "Invalid request. Column {cn} is not a unique column."
+                )));
             }
             for raw in &req.column_values {
                 if col.is_skyflow_id() {
                     ids.push(raw.clone());
                     continue;
                 }
-                let v = self.normalize(t, col, &Value::String(raw.clone()), "").ok().flatten();
+                let v = self
+                    .normalize(t, col, &Value::String(raw.clone()), "")
+                    .ok()
+                    .flatten();
                 if let Some(v) = v
                     && let Some(sid) = self.lookup_unique(c, &t.name, cn, &v)?
                 {
@@ -700,7 +945,10 @@ impl Ops<'_> {
             );
             let mut st = c.prepare(&sql)?;
             let rows: Vec<(String, Vec<u8>)> = st
-                .query_map(params![self.vault.id, t.name, limit as i64, offset as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map(
+                    params![self.vault.id, t.name, limit as i64, offset as i64],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?
                 .collect::<Result<_, _>>()?;
             for (id, blob) in rows {
                 let data = self.decode_record(&t.name, &id, &blob)?;
@@ -715,22 +963,40 @@ impl Ops<'_> {
         Ok(GetResponse { records: out })
     }
 
-    pub(crate) fn get(&self, ctx: &RequestContext, table: &str, req: GetRequest) -> EngineResult<GetResponse> {
-        let ev = self.event("/v1.RecordService/BulkGetRecord", "READ", "RECORD", Some(table));
+    pub(crate) fn get(
+        &self,
+        ctx: &RequestContext,
+        table: &str,
+        req: GetRequest,
+    ) -> EngineResult<GetResponse> {
+        let ev = self.event(
+            "/v1.RecordService/BulkGetRecord",
+            "READ",
+            "RECORD",
+            Some(table),
+        );
         self.read_op(ctx, ev, |c, ev| {
             let t = self.table(table)?;
             self.get_in(c, t, &req, ev)
         })
     }
 
-    pub(crate) fn get_one(&self, ctx: &RequestContext, table: &str, id: &str, req: GetOneRequest) -> EngineResult<GetRecord> {
+    pub(crate) fn get_one(
+        &self,
+        ctx: &RequestContext,
+        table: &str,
+        id: &str,
+        req: GetOneRequest,
+    ) -> EngineResult<GetRecord> {
         let mut ev = self.event("/v1.RecordService/GetRecord", "READ", "RECORD", Some(table));
         ev.resource_ids.push(format!("RECORD/{id}"));
         self.read_op(ctx, ev, |c, _| {
             let t = self.table(table)?;
             let tokenization = req.tokenization.unwrap_or(false);
             self.check_fields(t, &req.fields, tokenization)?;
-            let data = self.load_record(c, table, id)?.ok_or_else(EngineError::no_records)?;
+            let data = self
+                .load_record(c, table, id)?
+                .ok_or_else(EngineError::no_records)?;
             let opts = RenderOpts {
                 redaction: req.redaction.unwrap_or_default(),
                 tokenization,
@@ -742,12 +1008,21 @@ impl Ops<'_> {
         })
     }
 
-    fn batch_entry(&self, c: &Connection, r: &BatchRecord, byot: ByotMode, ev: &mut PendingEvent) -> EngineResult<Value> {
+    fn batch_entry(
+        &self,
+        c: &Connection,
+        r: &BatchRecord,
+        byot: ByotMode,
+        ev: &mut PendingEvent,
+    ) -> EngineResult<Value> {
         let t = self.table(&r.table_name)?;
         let to_value = |v: &dyn erased::Ser| v.value();
         match r.method {
             BatchMethod::Post => {
-                let rec = RecordInput { fields: r.fields.clone().unwrap_or_default(), tokens: r.tokens.clone() };
+                let rec = RecordInput {
+                    fields: r.fields.clone().unwrap_or_default(),
+                    tokens: r.tokens.clone(),
+                };
                 if byot == ByotMode::Enable && rec.tokens.as_ref().is_none_or(|t| t.is_empty()) {
                     // ENABLE allows records without tokens inside a batch.
                 }
@@ -761,15 +1036,29 @@ impl Ops<'_> {
                 Ok(to_value(&InsertResponse { records: vec![ins] }))
             }
             BatchMethod::Put => {
-                let id = r.id.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| EngineError::invalid("Update failed. ID is required for PUT."))?;
-                let rec = RecordInput { fields: r.fields.clone().unwrap_or_default(), tokens: r.tokens.clone() };
-                let byot = if rec.tokens.as_ref().is_none_or(|t| t.is_empty()) && byot == ByotMode::Enable { ByotMode::Disable } else { byot };
+                let id = r.id.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
+                    EngineError::invalid("Update failed. ID is required for PUT.")
+                })?;
+                let rec = RecordInput {
+                    fields: r.fields.clone().unwrap_or_default(),
+                    tokens: r.tokens.clone(),
+                };
+                let byot = if rec.tokens.as_ref().is_none_or(|t| t.is_empty())
+                    && byot == ByotMode::Enable
+                {
+                    ByotMode::Disable
+                } else {
+                    byot
+                };
                 let up = self.update_one(c, t, id, &rec, byot, r.tokenization.unwrap_or(false))?;
                 ev.resource_ids.push(format!("RECORD/{id}"));
                 Ok(to_value(&up))
             }
             BatchMethod::Get => {
-                let id = r.id.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| EngineError::invalid("Get failed. ID is required for GET."))?;
+                let id =
+                    r.id.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
+                        EngineError::invalid("Get failed. ID is required for GET.")
+                    })?;
                 let req = GetRequest {
                     skyflow_ids: vec![id.to_string()],
                     redaction: r.redaction,
@@ -782,23 +1071,41 @@ impl Ops<'_> {
                 Ok(to_value(&res))
             }
             BatchMethod::Delete => {
-                let id = r.id.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| EngineError::invalid("Delete failed. ID is required for DELETE."))?;
+                let id = r.id.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
+                    EngineError::invalid("Delete failed. ID is required for DELETE.")
+                })?;
                 if !self.delete_record(c, t, id)? {
                     return Err(EngineError::no_records());
                 }
                 ev.resource_ids.push(format!("RECORD/{id}"));
-                Ok(to_value(&DeletedResponse { skyflow_id: id.to_string(), deleted: true }))
+                Ok(to_value(&DeletedResponse {
+                    skyflow_id: id.to_string(),
+                    deleted: true,
+                }))
             }
-            BatchMethod::None => Err(EngineError::invalid("Batch entry has method NONE; use POST, PUT, GET or DELETE.")),
+            BatchMethod::None => Err(EngineError::invalid(
+                "Batch entry has method NONE; use POST, PUT, GET or DELETE.",
+            )),
         }
     }
 
-    pub(crate) fn batch(&self, ctx: &RequestContext, req: BatchRequest) -> EngineResult<BatchResponse> {
-        let ev = self.event("/v1.RecordService/RecordBatchOperation", "CREATE", "RECORD", None);
+    pub(crate) fn batch(
+        &self,
+        ctx: &RequestContext,
+        req: BatchRequest,
+    ) -> EngineResult<BatchResponse> {
+        let ev = self.event(
+            "/v1.RecordService/RecordBatchOperation",
+            "CREATE",
+            "RECORD",
+            None,
+        );
         let continue_on_error = req.continue_on_error.unwrap_or(false);
         self.write_op(ctx, ev, |c, ev| {
             if req.records.is_empty() {
-                return Err(EngineError::invalid("Batch failed. No records were provided."));
+                return Err(EngineError::invalid(
+                    "Batch failed. No records were provided.",
+                ));
             }
             if req.records.len() > self.inner.config.limits.max_records_per_request {
                 return Err(EngineError::invalid(format!(
@@ -810,8 +1117,11 @@ impl Ops<'_> {
             let mut responses = Vec::with_capacity(req.records.len());
             for (i, r) in req.records.iter().enumerate() {
                 if !continue_on_error {
-                    let body = self.batch_entry(c, r, byot, ev).map_err(|e| e.with_prefix(&format!("Batch entry {i}: ")))?;
-                    ev.nested.push((200, String::new(), format!("RECORD/{}", r.table_name)));
+                    let body = self
+                        .batch_entry(c, r, byot, ev)
+                        .map_err(|e| e.with_prefix(&format!("Batch entry {i}: ")))?;
+                    ev.nested
+                        .push((200, String::new(), format!("RECORD/{}", r.table_name)));
                     responses.push(BatchItemResponse { status: 200, body });
                     continue;
                 }
@@ -819,18 +1129,29 @@ impl Ops<'_> {
                 match self.batch_entry(c, r, byot, ev) {
                     Ok(body) => {
                         c.execute_batch("RELEASE sky_entry")?;
-                        ev.nested.push((200, String::new(), format!("RECORD/{}", r.table_name)));
+                        ev.nested
+                            .push((200, String::new(), format!("RECORD/{}", r.table_name)));
                         responses.push(BatchItemResponse { status: 200, body });
                     }
                     Err(e) => {
                         c.execute_batch("ROLLBACK TO sky_entry; RELEASE sky_entry")?;
                         let status = if e.http_code() >= 500 { 500 } else { 400 };
-                        ev.nested.push((status, e.loggable_message().to_string(), format!("RECORD/{}", r.table_name)));
-                        responses.push(BatchItemResponse { status, body: serde_json::json!({ "error": e.message() }) });
+                        ev.nested.push((
+                            status,
+                            e.loggable_message().to_string(),
+                            format!("RECORD/{}", r.table_name),
+                        ));
+                        responses.push(BatchItemResponse {
+                            status,
+                            body: serde_json::json!({ "error": e.message() }),
+                        });
                     }
                 }
             }
-            Ok(BatchResponse { vault_id: self.vault.id.clone(), responses })
+            Ok(BatchResponse {
+                vault_id: self.vault.id.clone(),
+                responses,
+            })
         })
     }
 }

@@ -286,7 +286,6 @@ impl Column {
         self.token_policy.is_some_and(TokenPolicy::is_transient)
     }
 }
-}
 
 impl fmt::Debug for Column {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -25,11 +25,18 @@ const MAX_TOKEN_ATTEMPTS: usize = 32;
 
 impl Ops<'_> {
     fn token_fp(&self, token: &str) -> Vec<u8> {
-        self.inner.keys.fingerprint(&[b"tok", self.vault.id.as_bytes(), token.as_bytes()])
+        self.inner
+            .keys
+            .fingerprint(&[b"tok", self.vault.id.as_bytes(), token.as_bytes()])
     }
 
     fn value_fp(&self, group: &str, v: &Value) -> Vec<u8> {
-        self.inner.keys.fingerprint(&[b"det", self.vault.id.as_bytes(), group.as_bytes(), canon(v).as_bytes()])
+        self.inner.keys.fingerprint(&[
+            b"det",
+            self.vault.id.as_bytes(),
+            group.as_bytes(),
+            canon(v).as_bytes(),
+        ])
     }
 
     fn token_aad(&self) -> Vec<u8> {
@@ -46,7 +53,11 @@ impl Ops<'_> {
         let s = canon(v);
         let fpt_ok = col.datatype.allows_fpt();
         match col.token_policy {
-            Some(TokenPolicy::DeterministicFpt | TokenPolicy::NonDeterministicFpt | TokenPolicy::FormatPreservingToken) if fpt_ok => {
+            Some(
+                TokenPolicy::DeterministicFpt
+                | TokenPolicy::NonDeterministicFpt
+                | TokenPolicy::FormatPreservingToken,
+            ) if fpt_ok => {
                 let t = match &col.fpt_regex {
                     Some(re) => fpt::from_regex(re),
                     None => Some(fpt::like_value(&s)).filter(|t| !t.is_empty()),
@@ -54,8 +65,12 @@ impl Ops<'_> {
                 t.unwrap_or_else(fpt::uuid)
             }
             Some(TokenPolicy::RandomToken) => fpt::random_token(),
-            Some(TokenPolicy::DeterministicPreserveLeft6Right4) if fpt_ok => fpt::preserve_left6_right4(&s),
-            Some(TokenPolicy::DeterministicPreserveEmailDomain) if fpt_ok => fpt::preserve_email_domain(&s),
+            Some(TokenPolicy::DeterministicPreserveLeft6Right4) if fpt_ok => {
+                fpt::preserve_left6_right4(&s)
+            }
+            Some(TokenPolicy::DeterministicPreserveEmailDomain) if fpt_ok => {
+                fpt::preserve_email_domain(&s)
+            }
             _ => fpt::uuid(),
         }
     }
@@ -72,14 +87,24 @@ impl Ops<'_> {
         sid: Option<&str>,
         at: &str,
     ) -> EngineResult<String> {
-        let policy = col.token_policy.ok_or_else(|| EngineError::internal("column has no token policy"))?;
+        let policy = col
+            .token_policy
+            .ok_or_else(|| EngineError::internal("column has no token policy"))?;
         if let Some(b) = byot {
             if b.is_empty() {
-                return Err(EngineError::invalid(format!("{at}The token supplied for column {} is empty", col.name)));
+                return Err(EngineError::invalid(format!(
+                    "{at}The token supplied for column {} is empty",
+                    col.name
+                )));
             }
             if let Some(re) = &col.fpt_regex
                 && col.datatype.allows_fpt()
-                && matches!(policy, TokenPolicy::DeterministicFpt | TokenPolicy::NonDeterministicFpt | TokenPolicy::FormatPreservingToken)
+                && matches!(
+                    policy,
+                    TokenPolicy::DeterministicFpt
+                        | TokenPolicy::NonDeterministicFpt
+                        | TokenPolicy::FormatPreservingToken
+                )
                 && !regex::Regex::new(re).is_ok_and(|r| r.is_match(b))
             {
                 return Err(EngineError::invalid(format!(
@@ -88,7 +113,9 @@ impl Ops<'_> {
                 )));
             }
         }
-        let value_fp = policy.is_deterministic().then(|| self.value_fp(&col.column_group, v));
+        let value_fp = policy
+            .is_deterministic()
+            .then(|| self.value_fp(&col.column_group, v));
         // A deterministic value that already has a token keeps it.
         if let Some(vfp) = &value_fp {
             let existing: Option<(Vec<u8>, Vec<u8>)> = c
@@ -118,7 +145,9 @@ impl Ops<'_> {
                 return Ok(token);
             }
         }
-        let expires = policy.is_transient().then(|| now_secs() + i64::from(col.ttl_minutes) * 60);
+        let expires = policy
+            .is_transient()
+            .then(|| now_secs() + i64::from(col.ttl_minutes) * 60);
         let plain = serde_json::to_vec(v).map_err(|e| EngineError::internal(e.to_string()))?;
         for _ in 0..MAX_TOKEN_ATTEMPTS {
             let token = match byot {
@@ -148,7 +177,10 @@ impl Ops<'_> {
                 if byot.is_some() {
                     return Err(EngineError::new(
                         ErrorKind::InvalidArgument,
-                        format!("{at}The token supplied for column {} is already mapped to another value", col.name),
+                        format!(
+                            "{at}The token supplied for column {} is already mapped to another value",
+                            col.name
+                        ),
                     ));
                 }
                 continue;
@@ -166,7 +198,14 @@ impl Ops<'_> {
         )))
     }
 
-    fn link(&self, c: &Connection, table: &str, sid: &str, col: &str, tfp: &[u8]) -> EngineResult<()> {
+    fn link(
+        &self,
+        c: &Connection,
+        table: &str,
+        sid: &str,
+        col: &str,
+        tfp: &[u8],
+    ) -> EngineResult<()> {
         c.execute(
             "INSERT INTO sky_cell_tokens(vault_id, table_name, skyflow_id, column_name, token_fp) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(vault_id, table_name, skyflow_id, column_name) DO UPDATE SET token_fp = excluded.token_fp",
@@ -176,7 +215,13 @@ impl Ops<'_> {
     }
 
     /// Unlinks the token of a cell; deletes it if no other cell uses it.
-    pub(crate) fn release_cell_token(&self, c: &Connection, table: &str, sid: &str, col: &str) -> EngineResult<()> {
+    pub(crate) fn release_cell_token(
+        &self,
+        c: &Connection,
+        table: &str,
+        sid: &str,
+        col: &str,
+    ) -> EngineResult<()> {
         let tfp: Option<Vec<u8>> = c
             .query_row(
                 "SELECT token_fp FROM sky_cell_tokens WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 AND column_name = ?4",
@@ -204,14 +249,22 @@ impl Ops<'_> {
     }
 
     /// Column → token of the cells of one record.
-    pub(crate) fn cell_tokens(&self, c: &Connection, table: &str, sid: &str) -> EngineResult<HashMap<String, String>> {
+    pub(crate) fn cell_tokens(
+        &self,
+        c: &Connection,
+        table: &str,
+        sid: &str,
+    ) -> EngineResult<HashMap<String, String>> {
         let mut st = c.prepare_cached(
             "SELECT ct.column_name, t.token_ct FROM sky_cell_tokens ct
              JOIN sky_tokens t ON t.vault_id = ct.vault_id AND t.token_fp = ct.token_fp
              WHERE ct.vault_id = ?1 AND ct.table_name = ?2 AND ct.skyflow_id = ?3",
         )?;
-        let rows: Vec<(String, Vec<u8>)> =
-            st.query_map(params![self.vault.id, table, sid], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let rows: Vec<(String, Vec<u8>)> = st
+            .query_map(params![self.vault.id, table, sid], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
         let mut out = HashMap::new();
         for (col, ct) in rows {
             let t = String::from_utf8(self.inner.keys.decrypt(&self.token_aad(), &ct)?)
@@ -221,7 +274,11 @@ impl Ops<'_> {
         Ok(out)
     }
 
-    pub(crate) fn tokenize(&self, ctx: &RequestContext, req: TokenizeRequest) -> EngineResult<TokenizeResponse> {
+    pub(crate) fn tokenize(
+        &self,
+        ctx: &RequestContext,
+        req: TokenizeRequest,
+    ) -> EngineResult<TokenizeResponse> {
         let ev = self.event("/v1.TokenService/Tokenize", "READ", "TOKEN", None);
         self.read_op(ctx, ev, |c, _| {
             let params_ = &req.tokenization_parameters;
@@ -306,7 +363,11 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn detokenize(&self, ctx: &RequestContext, req: DetokenizeRequest) -> EngineResult<DetokenizeResponse> {
+    pub(crate) fn detokenize(
+        &self,
+        ctx: &RequestContext,
+        req: DetokenizeRequest,
+    ) -> EngineResult<DetokenizeResponse> {
         let ev = self.event("/v1.TokenService/Detokenize", "READ", "TOKEN", None);
         self.read_op(ctx, ev, |c, ev| {
             let ps = &req.detokenization_parameters;
@@ -372,5 +433,7 @@ impl Ops<'_> {
 }
 
 fn invalid_column(i: usize, col: &str) -> EngineError {
-    EngineError::invalid(format!("Tokenize failed for value {i}. Column {col} is invalid. Specify a valid column."))
+    EngineError::invalid(format!(
+        "Tokenize failed for value {i}. Column {col} is invalid. Specify a valid column."
+    ))
 }
