@@ -194,8 +194,17 @@ fn transient_tokens_expire() {
     let r = one(&v, "t", json!({"c": "x"}));
     let t = tok(&r, "c");
     assert!(detok(&v, &t, "PLAIN_TEXT").is_ok());
-    // A TTL of one minute; we cannot wait, so check the expiry bookkeeping through a query of
-    // the WHERE rule instead and rely on the unit of the TTL.
+    e.advance_clock(std::time::Duration::from_secs(50));
+    assert!(
+        detok(&v, &t, "PLAIN_TEXT").is_ok(),
+        "still valid before the TTL"
+    );
+    e.advance_clock(std::time::Duration::from_secs(11));
+    assert_eq!(
+        detok(&v, &t, "PLAIN_TEXT").unwrap_err().http_code(),
+        404,
+        "expired after one minute"
+    );
     assert_eq!(
         v.query(&ctx(), "SELECT * FROM t WHERE c = 'x'")
             .unwrap_err()
@@ -874,6 +883,13 @@ fn files() {
     let exp: i64 = q["exp"].parse().unwrap();
     let dl = e.download_file(&file_id, exp, &q["sig"]).unwrap();
     assert_eq!(dl.data, b"%PDF-1.4 hello");
+    e.advance_clock(std::time::Duration::from_secs(16 * 60));
+    assert_eq!(
+        e.download_file(&file_id, exp, &q["sig"])
+            .unwrap_err()
+            .message(),
+        "Download URL expired"
+    );
     assert_eq!(
         e.download_file(&file_id, exp + 1, &q["sig"])
             .unwrap_err()
@@ -882,6 +898,20 @@ fn files() {
     );
     assert!(g.file_metadata.is_some());
     // v1 upload onto an existing record replaces the file.
+    let g = v
+        .get_one(
+            &ctx(),
+            "table1",
+            &id,
+            GetOneRequest {
+                download_url: Some(true),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let parsed = url::Url::parse(g.fields["file"].as_str().unwrap()).unwrap();
+    let q: std::collections::HashMap<_, _> = parsed.query_pairs().into_owned().collect();
+    let exp: i64 = q["exp"].parse().unwrap();
     let r1 = v
         .upload_file_v1(&ctx(), up(Some(id.clone()), b"second"))
         .unwrap();

@@ -450,6 +450,20 @@ impl Engine {
         self.inner.keys.server_key()
     }
 
+    /// Moves the engine's clock forward by `by` (for tests: transient-token TTLs and
+    /// download-URL expiry use this clock; record timestamps do not).
+    ///
+    /// ```
+    /// use skyflow_emulator::engine::{Engine, EngineConfig};
+    /// let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// e.advance_clock(std::time::Duration::from_secs(3600));
+    /// ```
+    pub fn advance_clock(&self, by: Duration) {
+        self.inner
+            .clock_offset
+            .fetch_add(by.as_secs() as i64, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Flushes buffered read-audit events to the store (reads buffer their audit events and
     /// write them with the next write, on `audit_events`, or here).
     ///
