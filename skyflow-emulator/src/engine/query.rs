@@ -690,7 +690,7 @@ impl Visitor for Checker<'_, '_> {
 }
 
 /// Replaces vault tables by decrypting subqueries; `"x"` that names no column becomes `'x'`;
-/// `ILIKE` becomes `LIKE` (SQLite's LIKE is case-insensitive for ASCII) [INF].
+/// `ILIKE` becomes `LIKE` (SQLite's LIKE is case-insensitive for ASCII) (inferred).
 struct Rewriter<'a, 'b> {
     ops: &'a Ops<'b>,
     columns: HashSet<String>,
