@@ -1,0 +1,698 @@
+//! Starting the emulator: in-process ([`Emulator::start`]) or from the binary, which uses the
+//! same code.
+//!
+//! On start the emulator
+//! 1. opens (or creates) its data directory: the vault database and keys (engine), and
+//!    `auth.json` with the API key, the access-token signing secret, the download-URL secret
+//!    and the registered service accounts' public keys;
+//! 2. on first start generates the API key and a service account (RSA 2048) and writes its
+//!    credentials file `credentials.json`; on later starts it rewrites that file's `tokenURI`
+//!    to the new port;
+//! 3. binds the listener, then writes `emulator.json` (the facts below) and starts serving.
+//!
+//! `emulator.json` holds `vault_id`, `vault_url`, `api_key`, `credentials_file`, `listen`, plus
+//! `vaults` (every vault's id, name and role ids).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::auth::{self, Authority, RoleKind, ServiceAccountRecord};
+use crate::engine::Engine;
+use crate::server::{AppState, Limits, StateInner};
+
+/// Name of the facts file written into the data directory.
+pub const INFO_FILE: &str = "emulator.json";
+/// Name of the default service account's credentials file.
+pub const CREDENTIALS_FILE: &str = "credentials.json";
+const AUTH_FILE: &str = "auth.json";
+
+/// An error while starting the emulator.
+///
+/// # Example
+///
+/// ```
+/// # async fn run() {
+/// use skyflow_emulator::{Emulator, EmulatorOptions};
+/// let opts = EmulatorOptions::in_memory().listen("not-an-address");
+/// let err = Emulator::start(opts).await.unwrap_err();
+/// assert!(err.to_string().contains("listen"));
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct StartError {
+    message: String,
+}
+
+impl StartError {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+/// Options for [`Emulator::start`].
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use skyflow_emulator::EmulatorOptions;
+/// let opts = EmulatorOptions::with_data_dir("/tmp/vault")
+///     .listen("127.0.0.1:0")
+///     .token_ttl(Duration::from_secs(60));
+/// # let _ = opts;
+/// ```
+#[derive(Debug, Clone)]
+pub struct EmulatorOptions {
+    data_dir: Option<PathBuf>,
+    in_memory: bool,
+    listen: String,
+    schema_files: Vec<PathBuf>,
+    limits: Limits,
+    token_ttl: Duration,
+    download_url_ttl: Duration,
+    auth: bool,
+}
+
+impl EmulatorOptions {
+    /// Nothing on disk: vault data lives in memory, and the credentials file goes to a
+    /// temporary directory removed when the emulator is dropped.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory();
+    /// # let _ = opts;
+    /// ```
+    pub fn in_memory() -> Self {
+        Self {
+            data_dir: None,
+            in_memory: true,
+            listen: "127.0.0.1:0".to_owned(),
+            schema_files: Vec::new(),
+            limits: Limits::default(),
+            token_ttl: auth::DEFAULT_TOKEN_TTL,
+            download_url_ttl: Duration::from_secs(900),
+            auth: true,
+        }
+    }
+
+    /// Data kept in `dir` (created if missing); a restart on the same directory keeps data,
+    /// keys and credentials.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::with_data_dir("/tmp/my-vault");
+    /// # let _ = opts;
+    /// ```
+    pub fn with_data_dir(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: Some(dir.into()),
+            in_memory: false,
+            ..Self::in_memory()
+        }
+    }
+
+    /// Writes `emulator.json` and the credentials file into `dir` but keeps vault data in
+    /// memory (the binary's `--in-memory` with `--data-dir`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().facts_dir("/tmp/facts");
+    /// # let _ = opts;
+    /// ```
+    pub fn facts_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`, a free port).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().listen("127.0.0.1:8080");
+    /// # let _ = opts;
+    /// ```
+    pub fn listen(mut self, addr: impl Into<String>) -> Self {
+        self.listen = addr.into();
+        self
+    }
+
+    /// Adds a vault from a Skyflow vault schema JSON file (repeatable). Without any, the
+    /// default vault (quickstart plus `table1`) is served.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().schema_file("vault.json");
+    /// # let _ = opts;
+    /// ```
+    pub fn schema_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.schema_files.push(path.into());
+        self
+    }
+
+    /// Request limits.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use skyflow_emulator::{EmulatorOptions, Limits};
+    /// let opts = EmulatorOptions::in_memory().limits(Limits::default().with_max_body_bytes(1 << 20));
+    /// # let _ = opts;
+    /// ```
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Lifetime of issued access tokens (default one hour).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().token_ttl(std::time::Duration::from_secs(2));
+    /// # let _ = opts;
+    /// ```
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
+    /// Lifetime of file download URLs (default 15 minutes).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().download_url_ttl(std::time::Duration::from_secs(1));
+    /// # let _ = opts;
+    /// ```
+    pub fn download_url_ttl(mut self, ttl: Duration) -> Self {
+        self.download_url_ttl = ttl;
+        self
+    }
+
+    /// Turns authentication off (every request acts as the vault owner). On by default.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().auth(false);
+    /// # let _ = opts;
+    /// ```
+    pub fn auth(mut self, enabled: bool) -> Self {
+        self.auth = enabled;
+        self
+    }
+}
+
+/// The facts about a running emulator, as written to `emulator.json`.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let emulator = skyflow_emulator::Emulator::start(skyflow_emulator::EmulatorOptions::in_memory()).await?;
+/// let info: &skyflow_emulator::EmulatorInfo = emulator.info();
+/// println!("{}", info.vault_url);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct EmulatorInfo {
+    /// Id of the first (default) vault.
+    pub vault_id: String,
+    /// Base URL of the vault API, e.g. `http://127.0.0.1:PORT`.
+    pub vault_url: String,
+    /// The API key.
+    pub api_key: String,
+    /// Path of the service-account credentials file.
+    pub credentials_file: PathBuf,
+    /// The bound address, e.g. `127.0.0.1:PORT`.
+    pub listen: String,
+    /// Every vault served.
+    pub vaults: Vec<VaultInfo>,
+}
+
+impl std::fmt::Debug for EmulatorInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorInfo")
+            .field("vault_id", &self.vault_id)
+            .field("vault_url", &self.vault_url)
+            .field("api_key", &"** redacted **")
+            .field("credentials_file", &self.credentials_file)
+            .field("listen", &self.listen)
+            .field("vaults", &self.vaults)
+            .finish()
+    }
+}
+
+/// One vault served by the emulator.
+///
+/// # Example
+///
+/// ```
+/// let v = skyflow_emulator::VaultInfo { vault_id: "v".into(), name: "quickstart".into(), roles: Default::default() };
+/// assert_eq!(v.name, "quickstart");
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct VaultInfo {
+    /// Vault id (the `{vault}` path segment).
+    pub vault_id: String,
+    /// Vault name from the schema.
+    pub name: String,
+    /// Role ids: `owner`, `editor`, `viewer` → id, for `scope: "role:<id>"`.
+    pub roles: std::collections::BTreeMap<String, String>,
+}
+
+/// Persistent auth state (`auth.json`).
+#[derive(Serialize, Deserialize)]
+struct AuthFile {
+    api_key: String,
+    signing_secret: String,
+    url_secret: String,
+    default_private_key_pem: String,
+    service_accounts: Vec<ServiceAccountRecord>,
+}
+
+/// A running emulator. Dropping it stops the server (call [`Emulator::shutdown`] to wait for
+/// in-flight requests).
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use skyflow_emulator::{Emulator, EmulatorOptions};
+/// let emulator = Emulator::start(EmulatorOptions::in_memory()).await?;
+/// println!("vault {} at {}", emulator.vault_id(), emulator.vault_url());
+/// emulator.shutdown().await;
+/// # Ok(()) }
+/// ```
+pub struct Emulator {
+    state: AppState,
+    info: EmulatorInfo,
+    credentials_json: String,
+    auth_file: Option<PathBuf>,
+    auth_doc: Arc<RwLock<Option<AuthFile>>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    temp_dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+fn write_atomic(path: &Path, contents: &[u8], private: bool) -> Result<(), StartError> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let fail = |what: &str| StartError::new(format!("couldn't {what} {}", path.display()));
+    {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        #[cfg(not(unix))]
+        let _ = private;
+        let mut file = options.open(&tmp).map_err(|_| fail("write"))?;
+        file.write_all(contents).map_err(|_| fail("write"))?;
+        file.sync_all().map_err(|_| fail("sync"))?;
+    }
+    std::fs::rename(&tmp, path).map_err(|_| fail("replace"))?;
+    if let Some(parent) = path.parent()
+        && let Ok(dir) = std::fs::File::open(parent)
+    {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+fn random_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn decode_secret(s: &str) -> Result<Vec<u8>, StartError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map_err(|_| StartError::new("auth.json holds an invalid secret"))
+}
+
+impl Emulator {
+    /// Starts the emulator and returns once it is listening.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), skyflow_emulator::StartError> {
+    /// let emulator = skyflow_emulator::Emulator::start(skyflow_emulator::EmulatorOptions::in_memory()).await?;
+    /// # let _ = emulator; Ok(()) }
+    /// ```
+    pub async fn start(options: EmulatorOptions) -> Result<Emulator, StartError> {
+        let addr: SocketAddr = options
+            .listen
+            .parse()
+            .map_err(|_| StartError::new(format!("invalid listen address {:?}", options.listen)))?;
+
+        let (dir, temp_dir) = match &options.data_dir {
+            Some(dir) => (dir.clone(), None),
+            None => {
+                let dir = std::env::temp_dir()
+                    .join(format!("skyflow-emulator-{}", auth::random_hex(8)));
+                (dir.clone(), Some(dir))
+            }
+        };
+        std::fs::create_dir_all(&dir).map_err(|_| {
+            StartError::new(format!("couldn't create the data directory {}", dir.display()))
+        })?;
+
+        let engine = open_engine(&options, &dir)?;
+        let vaults = vault_infos(&engine);
+        let vault_ids: Vec<String> = vaults.iter().map(|v| v.vault_id.clone()).collect();
+        let all_roles: Vec<String> = vault_ids
+            .iter()
+            .flat_map(|v| RoleKind::ALL.map(|k| k.role_id(v)))
+            .collect();
+
+        // Auth state: loaded from auth.json, or created on first start.
+        let auth_path = dir.join(AUTH_FILE);
+        let mut auth_doc: AuthFile = if auth_path.exists() {
+            let bytes = std::fs::read(&auth_path)
+                .map_err(|_| StartError::new(format!("couldn't read {}", auth_path.display())))?;
+            serde_json::from_slice(&bytes)
+                .map_err(|_| StartError::new(format!("{} is not valid", auth_path.display())))?
+        } else {
+            let account = tokio::task::spawn_blocking(|| {
+                auth::generate_service_account("skyflow-emulator", Vec::new())
+            })
+            .await
+            .map_err(|_| StartError::new("key generation failed"))?
+            .map_err(StartError::new)?;
+            AuthFile {
+                api_key: auth::generate_api_key(),
+                signing_secret: random_secret(),
+                url_secret: random_secret(),
+                default_private_key_pem: account.private_key_pem,
+                service_accounts: vec![account.record],
+            }
+        };
+        // The default account always holds every role of every vault served now.
+        if let Some(default) = auth_doc.service_accounts.first_mut() {
+            default.roles = all_roles.clone();
+        }
+        let persist = !options.in_memory || options.data_dir.is_some();
+        if persist {
+            let bytes = serde_json::to_vec_pretty(&auth_doc)
+                .map_err(|_| StartError::new("couldn't encode auth.json"))?;
+            write_atomic(&auth_path, &bytes, true)?;
+        }
+
+        let authority = Authority::new(
+            options.auth,
+            auth_doc.api_key.clone(),
+            decode_secret(&auth_doc.signing_secret)?,
+            options.token_ttl,
+            &vault_ids,
+        );
+        for account in &auth_doc.service_accounts {
+            authority.add_account(account.clone()).map_err(StartError::new)?;
+        }
+
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| StartError::new(format!("couldn't listen on {addr}: {e}")))?;
+        let local = listener
+            .local_addr()
+            .map_err(|_| StartError::new("couldn't read the bound address"))?;
+        let host = match local.ip() {
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            std::net::IpAddr::V4(ip) if ip.is_unspecified() => "127.0.0.1".to_owned(),
+            std::net::IpAddr::V4(ip) => ip.to_string(),
+        };
+        let vault_url = format!("http://{host}:{}", local.port());
+        let token_uri = format!("{vault_url}{}", auth::TOKEN_PATH);
+        authority.set_endpoint(&token_uri, &host);
+
+        let state = AppState {
+            inner: Arc::new(StateInner {
+                engine: Arc::new(engine),
+                auth: authority,
+                limits: options.limits,
+                base_url: RwLock::new(vault_url.clone()),
+                url_secret: decode_secret(&auth_doc.url_secret)?,
+                download_url_ttl: options.download_url_ttl,
+            }),
+        };
+        state.set_base_url(&vault_url);
+
+        let default_account = auth_doc
+            .service_accounts
+            .first()
+            .ok_or_else(|| StartError::new("auth.json has no service account"))?;
+        let credentials_json = auth::credentials_json(
+            default_account,
+            &auth_doc.default_private_key_pem,
+            &token_uri,
+        );
+        let credentials_file = dir.join(CREDENTIALS_FILE);
+        write_atomic(&credentials_file, credentials_json.as_bytes(), true)?;
+
+        let info = EmulatorInfo {
+            vault_id: vault_ids.first().cloned().unwrap_or_default(),
+            vault_url,
+            api_key: auth_doc.api_key.clone(),
+            credentials_file,
+            listen: local.to_string(),
+            vaults,
+        };
+        let info_json = serde_json::to_string(&info)
+            .map_err(|_| StartError::new("couldn't encode emulator.json"))?;
+        write_atomic(&dir.join(INFO_FILE), info_json.as_bytes(), true)?;
+
+        let (tx, rx) = oneshot::channel::<()>();
+        let router = crate::server::app(state.clone());
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "server stopped with an error");
+            }
+        });
+        tracing::info!(listen = %local, vaults = vault_ids.len(), "skyflow-emulator ready");
+
+        Ok(Emulator {
+            state,
+            info,
+            credentials_json,
+            auth_file: persist.then_some(auth_path),
+            auth_doc: Arc::new(RwLock::new(Some(auth_doc))),
+            shutdown: Some(tx),
+            task: Some(task),
+            temp_dir,
+        })
+    }
+
+    /// The facts written to `emulator.json`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) {
+    /// println!("{}", serde_json::to_string(e.info()).unwrap());
+    /// # }
+    /// ```
+    pub fn info(&self) -> &EmulatorInfo {
+        &self.info
+    }
+
+    /// Id of the default vault.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { println!("{}", e.vault_id()); }
+    /// ```
+    pub fn vault_id(&self) -> &str {
+        &self.info.vault_id
+    }
+
+    /// Base URL of the vault API (`http://127.0.0.1:PORT`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { println!("{}", e.vault_url()); }
+    /// ```
+    pub fn vault_url(&self) -> &str {
+        &self.info.vault_url
+    }
+
+    /// The API key (send as `Authorization: Bearer <key>`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { let _key = e.api_key(); }
+    /// ```
+    pub fn api_key(&self) -> &str {
+        &self.info.api_key
+    }
+
+    /// Path of the default service account's credentials file.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { println!("{}", e.credentials_file().display()); }
+    /// ```
+    pub fn credentials_file(&self) -> &Path {
+        &self.info.credentials_file
+    }
+
+    /// The default service account's credentials JSON (one line).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { let _creds: &str = e.credentials_json(); }
+    /// ```
+    pub fn credentials_json(&self) -> &str {
+        &self.credentials_json
+    }
+
+    /// The bound address (`127.0.0.1:PORT`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { println!("{}", e.listen()); }
+    /// ```
+    pub fn listen(&self) -> &str {
+        &self.info.listen
+    }
+
+    /// Every vault served (id, name, role ids).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { for v in e.vaults() { println!("{}", v.vault_id); } }
+    /// ```
+    pub fn vaults(&self) -> &[VaultInfo] {
+        &self.info.vaults
+    }
+
+    /// The server state, to build another router with [`crate::app`] (for `oneshot` tests).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { let _router = skyflow_emulator::app(e.state()); }
+    /// ```
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Registers a new service account holding `role_ids` (see [`VaultInfo::roles`]) and
+    /// returns its credentials JSON (one line; its `tokenURI` points at this emulator). With a
+    /// data directory the account survives restarts.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) -> Result<(), skyflow_emulator::StartError> {
+    /// let viewer = e.vaults()[0].roles["viewer"].clone();
+    /// let creds = e.create_service_account("reader", &[viewer]).await?;
+    /// # let _ = creds; Ok(()) }
+    /// ```
+    pub async fn create_service_account(
+        &self,
+        client_name: &str,
+        role_ids: &[String],
+    ) -> Result<String, StartError> {
+        for role in role_ids {
+            if !self.state.auth().knows_role(role) {
+                return Err(StartError::new(format!("unknown role id {role}")));
+            }
+        }
+        let name = client_name.to_owned();
+        let roles = role_ids.to_vec();
+        let account =
+            tokio::task::spawn_blocking(move || auth::generate_service_account(&name, roles))
+                .await
+                .map_err(|_| StartError::new("key generation failed"))?
+                .map_err(StartError::new)?;
+        self.state
+            .auth()
+            .add_account(account.record.clone())
+            .map_err(StartError::new)?;
+        let token_uri = format!("{}{}", self.info.vault_url, auth::TOKEN_PATH);
+        let json = auth::credentials_json(&account.record, &account.private_key_pem, &token_uri);
+        let doc_bytes = {
+            let mut guard = self.auth_doc.write().unwrap_or_else(|e| e.into_inner());
+            match guard.as_mut() {
+                Some(doc) => {
+                    doc.service_accounts.push(account.record);
+                    serde_json::to_vec_pretty(doc).ok()
+                }
+                None => None,
+            }
+        };
+        if let (Some(path), Some(bytes)) = (&self.auth_file, doc_bytes) {
+            write_atomic(path, &bytes, true)?;
+        }
+        Ok(json)
+    }
+
+    /// Stops accepting connections, waits for in-flight requests, and stops the server.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { e.shutdown().await; }
+    /// ```
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        tracing::info!("skyflow-emulator stopped");
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(dir) = self.temp_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
