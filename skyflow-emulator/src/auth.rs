@@ -35,6 +35,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::engine::ServiceAccountRecord;
 use crate::envelope::{ApiError, EXPIRED_TOKEN_MESSAGE};
 
 /// Path of the token exchange endpoint.
@@ -118,16 +119,6 @@ pub enum Permission {
     Write,
 }
 
-/// A registered service account (public half only).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct ServiceAccountRecord {
-    pub(crate) client_id: String,
-    pub(crate) client_name: String,
-    pub(crate) key_id: String,
-    pub(crate) public_key_pem: String,
-    pub(crate) roles: Vec<String>,
-}
-
 struct ServiceAccount {
     record: ServiceAccountRecord,
     key: DecodingKey,
@@ -149,6 +140,7 @@ pub struct Caller {
     /// (vault id, role) pairs, or None for every vault with the owner role.
     grants: Option<Vec<(String, RoleKind)>>,
     token_id: String,
+    key_id: Option<String>,
 }
 
 /// How a caller authenticated.
@@ -267,6 +259,17 @@ impl Caller {
                 "Permission denied. The caller's roles don't allow this operation.",
             ))
         }
+    }
+
+    /// The service account's key id, for service-account callers.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// fn key(c: &skyflow_emulator::auth::Caller) -> Option<&str> { c.key_id() }
+    /// ```
+    pub fn key_id(&self) -> Option<&str> {
+        self.key_id.as_deref()
     }
 
     /// The client id when the caller is a service account.
@@ -416,17 +419,6 @@ impl Authority {
             token_uri: RwLock::new(String::new()),
             listen_host: RwLock::new(String::new()),
         }
-    }
-
-    pub(crate) fn api_key(&self) -> &str {
-        &self.api_key
-    }
-
-    /// Role ids of every role on every vault.
-    pub(crate) fn all_role_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.roles.keys().cloned().collect();
-        ids.sort();
-        ids
     }
 
     pub(crate) fn knows_role(&self, role_id: &str) -> bool {
@@ -584,6 +576,7 @@ impl Authority {
                 kind: CallerKind::Anonymous,
                 grants: None,
                 token_id: String::new(),
+                key_id: None,
             });
         }
         let unauthorized = || {
@@ -603,6 +596,7 @@ impl Authority {
                 kind: CallerKind::ApiKey,
                 grants: None,
                 token_id: String::new(),
+                key_id: None,
             });
         }
         let mut validation = Validation::new(Algorithm::HS256);
@@ -636,6 +630,7 @@ impl Authority {
             kind: CallerKind::ServiceAccount,
             grants: Some(grants),
             token_id: data.claims.jti,
+            key_id: Some(data.claims.key),
         })
     }
 
@@ -724,6 +719,7 @@ pub(crate) fn generate_service_account(
             key_id: random_hex(16),
             public_key_pem,
             roles,
+            vault_id: None,
         },
         private_key_pem,
     })
@@ -780,6 +776,7 @@ mod tests {
             kind: CallerKind::ServiceAccount,
             grants: Some(vec![("v1".into(), RoleKind::Viewer)]),
             token_id: String::new(),
+            key_id: None,
         };
         assert!(caller.authorize("v1", Permission::Read).is_ok());
         assert_eq!(caller.authorize("v1", Permission::Write).unwrap_err().status().as_u16(), 403);

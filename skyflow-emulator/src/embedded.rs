@@ -2,12 +2,12 @@
 //! same code.
 //!
 //! On start the emulator
-//! 1. opens (or creates) its data directory: the vault database and keys (engine), and
-//!    `auth.json` with the API key, the access-token signing secret, the download-URL secret
-//!    and the registered service accounts' public keys;
-//! 2. on first start generates the API key and a service account (RSA 2048) and writes its
-//!    credentials file `credentials.json`; on later starts it rewrites that file's `tokenURI`
-//!    to the new port;
+//! 1. opens (or creates) its data directory through the engine: the vault database (which
+//!    also keeps the API key, the service accounts' public keys and the default account's
+//!    private key, encrypted) and the engine's key file;
+//! 2. on first start creates the vaults, generates the API key and a service account
+//!    (RSA 2048) and writes its credentials file `credentials.json`; on later starts it
+//!    rewrites that file with the new port in `tokenURI`;
 //! 3. binds the listener, then writes `emulator.json` (the facts below) and starts serving.
 //!
 //! `emulator.json` holds `vault_id`, `vault_url`, `api_key`, `credentials_file`, `listen`, plus
@@ -18,20 +18,21 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::auth::{self, Authority, RoleKind, ServiceAccountRecord};
-use crate::engine::Engine;
+use crate::auth::{self, Authority, RoleKind};
+use crate::engine::{ApiKeyRecord, Engine, EngineConfig, VaultSchema};
 use crate::server::{AppState, Limits, StateInner};
 
 /// Name of the facts file written into the data directory.
 pub const INFO_FILE: &str = "emulator.json";
 /// Name of the default service account's credentials file.
 pub const CREDENTIALS_FILE: &str = "credentials.json";
-const AUTH_FILE: &str = "auth.json";
+const META_API_KEY: &str = "emulator.api_key";
+const META_DEFAULT_SA: &str = "emulator.default_service_account";
+const META_VAULT_NAMES: &str = "emulator.vault_names";
 
 /// An error while starting the emulator.
 ///
@@ -277,14 +278,11 @@ pub struct VaultInfo {
     pub roles: std::collections::BTreeMap<String, String>,
 }
 
-/// Persistent auth state (`auth.json`).
+/// The default service account's private half, kept (encrypted) in the engine's store.
 #[derive(Serialize, Deserialize)]
-struct AuthFile {
-    api_key: String,
-    signing_secret: String,
-    url_secret: String,
-    default_private_key_pem: String,
-    service_accounts: Vec<ServiceAccountRecord>,
+struct DefaultAccount {
+    client_id: String,
+    private_key_pem: String,
 }
 
 /// A running emulator. Dropping it stops the server (call [`Emulator::shutdown`] to wait for
@@ -304,8 +302,6 @@ pub struct Emulator {
     state: AppState,
     info: EmulatorInfo,
     credentials_json: String,
-    auth_file: Option<PathBuf>,
-    auth_doc: Arc<RwLock<Option<AuthFile>>>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     temp_dir: Option<PathBuf>,
@@ -346,17 +342,82 @@ fn write_atomic(path: &Path, contents: &[u8], private: bool) -> Result<(), Start
     Ok(())
 }
 
-fn random_secret() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+fn engine_error(what: &str) -> impl FnOnce(crate::engine::EngineError) -> StartError + '_ {
+    move |e| StartError::new(format!("{what}: {}", e.message()))
 }
 
-fn decode_secret(s: &str) -> Result<Vec<u8>, StartError> {
-    base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .map_err(|_| StartError::new("auth.json holds an invalid secret"))
+fn open_engine(options: &EmulatorOptions, dir: &Path) -> Result<Engine, StartError> {
+    let mut config = if options.in_memory {
+        EngineConfig::in_memory()
+    } else {
+        EngineConfig::on_disk(dir)
+    };
+    config.limits.max_records_per_request = options.limits.max_records_per_request;
+    config.limits.max_tokens_per_request = options.limits.max_records_per_request;
+    config.limits.max_body_bytes = options.limits.max_body_bytes;
+    config.limits.download_url_ttl = options.download_url_ttl;
+    Engine::open(config).map_err(engine_error("couldn't open the vault store"))
+}
+
+/// Creates the vaults on first start; on a restart keeps them, replacing their schemas with
+/// the `--schema` files given (in order; extra files add vaults).
+fn ensure_vaults(engine: &Engine, options: &EmulatorOptions) -> Result<Vec<VaultInfo>, StartError> {
+    let mut schemas = Vec::new();
+    for path in &options.schema_files {
+        let text = std::fs::read_to_string(path)
+            .map_err(|_| StartError::new(format!("couldn't read the schema {}", path.display())))?;
+        let schema = VaultSchema::from_json(&text).map_err(|e| {
+            StartError::new(format!("invalid schema {}: {}", path.display(), e.message()))
+        })?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "vault".to_owned());
+        schemas.push((name, schema));
+    }
+    let mut names: std::collections::BTreeMap<String, String> = engine
+        .meta_get(META_VAULT_NAMES)
+        .map_err(engine_error("couldn't read the vault names"))?
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let existing = engine.vaults();
+    if existing.is_empty() && schemas.is_empty() {
+        schemas.push(("default".to_owned(), VaultSchema::default_schema()));
+    }
+    for (index, (name, schema)) in schemas.into_iter().enumerate() {
+        let id = match existing.get(index) {
+            Some(vault) => {
+                engine
+                    .put_vault(&vault.id, schema)
+                    .map_err(engine_error("couldn't update a vault schema"))?;
+                vault.id.clone()
+            }
+            None => engine
+                .create_vault(None, schema)
+                .map_err(engine_error("couldn't create a vault"))?,
+        };
+        names.insert(id, name);
+    }
+    let bytes = serde_json::to_vec(&names).unwrap_or_default();
+    engine
+        .meta_put(META_VAULT_NAMES, &bytes)
+        .map_err(engine_error("couldn't store the vault names"))?;
+    Ok(engine
+        .vaults()
+        .into_iter()
+        .map(|v| VaultInfo {
+            name: names.get(&v.id).cloned().unwrap_or_else(|| "vault".to_owned()),
+            roles: RoleKind::ALL
+                .iter()
+                .map(|k| {
+                    let role = k.role_id(&v.id);
+                    let kind = role.split('-').next().unwrap_or_default().to_owned();
+                    (kind, role)
+                })
+                .collect(),
+            vault_id: v.id,
+        })
+        .collect())
 }
 
 impl Emulator {
@@ -388,55 +449,89 @@ impl Emulator {
         })?;
 
         let engine = open_engine(&options, &dir)?;
-        let vaults = vault_infos(&engine);
+        let vaults = ensure_vaults(&engine, &options)?;
         let vault_ids: Vec<String> = vaults.iter().map(|v| v.vault_id.clone()).collect();
         let all_roles: Vec<String> = vault_ids
             .iter()
             .flat_map(|v| RoleKind::ALL.map(|k| k.role_id(v)))
             .collect();
 
-        // Auth state: loaded from auth.json, or created on first start.
-        let auth_path = dir.join(AUTH_FILE);
-        let mut auth_doc: AuthFile = if auth_path.exists() {
-            let bytes = std::fs::read(&auth_path)
-                .map_err(|_| StartError::new(format!("couldn't read {}", auth_path.display())))?;
-            serde_json::from_slice(&bytes)
-                .map_err(|_| StartError::new(format!("{} is not valid", auth_path.display())))?
-        } else {
-            let account = tokio::task::spawn_blocking(|| {
-                auth::generate_service_account("skyflow-emulator", Vec::new())
-            })
-            .await
-            .map_err(|_| StartError::new("key generation failed"))?
-            .map_err(StartError::new)?;
-            AuthFile {
-                api_key: auth::generate_api_key(),
-                signing_secret: random_secret(),
-                url_secret: random_secret(),
-                default_private_key_pem: account.private_key_pem,
-                service_accounts: vec![account.record],
+        // Auth state lives in the engine's store; first start creates it.
+        let api_key = match engine
+            .meta_get(META_API_KEY)
+            .map_err(engine_error("couldn't read the API key"))?
+        {
+            Some(bytes) => String::from_utf8(bytes)
+                .map_err(|_| StartError::new("the stored API key is not text"))?,
+            None => {
+                let key = auth::generate_api_key();
+                engine
+                    .put_api_key(
+                        &key,
+                        &ApiKeyRecord {
+                            vault_id: None,
+                            roles: all_roles.clone(),
+                        },
+                    )
+                    .map_err(engine_error("couldn't store the API key"))?;
+                engine
+                    .meta_put(META_API_KEY, key.as_bytes())
+                    .map_err(engine_error("couldn't store the API key"))?;
+                key
+            }
+        };
+        let default_account: DefaultAccount = match engine
+            .meta_get(META_DEFAULT_SA)
+            .map_err(engine_error("couldn't read the service account"))?
+        {
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|_| StartError::new("the stored service account is not valid"))?,
+            None => {
+                let account = tokio::task::spawn_blocking(|| {
+                    auth::generate_service_account("skyflow-emulator", Vec::new())
+                })
+                .await
+                .map_err(|_| StartError::new("key generation failed"))?
+                .map_err(StartError::new)?;
+                engine
+                    .put_service_account(&account.record)
+                    .map_err(engine_error("couldn't store the service account"))?;
+                let default = DefaultAccount {
+                    client_id: account.record.client_id.clone(),
+                    private_key_pem: account.private_key_pem,
+                };
+                let bytes = serde_json::to_vec(&default)
+                    .map_err(|_| StartError::new("couldn't encode the service account"))?;
+                engine
+                    .meta_put(META_DEFAULT_SA, &bytes)
+                    .map_err(engine_error("couldn't store the service account"))?;
+                default
             }
         };
         // The default account always holds every role of every vault served now.
-        if let Some(default) = auth_doc.service_accounts.first_mut() {
-            default.roles = all_roles.clone();
-        }
-        let persist = !options.in_memory || options.data_dir.is_some();
-        if persist {
-            let bytes = serde_json::to_vec_pretty(&auth_doc)
-                .map_err(|_| StartError::new("couldn't encode auth.json"))?;
-            write_atomic(&auth_path, &bytes, true)?;
+        let mut default_record = engine
+            .service_account(&default_account.client_id)
+            .map_err(engine_error("couldn't read the service account"))?
+            .ok_or_else(|| StartError::new("the default service account is missing"))?;
+        if default_record.roles != all_roles {
+            default_record.roles = all_roles.clone();
+            engine
+                .put_service_account(&default_record)
+                .map_err(engine_error("couldn't store the service account"))?;
         }
 
         let authority = Authority::new(
             options.auth,
-            auth_doc.api_key.clone(),
-            decode_secret(&auth_doc.signing_secret)?,
+            api_key.clone(),
+            engine.server_signing_key().to_vec(),
             options.token_ttl,
             &vault_ids,
         );
-        for account in &auth_doc.service_accounts {
-            authority.add_account(account.clone()).map_err(StartError::new)?;
+        for account in engine
+            .service_accounts()
+            .map_err(engine_error("couldn't list the service accounts"))?
+        {
+            authority.add_account(account).map_err(StartError::new)?;
         }
 
         let listener = tokio::net::TcpListener::bind(addr)
@@ -459,29 +554,20 @@ impl Emulator {
                 engine: Arc::new(engine),
                 auth: authority,
                 limits: options.limits,
-                base_url: RwLock::new(vault_url.clone()),
-                url_secret: decode_secret(&auth_doc.url_secret)?,
-                download_url_ttl: options.download_url_ttl,
+                base_url: RwLock::new(String::new()),
             }),
         };
         state.set_base_url(&vault_url);
 
-        let default_account = auth_doc
-            .service_accounts
-            .first()
-            .ok_or_else(|| StartError::new("auth.json has no service account"))?;
-        let credentials_json = auth::credentials_json(
-            default_account,
-            &auth_doc.default_private_key_pem,
-            &token_uri,
-        );
+        let credentials_json =
+            auth::credentials_json(&default_record, &default_account.private_key_pem, &token_uri);
         let credentials_file = dir.join(CREDENTIALS_FILE);
         write_atomic(&credentials_file, credentials_json.as_bytes(), true)?;
 
         let info = EmulatorInfo {
             vault_id: vault_ids.first().cloned().unwrap_or_default(),
             vault_url,
-            api_key: auth_doc.api_key.clone(),
+            api_key,
             credentials_file,
             listen: local.to_string(),
             vaults,
@@ -508,8 +594,6 @@ impl Emulator {
             state,
             info,
             credentials_json,
-            auth_file: persist.then_some(auth_path),
-            auth_doc: Arc::new(RwLock::new(Some(auth_doc))),
             shutdown: Some(tx),
             task: Some(task),
             temp_dir,
@@ -652,19 +736,12 @@ impl Emulator {
             .map_err(StartError::new)?;
         let token_uri = format!("{}{}", self.info.vault_url, auth::TOKEN_PATH);
         let json = auth::credentials_json(&account.record, &account.private_key_pem, &token_uri);
-        let doc_bytes = {
-            let mut guard = self.auth_doc.write().unwrap_or_else(|e| e.into_inner());
-            match guard.as_mut() {
-                Some(doc) => {
-                    doc.service_accounts.push(account.record);
-                    serde_json::to_vec_pretty(doc).ok()
-                }
-                None => None,
-            }
-        };
-        if let (Some(path), Some(bytes)) = (&self.auth_file, doc_bytes) {
-            write_atomic(path, &bytes, true)?;
-        }
+        let engine = self.state.inner.engine.clone();
+        let record = account.record.clone();
+        tokio::task::spawn_blocking(move || engine.put_service_account(&record))
+            .await
+            .map_err(|_| StartError::new("couldn't store the service account"))?
+            .map_err(engine_error("couldn't store the service account"))?;
         Ok(json)
     }
 

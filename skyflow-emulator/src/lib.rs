@@ -24,6 +24,7 @@
 
 pub mod auth;
 pub mod embedded;
+pub mod engine;
 pub mod envelope;
 mod routes;
 pub mod server;

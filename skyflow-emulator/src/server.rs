@@ -12,7 +12,7 @@
 //!    405, 413, 415 and extractor rejections) is replaced by the envelope.
 
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, header};
@@ -33,7 +33,7 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 ///
 /// | limit | default | error when exceeded |
 /// |---|---|---|
-/// | `max_body_bytes`: size of a request body (JSON or multipart) | 32 MiB | 413 |
+/// | `max_body_bytes`: size of a request body (JSON or multipart) | 16 MiB | 413 |
 /// | `max_records_per_request`: records in insert/batch, ids in get/delete, items in tokenize/detokenize | 1000 | 400 |
 ///
 /// # Example
@@ -54,8 +54,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_body_bytes: 32 * 1024 * 1024,
-            max_records_per_request: 1000,
+            max_body_bytes: crate::engine::Limits::default().max_body_bytes,
+            max_records_per_request: crate::engine::Limits::default().max_records_per_request,
         }
     }
 }
@@ -129,17 +129,9 @@ pub(crate) struct StateInner {
     pub(crate) auth: Authority,
     pub(crate) limits: Limits,
     pub(crate) base_url: RwLock<String>,
-    /// HMAC key of file download URLs.
-    pub(crate) url_secret: Vec<u8>,
-    /// How long download URLs stay valid.
-    pub(crate) download_url_ttl: Duration,
 }
 
 impl AppState {
-    pub(crate) fn engine(&self) -> &Engine {
-        &self.inner.engine
-    }
-
     pub(crate) fn auth(&self) -> &Authority {
         &self.inner.auth
     }
@@ -148,69 +140,9 @@ impl AppState {
         &self.inner.limits
     }
 
-    pub(crate) fn base_url(&self) -> String {
-        self.inner
-            .base_url
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
     pub(crate) fn set_base_url(&self, url: &str) {
         *self.inner.base_url.write().unwrap_or_else(|e| e.into_inner()) = url.to_owned();
-    }
-
-    fn download_signature(&self, vault: &str, table: &str, id: &str, column: &str, expires: u64) -> String {
-        use hmac::{Hmac, Mac};
-        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.inner.url_secret)
-            .expect("HMAC accepts keys of any length");
-        mac.update(format!("{vault}\n{table}\n{id}\n{column}\n{expires}").as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
-
-    /// A signed, expiring download URL for a file column of a record.
-    pub(crate) fn download_url(&self, vault: &str, table: &str, id: &str, column: &str) -> String {
-        let expires = jsonwebtoken::get_current_timestamp() + self.inner.download_url_ttl.as_secs();
-        let signature = self.download_signature(vault, table, id, column, expires);
-        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        format!(
-            "{}/v1/emulator/files/{}/{}/{}/{}?expires={expires}&signature={signature}",
-            self.base_url(),
-            enc(vault),
-            enc(table),
-            enc(id),
-            enc(column)
-        )
-    }
-
-    /// Checks a download URL's signature and expiry (403 when bad or expired).
-    pub(crate) fn verify_download(
-        &self,
-        vault: &str,
-        table: &str,
-        id: &str,
-        column: &str,
-        expires: u64,
-        signature: &str,
-    ) -> Result<(), ApiError> {
-        let expected = self.download_signature(vault, table, id, column, expires);
-        let same = expected.len() == signature.len()
-            && expected
-                .bytes()
-                .zip(signature.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        if !same {
-            return Err(ApiError::forbidden("Invalid download URL signature."));
-        }
-        if expires <= jsonwebtoken::get_current_timestamp() {
-            return Err(ApiError::forbidden("The download URL has expired."));
-        }
-        Ok(())
+        self.inner.engine.set_public_base_url(url);
     }
 }
 

@@ -7,13 +7,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::auth::{Caller, Permission};
-use crate::engine::{FileUpload, UpdateResponse, UploadStatusRequest};
+use crate::auth::Permission;
+use crate::engine::{FileUpload, UploadStatusRequest};
 use crate::envelope::{ApiError, JsonBody};
-use crate::routes::run;
-use crate::server::{AppState, RequestId};
-
-use super::audit::{Action, Audit};
+use crate::routes::{Call, on_engine, on_vault};
+use crate::server::AppState;
 
 fn multipart_error(e: MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -95,12 +93,11 @@ fn required(value: Option<String>, part: &str) -> Result<String, ApiError> {
 /// returnFileMetadata, file).
 pub(crate) async fn upload_v2(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path(vault): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    caller.authorize(&vault, Permission::Write)?;
+    call.caller.authorize(&vault, Permission::Write)?;
     let parts = read_parts(multipart.map_err(multipart_rejection)?).await?;
     let table = required(parts.table, "tableName")?;
     let column = required(parts.column, "columnName")?;
@@ -116,23 +113,20 @@ pub(crate) async fn upload_v2(
         data,
         return_file_metadata: parts.return_file_metadata,
     };
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Create, "upload_file_v2");
-    let v = vault.clone();
-    let result = run(&state, move |e| e.upload_file(&v, upload)).await;
-    audit.finish(&result);
-    Ok(axum::Json(result?).into_response())
+    let ctx = call.ctx;
+    let response = on_vault(&state, &vault, move |v| v.upload_file(&ctx, upload)).await?;
+    Ok(axum::Json(response).into_response())
 }
 
 /// `POST /v1/vaults/{vault}/{table}/{id}/files` (multipart: `columnName` + `file`, or one
 /// file part named after the column). Answers `{"skyflow_id"}`.
 pub(crate) async fn upload_v1(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path((vault, table, id)): Path<(String, String, String)>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    caller.authorize(&vault, Permission::Write)?;
+    call.caller.authorize(&vault, Permission::Write)?;
     let parts = read_parts(multipart.map_err(multipart_rejection)?).await?;
     let (part_name, file_name, content_type, data) = parts
         .file
@@ -151,85 +145,69 @@ pub(crate) async fn upload_v1(
         data,
         return_file_metadata: false,
     };
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Update, "upload_file");
-    let v = vault.clone();
-    let result = run(&state, move |e| e.upload_file(&v, upload)).await;
-    audit.finish(&result);
-    let uploaded = result?;
-    Ok(axum::Json(UpdateResponse {
-        skyflow_id: uploaded.skyflow_id,
-        tokens: None,
-    })
-    .into_response())
+    let ctx = call.ctx;
+    let response = on_vault(&state, &vault, move |v| v.upload_file_v1(&ctx, upload)).await?;
+    Ok(axum::Json(response).into_response())
 }
 
 /// `POST /v2/vaults/{vault}/files/uploadStatus`
 pub(crate) async fn upload_status(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path(vault): Path<String>,
     JsonBody(body): JsonBody<UploadStatusRequest>,
 ) -> Result<Response, ApiError> {
-    caller.authorize(&vault, Permission::Read)?;
+    call.caller.authorize(&vault, Permission::Read)?;
     state.limits().check_records(body.records.len(), "records")?;
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Read, "get_files_upload_status");
-    let v = vault.clone();
-    let result = run(&state, move |e| e.upload_status(&v, body)).await;
-    audit.finish(&result);
-    Ok(axum::Json(result?).into_response())
+    let ctx = call.ctx;
+    let response = on_vault(&state, &vault, move |v| v.upload_status(&ctx, body)).await?;
+    Ok(axum::Json(response).into_response())
 }
 
 /// `GET /v1/vaults/{vault}/{table}/{id}/files/{column}/scan-status`
 pub(crate) async fn scan_status(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path((vault, table, id, column)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
-    caller.authorize(&vault, Permission::Read)?;
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Read, "get_file_scan_status");
-    let v = vault.clone();
-    let result = run(&state, move |e| e.scan_status(&v, &table, &id, &column)).await;
-    audit.finish(&result);
-    Ok(axum::Json(result?).into_response())
+    call.caller.authorize(&vault, Permission::Read)?;
+    let ctx = call.ctx;
+    let response =
+        on_vault(&state, &vault, move |v| v.scan_status(&ctx, &table, &id, &column)).await?;
+    Ok(axum::Json(response).into_response())
 }
 
 /// `DELETE /v1/vaults/{vault}/{table}/{id}/files/{column}`
 pub(crate) async fn delete_file(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path((vault, table, id, column)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
-    caller.authorize(&vault, Permission::Write)?;
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Delete, "delete_file");
-    let v = vault.clone();
-    let result = run(&state, move |e| e.delete_file(&v, &table, &id, &column)).await;
-    audit.finish(&result);
-    Ok(axum::Json(result?).into_response())
+    call.caller.authorize(&vault, Permission::Write)?;
+    let ctx = call.ctx;
+    let response =
+        on_vault(&state, &vault, move |v| v.delete_file(&ctx, &table, &id, &column)).await?;
+    Ok(axum::Json(response).into_response())
 }
 
 /// Query of a signed download URL.
 #[derive(Debug, Deserialize)]
 pub(crate) struct DownloadQuery {
-    expires: u64,
-    signature: String,
+    exp: i64,
+    sig: String,
 }
 
-/// `GET /v1/emulator/files/{vault}/{table}/{id}/{column}?expires=&signature=`: serves a file
-/// through a URL handed out by get/detokenize with `downloadURL=true`. No `Authorization`:
-/// the HMAC signature and expiry are the credential (like a pre-signed S3 URL).
+/// `GET /v1/files/download/{file_id}?exp=&sig=`: serves a file through a URL handed out by
+/// get/detokenize with `downloadURL=true`. No `Authorization`: the HMAC signature and expiry
+/// are the credential (like a pre-signed S3 URL); a bad or expired URL gets 403.
 pub(crate) async fn download(
     State(state): State<AppState>,
-    Path((vault, table, id, column)): Path<(String, String, String, String)>,
+    Path(file_id): Path<String>,
     query: Result<Query<DownloadQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|_| {
-        ApiError::forbidden("Invalid download URL: expires and signature are required.")
-    })?;
-    state.verify_download(&vault, &table, &id, &column, q.expires, &q.signature)?;
-    let file = run(&state, move |e| e.download_file(&vault, &table, &id, &column)).await?;
+    let Query(q) = query
+        .map_err(|_| ApiError::forbidden("Invalid download URL: exp and sig are required."))?;
+    let file = on_engine(&state, move |e| e.download_file(&file_id, q.exp, &q.sig)).await?;
     let disposition = format!(
         "attachment; filename=\"{}\"",
         file.file_name.replace(['"', '\\', '\r', '\n'], "_")

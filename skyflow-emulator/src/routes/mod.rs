@@ -14,7 +14,7 @@
 //! | GET | `/v1/vaults/{vault}/{table}/{id}/files/{column}/scan-status` | scan status |
 //! | POST | `/v2/vaults/{vault}/files/upload` | v2 file upload |
 //! | POST | `/v2/vaults/{vault}/files/uploadStatus` | upload status |
-//! | GET | `/v1/emulator/files/{vault}/{table}/{id}/{column}` | signed file download |
+//! | GET | `/v1/files/download/{file_id}` | signed file download (URLs made by the engine) |
 //! | GET | `/v1/audit/events` | audit events |
 //!
 //! The static segments `query`, `tokenize` and `detokenize` take precedence over `{table}`.
@@ -27,8 +27,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 
-use crate::auth::Caller;
-use crate::engine::{Engine, EngineResult};
+use crate::auth::{Caller, CallerKind};
+use crate::engine::{ActorType, AuthMode, EngineResult, RequestContext, Vault};
 use crate::envelope::ApiError;
 use crate::server::{AppState, RequestId};
 
@@ -71,10 +71,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/v2/vaults/{vault}/files/upload", post(files::upload_v2))
         .route("/v2/vaults/{vault}/files/uploadStatus", post(files::upload_status))
-        .route(
-            "/v1/emulator/files/{vault}/{table}/{id}/{column}",
-            get(files::download),
-        )
+        .route("/v1/files/download/{file_id}", get(files::download))
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -101,11 +98,66 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
     }
 }
 
-/// Runs a (synchronous, SQLite-backed) engine call off the async runtime.
-pub(crate) async fn run<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
+/// An authenticated call: the caller and the audit context of the request.
+pub(crate) struct Call {
+    pub(crate) caller: Caller,
+    pub(crate) ctx: RequestContext,
+}
+
+impl FromRequestParts<AppState> for Call {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let (actor_type, auth_mode) = match caller.kind() {
+            CallerKind::ServiceAccount => (ActorType::ServiceAccount, AuthMode::ServiceAccountJwt),
+            CallerKind::ApiKey => (ActorType::ServiceAccount, AuthMode::ApiKey),
+            CallerKind::Anonymous => (ActorType::User, AuthMode::ApiKey),
+        };
+        let ctx = RequestContext {
+            request_id,
+            actor: caller.subject().to_owned(),
+            actor_type,
+            auth_mode,
+            jwt_id: Some(caller.token_id().to_owned()).filter(|j| !j.is_empty()),
+            key_id: caller.key_id().map(str::to_owned),
+            ip_address: Some("127.0.0.1".to_owned()),
+            http_method: parts.method.to_string(),
+            // The path only: query strings can carry values (column_values).
+            http_uri: parts.uri.path().to_owned(),
+            account_id: None,
+        };
+        Ok(Call { caller, ctx })
+    }
+}
+
+/// Runs a (synchronous, SQLite-backed) operation on vault `vault` off the async runtime.
+/// An unknown vault is the engine's 404.
+pub(crate) async fn on_vault<T, F>(state: &AppState, vault: &str, f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&Engine) -> EngineResult<T> + Send + 'static,
+    F: FnOnce(&Vault) -> EngineResult<T> + Send + 'static,
+{
+    let engine = state.inner.engine.clone();
+    let vault = vault.to_owned();
+    match tokio::task::spawn_blocking(move || engine.vault(&vault).and_then(|v| f(&v))).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(_) => Err(ApiError::internal(
+            "Skyflow emulator experienced an internal error. Check the emulator's logs.",
+        )),
+    }
+}
+
+/// Runs an engine-wide operation off the async runtime.
+pub(crate) async fn on_engine<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&crate::engine::Engine) -> EngineResult<T> + Send + 'static,
 {
     let engine = state.inner.engine.clone();
     match tokio::task::spawn_blocking(move || f(&engine)).await {

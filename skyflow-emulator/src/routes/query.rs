@@ -3,26 +3,21 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::{Caller, Permission};
+use crate::auth::Permission;
 use crate::engine::QueryRequest;
 use crate::envelope::{ApiError, JsonBody};
-use crate::routes::run;
-use crate::server::{AppState, RequestId};
+use crate::routes::{Call, on_vault};
+use crate::server::AppState;
 
-use super::audit::{Action, Audit};
-
-/// `POST /v1/vaults/{vault}/query`
+/// `POST /v1/vaults/{vault}/query`: one SELECT, parsed, checked and run read-only by the engine.
 pub(crate) async fn query(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path(vault): Path<String>,
     JsonBody(body): JsonBody<QueryRequest>,
 ) -> Result<Response, ApiError> {
-    caller.authorize(&vault, Permission::Read)?;
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Read, "execute_query");
-    let v = vault.clone();
-    let result = run(&state, move |e| e.query(&v, body)).await;
-    audit.finish(&result);
-    Ok(axum::Json(result?).into_response())
+    call.caller.authorize(&vault, Permission::Read)?;
+    let ctx = call.ctx;
+    let response = on_vault(&state, &vault, move |v| v.query(&ctx, &body.query)).await?;
+    Ok(axum::Json(response).into_response())
 }

@@ -3,16 +3,14 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::{Caller, Permission};
+use crate::auth::Permission;
 use crate::engine::{
     BatchMethod, BatchRequest, DeleteRequest, GetOneRequest, GetRequest, InsertRequest, OrderBy,
     Redaction, UpdateRequest,
 };
 use crate::envelope::{ApiError, JsonBody};
-use crate::routes::{json_with_status, parse_bool, parse_int, query_pairs, run};
-use crate::server::{AppState, RequestId};
-
-use super::audit::{Action, Audit};
+use crate::routes::{Call, json_with_status, on_vault, parse_bool, parse_int, query_pairs};
+use crate::server::AppState;
 
 fn parse_redaction(value: &str) -> Result<Redaction, ApiError> {
     Redaction::parse(value).ok_or_else(|| {
@@ -36,27 +34,21 @@ fn parse_order_by(value: &str) -> Result<OrderBy, ApiError> {
 /// `POST /v1/vaults/{vault}/{table}`
 pub(crate) async fn insert(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path((vault, table)): Path<(String, String)>,
     JsonBody(body): JsonBody<InsertRequest>,
 ) -> Result<Response, ApiError> {
-    caller.authorize(&vault, Permission::Write)?;
-    state
-        .limits()
-        .check_records(body.records.len(), "records")?;
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Create, "insert_records");
-    let v = vault.clone();
-    let result = run(&state, move |e| e.insert(&v, &table, body)).await;
-    audit.finish(&result);
-    Ok(axum::Json(result?).into_response())
+    call.caller.authorize(&vault, Permission::Write)?;
+    state.limits().check_records(body.records.len(), "records")?;
+    let ctx = call.ctx;
+    let response = on_vault(&state, &vault, move |v| v.insert(&ctx, &table, body)).await?;
+    Ok(axum::Json(response).into_response())
 }
 
-/// `POST /v1/vaults/{vault}` (batch)
+/// `POST /v1/vaults/{vault}` (batch): 200 when every entry succeeded, 207 otherwise.
 pub(crate) async fn batch(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path(vault): Path<String>,
     JsonBody(body): JsonBody<BatchRequest>,
 ) -> Result<Response, ApiError> {
@@ -64,16 +56,15 @@ pub(crate) async fn batch(
         .records
         .iter()
         .any(|r| !matches!(r.method, BatchMethod::Get));
-    let permission = if writes { Permission::Write } else { Permission::Read };
-    caller.authorize(&vault, permission)?;
-    state
-        .limits()
-        .check_records(body.records.len(), "records")?;
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Execute, "batch_operation");
-    let v = vault.clone();
-    let result = run(&state, move |e| e.batch(&v, body)).await;
-    audit.finish(&result);
-    let response = result?;
+    let permission = if writes {
+        Permission::Write
+    } else {
+        Permission::Read
+    };
+    call.caller.authorize(&vault, permission)?;
+    state.limits().check_records(body.records.len(), "records")?;
+    let ctx = call.ctx;
+    let response = on_vault(&state, &vault, move |v| v.batch(&ctx, body)).await?;
     Ok(json_with_status(response.http_status(), &response))
 }
 
@@ -91,9 +82,7 @@ fn get_request(raw: Option<&str>) -> Result<GetRequest, ApiError> {
             "column_name" => req.column_name = Some(value),
             "column_values" => req.column_values.push(value),
             "order_by" => req.order_by = Some(parse_order_by(&value)?),
-            "returnFileMetadata" => {
-                req.return_file_metadata = Some(parse_bool(&key, &value)?)
-            }
+            "returnFileMetadata" => req.return_file_metadata = Some(parse_bool(&key, &value)?),
             // Unknown parameters are ignored, like unknown JSON fields.
             _ => {}
         }
@@ -104,37 +93,28 @@ fn get_request(raw: Option<&str>) -> Result<GetRequest, ApiError> {
 /// `GET /v1/vaults/{vault}/{table}`
 pub(crate) async fn get_bulk(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path((vault, table)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    caller.authorize(&vault, Permission::Read)?;
+    call.caller.authorize(&vault, Permission::Read)?;
     let req = get_request(raw.as_deref())?;
     state
         .limits()
         .check_records(req.skyflow_ids.len().max(req.column_values.len()), "ids")?;
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Read, "get_records");
-    let v = vault.clone();
-    let t = table.clone();
-    let result = run(&state, move |e| e.get(&v, &t, req)).await;
-    audit.finish(&result);
-    let mut response = result?;
-    for record in &mut response.records {
-        state.sign_file_urls(&vault, &table, &mut record.fields);
-    }
+    let ctx = call.ctx;
+    let response = on_vault(&state, &vault, move |v| v.get(&ctx, &table, req)).await?;
     Ok(axum::Json(response).into_response())
 }
 
 /// `GET /v1/vaults/{vault}/{table}/{id}`
 pub(crate) async fn get_one(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path((vault, table, id)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    caller.authorize(&vault, Permission::Read)?;
+    call.caller.authorize(&vault, Permission::Read)?;
     let mut req = GetOneRequest::default();
     for (key, value) in query_pairs(raw.as_deref()) {
         match key.as_str() {
@@ -142,68 +122,50 @@ pub(crate) async fn get_one(
             "tokenization" => req.tokenization = Some(parse_bool(&key, &value)?),
             "fields" => req.fields.push(value),
             "downloadURL" => req.download_url = Some(parse_bool(&key, &value)?),
-            "returnFileMetadata" => {
-                req.return_file_metadata = Some(parse_bool(&key, &value)?)
-            }
+            "returnFileMetadata" => req.return_file_metadata = Some(parse_bool(&key, &value)?),
             _ => {}
         }
     }
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Read, "get_record_by_id");
-    let v = vault.clone();
-    let t = table.clone();
-    let result = run(&state, move |e| e.get_one(&v, &t, &id, req)).await;
-    audit.finish(&result);
-    let mut record = result?;
-    state.sign_file_urls(&vault, &table, &mut record.fields);
+    let ctx = call.ctx;
+    let record = on_vault(&state, &vault, move |v| v.get_one(&ctx, &table, &id, req)).await?;
     Ok(axum::Json(record).into_response())
 }
 
 /// `PUT /v1/vaults/{vault}/{table}/{id}`
 pub(crate) async fn update(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path((vault, table, id)): Path<(String, String, String)>,
     JsonBody(body): JsonBody<UpdateRequest>,
 ) -> Result<Response, ApiError> {
-    caller.authorize(&vault, Permission::Write)?;
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Update, "update_record");
-    let v = vault.clone();
-    let result = run(&state, move |e| e.update(&v, &table, &id, body)).await;
-    audit.finish(&result);
-    Ok(axum::Json(result?).into_response())
+    call.caller.authorize(&vault, Permission::Write)?;
+    let ctx = call.ctx;
+    let response = on_vault(&state, &vault, move |v| v.update(&ctx, &table, &id, body)).await?;
+    Ok(axum::Json(response).into_response())
 }
 
-/// `DELETE /v1/vaults/{vault}/{table}` with a JSON body.
+/// `DELETE /v1/vaults/{vault}/{table}` with a JSON body `{"skyflow_ids":[...]}`.
 pub(crate) async fn delete_bulk(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path((vault, table)): Path<(String, String)>,
     JsonBody(body): JsonBody<DeleteRequest>,
 ) -> Result<Response, ApiError> {
-    caller.authorize(&vault, Permission::Write)?;
-    state
-        .limits()
-        .check_records(body.skyflow_ids.len(), "ids")?;
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Delete, "delete_records");
-    let v = vault.clone();
-    let result = run(&state, move |e| e.delete(&v, &table, body)).await;
-    audit.finish(&result);
-    Ok(axum::Json(result?).into_response())
+    call.caller.authorize(&vault, Permission::Write)?;
+    state.limits().check_records(body.skyflow_ids.len(), "ids")?;
+    let ctx = call.ctx;
+    let response = on_vault(&state, &vault, move |v| v.delete(&ctx, &table, body)).await?;
+    Ok(axum::Json(response).into_response())
 }
 
 /// `DELETE /v1/vaults/{vault}/{table}/{id}`
 pub(crate) async fn delete_one(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path((vault, table, id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    caller.authorize(&vault, Permission::Write)?;
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Delete, "delete_record");
-    let v = vault.clone();
-    let result = run(&state, move |e| e.delete_one(&v, &table, &id)).await;
-    audit.finish(&result);
-    Ok(axum::Json(result?).into_response())
+    call.caller.authorize(&vault, Permission::Write)?;
+    let ctx = call.ctx;
+    let response = on_vault(&state, &vault, move |v| v.delete_one(&ctx, &table, &id)).await?;
+    Ok(axum::Json(response).into_response())
 }

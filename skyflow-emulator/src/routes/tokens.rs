@@ -3,31 +3,26 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::{Caller, Permission, SIGNED_TOKEN_PREFIX};
+use crate::auth::{Permission, SIGNED_TOKEN_PREFIX};
 use crate::engine::{DetokenizeRequest, DetokenizeResponse, DetokenizedRecord, TokenizeRequest};
 use crate::envelope::{ApiError, JsonBody};
-use crate::routes::{json_with_status, run};
-use crate::server::{AppState, RequestId};
-
-use super::audit::{Action, Audit};
+use crate::routes::{Call, json_with_status, on_vault};
+use crate::server::AppState;
 
 /// `POST /v1/vaults/{vault}/tokenize`
 pub(crate) async fn tokenize(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path(vault): Path<String>,
     JsonBody(body): JsonBody<TokenizeRequest>,
 ) -> Result<Response, ApiError> {
-    caller.authorize(&vault, Permission::Read)?;
+    call.caller.authorize(&vault, Permission::Read)?;
     state
         .limits()
         .check_records(body.tokenization_parameters.len(), "tokenization parameters")?;
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Read, "tokenize");
-    let v = vault.clone();
-    let result = run(&state, move |e| e.tokenize(&v, body)).await;
-    audit.finish(&result);
-    Ok(axum::Json(result?).into_response())
+    let ctx = call.ctx;
+    let response = on_vault(&state, &vault, move |v| v.tokenize(&ctx, body)).await?;
+    Ok(axum::Json(response).into_response())
 }
 
 /// `POST /v1/vaults/{vault}/detokenize`
@@ -36,12 +31,11 @@ pub(crate) async fn tokenize(
 /// they carry before the engine sees them; the response echoes the token as sent.
 pub(crate) async fn detokenize(
     State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
+    call: Call,
     Path(vault): Path<String>,
     JsonBody(mut body): JsonBody<DetokenizeRequest>,
 ) -> Result<Response, ApiError> {
-    caller.authorize(&vault, Permission::Read)?;
+    call.caller.authorize(&vault, Permission::Read)?;
     state
         .limits()
         .check_records(body.detokenization_parameters.len(), "detokenization parameters")?;
@@ -53,7 +47,7 @@ pub(crate) async fn detokenize(
     let mut kept = Vec::with_capacity(body.detokenization_parameters.len());
     for (index, mut param) in body.detokenization_parameters.drain(..).enumerate() {
         if param.token.starts_with(SIGNED_TOKEN_PREFIX) {
-            match state.auth().open_signed_token(&param.token, &caller) {
+            match state.auth().open_signed_token(&param.token, &call.caller) {
                 Ok(inner) => {
                     originals.push(Some(std::mem::replace(&mut param.token, inner)));
                     kept.push(param);
@@ -72,15 +66,14 @@ pub(crate) async fn detokenize(
     }
     body.detokenization_parameters = kept;
 
-    let audit = Audit::new(&state, &caller, &request_id, &vault, Action::Read, "detokenize");
-    let v = vault.clone();
-    let result = if body.detokenization_parameters.is_empty() && !failures.is_empty() {
-        Ok(DetokenizeResponse { records: Vec::new() })
+    let ctx = call.ctx;
+    let mut response = if body.detokenization_parameters.is_empty() && !failures.is_empty() {
+        DetokenizeResponse {
+            records: Vec::new(),
+        }
     } else {
-        run(&state, move |e| e.detokenize(&v, body)).await
+        on_vault(&state, &vault, move |v| v.detokenize(&ctx, body)).await?
     };
-    audit.finish(&result);
-    let mut response = result?;
 
     for (record, original) in response.records.iter_mut().zip(originals) {
         if let Some(original) = original {
