@@ -370,6 +370,16 @@ fn peek_claims(jwt: &str) -> Option<serde_json::Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// The `alg` of a JWT's header, read without verifying anything.
+fn peek_alg(jwt: &str) -> Option<String> {
+    let header = jwt.split('.').next()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header.trim_end_matches('='))
+        .ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    value.get("alg")?.as_str().map(str::to_owned)
+}
+
 fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host == "localhost"
@@ -478,6 +488,9 @@ impl Authority {
             .ok_or_else(|| ApiError::bad_request("Missing assertion."))?;
         let invalid = |why: &str| ApiError::unauthorized(format!("Invalid assertion: {why}."));
 
+        if peek_alg(&assertion).as_deref() != Some("RS256") {
+            return Err(invalid("only RS256 assertions are accepted"));
+        }
         let header = jsonwebtoken::decode_header(&assertion)
             .map_err(|_| invalid("the assertion is not a JWT"))?;
         if header.alg != Algorithm::RS256 {
@@ -640,6 +653,9 @@ impl Authority {
         let jwt = signed
             .strip_prefix(SIGNED_TOKEN_PREFIX)
             .ok_or_else(|| "Invalid signed token.".to_owned())?;
+        if peek_alg(jwt).as_deref() != Some("RS256") {
+            return Err("Invalid signed token: only RS256 is accepted.".to_owned());
+        }
         let header = jsonwebtoken::decode_header(jwt).map_err(|_| "Invalid signed token.")?;
         if header.alg != Algorithm::RS256 {
             return Err("Invalid signed token: only RS256 is accepted.".to_owned());
