@@ -20,7 +20,7 @@
 //! - [`server`]: [`app`], the axum router, its middleware and [`Limits`];
 //! - [`auth`]: API keys, service accounts, the token exchange, roles;
 //! - [`envelope`]: Skyflow's JSON error envelope;
-//! - `engine`: schemas, storage and the data operations.
+//! - [`engine`]: the data engine (schemas, storage, records, tokens, files, query, audit).
 
 pub mod auth;
 pub mod embedded;
