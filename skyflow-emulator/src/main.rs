@@ -5,7 +5,8 @@
 //! ```
 //!
 //! When ready it writes `DIR/emulator.json` and prints the same JSON as one line on stdout.
-//! Logs go to stderr (`RUST_LOG` filters them, default `info`). SIGINT or SIGTERM stops it
+//! Logs go to stderr (`RUST_LOG` filters them, default `info`; `sqlparser`, which would print
+//! SQL text, is always off). SIGINT or SIGTERM stops it
 //! gracefully.
 
 use std::path::PathBuf;
@@ -94,12 +95,14 @@ async fn shutdown_signal() {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `sqlparser` logs the SQL text (which holds values) at debug level: it is always off.
+    let directives = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned());
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("{directives},sqlparser=off"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlparser=off"));
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_ansi(false)
+        .with_env_filter(filter)
         .init();
 
     let mut options = match (&cli.data_dir, cli.in_memory) {
