@@ -354,7 +354,9 @@ pub(crate) fn generate_api_key() -> String {
 /// Generates a random hex id of `bytes` bytes.
 pub(crate) fn random_hex(bytes: usize) -> String {
     let mut rng = rand::thread_rng();
-    (0..bytes).map(|_| format!("{:02x}", rng.r#gen::<u8>())).collect()
+    (0..bytes)
+        .map(|_| format!("{:02x}", rng.r#gen::<u8>()))
+        .collect()
 }
 
 fn now_secs() -> u64 {
@@ -449,11 +451,7 @@ impl Authority {
         Ok(())
     }
 
-    fn with_account<T>(
-        &self,
-        key_id: &str,
-        f: impl FnOnce(&ServiceAccount) -> T,
-    ) -> Option<T> {
+    fn with_account<T>(&self, key_id: &str, f: impl FnOnce(&ServiceAccount) -> T) -> Option<T> {
         let accounts = self.accounts.read().unwrap_or_else(|e| e.into_inner());
         accounts.iter().find(|a| a.record.key_id == key_id).map(f)
     }
@@ -523,7 +521,9 @@ impl Authority {
         if claim("iss") != Some(account.client_id.as_str())
             || claim("sub") != Some(account.client_id.as_str())
         {
-            return Err(invalid("iss and sub must be the service account's client id"));
+            return Err(invalid(
+                "iss and sub must be the service account's client id",
+            ));
         }
         let audience_ok = match claims.get("aud") {
             Some(serde_json::Value::String(aud)) => self.audience_ok(aud),
@@ -649,7 +649,11 @@ impl Authority {
 
     /// Verifies a `signed_token_<jwt>` for `caller` and returns the vault token inside it.
     /// The error is the per-token message.
-    pub(crate) fn open_signed_token(&self, signed: &str, caller: &Caller) -> Result<String, String> {
+    pub(crate) fn open_signed_token(
+        &self,
+        signed: &str,
+        caller: &Caller,
+    ) -> Result<String, String> {
         let jwt = signed
             .strip_prefix(SIGNED_TOKEN_PREFIX)
             .ok_or_else(|| "Invalid signed token.".to_owned())?;
@@ -681,7 +685,9 @@ impl Authority {
                 _ => "Invalid signed token: verification failed.".to_owned(),
             })?;
         if claims.get("sub").and_then(|s| s.as_str()) != Some(account.as_str()) {
-            return Err("Invalid signed token: sub must be the service account's client id.".to_owned());
+            return Err(
+                "Invalid signed token: sub must be the service account's client id.".to_owned(),
+            );
         }
         if self.enabled && caller.service_account() != Some(account.as_str()) {
             return Err(
@@ -773,7 +779,13 @@ mod tests {
 
     #[test]
     fn audience_rules() {
-        let a = Authority::new(true, generate_api_key(), vec![1; 32], DEFAULT_TOKEN_TTL, &[]);
+        let a = Authority::new(
+            true,
+            generate_api_key(),
+            vec![1; 32],
+            DEFAULT_TOKEN_TTL,
+            &[],
+        );
         a.set_endpoint("http://127.0.0.1:4000/v1/auth/sa/oauth/token", "127.0.0.1");
         assert!(a.audience_ok("http://127.0.0.1:4000/v1/auth/sa/oauth/token"));
         assert!(a.audience_ok("http://127.0.0.1:5999/v1/auth/sa/oauth/token"));
@@ -795,7 +807,21 @@ mod tests {
             key_id: None,
         };
         assert!(caller.authorize("v1", Permission::Read).is_ok());
-        assert_eq!(caller.authorize("v1", Permission::Write).unwrap_err().status().as_u16(), 403);
-        assert_eq!(caller.authorize("v2", Permission::Read).unwrap_err().status().as_u16(), 403);
+        assert_eq!(
+            caller
+                .authorize("v1", Permission::Write)
+                .unwrap_err()
+                .status()
+                .as_u16(),
+            403
+        );
+        assert_eq!(
+            caller
+                .authorize("v2", Permission::Read)
+                .unwrap_err()
+                .status()
+                .as_u16(),
+            403
+        );
     }
 }

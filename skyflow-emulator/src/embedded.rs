@@ -367,7 +367,11 @@ fn ensure_vaults(engine: &Engine, options: &EmulatorOptions) -> Result<Vec<Vault
         let text = std::fs::read_to_string(path)
             .map_err(|_| StartError::new(format!("couldn't read the schema {}", path.display())))?;
         let schema = VaultSchema::from_json(&text).map_err(|e| {
-            StartError::new(format!("invalid schema {}: {}", path.display(), e.message()))
+            StartError::new(format!(
+                "invalid schema {}: {}",
+                path.display(),
+                e.message()
+            ))
         })?;
         let name = path
             .file_stem()
@@ -406,7 +410,10 @@ fn ensure_vaults(engine: &Engine, options: &EmulatorOptions) -> Result<Vec<Vault
         .vaults()
         .into_iter()
         .map(|v| VaultInfo {
-            name: names.get(&v.id).cloned().unwrap_or_else(|| "vault".to_owned()),
+            name: names
+                .get(&v.id)
+                .cloned()
+                .unwrap_or_else(|| "vault".to_owned()),
             roles: RoleKind::ALL
                 .iter()
                 .map(|k| {
@@ -439,13 +446,16 @@ impl Emulator {
         let (dir, temp_dir) = match &options.data_dir {
             Some(dir) => (dir.clone(), None),
             None => {
-                let dir = std::env::temp_dir()
-                    .join(format!("skyflow-emulator-{}", auth::random_hex(8)));
+                let dir =
+                    std::env::temp_dir().join(format!("skyflow-emulator-{}", auth::random_hex(8)));
                 (dir.clone(), Some(dir))
             }
         };
         std::fs::create_dir_all(&dir).map_err(|_| {
-            StartError::new(format!("couldn't create the data directory {}", dir.display()))
+            StartError::new(format!(
+                "couldn't create the data directory {}",
+                dir.display()
+            ))
         })?;
 
         let engine = open_engine(&options, &dir)?;
@@ -559,8 +569,11 @@ impl Emulator {
         };
         state.set_base_url(&vault_url);
 
-        let credentials_json =
-            auth::credentials_json(&default_record, &default_account.private_key_pem, &token_uri);
+        let credentials_json = auth::credentials_json(
+            &default_record,
+            &default_account.private_key_pem,
+            &token_uri,
+        );
         let credentials_file = dir.join(CREDENTIALS_FILE);
         write_atomic(&credentials_file, credentials_json.as_bytes(), true)?;
 

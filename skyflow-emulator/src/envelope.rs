@@ -190,7 +190,11 @@ impl ApiError {
     /// assert_eq!(err.status().as_u16(), 500);
     /// ```
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, GrpcCode::Internal, message)
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            GrpcCode::Internal,
+            message,
+        )
     }
 
     /// The HTTP status.
@@ -317,9 +321,9 @@ impl From<crate::engine::EngineError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::MissingJsonContentType(_) => {
-                Self::bad_request("Invalid request. Expected a JSON body with content-type application/json.")
-            }
+            JsonRejection::MissingJsonContentType(_) => Self::bad_request(
+                "Invalid request. Expected a JSON body with content-type application/json.",
+            ),
             JsonRejection::BytesRejection(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 Self::from_status(StatusCode::PAYLOAD_TOO_LARGE, "")
             }
@@ -356,10 +360,15 @@ pub(crate) fn scrub_serde_message(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
     loop {
-        let marker = ["invalid type: ", "invalid value: ", "unknown variant ", "invalid length "]
-            .iter()
-            .filter_map(|m| rest.find(m).map(|i| (i, *m)))
-            .min_by_key(|(i, _)| *i);
+        let marker = [
+            "invalid type: ",
+            "invalid value: ",
+            "unknown variant ",
+            "invalid length ",
+        ]
+        .iter()
+        .filter_map(|m| rest.find(m).map(|i| (i, *m)))
+        .min_by_key(|(i, _)| *i);
         let Some((at, marker)) = marker else {
             out.push_str(rest);
             break;

@@ -14,11 +14,11 @@
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 
 use crate::auth::Authority;
 use crate::engine::Engine;
@@ -141,7 +141,11 @@ impl AppState {
     }
 
     pub(crate) fn set_base_url(&self, url: &str) {
-        *self.inner.base_url.write().unwrap_or_else(|e| e.into_inner()) = url.to_owned();
+        *self
+            .inner
+            .base_url
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = url.to_owned();
         self.inner.engine.set_public_base_url(url);
     }
 }

@@ -27,15 +27,28 @@ fn spawn(dir: &Path, log_name: &str) -> Running {
         .expect("spawn the emulator binary");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("ready line");
-    let info: Value = serde_json::from_str(line.trim()).unwrap_or_else(|_| panic!("ready line is JSON: {line:?}"));
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("ready line");
+    let info: Value = serde_json::from_str(line.trim())
+        .unwrap_or_else(|_| panic!("ready line is JSON: {line:?}"));
     // The facts file says the same thing.
-    let file: Value = serde_json::from_slice(&std::fs::read(dir.join("emulator.json")).unwrap()).unwrap();
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("emulator.json")).unwrap()).unwrap();
     assert_eq!(info, file);
-    for key in ["vault_id", "vault_url", "api_key", "credentials_file", "listen"] {
+    for key in [
+        "vault_id",
+        "vault_url",
+        "api_key",
+        "credentials_file",
+        "listen",
+    ] {
         assert!(info[key].is_string(), "emulator.json has {key}");
     }
-    assert_eq!(info["vault_url"], format!("http://{}", info["listen"].as_str().unwrap()));
+    assert_eq!(
+        info["vault_url"],
+        format!("http://{}", info["listen"].as_str().unwrap())
+    );
     Running { child, info }
 }
 
@@ -50,8 +63,10 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
     let base = first.info["vault_url"].as_str().unwrap().to_owned();
     let vault = first.info["vault_id"].as_str().unwrap().to_owned();
     let key = first.info["api_key"].as_str().unwrap().to_owned();
-    let creds_before: Value =
-        serde_json::from_slice(&std::fs::read(first.info["credentials_file"].as_str().unwrap()).unwrap()).unwrap();
+    let creds_before: Value = serde_json::from_slice(
+        &std::fs::read(first.info["credentials_file"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
     let mut child = first.child;
 
     // Concurrent writers record every acknowledged insert: (id, email, name, tokens).
@@ -104,18 +119,28 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
     assert_eq!(second.info["vault_id"], vault.as_str());
     assert_eq!(second.info["api_key"], key.as_str());
     let base2 = second.info["vault_url"].as_str().unwrap().to_owned();
-    let creds_after: Value =
-        serde_json::from_slice(&std::fs::read(second.info["credentials_file"].as_str().unwrap()).unwrap()).unwrap();
+    let creds_after: Value = serde_json::from_slice(
+        &std::fs::read(second.info["credentials_file"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
     assert_eq!(creds_after["clientID"], creds_before["clientID"]);
     assert_eq!(creds_after["privateKey"], creds_before["privateKey"]);
-    assert_eq!(creds_after["tokenURI"], format!("{base2}/v1/auth/sa/oauth/token"));
+    assert_eq!(
+        creds_after["tokenURI"],
+        format!("{base2}/v1/auth/sa/oauth/token")
+    );
     let http = client();
 
     // Every acknowledged record and token is intact.
     for chunk in acked.chunks(25) {
-        let ids: String = chunk.iter().map(|(id, ..)| format!("skyflow_ids={id}&")).collect();
+        let ids: String = chunk
+            .iter()
+            .map(|(id, ..)| format!("skyflow_ids={id}&"))
+            .collect();
         let got: Value = http
-            .get(format!("{base2}/v1/vaults/{vault}/table1?{ids}redaction=PLAIN_TEXT"))
+            .get(format!(
+                "{base2}/v1/vaults/{vault}/table1?{ids}redaction=PLAIN_TEXT"
+            ))
             .bearer_auth(&key)
             .send()
             .await
@@ -123,10 +148,15 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
             .json()
             .await
             .unwrap();
-        let records = got["records"].as_array().unwrap_or_else(|| panic!("records: {got}"));
+        let records = got["records"]
+            .as_array()
+            .unwrap_or_else(|| panic!("records: {got}"));
         assert_eq!(records.len(), chunk.len());
         for (id, email, name, _) in chunk {
-            let rec = records.iter().find(|r| r["fields"]["skyflow_id"] == id.as_str()).expect("record kept");
+            let rec = records
+                .iter()
+                .find(|r| r["fields"]["skyflow_id"] == id.as_str())
+                .expect("record kept");
             assert_eq!(rec["fields"]["email"], email.as_str());
             assert_eq!(rec["fields"]["name"], name.as_str());
         }
@@ -150,7 +180,11 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
     }
 
     // The service account from before the restart still gets tokens (aud has the old port).
-    let assertion = http_support::sign_assertion(&creds_before, creds_before["tokenURI"].as_str().unwrap(), 600);
+    let assertion = http_support::sign_assertion(
+        &creds_before,
+        creds_before["tokenURI"].as_str().unwrap(),
+        600,
+    );
     let resp = http
         .post(format!("{base2}/v1/auth/sa/oauth/token"))
         .json(&json!({"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion, "scope": null}))
@@ -175,12 +209,18 @@ async fn logs_hold_no_values_tokens_or_credentials() {
     let base = run.info["vault_url"].as_str().unwrap().to_owned();
     let vault = run.info["vault_id"].as_str().unwrap().to_owned();
     let key = run.info["api_key"].as_str().unwrap().to_owned();
-    let creds: Value =
-        serde_json::from_slice(&std::fs::read(run.info["credentials_file"].as_str().unwrap()).unwrap()).unwrap();
+    let creds: Value = serde_json::from_slice(
+        &std::fs::read(run.info["credentials_file"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
     let http = client();
     let mut secrets: Vec<String> = vec![key.clone()];
     let pem = creds["privateKey"].as_str().unwrap();
-    secrets.extend(pem.lines().filter(|l| !l.starts_with("-----")).map(str::to_owned));
+    secrets.extend(
+        pem.lines()
+            .filter(|l| !l.starts_with("-----"))
+            .map(str::to_owned),
+    );
 
     // A full run: token exchange, inserts, gets, detokenize, query, failures.
     let assertion = http_support::sign_assertion(&creds, creds["tokenURI"].as_str().unwrap(), 600);
@@ -196,7 +236,12 @@ async fn logs_hold_no_values_tokens_or_credentials() {
         .unwrap();
     let bearer = token["accessToken"].as_str().unwrap().to_owned();
     secrets.push(bearer.clone());
-    let values = ["secret.person@logs.example", "Secretive Name", "321-54-9876", "4000-1234-5678-9010"];
+    let values = [
+        "secret.person@logs.example",
+        "Secretive Name",
+        "321-54-9876",
+        "4000-1234-5678-9010",
+    ];
     secrets.extend(values.iter().map(|v| v.to_string()));
     let inserted: Value = http
         .post(format!("{base}/v1/vaults/{vault}/table1"))
@@ -214,19 +259,60 @@ async fn logs_hold_no_values_tokens_or_credentials() {
         secrets.push(t.as_str().unwrap().to_owned());
     }
     let calls = [
-        (reqwest::Method::GET, format!("/v1/vaults/{vault}/table1?skyflow_ids={id}&redaction=PLAIN_TEXT"), None),
-        (reqwest::Method::GET, format!("/v1/vaults/{vault}/table1?column_name=email&column_values={}&redaction=PLAIN_TEXT", values[0]), None),
-        (reqwest::Method::POST, format!("/v1/vaults/{vault}/detokenize"), Some(json!({"detokenizationParameters": [{"token": rec["tokens"]["email"], "redaction": "PLAIN_TEXT"}]}))),
-        (reqwest::Method::POST, format!("/v1/vaults/{vault}/detokenize"), Some(json!({"detokenizationParameters": [{"token": "missing-secret-token-xyz"}]}))),
-        (reqwest::Method::POST, format!("/v1/vaults/{vault}/query"), Some(json!({"query": format!("SELECT * FROM table1 WHERE email = '{}'", values[0])}))),
-        (reqwest::Method::POST, format!("/v1/vaults/{vault}/table1"), Some(json!({"records": [{"fields": {"email": values[0]}}]}))),
-        (reqwest::Method::POST, format!("/v1/vaults/{vault}/table1"), Some(json!({"records": [{"fields": {"email": "bad-email-secret-value"}}]}))),
-        (reqwest::Method::POST, format!("/v1/vaults/{vault}/tokenize"), Some(json!({"tokenizationParameters": [{"value": values[0], "table": "table1", "column": "email"}]}))),
+        (
+            reqwest::Method::GET,
+            format!("/v1/vaults/{vault}/table1?skyflow_ids={id}&redaction=PLAIN_TEXT"),
+            None,
+        ),
+        (
+            reqwest::Method::GET,
+            format!(
+                "/v1/vaults/{vault}/table1?column_name=email&column_values={}&redaction=PLAIN_TEXT",
+                values[0]
+            ),
+            None,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/vaults/{vault}/detokenize"),
+            Some(
+                json!({"detokenizationParameters": [{"token": rec["tokens"]["email"], "redaction": "PLAIN_TEXT"}]}),
+            ),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/vaults/{vault}/detokenize"),
+            Some(json!({"detokenizationParameters": [{"token": "missing-secret-token-xyz"}]})),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/vaults/{vault}/query"),
+            Some(json!({"query": format!("SELECT * FROM table1 WHERE email = '{}'", values[0])})),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/vaults/{vault}/table1"),
+            Some(json!({"records": [{"fields": {"email": values[0]}}]})),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/vaults/{vault}/table1"),
+            Some(json!({"records": [{"fields": {"email": "bad-email-secret-value"}}]})),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/vaults/{vault}/tokenize"),
+            Some(
+                json!({"tokenizationParameters": [{"value": values[0], "table": "table1", "column": "email"}]}),
+            ),
+        ),
     ];
     secrets.push("missing-secret-token-xyz".into());
     secrets.push("bad-email-secret-value".into());
     for (method, path, body) in calls {
-        let mut req = http.request(method, format!("{base}{path}")).bearer_auth(&bearer);
+        let mut req = http
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(&bearer);
         if let Some(body) = body {
             req = req.json(&body);
         }
@@ -234,7 +320,11 @@ async fn logs_hold_no_values_tokens_or_credentials() {
         assert!(resp.headers().get("x-request-id").is_some());
     }
     // A bad bearer is logged as a 401, not echoed.
-    http.get(format!("{base}/v1/vaults/{vault}/table1")).bearer_auth("sky-wrong-secretkeyvalue").send().await.unwrap();
+    http.get(format!("{base}/v1/vaults/{vault}/table1"))
+        .bearer_auth("sky-wrong-secretkeyvalue")
+        .send()
+        .await
+        .unwrap();
     secrets.push("sky-wrong-secretkeyvalue".into());
 
     let pid = run.child.id().to_string();
@@ -244,8 +334,14 @@ async fn logs_hold_no_values_tokens_or_credentials() {
 
     let log = std::fs::read_to_string(dir.path().join("run.log")).unwrap();
     assert!(log.contains("request"), "the access log is there: {log}");
-    assert!(log.contains("/v1/vaults/{vault}/{table}"), "routes are logged as templates");
+    assert!(
+        log.contains("/v1/vaults/{vault}/{table}"),
+        "routes are logged as templates"
+    );
     for secret in &secrets {
-        assert!(!log.contains(secret.as_str()), "the log leaks {secret:?}:\n{log}");
+        assert!(
+            !log.contains(secret.as_str()),
+            "the log leaks {secret:?}:\n{log}"
+        );
     }
 }

@@ -7,7 +7,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use skyflow_emulator::{EmulatorOptions, Limits};
 
-async fn raw(h: &http_support::Harness, req: reqwest::RequestBuilder) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+async fn raw(
+    h: &http_support::Harness,
+    req: reqwest::RequestBuilder,
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
     let resp = req.send().await.unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
@@ -25,7 +28,13 @@ async fn raw(h: &http_support::Harness, req: reqwest::RequestBuilder) -> (Status
 #[tokio::test]
 async fn unknown_route_is_a_404_envelope() {
     let h = start().await;
-    let (status, _, body) = raw(&h, h.client.get(h.url("/v1/nothing/here")).bearer_auth(&h.bearer)).await;
+    let (status, _, body) = raw(
+        &h,
+        h.client
+            .get(h.url("/v1/nothing/here"))
+            .bearer_auth(&h.bearer),
+    )
+    .await;
     assert_eq!(status, 404);
     assert_envelope(&body, status);
     assert_eq!(body["error"]["grpc_code"], 5);
@@ -43,7 +52,13 @@ async fn wrong_method_is_a_405_envelope() {
     assert_eq!(status, 405);
     assert_envelope(&body, status);
     assert!(headers.get("allow").is_some());
-    let (status, _, body) = raw(&h, h.client.patch(h.url(&format!("/v1/vaults/{}/table1", h.vault()))).bearer_auth(&h.bearer)).await;
+    let (status, _, body) = raw(
+        &h,
+        h.client
+            .patch(h.url(&format!("/v1/vaults/{}/table1", h.vault())))
+            .bearer_auth(&h.bearer),
+    )
+    .await;
     assert_eq!(status, 405);
     assert_envelope(&body, status);
 }
@@ -55,7 +70,11 @@ async fn bad_bodies_are_400_envelopes() {
     // Not JSON.
     let (status, _, body) = raw(
         &h,
-        h.client.post(h.url(&path)).bearer_auth(&h.bearer).header("content-type", "application/json").body("{not json"),
+        h.client
+            .post(h.url(&path))
+            .bearer_auth(&h.bearer)
+            .header("content-type", "application/json")
+            .body("{not json"),
     )
     .await;
     assert_eq!(status, 400);
@@ -63,7 +82,9 @@ async fn bad_bodies_are_400_envelopes() {
     // Wrong type: the message names the field but never echoes the value.
     let (status, _, body) = raw(
         &h,
-        h.client.post(h.url(&path)).bearer_auth(&h.bearer).json(&json!({"records": [{"fields": {"name": "x"}}], "tokenization": "4111111111111111"})),
+        h.client.post(h.url(&path)).bearer_auth(&h.bearer).json(
+            &json!({"records": [{"fields": {"name": "x"}}], "tokenization": "4111111111111111"}),
+        ),
     )
     .await;
     assert_eq!(status, 400);
@@ -72,11 +93,20 @@ async fn bad_bodies_are_400_envelopes() {
     assert!(message.contains("tokenization"), "{message}");
     assert!(!message.contains("4111111111111111"), "{message}");
     // Missing content type.
-    let (status, _, body) = raw(&h, h.client.post(h.url(&path)).bearer_auth(&h.bearer).body("{}")).await;
+    let (status, _, body) = raw(
+        &h,
+        h.client
+            .post(h.url(&path))
+            .bearer_auth(&h.bearer)
+            .body("{}"),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_envelope(&body, status);
     // Bad query parameter.
-    let reply = h.call(Method::GET, &format!("{path}?redaction=SOMETIMES"), None).await;
+    let reply = h
+        .call(Method::GET, &format!("{path}?redaction=SOMETIMES"), None)
+        .await;
     reply.expect_error(400);
     let reply = h.call(Method::GET, &format!("{path}?limit=-3"), None).await;
     reply.expect_error(400);
@@ -85,21 +115,36 @@ async fn bad_bodies_are_400_envelopes() {
 #[tokio::test]
 async fn limits_are_enforced_with_envelopes() {
     let h = start_with(
-        EmulatorOptions::in_memory().limits(Limits::default().with_max_body_bytes(4096).with_max_records_per_request(3)),
+        EmulatorOptions::in_memory().limits(
+            Limits::default()
+                .with_max_body_bytes(4096)
+                .with_max_records_per_request(3),
+        ),
     )
     .await;
     let path = format!("/v1/vaults/{}/table1", h.vault());
     let big = "x".repeat(8192);
     let (status, _, body) = raw(
         &h,
-        h.client.post(h.url(&path)).bearer_auth(&h.bearer).json(&json!({"records": [{"fields": {"name": big}}]})),
+        h.client
+            .post(h.url(&path))
+            .bearer_auth(&h.bearer)
+            .json(&json!({"records": [{"fields": {"name": big}}]})),
     )
     .await;
     assert_eq!(status, 413);
     assert_envelope(&body, status);
 
-    let records: Vec<Value> = (0..4).map(|i| json!({"fields": {"name": format!("n{i}")}})).collect();
-    let reply = h.call(Method::POST, &path, Some(json!({"records": records, "tokenization": false}))).await;
+    let records: Vec<Value> = (0..4)
+        .map(|i| json!({"fields": {"name": format!("n{i}")}}))
+        .collect();
+    let reply = h
+        .call(
+            Method::POST,
+            &path,
+            Some(json!({"records": records, "tokenization": false})),
+        )
+        .await;
     let message = reply.expect_error(400);
     assert!(message.contains("limit"), "{message}");
 }
@@ -125,5 +170,7 @@ async fn request_ids_are_echoed_or_generated() {
 #[tokio::test]
 async fn unknown_vault_is_404() {
     let h = start().await;
-    h.call(Method::GET, "/v1/vaults/no-such-vault/table1", None).await.expect_error(404);
+    h.call(Method::GET, "/v1/vaults/no-such-vault/table1", None)
+        .await
+        .expect_error(404);
 }

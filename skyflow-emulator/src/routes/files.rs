@@ -15,7 +15,9 @@ use crate::server::AppState;
 
 fn multipart_error(e: MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::payload_too_large("The request body is larger than the emulator's body size limit.")
+        ApiError::payload_too_large(
+            "The request body is larger than the emulator's body size limit.",
+        )
     } else {
         ApiError::bad_request("Invalid multipart body.")
     }
@@ -134,7 +136,11 @@ pub(crate) async fn upload_v1(
     let column = match parts.column.filter(|c| !c.trim().is_empty()) {
         Some(column) => column,
         None if part_name != "file" && !part_name.is_empty() => part_name,
-        None => return Err(ApiError::bad_request("Invalid request. columnName is required.")),
+        None => {
+            return Err(ApiError::bad_request(
+                "Invalid request. columnName is required.",
+            ));
+        }
     };
     let upload = FileUpload {
         table,
@@ -158,7 +164,9 @@ pub(crate) async fn upload_status(
     JsonBody(body): JsonBody<UploadStatusRequest>,
 ) -> Result<Response, ApiError> {
     call.caller.authorize(&vault, Permission::Read)?;
-    state.limits().check_records(body.records.len(), "records")?;
+    state
+        .limits()
+        .check_records(body.records.len(), "records")?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| v.upload_status(&ctx, body)).await?;
     Ok(axum::Json(response).into_response())
@@ -172,8 +180,10 @@ pub(crate) async fn scan_status(
 ) -> Result<Response, ApiError> {
     call.caller.authorize(&vault, Permission::Read)?;
     let ctx = call.ctx;
-    let response =
-        on_vault(&state, &vault, move |v| v.scan_status(&ctx, &table, &id, &column)).await?;
+    let response = on_vault(&state, &vault, move |v| {
+        v.scan_status(&ctx, &table, &id, &column)
+    })
+    .await?;
     Ok(axum::Json(response).into_response())
 }
 
@@ -185,8 +195,10 @@ pub(crate) async fn delete_file(
 ) -> Result<Response, ApiError> {
     call.caller.authorize(&vault, Permission::Write)?;
     let ctx = call.ctx;
-    let response =
-        on_vault(&state, &vault, move |v| v.delete_file(&ctx, &table, &id, &column)).await?;
+    let response = on_vault(&state, &vault, move |v| {
+        v.delete_file(&ctx, &table, &id, &column)
+    })
+    .await?;
     Ok(axum::Json(response).into_response())
 }
 

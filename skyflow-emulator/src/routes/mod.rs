@@ -60,7 +60,10 @@ pub(crate) fn router() -> Router<AppState> {
                 .put(records::update)
                 .delete(records::delete_one),
         )
-        .route("/v1/vaults/{vault}/{table}/{id}/files", post(files::upload_v1))
+        .route(
+            "/v1/vaults/{vault}/{table}/{id}/files",
+            post(files::upload_v1),
+        )
         .route(
             "/v1/vaults/{vault}/{table}/{id}/files/{column}",
             axum::routing::delete(files::delete_file),
@@ -70,7 +73,10 @@ pub(crate) fn router() -> Router<AppState> {
             get(files::scan_status),
         )
         .route("/v2/vaults/{vault}/files/upload", post(files::upload_v2))
-        .route("/v2/vaults/{vault}/files/uploadStatus", post(files::upload_status))
+        .route(
+            "/v2/vaults/{vault}/files/uploadStatus",
+            post(files::upload_status),
+        )
         .route("/v1/files/download/{file_id}", get(files::download))
 }
 

@@ -39,7 +39,9 @@ pub(crate) async fn insert(
     JsonBody(body): JsonBody<InsertRequest>,
 ) -> Result<Response, ApiError> {
     call.caller.authorize(&vault, Permission::Write)?;
-    state.limits().check_records(body.records.len(), "records")?;
+    state
+        .limits()
+        .check_records(body.records.len(), "records")?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| v.insert(&ctx, &table, body)).await?;
     Ok(axum::Json(response).into_response())
@@ -62,7 +64,9 @@ pub(crate) async fn batch(
         Permission::Read
     };
     call.caller.authorize(&vault, permission)?;
-    state.limits().check_records(body.records.len(), "records")?;
+    state
+        .limits()
+        .check_records(body.records.len(), "records")?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| v.batch(&ctx, body)).await?;
     Ok(json_with_status(response.http_status(), &response))
@@ -152,7 +156,9 @@ pub(crate) async fn delete_bulk(
     JsonBody(body): JsonBody<DeleteRequest>,
 ) -> Result<Response, ApiError> {
     call.caller.authorize(&vault, Permission::Write)?;
-    state.limits().check_records(body.skyflow_ids.len(), "ids")?;
+    state
+        .limits()
+        .check_records(body.skyflow_ids.len(), "ids")?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| v.delete(&ctx, &table, body)).await?;
     Ok(axum::Json(response).into_response())

@@ -17,9 +17,10 @@ pub(crate) async fn tokenize(
     JsonBody(body): JsonBody<TokenizeRequest>,
 ) -> Result<Response, ApiError> {
     call.caller.authorize(&vault, Permission::Read)?;
-    state
-        .limits()
-        .check_records(body.tokenization_parameters.len(), "tokenization parameters")?;
+    state.limits().check_records(
+        body.tokenization_parameters.len(),
+        "tokenization parameters",
+    )?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| v.tokenize(&ctx, body)).await?;
     Ok(axum::Json(response).into_response())
@@ -36,13 +37,15 @@ pub(crate) async fn detokenize(
     JsonBody(mut body): JsonBody<DetokenizeRequest>,
 ) -> Result<Response, ApiError> {
     call.caller.authorize(&vault, Permission::Read)?;
-    state
-        .limits()
-        .check_records(body.detokenization_parameters.len(), "detokenization parameters")?;
+    state.limits().check_records(
+        body.detokenization_parameters.len(),
+        "detokenization parameters",
+    )?;
     let continue_on_error = body.continue_on_error.unwrap_or(false);
 
     // Unwrap signed tokens; remember the original strings and the failures by position.
-    let mut originals: Vec<Option<String>> = Vec::with_capacity(body.detokenization_parameters.len());
+    let mut originals: Vec<Option<String>> =
+        Vec::with_capacity(body.detokenization_parameters.len());
     let mut failures: Vec<(usize, String, String)> = Vec::new();
     let mut kept = Vec::with_capacity(body.detokenization_parameters.len());
     for (index, mut param) in body.detokenization_parameters.drain(..).enumerate() {

@@ -54,7 +54,10 @@ pub fn template_for(path: &str) -> Option<String> {
 pub fn response_schema(template: &str, method: &Method, status: StatusCode) -> Value {
     let doc = openapi();
     let op = &doc["paths"][template][method.as_str().to_ascii_lowercase()];
-    assert!(op.is_object(), "no operation {method} {template} in the OpenAPI document");
+    assert!(
+        op.is_object(),
+        "no operation {method} {template} in the OpenAPI document"
+    );
     let responses = &op["responses"];
     let code = status.as_u16().to_string();
     let mut response = responses.get(&code).cloned();
@@ -102,8 +105,16 @@ pub fn assert_valid(schema: &Value, body: &Value, what: &str) {
 
 /// The error envelope schema.
 pub fn assert_envelope(body: &Value, status: StatusCode) {
-    assert_valid(&json!({"$ref": "#/components/schemas/error_response"}), body, "error envelope");
-    assert_eq!(body["error"]["http_code"], status.as_u16(), "http_code equals the status: {body}");
+    assert_valid(
+        &json!({"$ref": "#/components/schemas/error_response"}),
+        body,
+        "error envelope",
+    );
+    assert_eq!(
+        body["error"]["http_code"],
+        status.as_u16(),
+        "http_code equals the status: {body}"
+    );
 }
 
 /// A response: status, headers, JSON body.
@@ -116,12 +127,22 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(&self) -> &Value {
-        assert!(self.status.is_success(), "expected success, got {} {}", self.status, self.body);
+        assert!(
+            self.status.is_success(),
+            "expected success, got {} {}",
+            self.status,
+            self.body
+        );
         &self.body
     }
 
     pub fn expect_error(&self, status: u16) -> &str {
-        assert_eq!(self.status.as_u16(), status, "unexpected reply: {}", self.body);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected reply: {}",
+            self.body
+        );
         self.body["error"]["message"].as_str().unwrap_or_default()
     }
 }
@@ -142,7 +163,10 @@ pub async fn start_with(options: EmulatorOptions) -> Harness {
     let bearer = emulator.api_key().to_owned();
     Harness {
         emulator,
-        client: reqwest::Client::builder().no_proxy().build().expect("client"),
+        client: reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client"),
         bearer,
     }
 }
@@ -161,7 +185,13 @@ impl Harness {
         self.call_as(&self.bearer.clone(), method, path, body).await
     }
 
-    pub async fn call_as(&self, bearer: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
+    pub async fn call_as(
+        &self,
+        bearer: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
         let mut req = self
             .client
             .request(method.clone(), self.url(path))
@@ -202,11 +232,18 @@ impl Harness {
             assert_valid(&schema, &body, &format!("{method} {template} {status}"));
         } else if !(status.is_client_error() || status.is_server_error()) {
             // Only the token exchange answers outside the Data API document.
-            assert_eq!(path_only, "/v1/auth/sa/oauth/token", "{method} {path}: unknown path");
+            assert_eq!(
+                path_only, "/v1/auth/sa/oauth/token",
+                "{method} {path}: unknown path"
+            );
             assert_eq!(body["tokenType"], "Bearer");
             assert!(body["accessToken"].is_string());
         }
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// Inserts records into `table` and returns the response body.
@@ -225,7 +262,11 @@ impl Harness {
     /// Exchanges the default service account's credentials for a bearer token.
     pub async fn service_account_token(&self, scope: Option<&str>) -> Reply {
         let creds: Value = serde_json::from_str(self.emulator.credentials_json()).expect("creds");
-        let assertion = sign_assertion(&creds, &creds["tokenURI"].as_str().unwrap().to_owned(), 3600);
+        let assertion = sign_assertion(
+            &creds,
+            &creds["tokenURI"].as_str().unwrap().to_owned(),
+            3600,
+        );
         self.exchange(&assertion, scope).await
     }
 
@@ -242,7 +283,8 @@ impl Harness {
             .send()
             .await
             .expect("token exchange");
-        self.finish(Method::POST, "/v1/auth/sa/oauth/token", resp).await
+        self.finish(Method::POST, "/v1/auth/sa/oauth/token", resp)
+            .await
     }
 }
 
@@ -260,8 +302,13 @@ pub fn sign_assertion(creds: &Value, aud: &str, ttl_secs: i64) -> String {
 }
 
 pub fn sign_rs256(creds: &Value, claims: &Value) -> String {
-    let key = jsonwebtoken::EncodingKey::from_rsa_pem(creds["privateKey"].as_str().unwrap().as_bytes())
-        .expect("private key");
-    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256), claims, &key)
-        .expect("sign")
+    let key =
+        jsonwebtoken::EncodingKey::from_rsa_pem(creds["privateKey"].as_str().unwrap().as_bytes())
+            .expect("private key");
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        claims,
+        &key,
+    )
+    .expect("sign")
 }
