@@ -7,6 +7,8 @@
 //! # Module map
 //!
 //! - [`error`]: the one [`Error`] type, its [`ErrorKind`] and [`Result`].
+//! - [`table`]: the typed table layer behind `#[derive(VaultTable)]`: columns,
+//!   redaction-aware values, typed tokens and record conversion.
 //!
 //! ```
 //! use skyflow_client::{Error, Result};
@@ -21,6 +23,7 @@
 //! ```
 
 pub mod error;
+pub mod table;
 
 #[allow(
     dead_code,
@@ -31,3 +34,8 @@ pub(crate) mod auth;
 pub(crate) mod http;
 
 pub use error::{Error, ErrorKind, Result};
+pub use skyflow_derive::VaultTable;
+pub use table::VaultTable;
+
+#[doc(hidden)]
+pub use table::private as __private;
