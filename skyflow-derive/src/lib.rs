@@ -153,7 +153,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// assert_eq!(number.as_str(), Some("XXXX-1111"));
 /// assert_eq!(holder, "Jane");
 /// assert_eq!(card.cvv.as_str(), Some("*REDACTED*"));
-/// # Ok::<(), skyflow::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// # Errors

@@ -57,10 +57,10 @@
 //!     "skyflow_id": "id-1", "name": "t-1", "email": "t-2", "card_number": "t-3",
 //! }))?;
 //! let tokens = PersonTokens::from_record(&fields)?;
-//! let card_token: Option<Token<PersonCard>> = tokens.card;
+//! let card_token: &Option<Token<PersonCard>> = &tokens.card;
 //! assert!(card_token.is_some());
 //! assert!(!format!("{tokens:?}").contains("t-3"));
-//! # Ok::<(), skyflow::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # Requests built from columns
@@ -230,7 +230,7 @@ pub trait VaultTable: Sized + 'static {
 ///     serde_json::from_value(serde_json::json!({"skyflow_id": "id-1", "name": "Jane"}))?;
 /// let jane = Person::from_record(&fields)?;
 /// assert_eq!(jane.name, "Jane");
-/// # Ok::<(), skyflow::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait FromRecord: Sized {
     /// Builds the value from a record's fields.
