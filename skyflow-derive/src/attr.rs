@@ -206,7 +206,7 @@ pub(crate) fn closest<'a>(
     candidates
         .into_iter()
         .map(|candidate| (distance(&lower, &candidate.to_ascii_lowercase()), candidate))
-        .filter(|(d, candidate)| *d <= (candidate.len().max(word.len()) + 2) / 3)
+        .filter(|(d, candidate)| *d <= candidate.len().max(word.len()).div_ceil(3))
         .min_by_key(|(d, _)| *d)
         .map(|(_, candidate)| candidate)
 }
@@ -302,16 +302,18 @@ fn flag_value(cx: &Ctxt, key: Symbol, meta: &ParseNestedMeta<'_>) -> syn::Result
     Ok(true)
 }
 
+/// Records an unknown key; returns the key it was probably meant to be.
 fn unknown_key(
     cx: &Ctxt,
     meta: &ParseNestedMeta<'_>,
     kind: &str,
     keys: &[Symbol],
     other: (&str, &[Symbol]),
-) -> syn::Result<()> {
+) -> syn::Result<Option<&'static str>> {
     let name = path_string(&meta.path);
     let mut msg = format!("unknown vault {kind} attribute `{name}`");
-    if let Some(suggestion) = closest(&name, keys.iter().map(|k| k.0)) {
+    let suggestion = closest(&name, keys.iter().map(|k| k.0));
+    if let Some(suggestion) = suggestion {
         msg.push_str(&format!("\nhelp: did you mean `{suggestion}`?"));
     } else if other.1.iter().any(|k| meta.path == *k) {
         msg.push_str(&format!(
@@ -328,7 +330,7 @@ fn unknown_key(
     }
     cx.error_spanned_by(&meta.path, msg);
     skip_value(meta)?;
-    Ok(())
+    Ok(suggestion)
 }
 
 /// Runs `f` on every key of every `#[vault(...)]` attribute in `attrs`.
@@ -341,10 +343,10 @@ fn for_each_key(
         if attr.path() != VAULT {
             continue;
         }
-        if let syn::Meta::List(list) = &attr.meta {
-            if list.tokens.is_empty() {
-                continue;
-            }
+        if let syn::Meta::List(list) = &attr.meta
+            && list.tokens.is_empty()
+        {
+            continue;
         }
         if let Err(err) = attr.parse_nested_meta(|meta| f(&meta)) {
             cx.syn_error(err);
@@ -355,6 +357,9 @@ fn for_each_key(
 /// Container attributes.
 pub(crate) struct Container {
     pub(crate) table: Option<Spanned<String>>,
+    /// Whether a `table` key was written (or misspelt), even if it was invalid: then a
+    /// "missing table" error would only repeat the error already reported.
+    pub(crate) table_mentioned: bool,
     pub(crate) rename_all: RenameRule,
     pub(crate) crate_path: Option<syn::Path>,
 }
@@ -364,9 +369,11 @@ impl Container {
         let mut table = Attr::none(cx, TABLE);
         let mut rename_all = Attr::none(cx, RENAME_ALL);
         let mut crate_path = Attr::none(cx, CRATE);
+        let mut table_mentioned = false;
 
         for_each_key(cx, attrs, |meta| {
             if meta.path == TABLE {
+                table_mentioned = true;
                 if let Some(lit) = string_value(cx, TABLE, meta)? {
                     let name = lit.value();
                     if let Some(problem) = name_problem(&name) {
@@ -411,13 +418,16 @@ impl Container {
                     }
                 }
             } else {
-                unknown_key(cx, meta, "container", CONTAINER_KEYS, ("field", FIELD_KEYS))?;
+                let meant =
+                    unknown_key(cx, meta, "container", CONTAINER_KEYS, ("field", FIELD_KEYS))?;
+                table_mentioned |= meant == Some(TABLE.0);
             }
             Ok(())
         });
 
         Container {
             table: table.get(),
+            table_mentioned,
             rename_all: rename_all.get().map_or(RenameRule::None, |r| r.value),
             crate_path: crate_path.get().map(|p| p.value),
         }

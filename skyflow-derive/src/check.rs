@@ -18,7 +18,7 @@ pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
 }
 
 fn check_table(cx: &Ctxt, cont: &Container<'_>) {
-    if cont.attrs.table.is_none() {
+    if cont.attrs.table.is_none() && !cont.attrs.table_mentioned {
         cx.error_spanned_by(
             cont.ident,
             format!(
@@ -122,18 +122,18 @@ fn check_columns(cx: &Ctxt, cont: &Container<'_>) {
             );
             continue;
         }
-        if field.attrs.column.is_none() {
-            if let Some(problem) = name_problem(&field.column) {
-                cx.error_spanned_by(
-                    &span_tokens,
-                    format!(
-                        "field `{}` maps to the invalid column name `{}`: a column name {problem}\nhelp: name the column with `#[vault(column = \"...\")]`",
-                        field.name(),
-                        field.column
-                    ),
-                );
-                continue;
-            }
+        if field.attrs.column.is_none()
+            && let Some(problem) = name_problem(&field.column)
+        {
+            cx.error_spanned_by(
+                &span_tokens,
+                format!(
+                    "field `{}` maps to the invalid column name `{}`: a column name {problem}\nhelp: name the column with `#[vault(column = \"...\")]`",
+                    field.name(),
+                    field.column
+                ),
+            );
+            continue;
         }
         if let Some(other) = seen.get(field.column.as_str()) {
             cx.error_spanned_by(

@@ -200,6 +200,18 @@ mod tests {
     }
 
     #[test]
+    fn reports_a_missing_table_and_id() {
+        let errs = errors(quote::quote! {
+            struct Person {
+                name: String,
+            }
+        });
+        assert_eq!(errs.len(), 2, "{errs:#?}");
+        assert!(errs[0].contains("missing #[vault(table"));
+        assert!(errs[1].contains("#[vault(skyflow_id)] must appear on exactly one field"));
+    }
+
+    #[test]
     fn accepts_a_valid_struct() {
         let errs = errors(quote::quote! {
             #[vault(table = "persons")]
@@ -226,12 +238,12 @@ mod tests {
                 email: String,
             }
         });
-        assert_eq!(errs.len(), 5, "{errs:#?}");
+        // The misspelt `table` is not reported a second time as missing.
+        assert_eq!(errs.len(), 4, "{errs:#?}");
         assert!(errs[0].contains("unknown vault container attribute `tabel`"));
         assert!(errs[0].contains("did you mean `table`?"));
         assert!(errs[1].contains("unknown vault field attribute `colum`"));
         assert!(errs[2].contains("unknown redaction `mask`"));
         assert!(errs[3].contains("duplicate vault attribute `unique`"));
-        assert!(errs[4].contains("missing #[vault(table"));
     }
 }

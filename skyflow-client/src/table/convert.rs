@@ -70,14 +70,12 @@ pub(crate) fn decode_plain<C: Column>(raw: Option<&Value>) -> Result<C::Value> {
         Ok(decoded) => return Ok(decoded),
         Err(_) => raw,
     };
-    if let Some(Value::String(text)) = value {
-        if let Ok(parsed @ (Value::Number(_) | Value::Bool(_))) =
+    if let Some(Value::String(text)) = value
+        && let Ok(parsed @ (Value::Number(_) | Value::Bool(_))) =
             serde_json::from_str::<Value>(text.trim())
-        {
-            if let Ok(decoded) = serde_json::from_value::<C::Value>(parsed) {
-                return Ok(decoded);
-            }
-        }
+        && let Ok(decoded) = serde_json::from_value::<C::Value>(parsed)
+    {
+        return Ok(decoded);
     }
     let found = if raw.is_none() {
         "no value (the column is missing from the record)"

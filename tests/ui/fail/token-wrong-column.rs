@@ -12,5 +12,5 @@ struct Person {
 
 fn main() {
     let ssn_token: Token<PersonSsn> = Token::from_raw("tok-1");
-    let _: Detokenize<PersonEmail> = Detokenize::new([ssn_token]);
+    let _ = Detokenize::<PersonEmail>::new([ssn_token]);
 }
