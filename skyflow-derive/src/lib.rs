@@ -3,10 +3,11 @@
 //! The `#[derive(VaultTable)]` macro lives here; it is re-exported by the `skyflow` and
 //! `skyflow-client` crates next to the `VaultTable` trait, which is what applications use.
 //!
-//! The pipeline is split by file: [`attr`] parses `#[vault(...)]` attributes (keys from
-//! [`symbol`]), [`ast`] builds the input IR, [`check`] applies the rules that span several
-//! fields, [`expand`] generates code, and [`fallback`] emits a stub impl when there were
-//! errors. Every error is collected in a [`ctxt::Ctxt`], so one compile reports all of them.
+//! The pipeline is split by file: `attr.rs` parses `#[vault(...)]` attributes (keys from
+//! `symbol.rs`), `ast.rs` builds the input IR, `check.rs` applies the rules that span
+//! several fields, `expand.rs` generates code, and `fallback.rs` emits a stub impl when
+//! there were errors. Every error is collected in a `Ctxt` (`ctxt.rs`), so one compile
+//! reports all of them.
 
 mod ast;
 mod attr;
