@@ -193,4 +193,42 @@ fn main() {
     let _ = reads(&FieldMap::new());
     let _ = requests();
     let _ = Person::EMAIL;
+    hygiene::check();
+}
+
+/// The expansion names only absolute paths: shadowing prelude names and `skyflow` items in
+/// the user's module changes nothing.
+#[allow(dead_code, non_camel_case_types)]
+mod hygiene {
+    use skyflow::VaultTable;
+
+    struct Option;
+    struct Result;
+    struct Ok;
+    struct Err;
+    struct String;
+    struct Default;
+    struct Clone;
+    struct Debug;
+    struct PhantomData;
+    struct SkyflowId;
+    struct FieldMap;
+    mod skyflow_client {}
+    mod core {}
+
+    #[derive(VaultTable)]
+    #[vault(table = "shadowed")]
+    pub struct Shadowed {
+        #[vault(skyflow_id)]
+        id: std::option::Option<::skyflow::table::SkyflowId>,
+        #[vault(unique)]
+        name: std::string::String,
+        #[vault(skip)]
+        note: std::option::Option<u8>,
+    }
+
+    pub fn check() {
+        let _ = Shadowed::NAME;
+        let _ = <Shadowed as VaultTable>::TABLE;
+    }
 }
