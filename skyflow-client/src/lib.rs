@@ -47,6 +47,9 @@
 //! - [`service_account`]: bearer tokens from service-account credentials, without a client.
 //! - [`logging`]: what is logged, and where it goes.
 //! - [`error`]: the one [`Error`] type, its [`ErrorKind`] and [`Result`].
+//! - [`table`]: the typed table layer behind `#[derive(VaultTable)]`: columns,
+//!   redaction-aware values, typed tokens and record conversion.
+//! - [`vault`]: the untyped request API, one request and response type per operation.
 
 pub mod client;
 pub mod config;
@@ -54,6 +57,7 @@ pub mod credentials;
 pub mod error;
 pub mod logging;
 pub mod service_account;
+pub mod table;
 pub mod vault;
 
 #[allow(
@@ -70,3 +74,8 @@ pub(crate) mod http;
 pub use client::{ConnectionClient, DetectClient, Skyflow, SkyflowBuilder, VaultClient};
 pub use config::{ConnectionConfig, Env, LogLevel, RetryConfig, TimeoutConfig, VaultConfig};
 pub use error::{Error, ErrorKind, Result};
+pub use skyflow_derive::VaultTable;
+pub use table::VaultTable;
+
+#[doc(hidden)]
+pub use table::private as __private;

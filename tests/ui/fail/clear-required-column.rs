@@ -1,0 +1,14 @@
+use skyflow::VaultTable;
+use skyflow::table::{SkyflowId, Update};
+
+#[derive(VaultTable)]
+#[vault(table = "persons")]
+struct Person {
+    #[vault(skyflow_id)]
+    id: Option<SkyflowId>,
+    name: String,
+}
+
+fn main() {
+    let _ = Update::<Person>::new("id-1").clear(Person::NAME);
+}
