@@ -302,7 +302,7 @@ impl SkyflowBuilder {
             headers.insert(name, value);
         }
         let http = Arc::new(HttpShared::new(Logger::new(self.log_level)));
-        let tokens = TokenCache::new(http.client(self.timeout.connect())?)
+        let tokens = TokenCache::new(http.client(self.timeout.connect())?, http.logger().clone())
             .with_refresh_margin(self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN));
         let client = Skyflow {
             inner: Arc::new(Inner {
@@ -539,11 +539,12 @@ impl Skyflow {
             };
             (config.clone(), state.credentials.clone())
         };
-        let credentials = Credentials::resolve(config.credentials(), client_credentials.as_ref())?;
+        // The config and the client-wide credentials were validated when they were added.
+        let credentials = Credentials::select(config.credentials(), client_credentials.as_ref())?;
         let bearer = self.inner.tokens.source_for(&credentials)?;
         let transport = Transport::new(
             self.inner.http.clone(),
-            &config.vault_url()?,
+            &config.url_unchecked(),
             bearer,
             config.retry().unwrap_or(self.inner.retry),
             config.timeout().unwrap_or(self.inner.timeout),
@@ -571,7 +572,7 @@ impl Skyflow {
             };
             (config.clone(), state.credentials.clone())
         };
-        let credentials = Credentials::resolve(config.credentials(), client_credentials.as_ref())?;
+        let credentials = Credentials::select(config.credentials(), client_credentials.as_ref())?;
         let bearer = self.inner.tokens.source_for(&credentials)?;
         let transport = Transport::new(
             self.inner.http.clone(),

@@ -735,7 +735,8 @@ impl VaultConfig {
         Ok(self.url_unchecked())
     }
 
-    fn url_unchecked(&self) -> String {
+    /// The URL without validating the config first (it was validated when added).
+    pub(crate) fn url_unchecked(&self) -> String {
         match (&self.base_url, &self.cluster_id) {
             (Some(base), _) => base.trim().trim_end_matches('/').to_owned(),
             (None, Some(cluster)) => format!("https://{}.{}", cluster.trim(), self.env.domain()),

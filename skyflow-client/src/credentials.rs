@@ -34,7 +34,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -221,12 +221,27 @@ pub(crate) enum Secret {
     ServiceAccountJson(String),
 }
 
-#[derive(Clone, PartialEq)]
+type ParsedKey = std::result::Result<Arc<ServiceAccountKey>, Invalid>;
+
+#[derive(Clone)]
 struct Inner {
     secret: Secret,
     roles: Vec<String>,
     context: Option<Context>,
     token_uri: Option<String>,
+    /// For a credentials JSON string: the parsed key (or why it does not parse), computed
+    /// once. Parsing an RSA key is expensive, and validation and token sources need it.
+    parsed: OnceLock<ParsedKey>,
+}
+
+impl PartialEq for Inner {
+    fn eq(&self, other: &Self) -> bool {
+        // `parsed` is derived from `secret`.
+        self.secret == other.secret
+            && self.roles == other.roles
+            && self.context == other.context
+            && self.token_uri == other.token_uri
+    }
 }
 
 /// Credentials for a vault, a connection or the whole client: exactly one kind of secret,
@@ -261,6 +276,7 @@ impl Credentials {
                 roles: Vec::new(),
                 context: None,
                 token_uri: None,
+                parsed: OnceLock::new(),
             }),
         }
     }
@@ -424,6 +440,23 @@ impl Credentials {
         &self.inner.secret
     }
 
+    /// The parsed key of a credentials JSON string, parsed on first use and kept with the
+    /// credentials (clones share it). Errors name the field inside the JSON
+    /// (`privateKey`, …); other kinds are an error on `credentials`.
+    pub(crate) fn service_account_key(&self) -> ParsedKey {
+        match &self.inner.secret {
+            Secret::ServiceAccountJson(json) => self
+                .inner
+                .parsed
+                .get_or_init(|| ServiceAccountKey::parse(json).map(Arc::new))
+                .clone(),
+            _ => Err(Invalid::new(
+                "credentials",
+                "not a service account's credentials JSON",
+            )),
+        }
+    }
+
     /// Checks the credentials without any network call or file access.
     ///
     /// - API key: `sky-` + 5 letters/digits + `-` + 32 hex digits.
@@ -471,7 +504,8 @@ impl Credentials {
                 if json.trim().is_empty() {
                     return Err(Invalid::new("credentials_string", "must not be empty"));
                 }
-                ServiceAccountKey::parse(json).map_err(|e| e.within("credentials_string"))?;
+                self.service_account_key()
+                    .map_err(|e| e.within("credentials_string"))?;
             }
         }
         let service_account = self.kind().is_service_account();
@@ -643,6 +677,7 @@ impl Credentials {
                 roles: roles.unwrap_or_default(),
                 context,
                 token_uri,
+                parsed: OnceLock::new(),
             }),
         })
     }
@@ -664,7 +699,14 @@ impl Credentials {
     /// # Ok::<(), skyflow_client::Error>(())
     /// ```
     pub fn from_env() -> Result<Option<Self>> {
-        let Some(raw) = std::env::var_os(ENV_VAR) else {
+        Credentials::from_env_value(std::env::var_os(ENV_VAR))
+    }
+
+    /// [`from_env`](Self::from_env) for a given value of the variable. The credentials made
+    /// from the last value seen are kept, so resolving them again (each time a handle is
+    /// taken) does not parse the private key again.
+    fn from_env_value(raw: Option<std::ffi::OsString>) -> Result<Option<Self>> {
+        let Some(raw) = raw else {
             return Ok(None);
         };
         let Some(raw) = raw.to_str() else {
@@ -674,7 +716,20 @@ impl Credentials {
         if value.is_empty() {
             return Ok(None);
         }
-        let creds = Credentials::service_account_json(value);
+        static LAST: Mutex<Option<Credentials>> = Mutex::new(None);
+        let creds = {
+            let mut last = LAST.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match &*last {
+                Some(c) if matches!(c.secret(), Secret::ServiceAccountJson(j) if j == value) => {
+                    c.clone()
+                }
+                _ => {
+                    let c = Credentials::service_account_json(value);
+                    *last = Some(c.clone());
+                    c
+                }
+            }
+        };
         creds.check().map_err(|e| {
             let field = e
                 .field
@@ -708,6 +763,18 @@ impl Credentials {
     ) -> Result<Self> {
         if let Some(creds) = config.or(client_wide) {
             creds.validate()?;
+        }
+        Credentials::select(config, client_wide)
+    }
+
+    /// [`resolve`](Self::resolve) for credentials that were validated already (when the
+    /// client was built or the config added): picks without checking them again. The
+    /// environment variable is still checked.
+    pub(crate) fn select(
+        config: Option<&Credentials>,
+        client_wide: Option<&Credentials>,
+    ) -> Result<Self> {
+        if let Some(creds) = config.or(client_wide) {
             return Ok(creds.clone());
         }
         Credentials::from_env()?.ok_or_else(|| {

@@ -592,3 +592,90 @@ async fn env_child() {
         .await
         .unwrap();
 }
+
+// ----- logging through the client's gate, parsing once --------------------------------------
+
+#[tokio::test]
+async fn service_account_token_lines_follow_the_client_log_level() {
+    let (captured, _guard) = capture::install();
+    let tokens = TokenServer::start().await;
+    let (base, _seen) = auth_recorder().await;
+    let creds = Credentials::service_account_json(tokens.credentials_json());
+    let silent = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base))
+        .credentials(creds.clone())
+        .log_level(LogLevel::Off)
+        .build()
+        .unwrap();
+    silent
+        .vault("v1")
+        .unwrap()
+        .transport()
+        .send(&get_request())
+        .await
+        .unwrap();
+    assert_eq!(tokens.exchanges(), 1);
+    assert_eq!(captured.text(), "", "nothing at all at OFF");
+
+    let chatty = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base))
+        .credentials(creds)
+        .log_level(LogLevel::Info)
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        chatty
+            .vault("v1")
+            .unwrap()
+            .transport()
+            .send(&get_request())
+            .await
+            .unwrap();
+    }
+    assert_eq!(tokens.exchanges(), 2);
+    let text = captured.text();
+    for line in [
+        "bearer token generate triggered",
+        "bearer token generated",
+        "bearer token reused",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    for seen in tokens.seen() {
+        assert!(!text.contains(&seen.access_token), "{text}");
+        assert!(!text.contains(&seen.assertion), "{text}");
+    }
+    let key_line = crate::auth::token_server::test_key()
+        .pkcs8_pem
+        .lines()
+        .nth(1)
+        .unwrap();
+    assert!(!text.contains(key_line), "{text}");
+    assert!(!text.contains(crate::auth::token_server::CLIENT_ID), "{text}");
+}
+
+#[test]
+fn handles_do_not_parse_the_private_key_again() {
+    use crate::service_account::key::PARSES;
+    let json = crate::auth::token_server::credentials_json(
+        "https://manage.example.com/v1/auth/sa/oauth/token",
+    );
+    let client = Skyflow::builder()
+        .vault_config(
+            VaultConfig::from_base_url("own", "http://127.0.0.1:9")
+                .with_credentials(Credentials::service_account_json(json.clone())),
+        )
+        .vault_config(VaultConfig::from_base_url("shared", "http://127.0.0.1:9"))
+        .credentials(Credentials::service_account_json(json))
+        .build()
+        .unwrap();
+    client.vault("own").unwrap();
+    client.vault("shared").unwrap();
+    let before = PARSES.with(std::cell::Cell::get);
+    for _ in 0..10 {
+        client.vault("own").unwrap();
+        client.default_vault().unwrap();
+        client.detect("shared").unwrap();
+    }
+    assert_eq!(PARSES.with(std::cell::Cell::get), before);
+}
