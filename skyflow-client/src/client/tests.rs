@@ -1,4 +1,5 @@
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
@@ -678,4 +679,93 @@ fn handles_do_not_parse_the_private_key_again() {
         client.detect("shared").unwrap();
     }
     assert_eq!(PARSES.with(std::cell::Cell::get), before);
+}
+
+// ----- token exchange failures inside the retry loop ----------------------------------------
+
+fn quick_retries() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(20))
+        .with_jitter(false)
+}
+
+#[tokio::test]
+async fn a_token_endpoint_503_is_retried_even_for_a_non_idempotent_call() {
+    let tokens = TokenServer::start().await;
+    tokens.fail_next(503, r#"{"error":{"message":"token service restarting"}}"#);
+    let (base, seen) = auth_recorder().await;
+    let client = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base))
+        .credentials(Credentials::service_account_json(tokens.credentials_json()))
+        .retry(quick_retries())
+        .build()
+        .unwrap();
+    let mut request = get_request();
+    request.idempotent = false;
+    let response = client
+        .vault("v1")
+        .unwrap()
+        .transport()
+        .send(&request)
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(tokens.rejected(), 1);
+    assert_eq!(tokens.exchanges(), 1);
+    assert_eq!(seen.lock().unwrap().len(), 1, "the vault saw exactly one call");
+}
+
+#[tokio::test]
+async fn a_refused_assertion_is_not_retried() {
+    let tokens = TokenServer::start().await;
+    tokens.fail_next(401, r#"{"error":{"message":"unknown key"}}"#);
+    let (base, seen) = auth_recorder().await;
+    let client = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base))
+        .credentials(Credentials::service_account_json(tokens.credentials_json()))
+        .retry(quick_retries())
+        .build()
+        .unwrap();
+    let err = client
+        .vault("v1")
+        .unwrap()
+        .transport()
+        .send(&get_request())
+        .await
+        .unwrap_err();
+    assert!(err.is_auth(), "{err}");
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(tokens.rejected(), 1);
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_refresh_after_a_401_is_retried() {
+    let tokens = TokenServer::start().await;
+    let (base, seen, calls) = expiring_vault().await;
+    let client = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base))
+        .credentials(Credentials::service_account_json(tokens.credentials_json()))
+        .retry(quick_retries())
+        .build()
+        .unwrap();
+    let vault = client.vault("v1").unwrap();
+    // The first exchange works; the one replacing the rejected token fails once.
+    client
+        .bearer_source_for_vault("v1")
+        .unwrap()
+        .bearer()
+        .await
+        .unwrap();
+    tokens.fail_next(502, "bad gateway");
+    let mut request = get_request();
+    request.idempotent = false;
+    let response = vault.transport().send(&request).await.unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "the rejected call and one resend");
+    assert_eq!(tokens.exchanges(), 2);
+    assert_eq!(tokens.rejected(), 1);
+    let seen = seen.lock().unwrap();
+    assert_ne!(seen[0], seen[1]);
 }

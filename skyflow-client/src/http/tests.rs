@@ -308,6 +308,61 @@ async fn retry_after_is_honoured() {
     );
 }
 
+fn unavailable_retry_after_1s() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [("retry-after", "1")],
+        axum::Json(serde_json::json!({"error": {"message": "come back in a second"}})),
+    )
+        .into_response()
+}
+
+#[tokio::test]
+async fn retry_after_longer_than_max_backoff_is_still_honoured() {
+    let (base, script) = scripted_server(vec![unavailable_retry_after_1s, ok_json]).await;
+    let retry = fast_retry(2).with_max_backoff(Duration::from_millis(50));
+    let t = transport(&base, Arc::new(FixedSource("k")), retry);
+    t.send(&request(Method::Get, "/v1/x", true)).await.unwrap();
+    let times = script.times.lock().unwrap();
+    assert_eq!(times.len(), 2);
+    let waited = times[1] - times[0];
+    assert!(
+        waited >= Duration::from_millis(900),
+        "waited only {waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_overall_timeout_returns_the_error_without_retrying() {
+    let (base, script) = scripted_server(vec![
+        || {
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", "120"), ("x-request-id", "busy-req")],
+                axum::Json(serde_json::json!({"error": {"message": "slow down"}})),
+            )
+                .into_response()
+        },
+        ok_json,
+    ])
+    .await;
+    let t = transport_with(
+        &base,
+        Arc::new(FixedSource("k")),
+        fast_retry(3),
+        TimeoutConfig::standard().with_overall(Duration::from_secs(5)),
+        Logger::new(LogLevel::Off),
+    );
+    let err = t
+        .send(&request(Method::Get, "/v1/x", true))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(429), "{err}");
+    assert_eq!(err.request_id(), Some("busy-req"));
+    assert!(!err.is_timeout());
+    assert_eq!(script.hits(), 1);
+}
+
 #[tokio::test]
 async fn non_idempotent_post_is_not_retried_on_503() {
     let (base, script) = scripted_server(vec![unavailable, ok_json]).await;
@@ -407,6 +462,73 @@ async fn a_slow_server_produces_a_timeout_error() {
     assert!(err.is_timeout(), "{err:?}");
     assert_eq!(err.operation(), Some("TestRequest"));
     assert!(started.elapsed() < Duration::from_secs(5), "sanity bound");
+}
+
+/// Hangs on the first request (far longer than any test), answers the others at once.
+async fn hangs_first_time_server() -> (String, Arc<AtomicUsize>) {
+    async fn handler(State(hits): State<Arc<AtomicUsize>>) -> Response {
+        if hits.fetch_add(1, Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_secs(120)).await;
+        }
+        ok_json()
+    }
+    let hits = Arc::new(AtomicUsize::new(0));
+    let router = Router::new()
+        .route("/v1/{*rest}", any(handler))
+        .with_state(hits.clone());
+    (serve(router).await, hits)
+}
+
+#[tokio::test]
+async fn a_hung_attempt_is_abandoned_and_retried_when_idempotent() {
+    let (base, hits) = hangs_first_time_server().await;
+    let timeouts = TimeoutConfig::standard()
+        .with_overall(Duration::from_secs(20))
+        .with_attempt_timeout(Duration::from_millis(300));
+    let t = transport_with(
+        &base,
+        Arc::new(FixedSource("k")),
+        fast_retry(3),
+        timeouts,
+        Logger::new(LogLevel::Off),
+    );
+    let started = Instant::now();
+    let response = t.send(&request(Method::Get, "/v1/x", true)).await.unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+    assert!(started.elapsed() < Duration::from_secs(15), "sanity bound");
+}
+
+#[tokio::test]
+async fn a_hung_non_idempotent_attempt_is_a_timeout_and_not_resent() {
+    let (base, hits) = hangs_first_time_server().await;
+    let timeouts = TimeoutConfig::standard()
+        .with_overall(Duration::from_secs(20))
+        .with_attempt_timeout(Duration::from_millis(300));
+    let t = transport_with(
+        &base,
+        Arc::new(FixedSource("k")),
+        fast_retry(3),
+        timeouts,
+        Logger::new(LogLevel::Off),
+    );
+    let err = t
+        .send(&request(Method::Post, "/v1/x", false))
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.message().contains("attempt timeout"), "{err}");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_zero_attempt_timeout_is_a_config_error() {
+    let err = TimeoutConfig::standard()
+        .with_attempt_timeout(Duration::ZERO)
+        .validate()
+        .unwrap_err();
+    assert!(err.is_config());
+    assert_eq!(err.field(), Some("attempt_timeout"));
 }
 
 // ----- error decoding through the transport ----------------------------------------------
