@@ -788,7 +788,9 @@ impl VaultConfig {
 
     /// Checks the configuration: a non-blank vault id, a non-blank cluster id unless a base
     /// URL is given, a base URL that is an `http`/`https` URL with a host, valid credentials
-    /// when set, and valid retry and timeout settings. Errors name the field.
+    /// when set, and valid retry and timeout settings. Errors name the field; a problem
+    /// with the credentials is on `credentials.<field>` (e.g. `credentials.api_key`). The
+    /// client adds the vault, as in `vaults[<id>].credentials.api_key`.
     ///
     /// ```
     /// use skyflow_client::{Env, VaultConfig};
@@ -831,7 +833,9 @@ impl VaultConfig {
             }
         }
         if let Some(credentials) = &self.credentials {
-            credentials.validate()?;
+            credentials
+                .validate()
+                .map_err(within_credentials)?;
         }
         if let Some(retry) = &self.retry {
             retry.validate()?;
@@ -934,7 +938,8 @@ impl ConnectionConfig {
     }
 
     /// Checks the configuration: a non-blank id, an `http`/`https` URL with a host, and
-    /// valid credentials when set. Errors name the field.
+    /// valid credentials when set. Errors name the field (`credentials.<field>` for the
+    /// credentials); the client adds the connection, as in `connections[<id>].connection_url`.
     ///
     /// ```
     /// use skyflow_client::ConnectionConfig;
@@ -950,7 +955,9 @@ impl ConnectionConfig {
         }
         check_http_url(&self.connection_url, "connection_url")?;
         if let Some(credentials) = &self.credentials {
-            credentials.validate()?;
+            credentials
+                .validate()
+                .map_err(within_credentials)?;
         }
         Ok(())
     }
@@ -964,6 +971,15 @@ impl fmt::Debug for ConnectionConfig {
             .field("credentials", &self.credentials)
             .finish()
     }
+}
+
+/// `api_key` becomes `credentials.api_key`.
+fn within_credentials(err: Error) -> Error {
+    let field = match err.field() {
+        Some(field) => format!("credentials.{field}"),
+        None => "credentials".to_owned(),
+    };
+    err.with_field(field)
 }
 
 fn check_http_url(value: &str, field: &'static str) -> Result<()> {

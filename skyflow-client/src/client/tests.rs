@@ -63,15 +63,15 @@ fn build_rejects_bad_configs_naming_the_field() {
     let b = Skyflow::builder;
     assert_eq!(
         field(b().vault_config(VaultConfig::new("", "c", Env::Prod))).as_deref(),
-        Some("vault_id")
+        Some("vaults[].vault_id")
     );
     assert_eq!(
         field(b().vault_config(VaultConfig::new("v", "", Env::Prod))).as_deref(),
-        Some("cluster_id")
+        Some("vaults[v].cluster_id")
     );
     assert_eq!(
         field(b().vault_config(VaultConfig::from_base_url("v", "nope"))).as_deref(),
-        Some("base_url")
+        Some("vaults[v].base_url")
     );
     assert_eq!(
         field(
@@ -79,7 +79,7 @@ fn build_rejects_bad_configs_naming_the_field() {
                 .vault_config(VaultConfig::new("v", "d", Env::Dev))
         )
         .as_deref(),
-        Some("vault_id")
+        Some("vaults[v].vault_id")
     );
     assert_eq!(
         field(
@@ -87,11 +87,21 @@ fn build_rejects_bad_configs_naming_the_field() {
                 .connection_config(ConnectionConfig::new("c", "https://b.example"))
         )
         .as_deref(),
-        Some("connection_id")
+        Some("connections[c].connection_id")
     );
     assert_eq!(
         field(b().connection_config(ConnectionConfig::new("c", "not a url"))).as_deref(),
-        Some("connection_url")
+        Some("connections[c].connection_url")
+    );
+    assert_eq!(
+        field(
+            b().connection_config(
+                ConnectionConfig::new("k2", "https://a.example")
+                    .with_credentials(Credentials::service_account_json("{}"))
+            )
+        )
+        .as_deref(),
+        Some("connections[k2].credentials.credentials_string.privateKey")
     );
     assert_eq!(
         field(b().header("authorization", "Bearer x")).as_deref(),
@@ -103,14 +113,18 @@ fn build_rejects_bad_configs_naming_the_field() {
     );
     assert_eq!(
         field(b().credentials(Credentials::api_key("sky-short"))).as_deref(),
-        Some("api_key")
+        Some("credentials.api_key")
     );
     assert_eq!(
-        field(b().vault_config(
-            VaultConfig::new("v", "c", Env::Prod).with_credentials(Credentials::api_key("nope"))
-        ))
+        field(
+            b().vault_config(VaultConfig::new("v1", "c", Env::Prod))
+                .vault_config(
+                    VaultConfig::new("v2", "c", Env::Prod)
+                        .with_credentials(Credentials::api_key("nope"))
+                )
+        )
         .as_deref(),
-        Some("api_key")
+        Some("vaults[v2].credentials.api_key")
     );
     let err = b().header("x-api-key", "v").build().unwrap_err();
     assert!(err.is_config());
@@ -177,7 +191,7 @@ fn configs_can_be_added_updated_removed_and_read_after_build() {
             .add_vault_config(VaultConfig::new("v2", "c9", Env::Dev))
             .unwrap_err()
             .field(),
-        Some("vault_id")
+        Some("vaults[v2].vault_id")
     );
 
     client
@@ -198,7 +212,7 @@ fn configs_can_be_added_updated_removed_and_read_after_build() {
             .update_vault_config(VaultConfig::new("v2", "", Env::Prod))
             .unwrap_err()
             .field(),
-        Some("cluster_id")
+        Some("vaults[v2].cluster_id")
     );
 
     assert_eq!(client.remove_vault_config("v1").unwrap().vault_id(), "v1");
@@ -286,12 +300,11 @@ async fn vault_credentials_win_over_client_credentials_and_updates_apply() {
             format!("Bearer {KEY_VAULT}"),
         ]
     );
-    assert!(
-        client
-            .update_credentials(Credentials::api_key("bad"))
-            .unwrap_err()
-            .is_config()
-    );
+    let err = client
+        .update_credentials(Credentials::api_key("bad"))
+        .unwrap_err();
+    assert!(err.is_config());
+    assert_eq!(err.field(), Some("credentials.api_key"));
 }
 
 #[test]
@@ -768,4 +781,84 @@ async fn a_failed_refresh_after_a_401_is_retried() {
     assert_eq!(tokens.rejected(), 1);
     let seen = seen.lock().unwrap();
     assert_ne!(seen[0], seen[1]);
+}
+
+// ----- the token cache forgets updated and removed credentials ------------------------------
+
+/// Sends one call through a fresh handle of vault `id`.
+async fn call_vault(client: &Skyflow, id: &str) {
+    client
+        .vault(id)
+        .unwrap()
+        .transport()
+        .send(&get_request())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn updated_vault_and_connection_configs_get_a_new_token_exchange() {
+    let tokens = TokenServer::start().await;
+    let (base, _seen) = auth_recorder().await;
+    let creds = Credentials::service_account_json(tokens.credentials_json());
+    let client = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base).with_credentials(creds.clone()))
+        .connection_config(ConnectionConfig::new("k1", &base).with_credentials(creds.clone()))
+        .build()
+        .unwrap();
+    call_vault(&client, "v1").await;
+    call_vault(&client, "v1").await;
+    assert_eq!(tokens.exchanges(), 1, "cached between calls");
+
+    client
+        .update_vault_config(VaultConfig::from_base_url("v1", &base).with_credentials(creds.clone()))
+        .unwrap();
+    call_vault(&client, "v1").await;
+    assert_eq!(tokens.exchanges(), 2, "the update forced a new exchange");
+
+    client
+        .update_connection_config(ConnectionConfig::new("k1", &base).with_credentials(creds))
+        .unwrap();
+    call_vault(&client, "v1").await;
+    assert_eq!(tokens.exchanges(), 3, "same credentials, forgotten again");
+}
+
+#[tokio::test]
+async fn updated_client_credentials_get_a_new_token_exchange() {
+    let tokens = TokenServer::start().await;
+    let (base, _seen) = auth_recorder().await;
+    let creds = Credentials::service_account_json(tokens.credentials_json());
+    let client = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base))
+        .credentials(creds.clone())
+        .build()
+        .unwrap();
+    call_vault(&client, "v1").await;
+    assert_eq!(tokens.exchanges(), 1);
+    client.update_credentials(creds).unwrap();
+    call_vault(&client, "v1").await;
+    assert_eq!(tokens.exchanges(), 2);
+}
+
+#[test]
+fn removed_configs_release_their_cached_tokens_unless_still_used() {
+    let own = Credentials::api_key(KEY_VAULT);
+    let client = Skyflow::builder()
+        .vault_config(VaultConfig::new("v1", "c1", Env::Prod).with_credentials(own.clone()))
+        .vault_config(VaultConfig::new("v2", "c2", Env::Prod).with_credentials(own.clone()))
+        .connection_config(
+            ConnectionConfig::new("k1", "https://gw.example.com")
+                .with_credentials(Credentials::api_key(KEY_CLIENT)),
+        )
+        .build()
+        .unwrap();
+    client.vault("v1").unwrap();
+    client.connection("k1").unwrap();
+    assert_eq!(client.inner.tokens.len(), 2);
+    client.remove_vault_config("v1").unwrap();
+    assert_eq!(client.inner.tokens.len(), 2, "v2 still uses the same key");
+    client.remove_vault_config("v2").unwrap();
+    assert_eq!(client.inner.tokens.len(), 1);
+    client.remove_connection_config("k1").unwrap();
+    assert_eq!(client.inner.tokens.len(), 0);
 }
