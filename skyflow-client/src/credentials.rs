@@ -283,13 +283,17 @@ impl Credentials {
 
     /// A Skyflow API key, sent as `Authorization: Bearer <key>`.
     ///
-    /// The format is checked by [`validate`](Self::validate): `sky-`, five letters or digits,
-    /// `-`, 32 hex digits (42 characters).
+    /// The format is checked by [`validate`](Self::validate) the way the official SDKs check
+    /// a config: the key starts with `sky-` and is exactly 42 characters long; we also reject
+    /// whitespace anywhere in it. The finer shape of real keys (`sky-` + 5 letters or digits
+    /// + `-` + 32 hex digits) is deliberately not enforced, since the official SDKs' config
+    /// validation does not enforce it either (wire protocol §2.1).
     ///
     /// ```
     /// use skyflow_client::credentials::Credentials;
     /// assert!(Credentials::api_key("sky-ab1c2-0123456789abcdef0123456789abcdef").validate().is_ok());
     /// assert!(Credentials::api_key("sky-short").validate().is_err());
+    /// assert!(Credentials::api_key("sky-ab1c2-0123456789abcdef 123456789abcdef").validate().is_err());
     /// ```
     pub fn api_key(key: impl Into<String>) -> Self {
         Credentials::new(Secret::ApiKey(key.into()))
@@ -459,7 +463,7 @@ impl Credentials {
 
     /// Checks the credentials without any network call or file access.
     ///
-    /// - API key: `sky-` + 5 letters/digits + `-` + 32 hex digits.
+    /// - API key: starts with `sky-`, exactly 42 characters, no whitespace.
     /// - Bearer token: a JWT with an `exp` in the future (decoded, not verified).
     /// - File path: not empty (the file is read when the first token is needed).
     /// - JSON string: parses, has `privateKey`, `clientID`, `keyID` and `tokenURI`, the
@@ -858,19 +862,17 @@ fn check_api_key(key: &str) -> std::result::Result<(), Invalid> {
     if key.is_empty() {
         return Err(Invalid::new("api_key", "must not be empty"));
     }
-    let b = key.as_bytes();
-    let ok = b.len() == 42
-        && b.starts_with(b"sky-")
-        && b[4..9].iter().all(u8::is_ascii_alphanumeric)
-        && b[9] == b'-'
-        && b[10..].iter().all(u8::is_ascii_hexdigit);
+    // The official SDKs' config validation: prefix and length only (wire protocol §2.1).
+    let ok = key.starts_with("sky-")
+        && key.chars().count() == 42
+        && !key.chars().any(char::is_whitespace);
     if ok {
         Ok(())
     } else {
         Err(Invalid::new(
             "api_key",
-            "is not a Skyflow API key (expected `sky-` + 5 letters or digits + `-` + 32 hex \
-             digits, 42 characters)",
+            "is not a Skyflow API key (expected 42 characters starting with `sky-`, without \
+             whitespace)",
         ))
     }
 }
@@ -893,13 +895,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn api_key_shape() {
+    fn api_key_needs_the_prefix_42_characters_and_no_whitespace() {
         assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789ABCDEF").is_ok());
-        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcdeg").is_err());
-        assert!(check_api_key("sky-ab_c2-0123456789abcdef0123456789abcdef").is_err());
+        // Like the official SDKs' config validation, the inner shape is not checked.
+        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcdeg").is_ok());
+        assert!(check_api_key("sky-ab_c2-0123456789abcdef0123456789abcdef").is_ok());
+        assert!(check_api_key("sky-ab1c2_0123456789abcdef0123456789abcdef").is_ok());
+        // 42 characters, not bytes.
+        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcdeé").is_ok());
         assert!(check_api_key("skx-ab1c2-0123456789abcdef0123456789abcdef").is_err());
+        assert!(check_api_key("SKY-ab1c2-0123456789abcdef0123456789abcdef").is_err());
         assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcdef0").is_err());
-        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcdé").is_err());
+        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcde").is_err());
+        assert!(check_api_key("sky-ab1c2-0123456789abcdef 123456789abcdef").is_err());
+        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcde\n").is_err());
+        assert!(check_api_key(" sky-ab1c2-0123456789abcdef0123456789abcde").is_err());
+        assert!(check_api_key("").is_err());
     }
 
     #[test]
