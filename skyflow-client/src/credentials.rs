@@ -42,6 +42,8 @@ use sha2::{Digest, Sha256};
 use crate::service_account::key::{Invalid, ServiceAccountKey, check_token_uri};
 use crate::{Error, Result};
 
+mod dotenv;
+
 /// The environment variable read when neither a vault/connection config nor the client
 /// carries credentials. Its value is a service account's credentials JSON.
 ///
@@ -689,6 +691,12 @@ impl Credentials {
     /// Service-account credentials from the `SKYFLOW_CREDENTIALS` environment variable, or
     /// `None` when it is unset or blank.
     ///
+    /// When the variable is not set in the environment, it is looked up in a `.env` file,
+    /// as the official SDKs do: the nearest `.env` at or above the current directory is read
+    /// (`KEY=value` lines, optional `export `, single or double quotes, `#` comments). A
+    /// variable set in the environment always wins over the file, and the environment is
+    /// never modified.
+    ///
     /// The value is a service account's credentials JSON. Surrounding whitespace is trimmed;
     /// compact JSON, pretty-printed JSON and a PEM with real line breaks are all accepted.
     /// A value that does not parse is a [`Config`](crate::ErrorKind::Config) error whose
@@ -703,7 +711,25 @@ impl Credentials {
     /// # Ok::<(), skyflow_client::Error>(())
     /// ```
     pub fn from_env() -> Result<Option<Self>> {
-        Credentials::from_env_value(std::env::var_os(ENV_VAR))
+        let cwd = std::env::current_dir().ok();
+        Credentials::from_env_or_dotenv(std::env::var_os(ENV_VAR), cwd.as_deref())
+    }
+
+    /// [`from_env`](Self::from_env) with the variable's value `var` (from the process
+    /// environment) and the directory the `.env` search starts from: when the variable is
+    /// not set, the nearest `.env` file at or above `start` is read for it. The process
+    /// environment is left as it is.
+    pub(crate) fn from_env_or_dotenv(
+        var: Option<std::ffi::OsString>,
+        start: Option<&Path>,
+    ) -> Result<Option<Self>> {
+        let raw = match var {
+            Some(value) => Some(value),
+            None => start
+                .and_then(|dir| dotenv::lookup(dir, ENV_VAR))
+                .map(std::ffi::OsString::from),
+        };
+        Credentials::from_env_value(raw)
     }
 
     /// [`from_env`](Self::from_env) for a given value of the variable. The credentials made
@@ -923,5 +949,42 @@ mod tests {
         assert_eq!(a.identity(), a.clone().identity());
         // A blank context is no context.
         assert_eq!(a.identity(), a.clone().with_context("  ").identity());
+    }
+
+    #[test]
+    fn env_credentials_come_from_a_dotenv_file_when_the_variable_is_unset() {
+        let json = crate::auth::token_server::credentials_json(
+            "https://manage.example.com/v1/auth/sa/oauth/token",
+        );
+        let root = tempfile::tempdir().unwrap();
+        let project = root.path().join("project").join("src");
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::write(
+            root.path().join(".env"),
+            format!("# local settings\nexport {ENV_VAR}='{json}'\nOTHER=1\n"),
+        )
+        .unwrap();
+
+        let found = Credentials::from_env_or_dotenv(None, Some(&project))
+            .unwrap()
+            .expect("read from .env");
+        assert_eq!(found, Credentials::service_account_json(json.clone()));
+
+        // A variable set in the environment wins over the file, even when blank.
+        let blank = Credentials::from_env_or_dotenv(Some("  ".into()), Some(&project)).unwrap();
+        assert!(blank.is_none());
+        // No start directory: no file.
+        assert!(Credentials::from_env_or_dotenv(None, None).unwrap().is_none());
+
+        // A broken value in the file is reported on the variable.
+        std::fs::write(
+            root.path().join("project").join(".env"),
+            format!("{ENV_VAR}=\"{{\\\"clientID\\\": \\\"c\\\"}}\"\n"),
+        )
+        .unwrap();
+        let err = Credentials::from_env_or_dotenv(None, Some(&project)).unwrap_err();
+        assert!(err.is_config());
+        assert_eq!(err.field(), Some("SKYFLOW_CREDENTIALS.privateKey"), "{err}");
+        assert!(!err.to_string().contains("clientID"), "{err}");
     }
 }
