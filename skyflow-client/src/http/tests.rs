@@ -655,13 +655,23 @@ async fn authorization_sky_metadata_and_allowed_custom_headers_are_sent() {
     assert_eq!(headers["authorization"], "Bearer secret-token-value");
     assert_eq!(headers["x-request-id"], "caller-req-7");
     assert_eq!(headers["x-skyflow-account-id"], "acc-1");
-    let meta: serde_json::Value =
-        serde_json::from_str(headers["sky-metadata"].to_str().unwrap()).unwrap();
+    let meta_text = headers["sky-metadata"].to_str().unwrap();
+    assert!(
+        meta_text.starts_with(&format!(
+            "{{\"sdk_name_version\": \"skyflow-rust@{}\", \"sdk_client_device_model\": ",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{meta_text}"
+    );
+    let meta: serde_json::Value = serde_json::from_str(meta_text).unwrap();
     assert_eq!(
         meta["sdk_name_version"],
         format!("skyflow-rust@{}", env!("CARGO_PKG_VERSION"))
     );
-    assert_eq!(meta["sdk_client_os_details"], std::env::consts::OS);
+    assert_eq!(
+        meta["sdk_client_os_details"],
+        transport::python_platform(std::env::consts::OS)
+    );
     assert!(meta["sdk_client_device_model"].is_string());
     assert!(
         meta["sdk_runtime_details"]
@@ -682,13 +692,96 @@ async fn authorization_sky_metadata_and_allowed_custom_headers_are_sent() {
 }
 
 #[test]
-fn authorization_header_is_marked_sensitive() {
-    // The transport marks it sensitive so that HTTP-level debug output hides it; check the
-    // header value flag the same way the transport builds it.
-    let mut value = reqwest::header::HeaderValue::from_str("Bearer abc").unwrap();
-    value.set_sensitive(true);
-    assert!(value.is_sensitive());
-    assert!(!format!("{value:?}").contains("abc"));
+fn sky_metadata_is_written_like_python_json_dumps() {
+    assert_eq!(
+        transport::metadata_text("skyflow-rust@0.1.0", "my-host", "linux", "Rust rustc 1.88.0"),
+        "{\"sdk_name_version\": \"skyflow-rust@0.1.0\", \"sdk_client_device_model\": \"my-host\", \
+         \"sdk_client_os_details\": \"linux\", \"sdk_runtime_details\": \"Rust rustc 1.88.0\"}"
+    );
+    // Quotes, backslashes, control and non-ASCII characters are escaped as Python does.
+    let text = transport::metadata_text("a\"b", "h\u{f4}te\\x", "\u{1F600}", "tab\there");
+    assert!(text.contains(r#""a\"b""#), "{text}");
+    assert!(text.contains(r#""h\u00f4te\\x""#), "{text}");
+    assert!(text.contains(r#""\ud83d\ude00""#), "{text}");
+    assert!(text.contains(r#""tab\there""#), "{text}");
+    assert!(text.is_ascii());
+    let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(parsed["sdk_client_device_model"], "h\u{f4}te\\x");
+    assert_eq!(parsed["sdk_client_os_details"], "\u{1F600}");
+
+    assert_eq!(transport::python_platform("linux"), "linux");
+    assert_eq!(transport::python_platform("macos"), "darwin");
+    assert_eq!(transport::python_platform("windows"), "win32");
+    assert_eq!(transport::python_platform("freebsd"), "freebsd");
+}
+
+#[tokio::test]
+async fn the_bearer_token_never_appears_in_transport_debug_logs_or_errors() {
+    const TOKEN: &str = "tok-9f8e7d6c5b4a-never-print-me";
+    // The real source API keys and static tokens use.
+    let static_source = |token: &str| -> Arc<dyn BearerSource> {
+        Arc::new(crate::auth::StaticSource::api_key(
+            token,
+            Logger::new(LogLevel::Off),
+        ))
+    };
+    let (captured, _guard) = capture::install();
+    let (base, _script) = scripted_server(vec![
+        unavailable,
+        || envelope(StatusCode::UNAUTHORIZED, 16, "Bearer token is invalid"),
+    ])
+    .await;
+    let t = transport_with(
+        &base,
+        static_source(TOKEN),
+        fast_retry(2),
+        TimeoutConfig::standard(),
+        Logger::new(LogLevel::Debug),
+    );
+    let mut req = request(Method::Post, "/v1/x", true);
+    req.headers = vec![("x-request-id".into(), "caller-1".into())];
+    let err = t
+        .perform("InsertRequest", || Ok(req.clone()), |_| Ok(()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(401));
+
+    // A connection-style transport puts the token in `x-skyflow-authorization`.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let refused = Transport::new(
+        Arc::new(HttpShared::new(Logger::new(LogLevel::Debug))),
+        &format!("http://127.0.0.1:{port}"),
+        static_source(TOKEN),
+        RetryConfig::disabled(),
+        TimeoutConfig::standard(),
+        Arc::new(HeaderMap::new()),
+        AuthStyle::Connection,
+    )
+    .unwrap();
+    let refused_err = refused
+        .perform("InvokeConnectionRequest", || Ok(req.clone()), |_| Ok(()))
+        .await
+        .unwrap_err();
+    assert!(refused_err.is_transport(), "{refused_err}");
+
+    let logs = captured.text();
+    assert!(logs.contains("DEBUG"), "{logs}");
+    assert!(logs.contains("InsertRequest resulted in failure"), "{logs}");
+    let shown = [
+        logs,
+        format!("{t:?}"),
+        format!("{refused:?}"),
+        format!("{req:?}"),
+        format!("{err} {err:?}"),
+        format!("{refused_err} {refused_err:?}"),
+    ];
+    for text in shown {
+        assert!(!text.contains(TOKEN), "token leaked into: {text}");
+        assert!(!text.contains("9f8e7d6c5b4a"), "token leaked into: {text}");
+    }
 }
 
 #[tokio::test]

@@ -666,26 +666,64 @@ fn reqwest_error(e: reqwest::Error, context: &str) -> Error {
 pub(crate) fn sky_metadata() -> &'static HeaderValue {
     static VALUE: OnceLock<HeaderValue> = OnceLock::new();
     VALUE.get_or_init(|| {
-        let json = serde_json::json!({
-            "sdk_name_version": concat!("skyflow-rust@", env!("CARGO_PKG_VERSION")),
-            "sdk_client_device_model": hostname(),
-            "sdk_client_os_details": std::env::consts::OS,
-            "sdk_runtime_details": runtime_details(),
-        });
-        let text: String = json
-            .to_string()
-            .chars()
-            .map(|c| {
-                if c.is_ascii() && !c.is_ascii_control() {
-                    c
-                } else {
-                    '?'
-                }
-            })
-            .collect();
+        let text = metadata_text(
+            concat!("skyflow-rust@", env!("CARGO_PKG_VERSION")),
+            &hostname(),
+            python_platform(std::env::consts::OS),
+            &runtime_details(),
+        );
         HeaderValue::from_str(&text)
-            .unwrap_or_else(|_| HeaderValue::from_static(r#"{"sdk_name_version":"skyflow-rust"}"#))
+            .unwrap_or_else(|_| HeaderValue::from_static(r#"{"sdk_name_version": "skyflow-rust"}"#))
     })
+}
+
+/// The metadata JSON written the way Python's `json.dumps` writes it (the official SDK's
+/// format, wire protocol §1.5): keys in this order, `", "` and `": "` separators, and
+/// everything outside printable ASCII escaped, so the header value is always valid.
+pub(crate) fn metadata_text(name_version: &str, device: &str, os: &str, runtime: &str) -> String {
+    format!(
+        "{{\"sdk_name_version\": {}, \"sdk_client_device_model\": {}, \
+         \"sdk_client_os_details\": {}, \"sdk_runtime_details\": {}}}",
+        json_ascii_string(name_version),
+        json_ascii_string(device),
+        json_ascii_string(os),
+        json_ascii_string(runtime),
+    )
+}
+
+/// A JSON string literal with every character outside printable ASCII escaped as `\uXXXX`
+/// (UTF-16, like Python's `ensure_ascii`).
+fn json_ascii_string(value: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The operating system as Python's `sys.platform` names it (`linux`, `darwin`, `win32`).
+pub(crate) fn python_platform(os: &str) -> &str {
+    match os {
+        "macos" => "darwin",
+        "windows" => "win32",
+        other => other,
+    }
 }
 
 fn runtime_details() -> String {
