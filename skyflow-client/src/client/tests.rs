@@ -492,9 +492,11 @@ async fn expired_service_account_token_is_refreshed_and_the_call_resent_once() {
     assert_ne!(seen[0], seen[1], "the resend carries the fresh token");
 }
 
-#[tokio::test]
-async fn clones_and_handles_share_one_service_account_token() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_requests_through_clones_and_handles_cause_one_exchange() {
     let tokens = TokenServer::start().await;
+    // A slow exchange, so every request is waiting for the token at the same time.
+    tokens.set_delay(Duration::from_millis(200));
     let (base, seen) = auth_recorder().await;
     let client = Skyflow::builder()
         .vault_config(VaultConfig::from_base_url("v1", &base))
@@ -503,7 +505,7 @@ async fn clones_and_handles_share_one_service_account_token() {
         .build()
         .unwrap();
     let mut tasks = Vec::new();
-    for i in 0..20 {
+    for i in 0..50 {
         let clone = client.clone();
         tasks.push(tokio::spawn(async move {
             let vault = if i % 2 == 0 { "v1" } else { "v2" };
@@ -525,8 +527,9 @@ async fn clones_and_handles_share_one_service_account_token() {
         "one exchange shared by every clone and handle"
     );
     let seen = seen.lock().unwrap();
-    assert_eq!(seen.len(), 20);
+    assert_eq!(seen.len(), 50);
     assert!(seen.iter().all(|auth| auth == &seen[0]));
+    assert_eq!(seen[0], format!("Bearer {}", tokens.seen()[0].access_token));
 }
 
 /// `SKYFLOW_CREDENTIALS` cannot be set inside this process without `unsafe`, so the
@@ -562,8 +565,16 @@ async fn env_var_is_the_last_resort_for_credentials() {
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
             );
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                stdout.contains("1 passed"),
+                "the child did not run env_child:\n{stdout}"
+            );
         }
     };
+    run("none").await;
+    assert_eq!(tokens.exchanges(), 0);
+    assert!(seen.lock().unwrap().is_empty(), "nothing was sent without credentials");
     run("env").await;
     assert_eq!(tokens.exchanges(), 1, "the env service account was used");
     run("client").await;
@@ -581,23 +592,23 @@ async fn env_var_is_the_last_resort_for_credentials() {
 #[tokio::test]
 #[ignore = "run by env_var_is_the_last_resort_for_credentials in a child process"]
 async fn env_child() {
-    let (Ok(mode), Ok(base)) = (
-        std::env::var("SKYFLOW_TEST_CLIENT_MODE"),
-        std::env::var("SKYFLOW_TEST_VAULT_URL"),
-    ) else {
-        return;
-    };
+    const NOT_A_CHILD: &str =
+        "env_child only runs as a child process of env_var_is_the_last_resort_for_credentials";
+    let mode = std::env::var("SKYFLOW_TEST_CLIENT_MODE").expect(NOT_A_CHILD);
+    let base = std::env::var("SKYFLOW_TEST_VAULT_URL").expect(NOT_A_CHILD);
     let mut builder = Skyflow::builder().vault_config(VaultConfig::from_base_url("v1", base));
     if mode == "client" {
         builder = builder.credentials(Credentials::api_key(KEY_CLIENT));
     }
     let client = builder.build().unwrap();
     if mode == "none" {
+        assert!(std::env::var_os(crate::credentials::ENV_VAR).is_none());
         let err = client.default_vault().unwrap_err();
         assert!(err.is_config());
         assert_eq!(err.field(), Some("credentials"));
         return;
     }
+    assert!(matches!(mode.as_str(), "env" | "client"), "unknown mode {mode}");
     client
         .default_vault()
         .unwrap()
