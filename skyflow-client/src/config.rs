@@ -833,9 +833,7 @@ impl VaultConfig {
             }
         }
         if let Some(credentials) = &self.credentials {
-            credentials
-                .validate()
-                .map_err(within_credentials)?;
+            credentials.validate().map_err(within_credentials)?;
         }
         if let Some(retry) = &self.retry {
             retry.validate()?;
@@ -955,9 +953,7 @@ impl ConnectionConfig {
         }
         check_http_url(&self.connection_url, "connection_url")?;
         if let Some(credentials) = &self.credentials {
-            credentials
-                .validate()
-                .map_err(within_credentials)?;
+            credentials.validate().map_err(within_credentials)?;
         }
         Ok(())
     }

@@ -287,9 +287,9 @@ impl Credentials {
     ///
     /// The format is checked by [`validate`](Self::validate) the way the official SDKs check
     /// a config: the key starts with `sky-` and is exactly 42 characters long; we also reject
-    /// whitespace anywhere in it. The finer shape of real keys (`sky-` + 5 letters or digits
-    /// + `-` + 32 hex digits) is deliberately not enforced, since the official SDKs' config
-    /// validation does not enforce it either (wire protocol §2.1).
+    /// whitespace anywhere in it. The finer shape of real keys (`sky-`, five letters or
+    /// digits, `-`, then 32 hex digits) is deliberately not enforced, since the official
+    /// SDKs' config validation does not enforce it either (wire protocol §2.1).
     ///
     /// ```
     /// use skyflow_client::credentials::Credentials;
@@ -748,7 +748,9 @@ impl Credentials {
         }
         static LAST: Mutex<Option<Credentials>> = Mutex::new(None);
         let creds = {
-            let mut last = LAST.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut last = LAST
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             match &*last {
                 Some(c) if matches!(c.secret(), Secret::ServiceAccountJson(j) if j == value) => {
                     c.clone()
@@ -974,7 +976,11 @@ mod tests {
         let blank = Credentials::from_env_or_dotenv(Some("  ".into()), Some(&project)).unwrap();
         assert!(blank.is_none());
         // No start directory: no file.
-        assert!(Credentials::from_env_or_dotenv(None, None).unwrap().is_none());
+        assert!(
+            Credentials::from_env_or_dotenv(None, None)
+                .unwrap()
+                .is_none()
+        );
 
         // A broken value in the file is reported on the variable.
         std::fs::write(

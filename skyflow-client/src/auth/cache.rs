@@ -57,11 +57,6 @@ impl TokenCache {
         self
     }
 
-    /// The refresh margin.
-    pub(crate) fn refresh_margin(&self) -> Duration {
-        self.margin
-    }
-
     /// The source for `creds`, created (and the credentials validated) on first request.
     /// Invalid credentials give a configuration error naming the field.
     pub(crate) fn source_for(&self, creds: &Credentials) -> Result<Arc<dyn BearerSource>> {
@@ -101,6 +96,7 @@ impl TokenCache {
     }
 
     /// Number of distinct credentials with a source.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.sources
             .lock()

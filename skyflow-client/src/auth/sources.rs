@@ -198,16 +198,10 @@ impl ServiceAccountSource {
                 ),
             )
         })?;
-        let key =
-            ServiceAccountKey::parse(&json).map_err(|e| e.within("path").into_config())?;
+        let key = ServiceAccountKey::parse(&json).map_err(|e| e.within("path").into_config())?;
         let ex = Arc::new(
-            Exchanger::new(
-                Arc::new(key),
-                roles,
-                context.as_ref(),
-                token_uri.as_deref(),
-            )
-            .map_err(Invalid::into_config)?,
+            Exchanger::new(Arc::new(key), roles, context.as_ref(), token_uri.as_deref())
+                .map_err(Invalid::into_config)?,
         );
         *self.file_exchanger_slot() = Some(ex.clone());
         Ok(ex)
@@ -239,7 +233,10 @@ impl ServiceAccountSource {
         self.logger
             .info(format_args!("bearer token generate triggered"));
         let exchanged = exchanger.exchange(&self.http).await.inspect_err(|e| {
-            let status = e.status().map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+            let status = e
+                .status()
+                .map(|s| format!(" (HTTP {s})"))
+                .unwrap_or_default();
             self.logger.error(format_args!(
                 "bearer token generation failed: {}{status}",
                 e.kind()
@@ -271,12 +268,7 @@ fn exchanger_for(
     creds: &Credentials,
     key: Arc<ServiceAccountKey>,
 ) -> std::result::Result<Exchanger, Invalid> {
-    Exchanger::new(
-        key,
-        creds.roles(),
-        creds.context(),
-        creds.token_uri(),
-    )
+    Exchanger::new(key, creds.roles(), creds.context(), creds.token_uri())
 }
 
 #[async_trait::async_trait]

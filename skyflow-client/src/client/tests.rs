@@ -574,7 +574,10 @@ async fn env_var_is_the_last_resort_for_credentials() {
     };
     run("none").await;
     assert_eq!(tokens.exchanges(), 0);
-    assert!(seen.lock().unwrap().is_empty(), "nothing was sent without credentials");
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "nothing was sent without credentials"
+    );
     run("env").await;
     assert_eq!(tokens.exchanges(), 1, "the env service account was used");
     run("client").await;
@@ -608,7 +611,10 @@ async fn env_child() {
         assert_eq!(err.field(), Some("credentials"));
         return;
     }
-    assert!(matches!(mode.as_str(), "env" | "client"), "unknown mode {mode}");
+    assert!(
+        matches!(mode.as_str(), "env" | "client"),
+        "unknown mode {mode}"
+    );
     client
         .default_vault()
         .unwrap()
@@ -676,7 +682,10 @@ async fn service_account_token_lines_follow_the_client_log_level() {
         .nth(1)
         .unwrap();
     assert!(!text.contains(key_line), "{text}");
-    assert!(!text.contains(crate::auth::token_server::CLIENT_ID), "{text}");
+    assert!(
+        !text.contains(crate::auth::token_server::CLIENT_ID),
+        "{text}"
+    );
 }
 
 #[test]
@@ -737,7 +746,11 @@ async fn a_token_endpoint_503_is_retried_even_for_a_non_idempotent_call() {
     assert_eq!(response.status, 200);
     assert_eq!(tokens.rejected(), 1);
     assert_eq!(tokens.exchanges(), 1);
-    assert_eq!(seen.lock().unwrap().len(), 1, "the vault saw exactly one call");
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "the vault saw exactly one call"
+    );
 }
 
 #[tokio::test]
@@ -787,7 +800,11 @@ async fn a_failed_refresh_after_a_401_is_retried() {
     request.idempotent = false;
     let response = vault.transport().send(&request).await.unwrap();
     assert_eq!(response.status, 200);
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "the rejected call and one resend");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "the rejected call and one resend"
+    );
     assert_eq!(tokens.exchanges(), 2);
     assert_eq!(tokens.rejected(), 1);
     let seen = seen.lock().unwrap();
@@ -822,7 +839,9 @@ async fn updated_vault_and_connection_configs_get_a_new_token_exchange() {
     assert_eq!(tokens.exchanges(), 1, "cached between calls");
 
     client
-        .update_vault_config(VaultConfig::from_base_url("v1", &base).with_credentials(creds.clone()))
+        .update_vault_config(
+            VaultConfig::from_base_url("v1", &base).with_credentials(creds.clone()),
+        )
         .unwrap();
     call_vault(&client, "v1").await;
     assert_eq!(tokens.exchanges(), 2, "the update forced a new exchange");

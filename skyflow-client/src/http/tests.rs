@@ -694,7 +694,12 @@ async fn authorization_sky_metadata_and_allowed_custom_headers_are_sent() {
 #[test]
 fn sky_metadata_is_written_like_python_json_dumps() {
     assert_eq!(
-        transport::metadata_text("skyflow-rust@0.1.0", "my-host", "linux", "Rust rustc 1.88.0"),
+        transport::metadata_text(
+            "skyflow-rust@0.1.0",
+            "my-host",
+            "linux",
+            "Rust rustc 1.88.0"
+        ),
         "{\"sdk_name_version\": \"skyflow-rust@0.1.0\", \"sdk_client_device_model\": \"my-host\", \
          \"sdk_client_os_details\": \"linux\", \"sdk_runtime_details\": \"Rust rustc 1.88.0\"}"
     );
@@ -726,10 +731,9 @@ async fn the_bearer_token_never_appears_in_transport_debug_logs_or_errors() {
         ))
     };
     let (captured, _guard) = capture::install();
-    let (base, _script) = scripted_server(vec![
-        unavailable,
-        || envelope(StatusCode::UNAUTHORIZED, 16, "Bearer token is invalid"),
-    ])
+    let (base, _script) = scripted_server(vec![unavailable, || {
+        envelope(StatusCode::UNAUTHORIZED, 16, "Bearer token is invalid")
+    }])
     .await;
     let t = transport_with(
         &base,

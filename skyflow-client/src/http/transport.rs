@@ -181,6 +181,11 @@ impl Transport {
     }
 
     /// The client's log gate, for operation modules.
+    #[allow(
+        dead_code,
+        reason = "the entry point of the vault, Detect and connection operations, which are \
+                  being added to the handles"
+    )]
     pub(crate) fn logger(&self) -> &Logger {
         &self.shared.logger
     }
@@ -199,6 +204,11 @@ impl Transport {
     /// (validation and request construction), "request resolved", "method triggered", the
     /// call, `parse`, "success"; or the ERROR line with the error, which is returned with
     /// the operation name set.
+    #[allow(
+        dead_code,
+        reason = "the entry point of the vault, Detect and connection operations, which are \
+                  being added to the handles"
+    )]
     pub(crate) async fn perform<T>(
         &self,
         operation: &'static str,
