@@ -538,8 +538,11 @@ async fn fifty_concurrent_requests_through_clones_and_handles_cause_one_exchange
 async fn env_var_is_the_last_resort_for_credentials() {
     let tokens = TokenServer::start().await;
     let (base, seen) = auth_recorder().await;
+    // The child runs in an empty directory, so no `.env` file of the checkout is found.
+    let cwd = tempfile::tempdir().unwrap();
     let run = |mode: &'static str| {
         let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+        cmd.current_dir(cwd.path());
         if mode == "none" {
             cmd.env_remove(crate::credentials::ENV_VAR);
         }
