@@ -267,10 +267,13 @@ impl SkyflowBuilder {
 
     /// Checks everything and builds the client.
     ///
-    /// Errors ([`Config`](crate::ErrorKind::Config), naming the field): a vault or
-    /// connection config that fails its `validate`, two vaults or two connections with the
-    /// same id (`vault_id` / `connection_id`), invalid client-wide credentials, a custom
-    /// header outside the allow-list (`headers`), zero attempts or zero timeouts.
+    /// Errors ([`Config`](crate::ErrorKind::Config), naming the field and the config it
+    /// belongs to): a vault or connection config that fails its `validate`
+    /// (`vaults[<id>].<field>`, `connections[<id>].<field>`, e.g.
+    /// `vaults[v2].credentials.api_key`), two vaults or two connections with the same id
+    /// (`vaults[<id>].vault_id` / `connections[<id>].connection_id`), invalid client-wide
+    /// credentials (`credentials.<field>`), a custom header outside the allow-list
+    /// (`headers`), zero attempts (`max_attempts`) or zero timeouts.
     ///
     /// ```
     /// use skyflow_client::{Env, Skyflow, VaultConfig};
@@ -279,7 +282,7 @@ impl SkyflowBuilder {
     ///     .vault_config(VaultConfig::new("v1", "c2", Env::Prod))
     ///     .build()
     ///     .unwrap_err();
-    /// assert_eq!(err.field(), Some("vault_id"));
+    /// assert_eq!(err.field(), Some("vaults[v1].vault_id"));
     /// ```
     pub fn build(self) -> Result<Skyflow> {
         let mut state = State::default();
@@ -290,7 +293,9 @@ impl SkyflowBuilder {
             add_connection(&mut state.connections, config)?;
         }
         if let Some(credentials) = &self.credentials {
-            credentials.validate()?;
+            credentials
+                .validate()
+                .map_err(|e| in_config("credentials", e))?;
         }
         state.credentials = self.credentials;
         self.retry.validate()?;
@@ -302,7 +307,7 @@ impl SkyflowBuilder {
             headers.insert(name, value);
         }
         let http = Arc::new(HttpShared::new(Logger::new(self.log_level)));
-        let tokens = TokenCache::new(http.client(self.timeout.connect())?)
+        let tokens = TokenCache::new(http.client(self.timeout.connect())?, http.logger().clone())
             .with_refresh_margin(self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN));
         let client = Skyflow {
             inner: Arc::new(Inner {
@@ -319,12 +324,36 @@ impl SkyflowBuilder {
     }
 }
 
+/// Names the configuration an error comes from in its field: `api_key` in the client-wide
+/// credentials becomes `credentials.api_key`, `cluster_id` of vault `v2` (with the label
+/// `vaults[v2]`) becomes `vaults[v2].cluster_id`.
+fn in_config(label: &str, err: Error) -> Error {
+    let field = match err.field() {
+        Some(field) => format!("{label}.{field}"),
+        None => label.to_owned(),
+    };
+    err.with_field(field)
+}
+
+fn vault_label(config: &VaultConfig) -> String {
+    format!("vaults[{}]", config.vault_id().trim())
+}
+
+fn connection_label(config: &ConnectionConfig) -> String {
+    format!("connections[{}]", config.connection_id().trim())
+}
+
 fn add_vault(vaults: &mut Vec<VaultConfig>, config: VaultConfig) -> Result<()> {
-    config.validate()?;
+    config
+        .validate()
+        .map_err(|e| in_config(&vault_label(&config), e))?;
     if vaults.iter().any(|v| v.vault_id() == config.vault_id()) {
-        return Err(Error::config(
-            "vault_id",
-            format!("vault `{}` is configured twice", config.vault_id()),
+        return Err(in_config(
+            &vault_label(&config),
+            Error::config(
+                "vault_id",
+                format!("vault `{}` is configured twice", config.vault_id()),
+            ),
         ));
     }
     vaults.push(config);
@@ -332,16 +361,21 @@ fn add_vault(vaults: &mut Vec<VaultConfig>, config: VaultConfig) -> Result<()> {
 }
 
 fn add_connection(connections: &mut Vec<ConnectionConfig>, config: ConnectionConfig) -> Result<()> {
-    config.validate()?;
+    config
+        .validate()
+        .map_err(|e| in_config(&connection_label(&config), e))?;
     if connections
         .iter()
         .any(|c| c.connection_id() == config.connection_id())
     {
-        return Err(Error::config(
-            "connection_id",
-            format!(
-                "connection `{}` is configured twice",
-                config.connection_id()
+        return Err(in_config(
+            &connection_label(&config),
+            Error::config(
+                "connection_id",
+                format!(
+                    "connection `{}` is configured twice",
+                    config.connection_id()
+                ),
             ),
         ));
     }
@@ -388,6 +422,32 @@ impl Skyflow {
 
     fn logger(&self) -> &Logger {
         self.inner.http.logger()
+    }
+
+    /// Drops the cached token of the credentials a config with `own` credentials uses, so
+    /// the next handle exchanges a new one.
+    fn forget_tokens(&self, own: Option<&Credentials>) {
+        let client_wide = self.state().credentials.clone();
+        if let Ok(credentials) = Credentials::select(own, client_wide.as_ref()) {
+            self.inner.tokens.forget(&credentials);
+        }
+    }
+
+    /// Drops the cached token of a removed config's own credentials, unless the client or
+    /// another config still uses the same credentials.
+    fn forget_unused_tokens(&self, own: Option<&Credentials>) {
+        let Some(own) = own else { return };
+        let id = own.identity();
+        let in_use = {
+            let state = self.state();
+            let same = |c: Option<&Credentials>| c.is_some_and(|c| c.identity() == id);
+            same(state.credentials.as_ref())
+                || state.vaults.iter().any(|v| same(v.credentials()))
+                || state.connections.iter().any(|c| same(c.credentials()))
+        };
+        if !in_use {
+            self.inner.tokens.forget(own);
+        }
     }
 
     // ----- handles -------------------------------------------------------------------
@@ -539,11 +599,12 @@ impl Skyflow {
             };
             (config.clone(), state.credentials.clone())
         };
-        let credentials = Credentials::resolve(config.credentials(), client_credentials.as_ref())?;
+        // The config and the client-wide credentials were validated when they were added.
+        let credentials = Credentials::select(config.credentials(), client_credentials.as_ref())?;
         let bearer = self.inner.tokens.source_for(&credentials)?;
         let transport = Transport::new(
             self.inner.http.clone(),
-            &config.vault_url()?,
+            &config.url_unchecked(),
             bearer,
             config.retry().unwrap_or(self.inner.retry),
             config.timeout().unwrap_or(self.inner.timeout),
@@ -571,7 +632,7 @@ impl Skyflow {
             };
             (config.clone(), state.credentials.clone())
         };
-        let credentials = Credentials::resolve(config.credentials(), client_credentials.as_ref())?;
+        let credentials = Credentials::select(config.credentials(), client_credentials.as_ref())?;
         let bearer = self.inner.tokens.source_for(&credentials)?;
         let transport = Transport::new(
             self.inner.http.clone(),
@@ -629,17 +690,23 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn update_vault_config(&self, config: VaultConfig) -> Result<()> {
-        config.validate()?;
+        config
+            .validate()
+            .map_err(|e| in_config(&vault_label(&config), e))?;
         let vault_id = config.vault_id().to_owned();
-        {
+        let new_credentials = config.credentials().cloned();
+        let old = {
             let mut state = self.state_mut();
             let slot = state
                 .vaults
                 .iter_mut()
                 .find(|v| v.vault_id() == vault_id)
                 .ok_or_else(|| unknown_vault(&vault_id))?;
-            *slot = config;
-        }
+            std::mem::replace(slot, config)
+        };
+        // An updated config gets a new token exchange (wire protocol §2.5).
+        self.forget_tokens(old.credentials());
+        self.forget_tokens(new_credentials.as_ref());
         self.logger()
             .info(format_args!("vault config updated for vault id {vault_id}"));
         Ok(())
@@ -669,6 +736,7 @@ impl Skyflow {
                 .ok_or_else(|| unknown_vault(vault_id))?;
             state.vaults.remove(index)
         };
+        self.forget_unused_tokens(removed.credentials());
         self.logger()
             .info(format_args!("vault config removed for vault id {vault_id}"));
         Ok(removed)
@@ -746,17 +814,22 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn update_connection_config(&self, config: ConnectionConfig) -> Result<()> {
-        config.validate()?;
+        config
+            .validate()
+            .map_err(|e| in_config(&connection_label(&config), e))?;
         let id = config.connection_id().to_owned();
-        {
+        let new_credentials = config.credentials().cloned();
+        let old = {
             let mut state = self.state_mut();
             let slot = state
                 .connections
                 .iter_mut()
                 .find(|c| c.connection_id() == id)
                 .ok_or_else(|| unknown_connection(&id))?;
-            *slot = config;
-        }
+            std::mem::replace(slot, config)
+        };
+        self.forget_tokens(old.credentials());
+        self.forget_tokens(new_credentials.as_ref());
         self.logger().info(format_args!(
             "connection config updated for connection id {id}"
         ));
@@ -786,6 +859,7 @@ impl Skyflow {
                 .ok_or_else(|| unknown_connection(connection_id))?;
             state.connections.remove(index)
         };
+        self.forget_unused_tokens(removed.credentials());
         self.logger().info(format_args!(
             "connection config removed for connection id {connection_id}"
         ));
@@ -843,8 +917,15 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn update_credentials(&self, credentials: Credentials) -> Result<()> {
-        credentials.validate()?;
-        self.state_mut().credentials = Some(credentials);
+        credentials
+            .validate()
+            .map_err(|e| in_config("credentials", e))?;
+        let old = self.state_mut().credentials.replace(credentials.clone());
+        // Updated credentials get a new token exchange, even when they are the same.
+        if let Some(old) = &old {
+            self.inner.tokens.forget(old);
+        }
+        self.inner.tokens.forget(&credentials);
         self.logger()
             .info(format_args!("client-wide credentials updated"));
         Ok(())

@@ -193,11 +193,15 @@ impl FromStr for LogLevel {
 
 /// When and how often a failed call is tried again.
 ///
-/// Retried: connection failures, and answers 408, 429 and 5xx. A call that is not
-/// idempotent (a plain insert) is retried only when it never reached the server. Waits grow
-/// exponentially from `initial_backoff` up to `max_backoff`, with full jitter by default; a
-/// `Retry-After` header (seconds or HTTP date) replaces the computed wait, capped at
-/// `max_backoff`. Retries never run past the overall timeout.
+/// Retried: connection failures, attempts that ran out of their
+/// [attempt timeout](TimeoutConfig::with_attempt_timeout), and answers 408, 429 and 5xx. A
+/// call that is not idempotent (a plain insert) is retried only when it never reached the
+/// server, which includes a failed bearer-token exchange (the token endpoint unreachable,
+/// timing out or answering 408, 429 or 5xx). Waits grow exponentially from
+/// `initial_backoff` up to `max_backoff`, with full jitter by default. A `Retry-After`
+/// header (seconds or HTTP date) replaces the computed wait and is honoured as asked, even
+/// beyond `max_backoff`. Retries never run past the overall timeout: when the next wait
+/// would end after it, the call fails at once with the last error.
 ///
 /// A 401 answer is a separate matter: the SDK fetches a fresh bearer token and sends the
 /// call once more, whatever this configuration says.
@@ -277,7 +281,8 @@ impl RetryConfig {
         self
     }
 
-    /// Sets the longest wait between two attempts, `Retry-After` included.
+    /// Sets the longest computed wait between two attempts (a server's `Retry-After` is
+    /// honoured even when longer).
     ///
     /// ```
     /// use std::time::Duration;
@@ -367,6 +372,9 @@ impl Default for RetryConfig {
 /// - `overall`: the longest time a whole call may take, from getting the bearer token
 ///   through every retry and backoff to reading the response. When it runs out the call
 ///   fails with a [`Timeout`](crate::ErrorKind::Timeout) error.
+/// - `attempt` (off by default): the longest time one attempt (sending the request and
+///   reading the response) may take. An attempt that runs out is a failed attempt, retried
+///   like a 5xx answer: only for idempotent calls, within the [`RetryConfig`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -381,6 +389,7 @@ impl Default for RetryConfig {
 pub struct TimeoutConfig {
     connect: Option<Duration>,
     overall: Option<Duration>,
+    attempt: Option<Duration>,
 }
 
 impl TimeoutConfig {
@@ -395,6 +404,7 @@ impl TimeoutConfig {
         TimeoutConfig {
             connect: Some(Duration::from_secs(10)),
             overall: Some(Duration::from_secs(60)),
+            attempt: None,
         }
     }
 
@@ -408,6 +418,7 @@ impl TimeoutConfig {
         TimeoutConfig {
             connect: None,
             overall: None,
+            attempt: None,
         }
     }
 
@@ -434,6 +445,22 @@ impl TimeoutConfig {
     #[must_use]
     pub fn with_overall(mut self, limit: Duration) -> Self {
         self.overall = Some(limit);
+        self
+    }
+
+    /// Sets a time limit for each attempt. A hung attempt is then abandoned and, for an
+    /// idempotent call, retried, instead of using up the whole overall timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use skyflow_client::TimeoutConfig;
+    /// let t = TimeoutConfig::standard().with_attempt_timeout(Duration::from_secs(5));
+    /// assert_eq!(t.attempt_timeout(), Some(Duration::from_secs(5)));
+    /// assert_eq!(TimeoutConfig::standard().attempt_timeout(), None);
+    /// ```
+    #[must_use]
+    pub fn with_attempt_timeout(mut self, limit: Duration) -> Self {
+        self.attempt = Some(limit);
         self
     }
 
@@ -479,7 +506,22 @@ impl TimeoutConfig {
         self.overall
     }
 
+    /// The time limit of each attempt, if any.
+    ///
+    /// ```
+    /// assert_eq!(skyflow_client::TimeoutConfig::disabled().attempt_timeout(), None);
+    /// ```
+    pub fn attempt_timeout(&self) -> Option<Duration> {
+        self.attempt
+    }
+
     pub(crate) fn validate(&self) -> Result<()> {
+        if self.attempt.is_some_and(|d| d.is_zero()) {
+            return Err(Error::config(
+                "attempt_timeout",
+                "must be greater than zero",
+            ));
+        }
         if self.connect.is_some_and(|d| d.is_zero()) {
             return Err(Error::config(
                 "connect_timeout",
@@ -735,7 +777,8 @@ impl VaultConfig {
         Ok(self.url_unchecked())
     }
 
-    fn url_unchecked(&self) -> String {
+    /// The URL without validating the config first (it was validated when added).
+    pub(crate) fn url_unchecked(&self) -> String {
         match (&self.base_url, &self.cluster_id) {
             (Some(base), _) => base.trim().trim_end_matches('/').to_owned(),
             (None, Some(cluster)) => format!("https://{}.{}", cluster.trim(), self.env.domain()),
@@ -745,7 +788,9 @@ impl VaultConfig {
 
     /// Checks the configuration: a non-blank vault id, a non-blank cluster id unless a base
     /// URL is given, a base URL that is an `http`/`https` URL with a host, valid credentials
-    /// when set, and valid retry and timeout settings. Errors name the field.
+    /// when set, and valid retry and timeout settings. Errors name the field; a problem
+    /// with the credentials is on `credentials.<field>` (e.g. `credentials.api_key`). The
+    /// client adds the vault, as in `vaults[<id>].credentials.api_key`.
     ///
     /// ```
     /// use skyflow_client::{Env, VaultConfig};
@@ -788,7 +833,7 @@ impl VaultConfig {
             }
         }
         if let Some(credentials) = &self.credentials {
-            credentials.validate()?;
+            credentials.validate().map_err(within_credentials)?;
         }
         if let Some(retry) = &self.retry {
             retry.validate()?;
@@ -891,7 +936,8 @@ impl ConnectionConfig {
     }
 
     /// Checks the configuration: a non-blank id, an `http`/`https` URL with a host, and
-    /// valid credentials when set. Errors name the field.
+    /// valid credentials when set. Errors name the field (`credentials.<field>` for the
+    /// credentials); the client adds the connection, as in `connections[<id>].connection_url`.
     ///
     /// ```
     /// use skyflow_client::ConnectionConfig;
@@ -907,7 +953,7 @@ impl ConnectionConfig {
         }
         check_http_url(&self.connection_url, "connection_url")?;
         if let Some(credentials) = &self.credentials {
-            credentials.validate()?;
+            credentials.validate().map_err(within_credentials)?;
         }
         Ok(())
     }
@@ -921,6 +967,15 @@ impl fmt::Debug for ConnectionConfig {
             .field("credentials", &self.credentials)
             .finish()
     }
+}
+
+/// `api_key` becomes `credentials.api_key`.
+fn within_credentials(err: Error) -> Error {
+    let field = match err.field() {
+        Some(field) => format!("credentials.{field}"),
+        None => "credentials".to_owned(),
+    };
+    err.with_field(field)
 }
 
 fn check_http_url(value: &str, field: &'static str) -> Result<()> {

@@ -34,13 +34,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::service_account::key::{Invalid, ServiceAccountKey, check_token_uri};
 use crate::{Error, Result};
+
+mod dotenv;
 
 /// The environment variable read when neither a vault/connection config nor the client
 /// carries credentials. Its value is a service account's credentials JSON.
@@ -221,12 +223,27 @@ pub(crate) enum Secret {
     ServiceAccountJson(String),
 }
 
-#[derive(Clone, PartialEq)]
+type ParsedKey = std::result::Result<Arc<ServiceAccountKey>, Invalid>;
+
+#[derive(Clone)]
 struct Inner {
     secret: Secret,
     roles: Vec<String>,
     context: Option<Context>,
     token_uri: Option<String>,
+    /// For a credentials JSON string: the parsed key (or why it does not parse), computed
+    /// once. Parsing an RSA key is expensive, and validation and token sources need it.
+    parsed: OnceLock<ParsedKey>,
+}
+
+impl PartialEq for Inner {
+    fn eq(&self, other: &Self) -> bool {
+        // `parsed` is derived from `secret`.
+        self.secret == other.secret
+            && self.roles == other.roles
+            && self.context == other.context
+            && self.token_uri == other.token_uri
+    }
 }
 
 /// Credentials for a vault, a connection or the whole client: exactly one kind of secret,
@@ -261,19 +278,24 @@ impl Credentials {
                 roles: Vec::new(),
                 context: None,
                 token_uri: None,
+                parsed: OnceLock::new(),
             }),
         }
     }
 
     /// A Skyflow API key, sent as `Authorization: Bearer <key>`.
     ///
-    /// The format is checked by [`validate`](Self::validate): `sky-`, five letters or digits,
-    /// `-`, 32 hex digits (42 characters).
+    /// The format is checked by [`validate`](Self::validate) the way the official SDKs check
+    /// a config: the key starts with `sky-` and is exactly 42 characters long; we also reject
+    /// whitespace anywhere in it. The finer shape of real keys (`sky-`, five letters or
+    /// digits, `-`, then 32 hex digits) is deliberately not enforced, since the official
+    /// SDKs' config validation does not enforce it either (wire protocol §2.1).
     ///
     /// ```
     /// use skyflow_client::credentials::Credentials;
     /// assert!(Credentials::api_key("sky-ab1c2-0123456789abcdef0123456789abcdef").validate().is_ok());
     /// assert!(Credentials::api_key("sky-short").validate().is_err());
+    /// assert!(Credentials::api_key("sky-ab1c2-0123456789abcdef 123456789abcdef").validate().is_err());
     /// ```
     pub fn api_key(key: impl Into<String>) -> Self {
         Credentials::new(Secret::ApiKey(key.into()))
@@ -424,9 +446,26 @@ impl Credentials {
         &self.inner.secret
     }
 
+    /// The parsed key of a credentials JSON string, parsed on first use and kept with the
+    /// credentials (clones share it). Errors name the field inside the JSON
+    /// (`privateKey`, …); other kinds are an error on `credentials`.
+    pub(crate) fn service_account_key(&self) -> ParsedKey {
+        match &self.inner.secret {
+            Secret::ServiceAccountJson(json) => self
+                .inner
+                .parsed
+                .get_or_init(|| ServiceAccountKey::parse(json).map(Arc::new))
+                .clone(),
+            _ => Err(Invalid::new(
+                "credentials",
+                "not a service account's credentials JSON",
+            )),
+        }
+    }
+
     /// Checks the credentials without any network call or file access.
     ///
-    /// - API key: `sky-` + 5 letters/digits + `-` + 32 hex digits.
+    /// - API key: starts with `sky-`, exactly 42 characters, no whitespace.
     /// - Bearer token: a JWT with an `exp` in the future (decoded, not verified).
     /// - File path: not empty (the file is read when the first token is needed).
     /// - JSON string: parses, has `privateKey`, `clientID`, `keyID` and `tokenURI`, the
@@ -471,7 +510,8 @@ impl Credentials {
                 if json.trim().is_empty() {
                     return Err(Invalid::new("credentials_string", "must not be empty"));
                 }
-                ServiceAccountKey::parse(json).map_err(|e| e.within("credentials_string"))?;
+                self.service_account_key()
+                    .map_err(|e| e.within("credentials_string"))?;
             }
         }
         let service_account = self.kind().is_service_account();
@@ -643,12 +683,19 @@ impl Credentials {
                 roles: roles.unwrap_or_default(),
                 context,
                 token_uri,
+                parsed: OnceLock::new(),
             }),
         })
     }
 
     /// Service-account credentials from the `SKYFLOW_CREDENTIALS` environment variable, or
     /// `None` when it is unset or blank.
+    ///
+    /// When the variable is not set in the environment, it is looked up in a `.env` file,
+    /// as the official SDKs do: the nearest `.env` at or above the current directory is read
+    /// (`KEY=value` lines, optional `export `, single or double quotes, `#` comments). A
+    /// variable set in the environment always wins over the file, and the environment is
+    /// never modified.
     ///
     /// The value is a service account's credentials JSON. Surrounding whitespace is trimmed;
     /// compact JSON, pretty-printed JSON and a PEM with real line breaks are all accepted.
@@ -664,7 +711,32 @@ impl Credentials {
     /// # Ok::<(), skyflow_client::Error>(())
     /// ```
     pub fn from_env() -> Result<Option<Self>> {
-        let Some(raw) = std::env::var_os(ENV_VAR) else {
+        let cwd = std::env::current_dir().ok();
+        Credentials::from_env_or_dotenv(std::env::var_os(ENV_VAR), cwd.as_deref())
+    }
+
+    /// [`from_env`](Self::from_env) with the variable's value `var` (from the process
+    /// environment) and the directory the `.env` search starts from: when the variable is
+    /// not set, the nearest `.env` file at or above `start` is read for it. The process
+    /// environment is left as it is.
+    pub(crate) fn from_env_or_dotenv(
+        var: Option<std::ffi::OsString>,
+        start: Option<&Path>,
+    ) -> Result<Option<Self>> {
+        let raw = match var {
+            Some(value) => Some(value),
+            None => start
+                .and_then(|dir| dotenv::lookup(dir, ENV_VAR))
+                .map(std::ffi::OsString::from),
+        };
+        Credentials::from_env_value(raw)
+    }
+
+    /// [`from_env`](Self::from_env) for a given value of the variable. The credentials made
+    /// from the last value seen are kept, so resolving them again (each time a handle is
+    /// taken) does not parse the private key again.
+    fn from_env_value(raw: Option<std::ffi::OsString>) -> Result<Option<Self>> {
+        let Some(raw) = raw else {
             return Ok(None);
         };
         let Some(raw) = raw.to_str() else {
@@ -674,7 +746,22 @@ impl Credentials {
         if value.is_empty() {
             return Ok(None);
         }
-        let creds = Credentials::service_account_json(value);
+        static LAST: Mutex<Option<Credentials>> = Mutex::new(None);
+        let creds = {
+            let mut last = LAST
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match &*last {
+                Some(c) if matches!(c.secret(), Secret::ServiceAccountJson(j) if j == value) => {
+                    c.clone()
+                }
+                _ => {
+                    let c = Credentials::service_account_json(value);
+                    *last = Some(c.clone());
+                    c
+                }
+            }
+        };
         creds.check().map_err(|e| {
             let field = e
                 .field
@@ -708,6 +795,18 @@ impl Credentials {
     ) -> Result<Self> {
         if let Some(creds) = config.or(client_wide) {
             creds.validate()?;
+        }
+        Credentials::select(config, client_wide)
+    }
+
+    /// [`resolve`](Self::resolve) for credentials that were validated already (when the
+    /// client was built or the config added): picks without checking them again. The
+    /// environment variable is still checked.
+    pub(crate) fn select(
+        config: Option<&Credentials>,
+        client_wide: Option<&Credentials>,
+    ) -> Result<Self> {
+        if let Some(creds) = config.or(client_wide) {
             return Ok(creds.clone());
         }
         Credentials::from_env()?.ok_or_else(|| {
@@ -791,19 +890,17 @@ fn check_api_key(key: &str) -> std::result::Result<(), Invalid> {
     if key.is_empty() {
         return Err(Invalid::new("api_key", "must not be empty"));
     }
-    let b = key.as_bytes();
-    let ok = b.len() == 42
-        && b.starts_with(b"sky-")
-        && b[4..9].iter().all(u8::is_ascii_alphanumeric)
-        && b[9] == b'-'
-        && b[10..].iter().all(u8::is_ascii_hexdigit);
+    // The official SDKs' config validation: prefix and length only (wire protocol §2.1).
+    let ok = key.starts_with("sky-")
+        && key.chars().count() == 42
+        && !key.chars().any(char::is_whitespace);
     if ok {
         Ok(())
     } else {
         Err(Invalid::new(
             "api_key",
-            "is not a Skyflow API key (expected `sky-` + 5 letters or digits + `-` + 32 hex \
-             digits, 42 characters)",
+            "is not a Skyflow API key (expected 42 characters starting with `sky-`, without \
+             whitespace)",
         ))
     }
 }
@@ -826,13 +923,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn api_key_shape() {
+    fn api_key_needs_the_prefix_42_characters_and_no_whitespace() {
         assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789ABCDEF").is_ok());
-        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcdeg").is_err());
-        assert!(check_api_key("sky-ab_c2-0123456789abcdef0123456789abcdef").is_err());
+        // Like the official SDKs' config validation, the inner shape is not checked.
+        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcdeg").is_ok());
+        assert!(check_api_key("sky-ab_c2-0123456789abcdef0123456789abcdef").is_ok());
+        assert!(check_api_key("sky-ab1c2_0123456789abcdef0123456789abcdef").is_ok());
+        // 42 characters, not bytes.
+        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcdeé").is_ok());
         assert!(check_api_key("skx-ab1c2-0123456789abcdef0123456789abcdef").is_err());
+        assert!(check_api_key("SKY-ab1c2-0123456789abcdef0123456789abcdef").is_err());
         assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcdef0").is_err());
-        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcdé").is_err());
+        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcde").is_err());
+        assert!(check_api_key("sky-ab1c2-0123456789abcdef 123456789abcdef").is_err());
+        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcde\n").is_err());
+        assert!(check_api_key(" sky-ab1c2-0123456789abcdef0123456789abcde").is_err());
+        assert!(check_api_key("").is_err());
     }
 
     #[test]
@@ -845,5 +951,46 @@ mod tests {
         assert_eq!(a.identity(), a.clone().identity());
         // A blank context is no context.
         assert_eq!(a.identity(), a.clone().with_context("  ").identity());
+    }
+
+    #[test]
+    fn env_credentials_come_from_a_dotenv_file_when_the_variable_is_unset() {
+        let json = crate::auth::token_server::credentials_json(
+            "https://manage.example.com/v1/auth/sa/oauth/token",
+        );
+        let root = tempfile::tempdir().unwrap();
+        let project = root.path().join("project").join("src");
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::write(
+            root.path().join(".env"),
+            format!("# local settings\nexport {ENV_VAR}='{json}'\nOTHER=1\n"),
+        )
+        .unwrap();
+
+        let found = Credentials::from_env_or_dotenv(None, Some(&project))
+            .unwrap()
+            .expect("read from .env");
+        assert_eq!(found, Credentials::service_account_json(json.clone()));
+
+        // A variable set in the environment wins over the file, even when blank.
+        let blank = Credentials::from_env_or_dotenv(Some("  ".into()), Some(&project)).unwrap();
+        assert!(blank.is_none());
+        // No start directory: no file.
+        assert!(
+            Credentials::from_env_or_dotenv(None, None)
+                .unwrap()
+                .is_none()
+        );
+
+        // A broken value in the file is reported on the variable.
+        std::fs::write(
+            root.path().join("project").join(".env"),
+            format!("{ENV_VAR}=\"{{\\\"clientID\\\": \\\"c\\\"}}\"\n"),
+        )
+        .unwrap();
+        let err = Credentials::from_env_or_dotenv(None, Some(&project)).unwrap_err();
+        assert!(err.is_config());
+        assert_eq!(err.field(), Some("SKYFLOW_CREDENTIALS.privateKey"), "{err}");
+        assert!(!err.to_string().contains("clientID"), "{err}");
     }
 }

@@ -50,9 +50,17 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The client or a vault/connection configuration is invalid.
+    /// The client's configuration is invalid or incomplete: a vault or connection config,
+    /// the credentials given to the client or to a config (including `SKYFLOW_CREDENTIALS`
+    /// and a credentials file read for a client), retry or timeout settings, custom headers,
+    /// or an unknown vault or connection id. Raised by the builder, the config methods and
+    /// when a handle is taken or a token is first needed. The field names the config, e.g.
+    /// `vaults[v2].credentials.api_key`.
     Config,
-    /// A request was rejected before it was sent.
+    /// A request was rejected before it was sent: a vault request, or the input of a
+    /// standalone [`service_account`](crate::service_account) function (the credentials
+    /// JSON or file passed to it, role ids, ctx, token URI, time to live). The error names
+    /// the operation and the field.
     Validation,
     /// Credentials could not be read, or a bearer token could not be obtained or was refused.
     Auth,
@@ -437,7 +445,9 @@ impl Error {
         &self.inner.details
     }
 
-    /// `true` for configuration errors.
+    /// `true` for configuration errors ([`ErrorKind::Config`]): the client, a vault or
+    /// connection config, or the credentials given to them is invalid. Compare
+    /// [`is_validation`](Self::is_validation).
     ///
     /// ```
     /// assert!(skyflow_client::Error::config("env", "bad").is_config());
@@ -446,7 +456,12 @@ impl Error {
         self.inner.kind == ErrorKind::Config
     }
 
-    /// `true` for requests rejected before sending.
+    /// `true` for requests rejected before sending ([`ErrorKind::Validation`]): a vault
+    /// request, or the input of a standalone
+    /// [`service_account`](crate::service_account) function such as
+    /// [`generate_bearer_token`](crate::service_account::generate_bearer_token). Bad
+    /// configuration of the client (including credentials given to it) is
+    /// [`is_config`](Self::is_config) instead; nothing was sent in either case.
     ///
     /// ```
     /// assert!(skyflow_client::Error::validation("R", "f", "bad").is_validation());

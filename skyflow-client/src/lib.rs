@@ -30,9 +30,11 @@
 //! - [`Skyflow`] is `Clone + Send + Sync` and cheap to clone; clones share one HTTP
 //!   connection pool, one bearer-token cache, the configuration and the log level.
 //! - Credentials are picked per vault or connection: its own, else the client-wide ones,
-//!   else the `SKYFLOW_CREDENTIALS` environment variable.
-//! - Calls get timeouts ([`TimeoutConfig`]) and retries ([`RetryConfig`]) configurable for
-//!   the client and per vault; a 401 is retried once with a fresh token.
+//!   else the `SKYFLOW_CREDENTIALS` environment variable (or, when it is unset, the nearest
+//!   `.env` file that sets it).
+//! - Calls get timeouts ([`TimeoutConfig`]: connect, overall and per attempt) and retries
+//!   ([`RetryConfig`]) configurable for the client and per vault; a 401 is retried once
+//!   with a fresh token, and a failed token exchange is retried like a failed attempt.
 //! - Every failure is an [`Error`] with a [`kind`](Error::kind) and, for vault answers,
 //!   Skyflow's http code, gRPC code, http status, message, request id and details.
 //! - Logging goes through `tracing` (see [`logging`]); secrets are never logged.
@@ -60,15 +62,7 @@ pub mod service_account;
 pub mod table;
 pub mod vault;
 
-#[allow(
-    dead_code,
-    reason = "the token providers and the transport arrive in the next commits"
-)]
 pub(crate) mod auth;
-#[allow(
-    dead_code,
-    reason = "parts of the transport are used only by operation modules that arrive later"
-)]
 pub(crate) mod http;
 
 pub use client::{ConnectionClient, DetectClient, Skyflow, SkyflowBuilder, VaultClient};

@@ -17,11 +17,19 @@
 //! What is logged:
 //!
 //! - `INFO`: client initialized, vault/detect/connection handle created (with the vault or
-//!   connection id), log level changed, and for each operation the stages
-//!   "validating request", "request resolved", "method triggered" and "success";
-//! - `WARN`: retries after a failed attempt;
-//! - `ERROR`: "`<Request>` resulted in failure" with the error's message;
-//! - `DEBUG`: one line per HTTP attempt (operation, method, status, request id).
+//!   connection id), log level changed, config added/updated/removed, bearer-token events
+//!   (generate triggered, generated, reused, due for refresh, expired, rejected), and for
+//!   each operation the stages "validating request", "request resolved",
+//!   "method triggered" and "success";
+//! - `WARN`: retries after a failed attempt, giving up when a wait would pass the overall
+//!   timeout, and a failed early token refresh (the still-valid cached token is used);
+//! - `ERROR`: "`<Request>` resulted in failure" with the error's message, a failed token
+//!   exchange, an unreadable credentials file, an expired static bearer token;
+//! - `DEBUG`: one line per HTTP attempt (operation, status, request id).
+//!
+//! The standalone [`service_account`](crate::service_account) functions have no client, so
+//! no client level applies to them: they emit their INFO lines with the same `skyflow`
+//! target, and only your subscriber's filters decide whether they show.
 //!
 //! What is never logged, at any level: credentials, API keys, bearer tokens, private keys,
 //! record values, tokens, query strings, and request or response bodies.

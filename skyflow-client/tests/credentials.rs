@@ -96,14 +96,21 @@ fn assert_config_error(
 #[test]
 fn api_key_format_is_checked() {
     assert!(Credentials::api_key(API_KEY).validate().is_ok());
+    // As in the official SDKs' config validation: `sky-` and 42 characters (plus, ours: no
+    // whitespace); the inner shape is not checked.
+    for good in [
+        "sky-ab1c2-0123456789abcdef0123456789abcdex",
+        "sky-ab!c2-0123456789abcdef0123456789abcdef",
+        "sky-ab1c2_0123456789abcdef0123456789abcdef",
+    ] {
+        assert!(Credentials::api_key(good).validate().is_ok(), "{good}");
+    }
     for bad in [
         "",
         "sky-short",
         "abc-ab1c2-0123456789abcdef0123456789abcdef",
-        "sky-ab1c2-0123456789abcdef0123456789abcdex",
-        "sky-ab!c2-0123456789abcdef0123456789abcdef",
-        "sky-ab1c2_0123456789abcdef0123456789abcdef",
         "sky-ab1c2-0123456789abcdef0123456789abcdef0",
+        "sky-ab1c2-0123456789abcdef\t123456789abcdef",
     ] {
         let err = assert_config_error(Credentials::api_key(bad).validate(), "api_key");
         if !bad.is_empty() {

@@ -9,6 +9,7 @@ use super::BearerSource;
 use super::sources::{ServiceAccountSource, StaticSource};
 use crate::Result;
 use crate::credentials::{Credentials, Secret};
+use crate::logging::Logger;
 
 /// Default time before expiry at which a service-account token is refreshed (capped at half
 /// the token's lifetime).
@@ -20,6 +21,8 @@ pub(crate) const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 pub(crate) struct TokenCache {
     http: reqwest::Client,
     margin: Duration,
+    /// The client's log gate, handed to every source.
+    logger: Logger,
     /// Keyed by [`Credentials::identity`], a digest; never log the key.
     sources: Mutex<HashMap<[u8; 32], Arc<dyn BearerSource>>>,
 }
@@ -35,11 +38,13 @@ impl fmt::Debug for TokenCache {
 }
 
 impl TokenCache {
-    /// A cache whose token exchanges go through `http` (the client's shared pool).
-    pub(crate) fn new(http: reqwest::Client) -> Self {
+    /// A cache whose token exchanges go through `http` (the client's shared pool) and
+    /// whose sources log through `logger` (the client's log gate).
+    pub(crate) fn new(http: reqwest::Client, logger: Logger) -> Self {
         TokenCache {
             http,
             margin: DEFAULT_REFRESH_MARGIN,
+            logger,
             sources: Mutex::new(HashMap::new()),
         }
     }
@@ -50,11 +55,6 @@ impl TokenCache {
     pub(crate) fn with_refresh_margin(mut self, margin: Duration) -> Self {
         self.margin = margin;
         self
-    }
-
-    /// The refresh margin.
-    pub(crate) fn refresh_margin(&self) -> Duration {
-        self.margin
     }
 
     /// The source for `creds`, created (and the credentials validated) on first request.
@@ -70,11 +70,18 @@ impl TokenCache {
         }
         creds.validate()?;
         let source: Arc<dyn BearerSource> = match creds.secret() {
-            Secret::ApiKey(key) => Arc::new(StaticSource::api_key(key)),
-            Secret::BearerToken(token) => Arc::new(StaticSource::bearer_token(token)),
-            Secret::ServiceAccountFile(_) | Secret::ServiceAccountJson(_) => Arc::new(
-                ServiceAccountSource::new(creds, self.http.clone(), self.margin)?,
-            ),
+            Secret::ApiKey(key) => Arc::new(StaticSource::api_key(key, self.logger.clone())),
+            Secret::BearerToken(token) => {
+                Arc::new(StaticSource::bearer_token(token, self.logger.clone()))
+            }
+            Secret::ServiceAccountFile(_) | Secret::ServiceAccountJson(_) => {
+                Arc::new(ServiceAccountSource::new(
+                    creds,
+                    self.http.clone(),
+                    self.margin,
+                    self.logger.clone(),
+                )?)
+            }
         };
         sources.insert(id, source.clone());
         Ok(source)
@@ -89,6 +96,7 @@ impl TokenCache {
     }
 
     /// Number of distinct credentials with a source.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.sources
             .lock()

@@ -17,10 +17,9 @@ mod tests;
 #[path = "../../tests/support/token_server.rs"]
 pub(crate) mod token_server;
 
-#[allow(unused_imports, reason = "the transport and client config use these")]
 pub(crate) use cache::{DEFAULT_REFRESH_MARGIN, TokenCache};
-#[allow(unused_imports, reason = "the transport and client config use these")]
-pub(crate) use sources::{ServiceAccountSource, StaticSource};
+#[cfg(test)]
+pub(crate) use sources::StaticSource;
 
 /// A bearer token value. Its `Debug` never prints the token.
 #[derive(Clone, PartialEq, Eq)]

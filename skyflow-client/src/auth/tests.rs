@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use super::token_server::{TokenServer, capture_logs, test_key};
 use super::{Bearer, BearerSource, TokenCache};
-use crate::ErrorKind;
 use crate::credentials::{Context, Credentials};
+use crate::logging::Logger;
+use crate::{ErrorKind, LogLevel};
 
 fn cache() -> TokenCache {
-    TokenCache::new(reqwest::Client::new())
+    TokenCache::new(reqwest::Client::new(), Logger::new(LogLevel::Info))
 }
 
 fn sa_creds(server: &TokenServer) -> Credentials {
@@ -211,6 +212,29 @@ async fn credentials_file_is_read_on_first_use() {
 }
 
 #[tokio::test]
+async fn a_refused_assertion_makes_a_rotated_credentials_file_be_read_again() {
+    let server = TokenServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sa.json");
+    // A key id the token endpoint no longer accepts.
+    let mut revoked: serde_json::Value = serde_json::from_str(&server.credentials_json()).unwrap();
+    revoked["keyID"] = "revoked-key-id".into();
+    std::fs::write(&path, revoked.to_string()).unwrap();
+    let source = cache()
+        .source_for(&Credentials::service_account_file(&path))
+        .unwrap();
+    let err = source.bearer().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(server.rejected(), 1);
+    // The file is rotated: the next token comes from the new key.
+    std::fs::write(&path, server.credentials_json()).unwrap();
+    source.bearer().await.unwrap();
+    assert_eq!(server.exchanges(), 1);
+    assert_eq!(server.seen()[0].claims["key"], super::token_server::KEY_ID);
+}
+
+#[tokio::test]
 async fn malformed_file_is_a_config_error_before_any_exchange() {
     let server = TokenServer::start().await;
     let dir = tempfile::tempdir().unwrap();
@@ -295,7 +319,7 @@ async fn static_bearer_token_is_refused_once_expired() {
         b64(r#"{"alg":"HS256"}"#),
         b64(&format!(r#"{{"exp":{soon}}}"#))
     );
-    let source = super::StaticSource::bearer_token(&token);
+    let source = super::StaticSource::bearer_token(&token, Logger::new(LogLevel::Off));
     // Still valid now, or expired by the time we ask; both outcomes must be consistent.
     match source.bearer().await {
         Ok(b) => assert_eq!(b.expose(), token),
@@ -307,7 +331,7 @@ async fn static_bearer_token_is_refused_once_expired() {
         b64(r#"{"alg":"HS256"}"#),
         b64(&format!(r#"{{"exp":{past}}}"#))
     );
-    let err = super::StaticSource::bearer_token(&token)
+    let err = super::StaticSource::bearer_token(&token, Logger::new(LogLevel::Off))
         .bearer()
         .await
         .unwrap_err();

@@ -1,4 +1,5 @@
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
@@ -62,15 +63,15 @@ fn build_rejects_bad_configs_naming_the_field() {
     let b = Skyflow::builder;
     assert_eq!(
         field(b().vault_config(VaultConfig::new("", "c", Env::Prod))).as_deref(),
-        Some("vault_id")
+        Some("vaults[].vault_id")
     );
     assert_eq!(
         field(b().vault_config(VaultConfig::new("v", "", Env::Prod))).as_deref(),
-        Some("cluster_id")
+        Some("vaults[v].cluster_id")
     );
     assert_eq!(
         field(b().vault_config(VaultConfig::from_base_url("v", "nope"))).as_deref(),
-        Some("base_url")
+        Some("vaults[v].base_url")
     );
     assert_eq!(
         field(
@@ -78,7 +79,7 @@ fn build_rejects_bad_configs_naming_the_field() {
                 .vault_config(VaultConfig::new("v", "d", Env::Dev))
         )
         .as_deref(),
-        Some("vault_id")
+        Some("vaults[v].vault_id")
     );
     assert_eq!(
         field(
@@ -86,11 +87,21 @@ fn build_rejects_bad_configs_naming_the_field() {
                 .connection_config(ConnectionConfig::new("c", "https://b.example"))
         )
         .as_deref(),
-        Some("connection_id")
+        Some("connections[c].connection_id")
     );
     assert_eq!(
         field(b().connection_config(ConnectionConfig::new("c", "not a url"))).as_deref(),
-        Some("connection_url")
+        Some("connections[c].connection_url")
+    );
+    assert_eq!(
+        field(
+            b().connection_config(
+                ConnectionConfig::new("k2", "https://a.example")
+                    .with_credentials(Credentials::service_account_json("{}"))
+            )
+        )
+        .as_deref(),
+        Some("connections[k2].credentials.credentials_string.privateKey")
     );
     assert_eq!(
         field(b().header("authorization", "Bearer x")).as_deref(),
@@ -102,14 +113,18 @@ fn build_rejects_bad_configs_naming_the_field() {
     );
     assert_eq!(
         field(b().credentials(Credentials::api_key("sky-short"))).as_deref(),
-        Some("api_key")
+        Some("credentials.api_key")
     );
     assert_eq!(
-        field(b().vault_config(
-            VaultConfig::new("v", "c", Env::Prod).with_credentials(Credentials::api_key("nope"))
-        ))
+        field(
+            b().vault_config(VaultConfig::new("v1", "c", Env::Prod))
+                .vault_config(
+                    VaultConfig::new("v2", "c", Env::Prod)
+                        .with_credentials(Credentials::api_key("nope"))
+                )
+        )
         .as_deref(),
-        Some("api_key")
+        Some("vaults[v2].credentials.api_key")
     );
     let err = b().header("x-api-key", "v").build().unwrap_err();
     assert!(err.is_config());
@@ -176,7 +191,7 @@ fn configs_can_be_added_updated_removed_and_read_after_build() {
             .add_vault_config(VaultConfig::new("v2", "c9", Env::Dev))
             .unwrap_err()
             .field(),
-        Some("vault_id")
+        Some("vaults[v2].vault_id")
     );
 
     client
@@ -197,7 +212,7 @@ fn configs_can_be_added_updated_removed_and_read_after_build() {
             .update_vault_config(VaultConfig::new("v2", "", Env::Prod))
             .unwrap_err()
             .field(),
-        Some("cluster_id")
+        Some("vaults[v2].cluster_id")
     );
 
     assert_eq!(client.remove_vault_config("v1").unwrap().vault_id(), "v1");
@@ -285,12 +300,11 @@ async fn vault_credentials_win_over_client_credentials_and_updates_apply() {
             format!("Bearer {KEY_VAULT}"),
         ]
     );
-    assert!(
-        client
-            .update_credentials(Credentials::api_key("bad"))
-            .unwrap_err()
-            .is_config()
-    );
+    let err = client
+        .update_credentials(Credentials::api_key("bad"))
+        .unwrap_err();
+    assert!(err.is_config());
+    assert_eq!(err.field(), Some("credentials.api_key"));
 }
 
 #[test]
@@ -478,9 +492,11 @@ async fn expired_service_account_token_is_refreshed_and_the_call_resent_once() {
     assert_ne!(seen[0], seen[1], "the resend carries the fresh token");
 }
 
-#[tokio::test]
-async fn clones_and_handles_share_one_service_account_token() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_requests_through_clones_and_handles_cause_one_exchange() {
     let tokens = TokenServer::start().await;
+    // A slow exchange, so every request is waiting for the token at the same time.
+    tokens.set_delay(Duration::from_millis(200));
     let (base, seen) = auth_recorder().await;
     let client = Skyflow::builder()
         .vault_config(VaultConfig::from_base_url("v1", &base))
@@ -489,7 +505,7 @@ async fn clones_and_handles_share_one_service_account_token() {
         .build()
         .unwrap();
     let mut tasks = Vec::new();
-    for i in 0..20 {
+    for i in 0..50 {
         let clone = client.clone();
         tasks.push(tokio::spawn(async move {
             let vault = if i % 2 == 0 { "v1" } else { "v2" };
@@ -511,8 +527,9 @@ async fn clones_and_handles_share_one_service_account_token() {
         "one exchange shared by every clone and handle"
     );
     let seen = seen.lock().unwrap();
-    assert_eq!(seen.len(), 20);
+    assert_eq!(seen.len(), 50);
     assert!(seen.iter().all(|auth| auth == &seen[0]));
+    assert_eq!(seen[0], format!("Bearer {}", tokens.seen()[0].access_token));
 }
 
 /// `SKYFLOW_CREDENTIALS` cannot be set inside this process without `unsafe`, so the
@@ -521,8 +538,11 @@ async fn clones_and_handles_share_one_service_account_token() {
 async fn env_var_is_the_last_resort_for_credentials() {
     let tokens = TokenServer::start().await;
     let (base, seen) = auth_recorder().await;
+    // The child runs in an empty directory, so no `.env` file of the checkout is found.
+    let cwd = tempfile::tempdir().unwrap();
     let run = |mode: &'static str| {
         let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+        cmd.current_dir(cwd.path());
         if mode == "none" {
             cmd.env_remove(crate::credentials::ENV_VAR);
         }
@@ -548,8 +568,19 @@ async fn env_var_is_the_last_resort_for_credentials() {
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
             );
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                stdout.contains("1 passed"),
+                "the child did not run env_child:\n{stdout}"
+            );
         }
     };
+    run("none").await;
+    assert_eq!(tokens.exchanges(), 0);
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "nothing was sent without credentials"
+    );
     run("env").await;
     assert_eq!(tokens.exchanges(), 1, "the env service account was used");
     run("client").await;
@@ -567,23 +598,26 @@ async fn env_var_is_the_last_resort_for_credentials() {
 #[tokio::test]
 #[ignore = "run by env_var_is_the_last_resort_for_credentials in a child process"]
 async fn env_child() {
-    let (Ok(mode), Ok(base)) = (
-        std::env::var("SKYFLOW_TEST_CLIENT_MODE"),
-        std::env::var("SKYFLOW_TEST_VAULT_URL"),
-    ) else {
-        return;
-    };
+    const NOT_A_CHILD: &str =
+        "env_child only runs as a child process of env_var_is_the_last_resort_for_credentials";
+    let mode = std::env::var("SKYFLOW_TEST_CLIENT_MODE").expect(NOT_A_CHILD);
+    let base = std::env::var("SKYFLOW_TEST_VAULT_URL").expect(NOT_A_CHILD);
     let mut builder = Skyflow::builder().vault_config(VaultConfig::from_base_url("v1", base));
     if mode == "client" {
         builder = builder.credentials(Credentials::api_key(KEY_CLIENT));
     }
     let client = builder.build().unwrap();
     if mode == "none" {
+        assert!(std::env::var_os(crate::credentials::ENV_VAR).is_none());
         let err = client.default_vault().unwrap_err();
         assert!(err.is_config());
         assert_eq!(err.field(), Some("credentials"));
         return;
     }
+    assert!(
+        matches!(mode.as_str(), "env" | "client"),
+        "unknown mode {mode}"
+    );
     client
         .default_vault()
         .unwrap()
@@ -591,4 +625,273 @@ async fn env_child() {
         .send(&get_request())
         .await
         .unwrap();
+}
+
+// ----- logging through the client's gate, parsing once --------------------------------------
+
+#[tokio::test]
+async fn service_account_token_lines_follow_the_client_log_level() {
+    let (captured, _guard) = capture::install();
+    let tokens = TokenServer::start().await;
+    let (base, _seen) = auth_recorder().await;
+    let creds = Credentials::service_account_json(tokens.credentials_json());
+    let silent = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base))
+        .credentials(creds.clone())
+        .log_level(LogLevel::Off)
+        .build()
+        .unwrap();
+    silent
+        .vault("v1")
+        .unwrap()
+        .transport()
+        .send(&get_request())
+        .await
+        .unwrap();
+    assert_eq!(tokens.exchanges(), 1);
+    assert_eq!(captured.text(), "", "nothing at all at OFF");
+
+    let chatty = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base))
+        .credentials(creds)
+        .log_level(LogLevel::Info)
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        chatty
+            .vault("v1")
+            .unwrap()
+            .transport()
+            .send(&get_request())
+            .await
+            .unwrap();
+    }
+    assert_eq!(tokens.exchanges(), 2);
+    let text = captured.text();
+    for line in [
+        "bearer token generate triggered",
+        "bearer token generated",
+        "bearer token reused",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    for seen in tokens.seen() {
+        assert!(!text.contains(&seen.access_token), "{text}");
+        assert!(!text.contains(&seen.assertion), "{text}");
+    }
+    let key_line = crate::auth::token_server::test_key()
+        .pkcs8_pem
+        .lines()
+        .nth(1)
+        .unwrap();
+    assert!(!text.contains(key_line), "{text}");
+    assert!(
+        !text.contains(crate::auth::token_server::CLIENT_ID),
+        "{text}"
+    );
+}
+
+#[test]
+fn handles_do_not_parse_the_private_key_again() {
+    use crate::service_account::key::PARSES;
+    let json = crate::auth::token_server::credentials_json(
+        "https://manage.example.com/v1/auth/sa/oauth/token",
+    );
+    let client = Skyflow::builder()
+        .vault_config(
+            VaultConfig::from_base_url("own", "http://127.0.0.1:9")
+                .with_credentials(Credentials::service_account_json(json.clone())),
+        )
+        .vault_config(VaultConfig::from_base_url("shared", "http://127.0.0.1:9"))
+        .credentials(Credentials::service_account_json(json))
+        .build()
+        .unwrap();
+    client.vault("own").unwrap();
+    client.vault("shared").unwrap();
+    let before = PARSES.with(std::cell::Cell::get);
+    for _ in 0..10 {
+        client.vault("own").unwrap();
+        client.default_vault().unwrap();
+        client.detect("shared").unwrap();
+    }
+    assert_eq!(PARSES.with(std::cell::Cell::get), before);
+}
+
+// ----- token exchange failures inside the retry loop ----------------------------------------
+
+fn quick_retries() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(20))
+        .with_jitter(false)
+}
+
+#[tokio::test]
+async fn a_token_endpoint_503_is_retried_even_for_a_non_idempotent_call() {
+    let tokens = TokenServer::start().await;
+    tokens.fail_next(503, r#"{"error":{"message":"token service restarting"}}"#);
+    let (base, seen) = auth_recorder().await;
+    let client = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base))
+        .credentials(Credentials::service_account_json(tokens.credentials_json()))
+        .retry(quick_retries())
+        .build()
+        .unwrap();
+    let mut request = get_request();
+    request.idempotent = false;
+    let response = client
+        .vault("v1")
+        .unwrap()
+        .transport()
+        .send(&request)
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(tokens.rejected(), 1);
+    assert_eq!(tokens.exchanges(), 1);
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "the vault saw exactly one call"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_assertion_is_not_retried() {
+    let tokens = TokenServer::start().await;
+    tokens.fail_next(401, r#"{"error":{"message":"unknown key"}}"#);
+    let (base, seen) = auth_recorder().await;
+    let client = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base))
+        .credentials(Credentials::service_account_json(tokens.credentials_json()))
+        .retry(quick_retries())
+        .build()
+        .unwrap();
+    let err = client
+        .vault("v1")
+        .unwrap()
+        .transport()
+        .send(&get_request())
+        .await
+        .unwrap_err();
+    assert!(err.is_auth(), "{err}");
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(tokens.rejected(), 1);
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_refresh_after_a_401_is_retried() {
+    let tokens = TokenServer::start().await;
+    let (base, seen, calls) = expiring_vault().await;
+    let client = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base))
+        .credentials(Credentials::service_account_json(tokens.credentials_json()))
+        .retry(quick_retries())
+        .build()
+        .unwrap();
+    let vault = client.vault("v1").unwrap();
+    // The first exchange works; the one replacing the rejected token fails once.
+    client
+        .bearer_source_for_vault("v1")
+        .unwrap()
+        .bearer()
+        .await
+        .unwrap();
+    tokens.fail_next(502, "bad gateway");
+    let mut request = get_request();
+    request.idempotent = false;
+    let response = vault.transport().send(&request).await.unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "the rejected call and one resend"
+    );
+    assert_eq!(tokens.exchanges(), 2);
+    assert_eq!(tokens.rejected(), 1);
+    let seen = seen.lock().unwrap();
+    assert_ne!(seen[0], seen[1]);
+}
+
+// ----- the token cache forgets updated and removed credentials ------------------------------
+
+/// Sends one call through a fresh handle of vault `id`.
+async fn call_vault(client: &Skyflow, id: &str) {
+    client
+        .vault(id)
+        .unwrap()
+        .transport()
+        .send(&get_request())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn updated_vault_and_connection_configs_get_a_new_token_exchange() {
+    let tokens = TokenServer::start().await;
+    let (base, _seen) = auth_recorder().await;
+    let creds = Credentials::service_account_json(tokens.credentials_json());
+    let client = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base).with_credentials(creds.clone()))
+        .connection_config(ConnectionConfig::new("k1", &base).with_credentials(creds.clone()))
+        .build()
+        .unwrap();
+    call_vault(&client, "v1").await;
+    call_vault(&client, "v1").await;
+    assert_eq!(tokens.exchanges(), 1, "cached between calls");
+
+    client
+        .update_vault_config(
+            VaultConfig::from_base_url("v1", &base).with_credentials(creds.clone()),
+        )
+        .unwrap();
+    call_vault(&client, "v1").await;
+    assert_eq!(tokens.exchanges(), 2, "the update forced a new exchange");
+
+    client
+        .update_connection_config(ConnectionConfig::new("k1", &base).with_credentials(creds))
+        .unwrap();
+    call_vault(&client, "v1").await;
+    assert_eq!(tokens.exchanges(), 3, "same credentials, forgotten again");
+}
+
+#[tokio::test]
+async fn updated_client_credentials_get_a_new_token_exchange() {
+    let tokens = TokenServer::start().await;
+    let (base, _seen) = auth_recorder().await;
+    let creds = Credentials::service_account_json(tokens.credentials_json());
+    let client = Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", &base))
+        .credentials(creds.clone())
+        .build()
+        .unwrap();
+    call_vault(&client, "v1").await;
+    assert_eq!(tokens.exchanges(), 1);
+    client.update_credentials(creds).unwrap();
+    call_vault(&client, "v1").await;
+    assert_eq!(tokens.exchanges(), 2);
+}
+
+#[test]
+fn removed_configs_release_their_cached_tokens_unless_still_used() {
+    let own = Credentials::api_key(KEY_VAULT);
+    let client = Skyflow::builder()
+        .vault_config(VaultConfig::new("v1", "c1", Env::Prod).with_credentials(own.clone()))
+        .vault_config(VaultConfig::new("v2", "c2", Env::Prod).with_credentials(own.clone()))
+        .connection_config(
+            ConnectionConfig::new("k1", "https://gw.example.com")
+                .with_credentials(Credentials::api_key(KEY_CLIENT)),
+        )
+        .build()
+        .unwrap();
+    client.vault("v1").unwrap();
+    client.connection("k1").unwrap();
+    assert_eq!(client.inner.tokens.len(), 2);
+    client.remove_vault_config("v1").unwrap();
+    assert_eq!(client.inner.tokens.len(), 2, "v2 still uses the same key");
+    client.remove_vault_config("v2").unwrap();
+    assert_eq!(client.inner.tokens.len(), 1);
+    client.remove_connection_config("k1").unwrap();
+    assert_eq!(client.inner.tokens.len(), 0);
 }

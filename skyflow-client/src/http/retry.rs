@@ -41,15 +41,16 @@ pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// The wait before the next attempt: the server's `Retry-After` when it sent one, capped at
-/// the configured maximum backoff; otherwise the exponential backoff.
+/// The wait before the next attempt: the server's `Retry-After` when it sent one, as asked
+/// (the maximum backoff bounds only the computed waits; the transport gives up instead when
+/// the wait would pass the overall timeout); otherwise the exponential backoff.
 pub(crate) fn wait_before_retry(
     config: &RetryConfig,
     retry: u32,
     retry_after: Option<Duration>,
 ) -> Duration {
     match retry_after {
-        Some(asked) => asked.min(config.max_backoff()),
+        Some(asked) => asked,
         None => backoff(config, retry),
     }
 }
@@ -112,11 +113,11 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_is_capped_by_max_backoff() {
+    fn retry_after_is_not_capped_by_max_backoff() {
         let config = RetryConfig::standard().with_max_backoff(Duration::from_secs(2));
         assert_eq!(
             wait_before_retry(&config, 1, Some(Duration::from_secs(30))),
-            Duration::from_secs(2)
+            Duration::from_secs(30)
         );
         assert_eq!(
             wait_before_retry(&config, 1, Some(Duration::from_millis(1500))),

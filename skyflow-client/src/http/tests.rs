@@ -308,6 +308,61 @@ async fn retry_after_is_honoured() {
     );
 }
 
+fn unavailable_retry_after_1s() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [("retry-after", "1")],
+        axum::Json(serde_json::json!({"error": {"message": "come back in a second"}})),
+    )
+        .into_response()
+}
+
+#[tokio::test]
+async fn retry_after_longer_than_max_backoff_is_still_honoured() {
+    let (base, script) = scripted_server(vec![unavailable_retry_after_1s, ok_json]).await;
+    let retry = fast_retry(2).with_max_backoff(Duration::from_millis(50));
+    let t = transport(&base, Arc::new(FixedSource("k")), retry);
+    t.send(&request(Method::Get, "/v1/x", true)).await.unwrap();
+    let times = script.times.lock().unwrap();
+    assert_eq!(times.len(), 2);
+    let waited = times[1] - times[0];
+    assert!(
+        waited >= Duration::from_millis(900),
+        "waited only {waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_overall_timeout_returns_the_error_without_retrying() {
+    let (base, script) = scripted_server(vec![
+        || {
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", "120"), ("x-request-id", "busy-req")],
+                axum::Json(serde_json::json!({"error": {"message": "slow down"}})),
+            )
+                .into_response()
+        },
+        ok_json,
+    ])
+    .await;
+    let t = transport_with(
+        &base,
+        Arc::new(FixedSource("k")),
+        fast_retry(3),
+        TimeoutConfig::standard().with_overall(Duration::from_secs(5)),
+        Logger::new(LogLevel::Off),
+    );
+    let err = t
+        .send(&request(Method::Get, "/v1/x", true))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(429), "{err}");
+    assert_eq!(err.request_id(), Some("busy-req"));
+    assert!(!err.is_timeout());
+    assert_eq!(script.hits(), 1);
+}
+
 #[tokio::test]
 async fn non_idempotent_post_is_not_retried_on_503() {
     let (base, script) = scripted_server(vec![unavailable, ok_json]).await;
@@ -407,6 +462,73 @@ async fn a_slow_server_produces_a_timeout_error() {
     assert!(err.is_timeout(), "{err:?}");
     assert_eq!(err.operation(), Some("TestRequest"));
     assert!(started.elapsed() < Duration::from_secs(5), "sanity bound");
+}
+
+/// Hangs on the first request (far longer than any test), answers the others at once.
+async fn hangs_first_time_server() -> (String, Arc<AtomicUsize>) {
+    async fn handler(State(hits): State<Arc<AtomicUsize>>) -> Response {
+        if hits.fetch_add(1, Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_secs(120)).await;
+        }
+        ok_json()
+    }
+    let hits = Arc::new(AtomicUsize::new(0));
+    let router = Router::new()
+        .route("/v1/{*rest}", any(handler))
+        .with_state(hits.clone());
+    (serve(router).await, hits)
+}
+
+#[tokio::test]
+async fn a_hung_attempt_is_abandoned_and_retried_when_idempotent() {
+    let (base, hits) = hangs_first_time_server().await;
+    let timeouts = TimeoutConfig::standard()
+        .with_overall(Duration::from_secs(20))
+        .with_attempt_timeout(Duration::from_millis(300));
+    let t = transport_with(
+        &base,
+        Arc::new(FixedSource("k")),
+        fast_retry(3),
+        timeouts,
+        Logger::new(LogLevel::Off),
+    );
+    let started = Instant::now();
+    let response = t.send(&request(Method::Get, "/v1/x", true)).await.unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+    assert!(started.elapsed() < Duration::from_secs(15), "sanity bound");
+}
+
+#[tokio::test]
+async fn a_hung_non_idempotent_attempt_is_a_timeout_and_not_resent() {
+    let (base, hits) = hangs_first_time_server().await;
+    let timeouts = TimeoutConfig::standard()
+        .with_overall(Duration::from_secs(20))
+        .with_attempt_timeout(Duration::from_millis(300));
+    let t = transport_with(
+        &base,
+        Arc::new(FixedSource("k")),
+        fast_retry(3),
+        timeouts,
+        Logger::new(LogLevel::Off),
+    );
+    let err = t
+        .send(&request(Method::Post, "/v1/x", false))
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.message().contains("attempt timeout"), "{err}");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_zero_attempt_timeout_is_a_config_error() {
+    let err = TimeoutConfig::standard()
+        .with_attempt_timeout(Duration::ZERO)
+        .validate()
+        .unwrap_err();
+    assert!(err.is_config());
+    assert_eq!(err.field(), Some("attempt_timeout"));
 }
 
 // ----- error decoding through the transport ----------------------------------------------
@@ -533,13 +655,23 @@ async fn authorization_sky_metadata_and_allowed_custom_headers_are_sent() {
     assert_eq!(headers["authorization"], "Bearer secret-token-value");
     assert_eq!(headers["x-request-id"], "caller-req-7");
     assert_eq!(headers["x-skyflow-account-id"], "acc-1");
-    let meta: serde_json::Value =
-        serde_json::from_str(headers["sky-metadata"].to_str().unwrap()).unwrap();
+    let meta_text = headers["sky-metadata"].to_str().unwrap();
+    assert!(
+        meta_text.starts_with(&format!(
+            "{{\"sdk_name_version\": \"skyflow-rust@{}\", \"sdk_client_device_model\": ",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{meta_text}"
+    );
+    let meta: serde_json::Value = serde_json::from_str(meta_text).unwrap();
     assert_eq!(
         meta["sdk_name_version"],
         format!("skyflow-rust@{}", env!("CARGO_PKG_VERSION"))
     );
-    assert_eq!(meta["sdk_client_os_details"], std::env::consts::OS);
+    assert_eq!(
+        meta["sdk_client_os_details"],
+        transport::python_platform(std::env::consts::OS)
+    );
     assert!(meta["sdk_client_device_model"].is_string());
     assert!(
         meta["sdk_runtime_details"]
@@ -560,13 +692,100 @@ async fn authorization_sky_metadata_and_allowed_custom_headers_are_sent() {
 }
 
 #[test]
-fn authorization_header_is_marked_sensitive() {
-    // The transport marks it sensitive so that HTTP-level debug output hides it; check the
-    // header value flag the same way the transport builds it.
-    let mut value = reqwest::header::HeaderValue::from_str("Bearer abc").unwrap();
-    value.set_sensitive(true);
-    assert!(value.is_sensitive());
-    assert!(!format!("{value:?}").contains("abc"));
+fn sky_metadata_is_written_like_python_json_dumps() {
+    assert_eq!(
+        transport::metadata_text(
+            "skyflow-rust@0.1.0",
+            "my-host",
+            "linux",
+            "Rust rustc 1.88.0"
+        ),
+        "{\"sdk_name_version\": \"skyflow-rust@0.1.0\", \"sdk_client_device_model\": \"my-host\", \
+         \"sdk_client_os_details\": \"linux\", \"sdk_runtime_details\": \"Rust rustc 1.88.0\"}"
+    );
+    // Quotes, backslashes, control and non-ASCII characters are escaped as Python does.
+    let text = transport::metadata_text("a\"b", "h\u{f4}te\\x", "\u{1F600}", "tab\there");
+    assert!(text.contains(r#""a\"b""#), "{text}");
+    assert!(text.contains(r#""h\u00f4te\\x""#), "{text}");
+    assert!(text.contains(r#""\ud83d\ude00""#), "{text}");
+    assert!(text.contains(r#""tab\there""#), "{text}");
+    assert!(text.is_ascii());
+    let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(parsed["sdk_client_device_model"], "h\u{f4}te\\x");
+    assert_eq!(parsed["sdk_client_os_details"], "\u{1F600}");
+
+    assert_eq!(transport::python_platform("linux"), "linux");
+    assert_eq!(transport::python_platform("macos"), "darwin");
+    assert_eq!(transport::python_platform("windows"), "win32");
+    assert_eq!(transport::python_platform("freebsd"), "freebsd");
+}
+
+#[tokio::test]
+async fn the_bearer_token_never_appears_in_transport_debug_logs_or_errors() {
+    const TOKEN: &str = "tok-9f8e7d6c5b4a-never-print-me";
+    // The real source API keys and static tokens use.
+    let static_source = |token: &str| -> Arc<dyn BearerSource> {
+        Arc::new(crate::auth::StaticSource::api_key(
+            token,
+            Logger::new(LogLevel::Off),
+        ))
+    };
+    let (captured, _guard) = capture::install();
+    let (base, _script) = scripted_server(vec![unavailable, || {
+        envelope(StatusCode::UNAUTHORIZED, 16, "Bearer token is invalid")
+    }])
+    .await;
+    let t = transport_with(
+        &base,
+        static_source(TOKEN),
+        fast_retry(2),
+        TimeoutConfig::standard(),
+        Logger::new(LogLevel::Debug),
+    );
+    let mut req = request(Method::Post, "/v1/x", true);
+    req.headers = vec![("x-request-id".into(), "caller-1".into())];
+    let err = t
+        .perform("InsertRequest", || Ok(req.clone()), |_| Ok(()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(401));
+
+    // A connection-style transport puts the token in `x-skyflow-authorization`.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let refused = Transport::new(
+        Arc::new(HttpShared::new(Logger::new(LogLevel::Debug))),
+        &format!("http://127.0.0.1:{port}"),
+        static_source(TOKEN),
+        RetryConfig::disabled(),
+        TimeoutConfig::standard(),
+        Arc::new(HeaderMap::new()),
+        AuthStyle::Connection,
+    )
+    .unwrap();
+    let refused_err = refused
+        .perform("InvokeConnectionRequest", || Ok(req.clone()), |_| Ok(()))
+        .await
+        .unwrap_err();
+    assert!(refused_err.is_transport(), "{refused_err}");
+
+    let logs = captured.text();
+    assert!(logs.contains("DEBUG"), "{logs}");
+    assert!(logs.contains("InsertRequest resulted in failure"), "{logs}");
+    let shown = [
+        logs,
+        format!("{t:?}"),
+        format!("{refused:?}"),
+        format!("{req:?}"),
+        format!("{err} {err:?}"),
+        format!("{refused_err} {refused_err:?}"),
+    ];
+    for text in shown {
+        assert!(!text.contains(TOKEN), "token leaked into: {text}");
+        assert!(!text.contains("9f8e7d6c5b4a"), "token leaked into: {text}");
+    }
 }
 
 #[tokio::test]

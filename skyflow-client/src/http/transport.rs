@@ -17,7 +17,7 @@ use super::{Body, HttpRequest, HttpResponse, Method, Part};
 use crate::auth::{Bearer, BearerSource};
 use crate::config::{RetryConfig, TimeoutConfig};
 use crate::logging::{Logger, Stage};
-use crate::{Error, Result};
+use crate::{Error, ErrorKind, Result};
 
 /// Custom headers a caller may add to vault and Detect calls (the Go SDK's allow-list).
 pub(crate) const ALLOWED_CUSTOM_HEADERS: [&str; 3] = [
@@ -181,6 +181,11 @@ impl Transport {
     }
 
     /// The client's log gate, for operation modules.
+    #[allow(
+        dead_code,
+        reason = "the entry point of the vault, Detect and connection operations, which are \
+                  being added to the handles"
+    )]
     pub(crate) fn logger(&self) -> &Logger {
         &self.shared.logger
     }
@@ -199,6 +204,11 @@ impl Transport {
     /// (validation and request construction), "request resolved", "method triggered", the
     /// call, `parse`, "success"; or the ERROR line with the error, which is returned with
     /// the operation name set.
+    #[allow(
+        dead_code,
+        reason = "the entry point of the vault, Detect and connection operations, which are \
+                  being added to the handles"
+    )]
     pub(crate) async fn perform<T>(
         &self,
         operation: &'static str,
@@ -236,9 +246,13 @@ impl Transport {
     pub(crate) async fn send(&self, request: &HttpRequest) -> Result<HttpResponse> {
         let operation = request.operation;
         let prepared = self.prepare(request)?;
-        let call = self.send_with_retries(request, &prepared);
-        let result = match self.timeout.overall() {
-            Some(limit) => match tokio::time::timeout(limit, call).await {
+        let deadline = self
+            .timeout
+            .overall()
+            .map(|limit| (limit, tokio::time::Instant::now() + limit));
+        let call = self.send_with_retries(request, &prepared, deadline.map(|(_, at)| at));
+        let result = match deadline {
+            Some((limit, at)) => match tokio::time::timeout_at(at, call).await {
                 Ok(result) => result,
                 Err(_) => Err(Error::timeout(format!(
                     "the call did not complete within the overall timeout of {limit:?}"
@@ -294,77 +308,166 @@ impl Transport {
         })
     }
 
+    /// The attempts of one call. Each attempt first gets a bearer token; a token exchange
+    /// that fails for a passing reason (network, timeout, 408/429/5xx from the token
+    /// endpoint) counts as a failed attempt that never reached the vault, so it is retried
+    /// even for a non-idempotent call.
     async fn send_with_retries(
         &self,
         request: &HttpRequest,
         prepared: &Prepared,
+        deadline: Option<tokio::time::Instant>,
     ) -> Result<HttpResponse> {
         let logger = &self.shared.logger;
         let operation = request.operation;
         let max_attempts = self.retry.max_attempts().max(1);
-        let mut bearer = self.bearer.bearer().await?;
+        // The token to send; `None` until obtained.
+        let mut bearer: Option<Bearer> = None;
+        // A token the vault answered 401 to, whose replacement could not be obtained yet.
+        let mut rejected: Option<Bearer> = None;
         let mut refreshed = false;
         let mut attempt = 1;
         loop {
-            let outcome = self.attempt(request, prepared, &bearer).await;
-            let (error, may_retry, retry_after) = match outcome {
-                Ok(raw) if self.is_success(raw.status) => {
+            let token = match (&bearer, &rejected) {
+                (Some(token), _) => Ok(token.clone()),
+                (None, Some(old)) => self
+                    .bearer
+                    .refresh(old)
+                    .await
+                    .map(|fresh| fresh.unwrap_or_else(|| old.clone())),
+                (None, None) => self.bearer.bearer().await,
+            };
+            let (error, may_retry, retry_after) = match token {
+                Err(error) if is_passing_token_failure(&error) => {
                     logger.debug(format_args!(
-                        "{operation}: attempt {attempt} answered HTTP {}{}",
-                        raw.status,
-                        request_id_note(raw.request_id.as_deref())
+                        "{operation}: attempt {attempt} could not obtain a bearer token: {}",
+                        short_reason(&error)
                     ));
-                    return Ok(HttpResponse {
-                        status: raw.status,
-                        request_id: raw.request_id,
-                        body: raw.body,
-                    });
+                    (error, true, None)
                 }
-                Ok(raw) => {
-                    logger.debug(format_args!(
-                        "{operation}: attempt {attempt} answered HTTP {}{}",
-                        raw.status,
-                        request_id_note(raw.request_id.as_deref())
-                    ));
-                    if raw.status == 401 && !refreshed && !prepared.caller_authorizes {
-                        refreshed = true;
-                        if let Some(fresh) = self.bearer.refresh(&bearer).await? {
-                            logger.info(format_args!(
-                                "{operation}: bearer token rejected; sending again with a fresh token"
+                Err(error) => return Err(error),
+                Ok(token) => {
+                    bearer = Some(token.clone());
+                    rejected = None;
+                    match self.timed_attempt(request, prepared, &token).await {
+                        Ok(raw) if self.is_success(raw.status) => {
+                            logger.debug(format_args!(
+                                "{operation}: attempt {attempt} answered HTTP {}{}",
+                                raw.status,
+                                request_id_note(raw.request_id.as_deref())
                             ));
-                            bearer = fresh;
-                            continue;
+                            return Ok(HttpResponse {
+                                status: raw.status,
+                                request_id: raw.request_id,
+                                body: raw.body,
+                            });
+                        }
+                        Ok(raw) => {
+                            logger.debug(format_args!(
+                                "{operation}: attempt {attempt} answered HTTP {}{}",
+                                raw.status,
+                                request_id_note(raw.request_id.as_deref())
+                            ));
+                            let mut refresh_failure = None;
+                            if raw.status == 401 && !refreshed && !prepared.caller_authorizes {
+                                refreshed = true;
+                                match self.bearer.refresh(&token).await {
+                                    Ok(Some(fresh)) => {
+                                        logger.info(format_args!(
+                                            "{operation}: bearer token rejected; sending again with a fresh token"
+                                        ));
+                                        bearer = Some(fresh);
+                                        continue;
+                                    }
+                                    Ok(None) => {}
+                                    Err(error) if is_passing_token_failure(&error) => {
+                                        logger.debug(format_args!(
+                                            "{operation}: could not replace the rejected bearer token: {}",
+                                            short_reason(&error)
+                                        ));
+                                        bearer = None;
+                                        rejected = Some(token);
+                                        refresh_failure = Some(error);
+                                    }
+                                    Err(error) => return Err(error),
+                                }
+                            }
+                            match refresh_failure {
+                                // The resend never reached the vault: retry it.
+                                Some(error) => (error, true, None),
+                                None => {
+                                    let mut error = error_from_response(
+                                        raw.status,
+                                        raw.request_id.as_deref(),
+                                        &raw.body,
+                                    );
+                                    if let Some(from_client) = raw.error_from_client {
+                                        let mut details = error.details().to_vec();
+                                        details.push(
+                                            serde_json::json!({ "error_from_client": from_client }),
+                                        );
+                                        error = error.with_details(details);
+                                    }
+                                    let may_retry =
+                                        request.idempotent && is_retryable_status(raw.status);
+                                    (error, may_retry, raw.retry_after)
+                                }
+                            }
+                        }
+                        Err(failed) => {
+                            logger.debug(format_args!(
+                                "{operation}: attempt {attempt} failed: {}",
+                                failed.error.message()
+                            ));
+                            let may_retry = request.idempotent || !failed.reached_server;
+                            (failed.error, may_retry, None)
                         }
                     }
-                    let mut error =
-                        error_from_response(raw.status, raw.request_id.as_deref(), &raw.body);
-                    if let Some(from_client) = raw.error_from_client {
-                        let mut details = error.details().to_vec();
-                        details.push(serde_json::json!({ "error_from_client": from_client }));
-                        error = error.with_details(details);
-                    }
-                    let may_retry = request.idempotent && is_retryable_status(raw.status);
-                    (error, may_retry, raw.retry_after)
-                }
-                Err(failed) => {
-                    logger.debug(format_args!(
-                        "{operation}: attempt {attempt} failed: {}",
-                        failed.error.message()
-                    ));
-                    let may_retry = request.idempotent || !failed.reached_server;
-                    (failed.error, may_retry, None)
                 }
             };
             if !may_retry || attempt >= max_attempts {
                 return Err(error);
             }
             let wait = wait_before_retry(&self.retry, attempt, retry_after);
+            if let Some(deadline) = deadline {
+                let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+                if wait >= remaining {
+                    logger.warn(format_args!(
+                        "{operation}: attempt {attempt} of {max_attempts} failed ({}); not \
+                         retrying: waiting {wait:?} would pass the overall timeout",
+                        short_reason(&error)
+                    ));
+                    return Err(error);
+                }
+            }
             logger.warn(format_args!(
                 "{operation}: attempt {attempt} of {max_attempts} failed ({}); retrying in {wait:?}",
                 short_reason(&error)
             ));
             tokio::time::sleep(wait).await;
             attempt += 1;
+        }
+    }
+
+    /// One attempt, bounded by the per-attempt timeout when one is set. An attempt that
+    /// runs out of time may have reached the server.
+    async fn timed_attempt(
+        &self,
+        request: &HttpRequest,
+        prepared: &Prepared,
+        bearer: &Bearer,
+    ) -> std::result::Result<RawResponse, Failed> {
+        let Some(limit) = self.timeout.attempt_timeout() else {
+            return self.attempt(request, prepared, bearer).await;
+        };
+        match tokio::time::timeout(limit, self.attempt(request, prepared, bearer)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(Failed {
+                error: Error::timeout(format!(
+                    "the attempt did not complete within the attempt timeout of {limit:?}"
+                )),
+                reached_server: true,
+            }),
         }
     }
 
@@ -496,6 +599,16 @@ fn short_reason(error: &Error) -> String {
     }
 }
 
+/// A token exchange that failed for a reason that may pass: the token endpoint could not
+/// be reached, timed out, or answered 408, 429 or 5xx.
+fn is_passing_token_failure(error: &Error) -> bool {
+    match error.kind() {
+        ErrorKind::Transport | ErrorKind::Timeout => true,
+        ErrorKind::Auth => error.status().is_some_and(is_retryable_status),
+        _ => false,
+    }
+}
+
 fn invalid_token_error() -> Error {
     Error::auth("the bearer token holds characters that cannot be sent in an HTTP header")
 }
@@ -563,26 +676,64 @@ fn reqwest_error(e: reqwest::Error, context: &str) -> Error {
 pub(crate) fn sky_metadata() -> &'static HeaderValue {
     static VALUE: OnceLock<HeaderValue> = OnceLock::new();
     VALUE.get_or_init(|| {
-        let json = serde_json::json!({
-            "sdk_name_version": concat!("skyflow-rust@", env!("CARGO_PKG_VERSION")),
-            "sdk_client_device_model": hostname(),
-            "sdk_client_os_details": std::env::consts::OS,
-            "sdk_runtime_details": runtime_details(),
-        });
-        let text: String = json
-            .to_string()
-            .chars()
-            .map(|c| {
-                if c.is_ascii() && !c.is_ascii_control() {
-                    c
-                } else {
-                    '?'
-                }
-            })
-            .collect();
+        let text = metadata_text(
+            concat!("skyflow-rust@", env!("CARGO_PKG_VERSION")),
+            &hostname(),
+            python_platform(std::env::consts::OS),
+            &runtime_details(),
+        );
         HeaderValue::from_str(&text)
-            .unwrap_or_else(|_| HeaderValue::from_static(r#"{"sdk_name_version":"skyflow-rust"}"#))
+            .unwrap_or_else(|_| HeaderValue::from_static(r#"{"sdk_name_version": "skyflow-rust"}"#))
     })
+}
+
+/// The metadata JSON written the way Python's `json.dumps` writes it (the official SDK's
+/// format, wire protocol §1.5): keys in this order, `", "` and `": "` separators, and
+/// everything outside printable ASCII escaped, so the header value is always valid.
+pub(crate) fn metadata_text(name_version: &str, device: &str, os: &str, runtime: &str) -> String {
+    format!(
+        "{{\"sdk_name_version\": {}, \"sdk_client_device_model\": {}, \
+         \"sdk_client_os_details\": {}, \"sdk_runtime_details\": {}}}",
+        json_ascii_string(name_version),
+        json_ascii_string(device),
+        json_ascii_string(os),
+        json_ascii_string(runtime),
+    )
+}
+
+/// A JSON string literal with every character outside printable ASCII escaped as `\uXXXX`
+/// (UTF-16, like Python's `ensure_ascii`).
+fn json_ascii_string(value: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The operating system as Python's `sys.platform` names it (`linux`, `darwin`, `win32`).
+pub(crate) fn python_platform(os: &str) -> &str {
+    match os {
+        "macos" => "darwin",
+        "windows" => "win32",
+        other => other,
+    }
 }
 
 fn runtime_details() -> String {

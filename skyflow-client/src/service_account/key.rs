@@ -49,6 +49,13 @@ impl Invalid {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many times [`ServiceAccountKey::parse`] ran on this thread, for tests that
+    /// check the key is not parsed again and again.
+    pub(crate) static PARSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// A parsed service account: who it is, where to exchange, and the key to sign with.
 #[derive(Clone)]
 pub(crate) struct ServiceAccountKey {
@@ -75,6 +82,8 @@ impl ServiceAccountKey {
     /// Accepts camelCase and snake_case keys, compact or pretty-printed JSON, and real line
     /// breaks inside string values (a PEM pasted as is).
     pub(crate) fn parse(json: &str) -> Result<Self, Invalid> {
+        #[cfg(test)]
+        PARSES.with(|n| n.set(n.get() + 1));
         let text = escape_newlines_in_strings(json.trim());
         if text.is_empty() {
             return Err(Invalid::new("credentials", "is empty"));

@@ -29,6 +29,7 @@ pub(crate) mod exchange;
 pub(crate) mod key;
 
 pub use crate::credentials::Context;
+use crate::logging::TARGET;
 use crate::{Error, Result};
 use exchange::{Exchanger, ctx_claim, sign_data_token};
 use key::ServiceAccountKey;
@@ -461,9 +462,9 @@ pub async fn generate_bearer_token_from_creds(
 ) -> Result<BearerToken> {
     let exchanger = bearer_exchanger(credentials, options)?;
     let http = exchange::default_http_client()?;
-    tracing::info!("bearer token generate triggered");
+    tracing::info!(target: TARGET, "bearer token generate triggered");
     let token = exchanger.exchange(&http).await?;
-    tracing::info!("bearer token generated");
+    tracing::info!(target: TARGET, "bearer token generated");
     Ok(BearerToken::new(token.access_token, token.token_type))
 }
 
@@ -567,7 +568,7 @@ pub fn generate_signed_data_tokens_from_creds(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    tracing::info!(count = signed.len(), "signed data tokens generated");
+    tracing::info!(target: TARGET, count = signed.len(), "signed data tokens generated");
     Ok(signed)
 }
 
@@ -582,7 +583,7 @@ pub fn generate_signed_data_tokens_from_creds(
 pub fn is_expired(token: &str) -> bool {
     let expired = crate::auth::jwt::is_expired_at(token, crate::auth::jwt::now_secs());
     if expired {
-        tracing::info!("bearer token is invalid or expired");
+        tracing::info!(target: TARGET, "bearer token is invalid or expired");
     }
     expired
 }

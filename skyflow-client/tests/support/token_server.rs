@@ -87,6 +87,8 @@ pub struct ServerState {
     pub delay_ms: AtomicU64,
     /// When set, answer with this status and body instead.
     pub fail_with: Mutex<Option<(StatusCode, String)>>,
+    /// Answers to give, in order, before behaving normally again.
+    pub fail_next: Mutex<std::collections::VecDeque<(StatusCode, String)>>,
     pub exchanges: AtomicUsize,
     pub rejected: AtomicUsize,
     pub seen: Mutex<Vec<Seen>>,
@@ -104,6 +106,7 @@ impl TokenServer {
             lifetime: AtomicI64::new(3600),
             delay_ms: AtomicU64::new(0),
             fail_with: Mutex::new(None),
+            fail_next: Mutex::new(std::collections::VecDeque::new()),
             exchanges: AtomicUsize::new(0),
             rejected: AtomicUsize::new(0),
             seen: Mutex::new(Vec::new()),
@@ -152,6 +155,16 @@ impl TokenServer {
             Some((StatusCode::from_u16(status).unwrap(), body.to_owned()));
     }
 
+    /// Answers the next exchange with `status` and `body` (queued after earlier calls),
+    /// then goes back to normal.
+    pub fn fail_next(&self, status: u16, body: &str) {
+        self.state
+            .fail_next
+            .lock()
+            .unwrap()
+            .push_back((StatusCode::from_u16(status).unwrap(), body.to_owned()));
+    }
+
     pub fn exchanges(&self) -> usize {
         self.state.exchanges.load(Ordering::SeqCst)
     }
@@ -183,7 +196,8 @@ async fn exchange(
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
-    if let Some((status, body)) = state.fail_with.lock().unwrap().clone() {
+    let scripted = state.fail_next.lock().unwrap().pop_front();
+    if let Some((status, body)) = scripted.or_else(|| state.fail_with.lock().unwrap().clone()) {
         state.rejected.fetch_add(1, Ordering::SeqCst);
         return (status, [("x-request-id", REQUEST_ID)], body).into_response();
     }
