@@ -1,0 +1,788 @@
+//! Starting the emulator: in-process ([`Emulator::start`]) or from the binary, which uses the
+//! same code.
+//!
+//! On start the emulator
+//! 1. opens (or creates) its data directory through the engine: the vault database (which
+//!    also keeps the API key, the service accounts' public keys and the default account's
+//!    private key, encrypted) and the engine's key file;
+//! 2. on first start creates the vaults, generates the API key and a service account
+//!    (RSA 2048) and writes its credentials file `credentials.json`; on later starts it
+//!    rewrites that file with the new port in `tokenURI`;
+//! 3. binds the listener, then writes `emulator.json` (the facts below) and starts serving.
+//!
+//! `emulator.json` holds `vault_id`, `vault_url`, `api_key`, `credentials_file`, `listen`, plus
+//! `vaults` (every vault's id, name and role ids).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::auth::{self, Authority, RoleKind};
+use crate::engine::{ApiKeyRecord, Engine, EngineConfig, VaultSchema};
+use crate::server::{AppState, Limits, StateInner};
+
+/// Name of the facts file written into the data directory.
+pub const INFO_FILE: &str = "emulator.json";
+/// Name of the default service account's credentials file.
+pub const CREDENTIALS_FILE: &str = "credentials.json";
+const META_API_KEY: &str = "emulator.api_key";
+const META_DEFAULT_SA: &str = "emulator.default_service_account";
+const META_VAULT_NAMES: &str = "emulator.vault_names";
+
+/// An error while starting the emulator.
+///
+/// # Example
+///
+/// ```
+/// # async fn run() {
+/// use skyflow_emulator::{Emulator, EmulatorOptions};
+/// let opts = EmulatorOptions::in_memory().listen("not-an-address");
+/// let err = Emulator::start(opts).await.unwrap_err();
+/// assert!(err.to_string().contains("listen"));
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct StartError {
+    message: String,
+}
+
+impl StartError {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+/// Options for [`Emulator::start`].
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use skyflow_emulator::EmulatorOptions;
+/// let opts = EmulatorOptions::with_data_dir("/tmp/vault")
+///     .listen("127.0.0.1:0")
+///     .token_ttl(Duration::from_secs(60));
+/// # let _ = opts;
+/// ```
+#[derive(Debug, Clone)]
+pub struct EmulatorOptions {
+    data_dir: Option<PathBuf>,
+    in_memory: bool,
+    listen: String,
+    schema_files: Vec<PathBuf>,
+    limits: Limits,
+    token_ttl: Duration,
+    download_url_ttl: Duration,
+    auth: bool,
+}
+
+impl EmulatorOptions {
+    /// Nothing on disk: vault data lives in memory, and the credentials file goes to a
+    /// temporary directory removed when the emulator is dropped.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory();
+    /// # let _ = opts;
+    /// ```
+    pub fn in_memory() -> Self {
+        Self {
+            data_dir: None,
+            in_memory: true,
+            listen: "127.0.0.1:0".to_owned(),
+            schema_files: Vec::new(),
+            limits: Limits::default(),
+            token_ttl: auth::DEFAULT_TOKEN_TTL,
+            download_url_ttl: Duration::from_secs(900),
+            auth: true,
+        }
+    }
+
+    /// Data kept in `dir` (created if missing); a restart on the same directory keeps data,
+    /// keys and credentials.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::with_data_dir("/tmp/my-vault");
+    /// # let _ = opts;
+    /// ```
+    pub fn with_data_dir(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: Some(dir.into()),
+            in_memory: false,
+            ..Self::in_memory()
+        }
+    }
+
+    /// Writes `emulator.json` and the credentials file into `dir` but keeps vault data in
+    /// memory (the binary's `--in-memory` with `--data-dir`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().facts_dir("/tmp/facts");
+    /// # let _ = opts;
+    /// ```
+    pub fn facts_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`, a free port).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().listen("127.0.0.1:8080");
+    /// # let _ = opts;
+    /// ```
+    pub fn listen(mut self, addr: impl Into<String>) -> Self {
+        self.listen = addr.into();
+        self
+    }
+
+    /// Adds a vault from a Skyflow vault schema JSON file (repeatable). Without any, the
+    /// default vault (quickstart plus `table1`) is served.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().schema_file("vault.json");
+    /// # let _ = opts;
+    /// ```
+    pub fn schema_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.schema_files.push(path.into());
+        self
+    }
+
+    /// Request limits.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use skyflow_emulator::{EmulatorOptions, Limits};
+    /// let opts = EmulatorOptions::in_memory().limits(Limits::default().with_max_body_bytes(1 << 20));
+    /// # let _ = opts;
+    /// ```
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Lifetime of issued access tokens (default one hour).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().token_ttl(std::time::Duration::from_secs(2));
+    /// # let _ = opts;
+    /// ```
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
+    /// Lifetime of file download URLs (default 15 minutes).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().download_url_ttl(std::time::Duration::from_secs(1));
+    /// # let _ = opts;
+    /// ```
+    pub fn download_url_ttl(mut self, ttl: Duration) -> Self {
+        self.download_url_ttl = ttl;
+        self
+    }
+
+    /// Turns authentication off (every request acts as the vault owner). On by default.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().auth(false);
+    /// # let _ = opts;
+    /// ```
+    pub fn auth(mut self, enabled: bool) -> Self {
+        self.auth = enabled;
+        self
+    }
+}
+
+/// The facts about a running emulator, as written to `emulator.json`.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let emulator = skyflow_emulator::Emulator::start(skyflow_emulator::EmulatorOptions::in_memory()).await?;
+/// let info: &skyflow_emulator::EmulatorInfo = emulator.info();
+/// println!("{}", info.vault_url);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct EmulatorInfo {
+    /// Id of the first (default) vault.
+    pub vault_id: String,
+    /// Base URL of the vault API, e.g. `http://127.0.0.1:PORT`.
+    pub vault_url: String,
+    /// The API key.
+    pub api_key: String,
+    /// Path of the service-account credentials file.
+    pub credentials_file: PathBuf,
+    /// The bound address, e.g. `127.0.0.1:PORT`.
+    pub listen: String,
+    /// Every vault served.
+    pub vaults: Vec<VaultInfo>,
+}
+
+impl std::fmt::Debug for EmulatorInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorInfo")
+            .field("vault_id", &self.vault_id)
+            .field("vault_url", &self.vault_url)
+            .field("api_key", &"** redacted **")
+            .field("credentials_file", &self.credentials_file)
+            .field("listen", &self.listen)
+            .field("vaults", &self.vaults)
+            .finish()
+    }
+}
+
+/// One vault served by the emulator.
+///
+/// # Example
+///
+/// ```
+/// let v = skyflow_emulator::VaultInfo { vault_id: "v".into(), name: "quickstart".into(), roles: Default::default() };
+/// assert_eq!(v.name, "quickstart");
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct VaultInfo {
+    /// Vault id (the `{vault}` path segment).
+    pub vault_id: String,
+    /// Vault name from the schema.
+    pub name: String,
+    /// Role ids: `owner`, `editor`, `viewer` → id, for `scope: "role:<id>"`.
+    pub roles: std::collections::BTreeMap<String, String>,
+}
+
+/// The default service account's private half, kept (encrypted) in the engine's store.
+#[derive(Serialize, Deserialize)]
+struct DefaultAccount {
+    client_id: String,
+    private_key_pem: String,
+}
+
+/// A running emulator. Dropping it stops the server (call [`Emulator::shutdown`] to wait for
+/// in-flight requests).
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use skyflow_emulator::{Emulator, EmulatorOptions};
+/// let emulator = Emulator::start(EmulatorOptions::in_memory()).await?;
+/// println!("vault {} at {}", emulator.vault_id(), emulator.vault_url());
+/// emulator.shutdown().await;
+/// # Ok(()) }
+/// ```
+pub struct Emulator {
+    state: AppState,
+    info: EmulatorInfo,
+    credentials_json: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    temp_dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+fn write_atomic(path: &Path, contents: &[u8], private: bool) -> Result<(), StartError> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let fail = |what: &str| StartError::new(format!("couldn't {what} {}", path.display()));
+    {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        #[cfg(not(unix))]
+        let _ = private;
+        let mut file = options.open(&tmp).map_err(|_| fail("write"))?;
+        file.write_all(contents).map_err(|_| fail("write"))?;
+        file.sync_all().map_err(|_| fail("sync"))?;
+    }
+    std::fs::rename(&tmp, path).map_err(|_| fail("replace"))?;
+    if let Some(parent) = path.parent()
+        && let Ok(dir) = std::fs::File::open(parent)
+    {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+fn engine_error(what: &str) -> impl FnOnce(crate::engine::EngineError) -> StartError + '_ {
+    move |e| StartError::new(format!("{what}: {}", e.message()))
+}
+
+fn open_engine(options: &EmulatorOptions, dir: &Path) -> Result<Engine, StartError> {
+    let mut config = if options.in_memory {
+        EngineConfig::in_memory()
+    } else {
+        EngineConfig::on_disk(dir)
+    };
+    config.limits.max_records_per_request = options.limits.max_records_per_request;
+    config.limits.max_tokens_per_request = options.limits.max_records_per_request;
+    config.limits.max_body_bytes = options.limits.max_body_bytes;
+    config.limits.download_url_ttl = options.download_url_ttl;
+    Engine::open(config).map_err(engine_error("couldn't open the vault store"))
+}
+
+/// Creates the vaults on first start; on a restart keeps them, replacing their schemas with
+/// the `--schema` files given (in order; extra files add vaults).
+fn ensure_vaults(engine: &Engine, options: &EmulatorOptions) -> Result<Vec<VaultInfo>, StartError> {
+    let mut schemas = Vec::new();
+    for path in &options.schema_files {
+        let text = std::fs::read_to_string(path)
+            .map_err(|_| StartError::new(format!("couldn't read the schema {}", path.display())))?;
+        let schema = VaultSchema::from_json(&text).map_err(|e| {
+            StartError::new(format!(
+                "invalid schema {}: {}",
+                path.display(),
+                e.message()
+            ))
+        })?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "vault".to_owned());
+        schemas.push((name, schema));
+    }
+    let mut names: std::collections::BTreeMap<String, String> = engine
+        .meta_get(META_VAULT_NAMES)
+        .map_err(engine_error("couldn't read the vault names"))?
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let existing = engine.vaults();
+    if existing.is_empty() && schemas.is_empty() {
+        schemas.push(("default".to_owned(), VaultSchema::default_schema()));
+    }
+    for (index, (name, schema)) in schemas.into_iter().enumerate() {
+        let id = match existing.get(index) {
+            Some(vault) => {
+                engine
+                    .put_vault(&vault.id, schema)
+                    .map_err(engine_error("couldn't update a vault schema"))?;
+                vault.id.clone()
+            }
+            None => engine
+                .create_vault(None, schema)
+                .map_err(engine_error("couldn't create a vault"))?,
+        };
+        names.insert(id, name);
+    }
+    let bytes = serde_json::to_vec(&names).unwrap_or_default();
+    engine
+        .meta_put(META_VAULT_NAMES, &bytes)
+        .map_err(engine_error("couldn't store the vault names"))?;
+    Ok(engine
+        .vaults()
+        .into_iter()
+        .map(|v| VaultInfo {
+            name: names
+                .get(&v.id)
+                .cloned()
+                .unwrap_or_else(|| "vault".to_owned()),
+            roles: RoleKind::ALL
+                .iter()
+                .map(|k| {
+                    let role = k.role_id(&v.id);
+                    let kind = role.split('-').next().unwrap_or_default().to_owned();
+                    (kind, role)
+                })
+                .collect(),
+            vault_id: v.id,
+        })
+        .collect())
+}
+
+impl Emulator {
+    /// Starts the emulator and returns once it is listening.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), skyflow_emulator::StartError> {
+    /// let emulator = skyflow_emulator::Emulator::start(skyflow_emulator::EmulatorOptions::in_memory()).await?;
+    /// # let _ = emulator; Ok(()) }
+    /// ```
+    pub async fn start(options: EmulatorOptions) -> Result<Emulator, StartError> {
+        let addr: SocketAddr = options
+            .listen
+            .parse()
+            .map_err(|_| StartError::new(format!("invalid listen address {:?}", options.listen)))?;
+
+        let (dir, temp_dir) = match &options.data_dir {
+            Some(dir) => (dir.clone(), None),
+            None => {
+                let dir =
+                    std::env::temp_dir().join(format!("skyflow-emulator-{}", auth::random_hex(8)));
+                (dir.clone(), Some(dir))
+            }
+        };
+        std::fs::create_dir_all(&dir).map_err(|_| {
+            StartError::new(format!(
+                "couldn't create the data directory {}",
+                dir.display()
+            ))
+        })?;
+
+        let engine = open_engine(&options, &dir)?;
+        let vaults = ensure_vaults(&engine, &options)?;
+        let vault_ids: Vec<String> = vaults.iter().map(|v| v.vault_id.clone()).collect();
+        let all_roles: Vec<String> = vault_ids
+            .iter()
+            .flat_map(|v| RoleKind::ALL.map(|k| k.role_id(v)))
+            .collect();
+
+        // Auth state lives in the engine's store; first start creates it.
+        let api_key = match engine
+            .meta_get(META_API_KEY)
+            .map_err(engine_error("couldn't read the API key"))?
+        {
+            Some(bytes) => String::from_utf8(bytes)
+                .map_err(|_| StartError::new("the stored API key is not text"))?,
+            None => {
+                let key = auth::generate_api_key();
+                engine
+                    .put_api_key(
+                        &key,
+                        &ApiKeyRecord {
+                            vault_id: None,
+                            roles: all_roles.clone(),
+                        },
+                    )
+                    .map_err(engine_error("couldn't store the API key"))?;
+                engine
+                    .meta_put(META_API_KEY, key.as_bytes())
+                    .map_err(engine_error("couldn't store the API key"))?;
+                key
+            }
+        };
+        let default_account: DefaultAccount = match engine
+            .meta_get(META_DEFAULT_SA)
+            .map_err(engine_error("couldn't read the service account"))?
+        {
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|_| StartError::new("the stored service account is not valid"))?,
+            None => {
+                let account = tokio::task::spawn_blocking(|| {
+                    auth::generate_service_account("skyflow-emulator", Vec::new())
+                })
+                .await
+                .map_err(|_| StartError::new("key generation failed"))?
+                .map_err(StartError::new)?;
+                engine
+                    .put_service_account(&account.record)
+                    .map_err(engine_error("couldn't store the service account"))?;
+                let default = DefaultAccount {
+                    client_id: account.record.client_id.clone(),
+                    private_key_pem: account.private_key_pem,
+                };
+                let bytes = serde_json::to_vec(&default)
+                    .map_err(|_| StartError::new("couldn't encode the service account"))?;
+                engine
+                    .meta_put(META_DEFAULT_SA, &bytes)
+                    .map_err(engine_error("couldn't store the service account"))?;
+                default
+            }
+        };
+        // The default account always holds every role of every vault served now.
+        let mut default_record = engine
+            .service_account(&default_account.client_id)
+            .map_err(engine_error("couldn't read the service account"))?
+            .ok_or_else(|| StartError::new("the default service account is missing"))?;
+        if default_record.roles != all_roles {
+            default_record.roles = all_roles.clone();
+            engine
+                .put_service_account(&default_record)
+                .map_err(engine_error("couldn't store the service account"))?;
+        }
+
+        let authority = Authority::new(
+            options.auth,
+            api_key.clone(),
+            engine.server_signing_key().to_vec(),
+            options.token_ttl,
+            &vault_ids,
+        );
+        for account in engine
+            .service_accounts()
+            .map_err(engine_error("couldn't list the service accounts"))?
+        {
+            authority.add_account(account).map_err(StartError::new)?;
+        }
+
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| StartError::new(format!("couldn't listen on {addr}: {e}")))?;
+        let local = listener
+            .local_addr()
+            .map_err(|_| StartError::new("couldn't read the bound address"))?;
+        let host = match local.ip() {
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            std::net::IpAddr::V4(ip) if ip.is_unspecified() => "127.0.0.1".to_owned(),
+            std::net::IpAddr::V4(ip) => ip.to_string(),
+        };
+        let vault_url = format!("http://{host}:{}", local.port());
+        let token_uri = format!("{vault_url}{}", auth::TOKEN_PATH);
+        authority.set_endpoint(&token_uri, &host);
+
+        let state = AppState {
+            inner: Arc::new(StateInner {
+                engine: Arc::new(engine),
+                auth: authority,
+                limits: options.limits,
+                base_url: RwLock::new(String::new()),
+            }),
+        };
+        state.set_base_url(&vault_url);
+
+        let credentials_json = auth::credentials_json(
+            &default_record,
+            &default_account.private_key_pem,
+            &token_uri,
+        );
+        let credentials_file = dir.join(CREDENTIALS_FILE);
+        write_atomic(&credentials_file, credentials_json.as_bytes(), true)?;
+
+        let info = EmulatorInfo {
+            vault_id: vault_ids.first().cloned().unwrap_or_default(),
+            vault_url,
+            api_key,
+            credentials_file,
+            listen: local.to_string(),
+            vaults,
+        };
+        let info_json = serde_json::to_string(&info)
+            .map_err(|_| StartError::new("couldn't encode emulator.json"))?;
+        write_atomic(&dir.join(INFO_FILE), info_json.as_bytes(), true)?;
+
+        let (tx, rx) = oneshot::channel::<()>();
+        let router = crate::server::app(state.clone());
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "server stopped with an error");
+            }
+        });
+        tracing::info!(listen = %local, vaults = vault_ids.len(), "skyflow-emulator ready");
+
+        Ok(Emulator {
+            state,
+            info,
+            credentials_json,
+            shutdown: Some(tx),
+            task: Some(task),
+            temp_dir,
+        })
+    }
+
+    /// The facts written to `emulator.json`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) {
+    /// println!("{}", serde_json::to_string(e.info()).unwrap());
+    /// # }
+    /// ```
+    pub fn info(&self) -> &EmulatorInfo {
+        &self.info
+    }
+
+    /// Id of the default vault.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { println!("{}", e.vault_id()); }
+    /// ```
+    pub fn vault_id(&self) -> &str {
+        &self.info.vault_id
+    }
+
+    /// Base URL of the vault API (`http://127.0.0.1:PORT`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { println!("{}", e.vault_url()); }
+    /// ```
+    pub fn vault_url(&self) -> &str {
+        &self.info.vault_url
+    }
+
+    /// The API key (send as `Authorization: Bearer <key>`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { let _key = e.api_key(); }
+    /// ```
+    pub fn api_key(&self) -> &str {
+        &self.info.api_key
+    }
+
+    /// Path of the default service account's credentials file.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { println!("{}", e.credentials_file().display()); }
+    /// ```
+    pub fn credentials_file(&self) -> &Path {
+        &self.info.credentials_file
+    }
+
+    /// The default service account's credentials JSON (one line).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { let _creds: &str = e.credentials_json(); }
+    /// ```
+    pub fn credentials_json(&self) -> &str {
+        &self.credentials_json
+    }
+
+    /// The bound address (`127.0.0.1:PORT`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { println!("{}", e.listen()); }
+    /// ```
+    pub fn listen(&self) -> &str {
+        &self.info.listen
+    }
+
+    /// Every vault served (id, name, role ids).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { for v in e.vaults() { println!("{}", v.vault_id); } }
+    /// ```
+    pub fn vaults(&self) -> &[VaultInfo] {
+        &self.info.vaults
+    }
+
+    /// The server state, to build another router with [`crate::app`] (for `oneshot` tests).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { let _router = skyflow_emulator::app(e.state()); }
+    /// ```
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Registers a new service account holding `role_ids` (see [`VaultInfo::roles`]) and
+    /// returns its credentials JSON (one line; its `tokenURI` points at this emulator). With a
+    /// data directory the account survives restarts.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) -> Result<(), skyflow_emulator::StartError> {
+    /// let viewer = e.vaults()[0].roles["viewer"].clone();
+    /// let creds = e.create_service_account("reader", &[viewer]).await?;
+    /// # let _ = creds; Ok(()) }
+    /// ```
+    pub async fn create_service_account(
+        &self,
+        client_name: &str,
+        role_ids: &[String],
+    ) -> Result<String, StartError> {
+        for role in role_ids {
+            if !self.state.auth().knows_role(role) {
+                return Err(StartError::new(format!("unknown role id {role}")));
+            }
+        }
+        let name = client_name.to_owned();
+        let roles = role_ids.to_vec();
+        let account =
+            tokio::task::spawn_blocking(move || auth::generate_service_account(&name, roles))
+                .await
+                .map_err(|_| StartError::new("key generation failed"))?
+                .map_err(StartError::new)?;
+        self.state
+            .auth()
+            .add_account(account.record.clone())
+            .map_err(StartError::new)?;
+        let token_uri = format!("{}{}", self.info.vault_url, auth::TOKEN_PATH);
+        let json = auth::credentials_json(&account.record, &account.private_key_pem, &token_uri);
+        let engine = self.state.inner.engine.clone();
+        let record = account.record.clone();
+        tokio::task::spawn_blocking(move || engine.put_service_account(&record))
+            .await
+            .map_err(|_| StartError::new("couldn't store the service account"))?
+            .map_err(engine_error("couldn't store the service account"))?;
+        Ok(json)
+    }
+
+    /// Stops accepting connections, waits for in-flight requests, and stops the server.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(e: skyflow_emulator::Emulator) { e.shutdown().await; }
+    /// ```
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        tracing::info!("skyflow-emulator stopped");
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(dir) = self.temp_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}

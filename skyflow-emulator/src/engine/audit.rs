@@ -1,0 +1,376 @@
+//! Audit events: who did what to which records, with the outcome. Never values or tokens.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Who sent a request.
+///
+/// ```
+/// use skyflow_emulator::engine::ActorType;
+/// assert_eq!(serde_json::to_string(&ActorType::ServiceAccount).unwrap(), "\"SERVICE_ACCOUNT\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ActorType {
+    /// A user (API key, personal token).
+    #[default]
+    User,
+    /// A service account.
+    ServiceAccount,
+}
+
+/// How the caller authenticated.
+///
+/// ```
+/// use skyflow_emulator::engine::AuthMode;
+/// assert_eq!(serde_json::to_string(&AuthMode::ApiKey).unwrap(), "\"API_KEY\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AuthMode {
+    /// Okta JWT.
+    OktaJwt,
+    /// A bearer minted from a service-account assertion.
+    ServiceAccountJwt,
+    /// A personal access token.
+    PatJwt,
+    /// An API key.
+    #[default]
+    ApiKey,
+    /// Security token service.
+    Sts,
+}
+
+/// API or SQL access.
+///
+/// ```
+/// use skyflow_emulator::engine::AccessType;
+/// assert_eq!(serde_json::to_string(&AccessType::Sql).unwrap(), "\"SQL\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccessType {
+    /// REST API.
+    #[default]
+    Api,
+    /// The query endpoint.
+    Sql,
+}
+
+/// Facts about the request an operation serves; recorded in its audit event.
+///
+/// ```
+/// use skyflow_emulator::engine::{AuthMode, RequestContext};
+/// let mut ctx = RequestContext::system();
+/// ctx.auth_mode = AuthMode::ServiceAccountJwt;
+/// assert_eq!(ctx.actor, "system");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    /// The `x-request-id` of the call.
+    pub request_id: String,
+    /// The caller: client id of a service account, or an API key's label (never the key).
+    pub actor: String,
+    /// Type of the caller.
+    pub actor_type: ActorType,
+    /// How the caller authenticated.
+    pub auth_mode: AuthMode,
+    /// The bearer's `jti`, if any.
+    pub jwt_id: Option<String>,
+    /// The service account key id, if any.
+    pub key_id: Option<String>,
+    /// The client's IP address.
+    pub ip_address: Option<String>,
+    /// HTTP method.
+    pub http_method: String,
+    /// Request path (no query string; it may hold values).
+    pub http_uri: String,
+    /// Account id (for `filterOps.accountID`).
+    pub account_id: Option<String>,
+}
+
+impl RequestContext {
+    /// A context for in-process calls (tests, tools): actor `system`, a fresh request id.
+    ///
+    /// ```
+    /// let ctx = skyflow_emulator::engine::RequestContext::system();
+    /// assert_eq!(ctx.request_id.len(), 36);
+    /// ```
+    pub fn system() -> Self {
+        RequestContext {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            actor: "system".into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Which audit events to list (`GET /v1/audit/events` `filterOps.*`, `limit`, `offset`).
+///
+/// ```
+/// use skyflow_emulator::engine::AuditFilter;
+/// let f = AuditFilter { vault_id: Some("v".into()), ..Default::default() };
+/// assert_eq!(f.limit, None);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only events of this vault.
+    pub vault_id: Option<String>,
+    /// Only events of this account.
+    pub account_id: Option<String>,
+    /// Only events of this actor.
+    pub actor: Option<String>,
+    /// Only events of this request id.
+    pub request_id: Option<String>,
+    /// Only events with this `actionType` (e.g. `CREATE`, `READ`).
+    pub action_type: Option<String>,
+    /// Only events with this `resourceType` (e.g. `RECORD`, `TOKEN`).
+    pub resource_type: Option<String>,
+    /// Only events with this response code.
+    pub response_code: Option<u16>,
+    /// Oldest first (default newest first).
+    pub ascending: bool,
+    /// At most this many events (default and maximum 25... 1000 here: default 25).
+    pub limit: Option<usize>,
+    /// Skip this many.
+    pub offset: Option<usize>,
+}
+
+/// One audit event, in the OpenAPI `AuditResponseEvent` shape (context, request, response).
+///
+/// ```
+/// use skyflow_emulator::engine::AuditEvent;
+/// let v: AuditEvent = serde_json::from_value(serde_json::json!({"context": {}, "request": {}, "response": {}})).unwrap();
+/// assert!(v.resource_ids.is_empty());
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuditEvent {
+    /// `changeID`, `requestID`, actor, authMode…
+    pub context: Value,
+    /// `apiName`, `vaultID`, `actionType`, `resourceType`, `httpInfo`, `timestamp`…
+    pub request: Value,
+    /// `code`, `message`, `timestamp`, `nestedResponse`…
+    pub response: Value,
+    /// Account id.
+    #[serde(rename = "accountID", default)]
+    pub account_id: String,
+    /// Parent account id.
+    #[serde(rename = "parentAccountID", default)]
+    pub parent_account_id: String,
+    /// Resources touched, `TYPE/ID` (e.g. `VAULT/abc`, `RECORD/<skyflow_id>`).
+    #[serde(rename = "resourceIDs", default)]
+    pub resource_ids: Vec<String>,
+}
+
+/// Response of the audit listing: `{"event":[...],"nextOps":{...}}`.
+///
+/// ```
+/// use skyflow_emulator::engine::AuditResponse;
+/// let r = AuditResponse { event: vec![], next_ops: serde_json::json!({}) };
+/// assert_eq!(serde_json::to_value(&r).unwrap()["event"], serde_json::json!([]));
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuditResponse {
+    /// The events.
+    pub event: Vec<AuditEvent>,
+    /// Cursor for the next page (`timestamp`, `changeID`).
+    #[serde(rename = "nextOps")]
+    pub next_ops: Value,
+}
+
+/// An event before it is stored: built by operations, never holds a value.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingEvent {
+    pub vault_id: String,
+    pub api_name: &'static str,
+    pub action_type: &'static str,
+    pub resource_type: &'static str,
+    pub access_type: AccessType,
+    pub code: u16,
+    pub message: String,
+    pub resource_ids: Vec<String>,
+    pub nested: Vec<(u16, String, String)>,
+    pub table: Option<String>,
+}
+
+const AUDIT_BUFFER_MAX: usize = 256;
+
+fn rfc3339(nanos: i64) -> String {
+    chrono::DateTime::from_timestamp_nanos(nanos)
+        .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+fn build_event(ctx: &RequestContext, ev: &PendingEvent, ts: i64, change_id: &str) -> AuditEvent {
+    let t = rfc3339(ts);
+    let mut response = serde_json::json!({
+        "code": ev.code,
+        "message": ev.message,
+        "data": {"content": ""},
+        "timestamp": t,
+    });
+    if !ev.nested.is_empty() {
+        response["nestedResponse"] = ev
+            .nested
+            .iter()
+            .map(|(code, message, id)| serde_json::json!({"code": code, "message": message, "identifier": id}))
+            .collect();
+    }
+    AuditEvent {
+        context: serde_json::json!({
+            "changeID": change_id,
+            "requestID": ctx.request_id,
+            "traceID": ctx.request_id,
+            "sessionID": "",
+            "actor": ctx.actor,
+            "actorType": ctx.actor_type,
+            "accessType": ev.access_type,
+            "ipAddress": ctx.ip_address.clone().unwrap_or_default(),
+            "origin": "",
+            "authMode": ctx.auth_mode,
+            "jwtID": ctx.jwt_id.clone().unwrap_or_default(),
+            "bearerTokenContextID": "",
+            "keyID": ctx.key_id.clone().unwrap_or_default(),
+        }),
+        request: serde_json::json!({
+            "data": {"content": ""},
+            "apiName": ev.api_name,
+            "workspaceID": "",
+            "vaultID": ev.vault_id,
+            "tags": ev.table.iter().collect::<Vec<_>>(),
+            "timestamp": t,
+            "actionType": ev.action_type,
+            "resourceType": ev.resource_type,
+            "httpInfo": {"URI": ctx.http_uri, "method": ctx.http_method},
+        }),
+        response,
+        account_id: ctx.account_id.clone().unwrap_or_default(),
+        parent_account_id: String::new(),
+        resource_ids: ev.resource_ids.clone(),
+    }
+}
+
+fn insert_event(
+    c: &rusqlite::Connection,
+    ctx: &RequestContext,
+    ev: &PendingEvent,
+    ts: i64,
+) -> EngineResult<()> {
+    let change_id = uuid::Uuid::new_v4().to_string();
+    let e = build_event(ctx, ev, ts, &change_id);
+    let json = serde_json::to_string(&e).map_err(|e| EngineError::internal(e.to_string()))?;
+    c.prepare_cached(
+        "INSERT INTO sky_audit(change_id, vault_id, ts, request_id, actor, account_id, action_type, resource_type, code, event)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(rusqlite::params![
+        change_id,
+        ev.vault_id,
+        ts,
+        ctx.request_id,
+        ctx.actor,
+        ctx.account_id,
+        ev.action_type,
+        ev.resource_type,
+        ev.code,
+        json
+    ])?;
+    Ok(())
+}
+
+use super::error::{EngineError, EngineResult};
+use super::ops::{Inner, now_nanos};
+
+impl Inner {
+    /// Writes `ev` (and any buffered read events) inside the caller's write transaction.
+    pub(crate) fn write_audit_in(
+        &self,
+        c: &rusqlite::Connection,
+        ctx: &RequestContext,
+        ev: &PendingEvent,
+    ) -> EngineResult<()> {
+        let pending: Vec<_> =
+            std::mem::take(&mut *self.audit_buffer.lock().unwrap_or_else(|p| p.into_inner()));
+        for (bctx, bev, ts) in &pending {
+            insert_event(c, bctx, bev, *ts)?;
+        }
+        insert_event(c, ctx, ev, now_nanos())
+    }
+
+    /// Buffers a read's event; flushes when the buffer is full.
+    pub(crate) fn buffer_audit(&self, ctx: &RequestContext, ev: PendingEvent) {
+        let full = {
+            let mut b = self.audit_buffer.lock().unwrap_or_else(|p| p.into_inner());
+            b.push((ctx.clone(), ev, now_nanos()));
+            b.len() >= AUDIT_BUFFER_MAX
+        };
+        if full {
+            // A failed flush keeps nothing worse than before: the events stay lost only if the
+            // write itself fails, which the next write or flush reports.
+            let _ = self.flush_audit();
+        }
+    }
+
+    pub(crate) fn flush_audit(&self) -> EngineResult<()> {
+        let pending: Vec<_> =
+            std::mem::take(&mut *self.audit_buffer.lock().unwrap_or_else(|p| p.into_inner()));
+        if pending.is_empty() {
+            return Ok(());
+        }
+        self.store.write(|tx| {
+            for (ctx, ev, ts) in &pending {
+                insert_event(tx, ctx, ev, *ts)?;
+            }
+            Ok(())
+        })
+    }
+
+    pub(crate) fn audit_events(&self, f: &AuditFilter) -> EngineResult<AuditResponse> {
+        self.flush_audit()?;
+        let mut sql = String::from("SELECT event, ts, change_id FROM sky_audit WHERE 1 = 1");
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut add = |col: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                args.push(rusqlite::types::Value::Text(v.clone()));
+                sql.push_str(&format!(" AND {col} = ?{}", args.len()));
+            }
+        };
+        add("vault_id", &f.vault_id);
+        add("account_id", &f.account_id);
+        add("actor", &f.actor);
+        add("request_id", &f.request_id);
+        add("action_type", &f.action_type);
+        add("resource_type", &f.resource_type);
+        if let Some(code) = f.response_code {
+            args.push(rusqlite::types::Value::Integer(i64::from(code)));
+            sql.push_str(&format!(" AND code = ?{}", args.len()));
+        }
+        let limit = f.limit.unwrap_or(25).clamp(1, 1000);
+        sql.push_str(&format!(
+            " ORDER BY seq {} LIMIT {limit} OFFSET {}",
+            if f.ascending { "ASC" } else { "DESC" },
+            f.offset.unwrap_or(0)
+        ));
+        let rows: Vec<(String, i64, String)> = self.store.read(|c| {
+            let mut st = c.prepare(&sql)?;
+            let rows = st
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })?;
+        let mut event = Vec::with_capacity(rows.len());
+        let mut next = serde_json::json!({});
+        for (json, ts, change_id) in &rows {
+            event.push(
+                serde_json::from_str(json)
+                    .map_err(|_| EngineError::internal("stored audit event is corrupt"))?,
+            );
+            next = serde_json::json!({"timestamp": rfc3339(*ts), "changeID": change_id});
+        }
+        Ok(AuditResponse {
+            event,
+            next_ops: next,
+        })
+    }
+}

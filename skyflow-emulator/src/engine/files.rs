@@ -1,0 +1,363 @@
+//! Files in `DT_FILE` columns: upload (v1, v2), delete, scan status, signed download URLs.
+//! File bytes and metadata are encrypted at rest like record values.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Map, Value, json};
+
+use super::audit::RequestContext;
+use super::error::{EngineError, EngineResult, ErrorKind};
+use super::ops::{Inner, Ops, now_secs};
+use super::schema::{Column, DataType, Table};
+use super::types::*;
+
+fn file_aad(file_id: &str, part: &str) -> Vec<u8> {
+    format!("file|{file_id}|{part}").into_bytes()
+}
+
+/// The MIME type from the content's magic bytes, else the declared type, else a guess.
+pub(crate) fn sniff(data: &[u8], declared: Option<&str>, name: &str) -> String {
+    let magic: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+        (b"GIF87a", "image/gif"),
+        (b"GIF89a", "image/gif"),
+        (b"%PDF-", "application/pdf"),
+        (b"PK\x03\x04", "application/zip"),
+        (b"RIFF", "audio/wav"),
+        (b"ID3", "audio/mpeg"),
+    ];
+    if let Some((_, m)) = magic.iter().find(|(sig, _)| data.starts_with(sig)) {
+        return (*m).to_string();
+    }
+    if let Some(d) = declared.filter(|d| !d.is_empty() && *d != "application/octet-stream") {
+        return d.to_string();
+    }
+    if std::str::from_utf8(data).is_ok() {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".json") {
+            return "application/json".into();
+        }
+        if lower.ends_with(".csv") {
+            return "text/csv".into();
+        }
+        return "text/plain".into();
+    }
+    "application/octet-stream".into()
+}
+
+impl Inner {
+    pub(crate) fn download_url_for(&self, file_id: &str) -> String {
+        let exp = now_secs() + self.config.limits.download_url_ttl.as_secs() as i64;
+        let sig = self.keys.sign_url(file_id, exp);
+        let base = self
+            .base_url
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        format!("{base}/v1/files/download/{file_id}?exp={exp}&sig={sig}")
+    }
+
+    pub(crate) fn download_file(
+        &self,
+        file_id: &str,
+        exp: i64,
+        sig: &str,
+    ) -> EngineResult<FileDownload> {
+        if !self.keys.verify_url(file_id, exp, sig) {
+            return Err(EngineError::new(
+                ErrorKind::PermissionDenied,
+                "Invalid download URL signature",
+            ));
+        }
+        if exp < now_secs() {
+            return Err(EngineError::new(
+                ErrorKind::PermissionDenied,
+                "Download URL expired",
+            ));
+        }
+        let row: Option<(Vec<u8>, Vec<u8>)> = self.store.read(|c| {
+            Ok(c.query_row(
+                "SELECT meta, data FROM sky_files WHERE file_id = ?1",
+                params![file_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+        })?;
+        let (meta, data) =
+            row.ok_or_else(|| EngineError::new(ErrorKind::NotFound, "File not found"))?;
+        let meta: FileMetadata =
+            serde_json::from_slice(&self.keys.decrypt(&file_aad(file_id, "meta"), &meta)?)
+                .map_err(|_| EngineError::internal("stored file metadata is corrupt"))?;
+        let data = self.keys.decrypt(&file_aad(file_id, "data"), &data)?;
+        Ok(FileDownload {
+            file_name: meta.file_name,
+            content_type: meta.file_type,
+            data,
+        })
+    }
+}
+
+impl Ops<'_> {
+    pub(crate) fn download_url(&self, file_id: &str) -> String {
+        self.inner.download_url_for(file_id)
+    }
+
+    pub(crate) fn file_meta(
+        &self,
+        c: &Connection,
+        file_id: &str,
+    ) -> EngineResult<Option<FileMetadata>> {
+        let blob: Option<Vec<u8>> = c
+            .query_row(
+                "SELECT meta FROM sky_files WHERE file_id = ?1 AND vault_id = ?2",
+                params![file_id, self.vault.id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        blob.map(|b| {
+            serde_json::from_slice(&self.inner.keys.decrypt(&file_aad(file_id, "meta"), &b)?)
+                .map_err(|_| EngineError::internal("stored file metadata is corrupt"))
+        })
+        .transpose()
+    }
+
+    fn file_column<'t>(&self, table: &'t Table, column: &str) -> EngineResult<&'t Column> {
+        let col = table.column(column).ok_or_else(|| {
+            EngineError::invalid(format!(
+                "Invalid request. Column {column} does not exist in table {}.",
+                table.name
+            ))
+        })?;
+        if col.datatype != DataType::File {
+            return Err(EngineError::invalid(format!(
+                "Invalid request. Column {column} is not a file column (DT_FILE)."
+            )));
+        }
+        Ok(col)
+    }
+
+    /// Stores a file in the cell; creates the record when `sid` is `None`.
+    fn store_file(
+        &self,
+        c: &Connection,
+        table: &Table,
+        col: &Column,
+        sid: Option<&str>,
+        up: &FileUpload,
+    ) -> EngineResult<(String, FileMetadata)> {
+        if up.data.len() > self.inner.config.limits.max_file_bytes {
+            return Err(EngineError::new(
+                ErrorKind::PayloadTooLarge,
+                format!(
+                    "File is too large: at most {} bytes are accepted.",
+                    self.inner.config.limits.max_file_bytes
+                ),
+            ));
+        }
+        let (sid, mut data, is_new) = match sid {
+            Some(id) => {
+                let d = self
+                    .load_record(c, &table.name, id)?
+                    .ok_or_else(EngineError::no_records)?;
+                (id.to_string(), d, false)
+            }
+            None => (super::fpt::uuid(), Map::new(), true),
+        };
+        if !is_new {
+            self.release_cell_token(c, &table.name, &sid, &col.name)?;
+            c.execute(
+                "DELETE FROM sky_files WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 AND column_name = ?4",
+                params![self.vault.id, table.name, sid, col.name],
+            )?;
+        }
+        let file_id = uuid::Uuid::new_v4().simple().to_string();
+        let name = if up.file_name.is_empty() {
+            "file".to_string()
+        } else {
+            up.file_name.clone()
+        };
+        let meta = FileMetadata {
+            file_type: sniff(&up.data, up.content_type.as_deref(), &name),
+            file_name: name,
+            file_size_kb: (up.data.len() as u64).div_ceil(1024),
+        };
+        let meta_json =
+            serde_json::to_vec(&meta).map_err(|e| EngineError::internal(e.to_string()))?;
+        c.execute(
+            "INSERT INTO sky_files(file_id, vault_id, table_name, skyflow_id, column_name, meta, data, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                file_id,
+                self.vault.id,
+                table.name,
+                sid,
+                col.name,
+                self.inner.keys.encrypt(&file_aad(&file_id, "meta"), &meta_json),
+                self.inner.keys.encrypt(&file_aad(&file_id, "data"), &up.data),
+                now_secs()
+            ],
+        )?;
+        let v = Value::String(file_id);
+        data.insert(col.name.clone(), v.clone());
+        if col.token_policy.is_some() {
+            self.issue_token(c, table, col, &v, None, Some(&sid), "")?;
+        }
+        self.store_record(c, &table.name, &sid, &data, is_new)?;
+        Ok((sid, meta))
+    }
+
+    pub(crate) fn upload_file(
+        &self,
+        ctx: &RequestContext,
+        up: FileUpload,
+    ) -> EngineResult<FileUploadResponse> {
+        let ev = self.event(
+            "/v2.FileService/UploadFile",
+            "CREATE",
+            "FILE",
+            Some(&up.table),
+        );
+        self.write_op(ctx, ev, |c, ev| {
+            let t = self.table(&up.table)?;
+            let col = self.file_column(t, &up.column)?;
+            let sid = up.skyflow_id.as_deref().filter(|s| !s.is_empty());
+            let (sid, meta) = self.store_file(c, t, col, sid, &up)?;
+            ev.resource_ids.push(format!("RECORD/{sid}"));
+            let file_metadata = up
+                .return_file_metadata
+                .then(|| std::iter::once((col.name.clone(), meta)).collect());
+            Ok(FileUploadResponse {
+                skyflow_id: sid,
+                file_metadata,
+            })
+        })
+    }
+
+    pub(crate) fn upload_file_v1(
+        &self,
+        ctx: &RequestContext,
+        up: FileUpload,
+    ) -> EngineResult<UpdateResponse> {
+        let ev = self.event(
+            "/v1.FileService/UploadFile",
+            "UPDATE",
+            "FILE",
+            Some(&up.table),
+        );
+        self.write_op(ctx, ev, |c, ev| {
+            let t = self.table(&up.table)?;
+            let col = self.file_column(t, &up.column)?;
+            let sid = up
+                .skyflow_id
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    EngineError::invalid("Invalid request. The record id is required.")
+                })?;
+            let (sid, _) = self.store_file(c, t, col, Some(sid), &up)?;
+            ev.resource_ids.push(format!("RECORD/{sid}"));
+            Ok(UpdateResponse {
+                skyflow_id: sid,
+                tokens: None,
+            })
+        })
+    }
+
+    pub(crate) fn delete_file(
+        &self,
+        ctx: &RequestContext,
+        table: &str,
+        id: &str,
+        column: &str,
+    ) -> EngineResult<DeletedResponse> {
+        let mut ev = self.event("/v1.FileService/DeleteFile", "DELETE", "FILE", Some(table));
+        ev.resource_ids.push(format!("RECORD/{id}"));
+        self.write_op(ctx, ev, |c, _| {
+            let t = self.table(table)?;
+            let col = self.file_column(t, column)?;
+            let mut data = self.load_record(c, table, id)?.ok_or_else(EngineError::no_records)?;
+            let n = c.execute(
+                "DELETE FROM sky_files WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 AND column_name = ?4",
+                params![self.vault.id, table, id, col.name],
+            )?;
+            if n == 0 {
+                return Err(EngineError::new(ErrorKind::NotFound, format!("No file found in column {column} of this record")));
+            }
+            self.release_cell_token(c, table, id, &col.name)?;
+            data.remove(&col.name);
+            self.store_record(c, table, id, &data, false)?;
+            Ok(DeletedResponse { skyflow_id: id.to_string(), deleted: true })
+        })
+    }
+
+    fn has_file(&self, c: &Connection, table: &str, id: &str, column: &str) -> EngineResult<bool> {
+        Ok(c
+            .query_row(
+                "SELECT 1 FROM sky_files WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 AND column_name = ?4",
+                params![self.vault.id, table, id, column],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    pub(crate) fn scan_status(
+        &self,
+        ctx: &RequestContext,
+        table: &str,
+        id: &str,
+        column: &str,
+    ) -> EngineResult<ScanStatusResponse> {
+        let mut ev = self.event(
+            "/v1.FileService/GetFileScanStatus",
+            "READ",
+            "FILE",
+            Some(table),
+        );
+        ev.resource_ids.push(format!("RECORD/{id}"));
+        self.read_op(ctx, ev, |c, _| {
+            let t = self.table(table)?;
+            self.file_column(t, column)?;
+            let status = if self.has_file(c, table, id, column)? {
+                "SCAN_CLEAN"
+            } else {
+                "SCAN_FILE_NOT_FOUND"
+            };
+            Ok(ScanStatusResponse {
+                av_scan_status: status.into(),
+            })
+        })
+    }
+
+    pub(crate) fn upload_status(
+        &self,
+        ctx: &RequestContext,
+        req: UploadStatusRequest,
+    ) -> EngineResult<UploadStatusResponse> {
+        let ev = self.event("/v2.FileService/GetFilesUploadStatus", "READ", "FILE", None);
+        self.read_op(ctx, ev, |c, ev| {
+            if req.records.len() > self.inner.config.limits.max_records_per_request {
+                return Err(EngineError::invalid("Invalid request. Too many records."));
+            }
+            let mut out = Vec::new();
+            for r in &req.records {
+                let t = self.table(&r.table_name)?;
+                let mut fields = Map::new();
+                fields.insert("skyflow_id".into(), Value::String(r.skyflow_id.clone()));
+                for f in &r.file_fields {
+                    self.file_column(t, f)?;
+                    let stored = self.has_file(c, &t.name, &r.skyflow_id, f)?;
+                    let status = if stored {
+                        json!({"file_status": "UPLOADED", "av_scan_status": "SCAN_CLEAN", "mimetype_status": "VALID"})
+                    } else {
+                        json!({"file_status": "NOT_FOUND", "av_scan_status": "SCAN_FILE_NOT_FOUND", "mimetype_status": ""})
+                    };
+                    fields.insert(f.clone(), status);
+                }
+                ev.resource_ids.push(format!("RECORD/{}", r.skyflow_id));
+                out.push(UploadStatusResponseRecord { fields, table_name: t.name.clone() });
+            }
+            Ok(UploadStatusResponse { records: out })
+        })
+    }
+}

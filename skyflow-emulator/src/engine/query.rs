@@ -1,0 +1,779 @@
+//! The query endpoint: parse with sqlparser, accept exactly one SELECT over vault tables,
+//! rewrite each vault table into a subquery that decrypts its columns through the
+//! application function `sky_col`, run it on a read-only connection under an authorizer
+//! and a time budget, and redact the output.
+//!
+//! Layers of defence: (1) only `Statement::Query` with a plain SELECT body; (2) an AST walk
+//! that allows only vault tables (no table functions, derived tables or CTEs) and only
+//! allow-listed functions; (3) a SQLite authorizer that allows only SELECT, reads of the
+//! internal record table and allow-listed functions; (4) `query_only` connections.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rusqlite::Connection;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use rusqlite::types::Value as SqlValue;
+use serde_json::{Map, Value};
+use sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, LimitClause, ObjectName,
+    ObjectNamePart, Query, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement,
+    TableAlias, TableFactor, Value as SqlAstValue, Visit, VisitMut, Visitor, VisitorMut,
+};
+use sqlparser::dialect::SQLiteDialect;
+use sqlparser::parser::Parser;
+
+use super::audit::{AccessType, RequestContext};
+use super::crypto::Keys;
+use super::error::{EngineError, EngineResult, ErrorKind};
+use super::ops::Ops;
+use super::redaction;
+use super::schema::{Column, DataType, DlpPolicy, Table};
+use super::types::*;
+
+/// Functions a query may call (lower case). `redaction` is handled before this check.
+const ALLOWED_FUNCTIONS: &[&str] = &[
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "total",
+    "lower",
+    "upper",
+    "length",
+    "substr",
+    "substring",
+    "trim",
+    "ltrim",
+    "rtrim",
+    "coalesce",
+    "ifnull",
+    "nullif",
+    "abs",
+    "round",
+    "replace",
+    "instr",
+    "date",
+    "time",
+    "datetime",
+    "julianday",
+    "strftime",
+    "like",
+];
+
+thread_local! {
+    static LAST_RECORD: RefCell<Option<(Vec<u8>, Map<String, Value>)>> = const { RefCell::new(None) };
+}
+
+/// Registers `sky_col(data, vault, table, skyflow_id, column)`: decrypts a stored record
+/// and returns one column as a typed SQL value. The last decrypted record is cached per
+/// thread (keyed by its ciphertext, whose nonce is unique).
+pub(crate) fn register_functions(conn: &Connection, keys: Arc<Keys>) -> rusqlite::Result<()> {
+    conn.create_scalar_function(
+        "sky_col",
+        5,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        move |ctx| {
+            let blob: Vec<u8> = ctx.get(0)?;
+            let vault: String = ctx.get(1)?;
+            let table: String = ctx.get(2)?;
+            let sid: String = ctx.get(3)?;
+            let col: String = ctx.get(4)?;
+            let v = LAST_RECORD.with(|cell| -> rusqlite::Result<Option<Value>> {
+                let mut cache = cell.borrow_mut();
+                if let Some((b, m)) = cache.as_ref()
+                    && *b == blob
+                {
+                    return Ok(m.get(&col).cloned());
+                }
+                let aad = format!("rec|{vault}|{table}|{sid}");
+                let plain = keys.decrypt(aad.as_bytes(), &blob).map_err(|e| {
+                    rusqlite::Error::UserFunctionError(e.message().to_string().into())
+                })?;
+                let m: Map<String, Value> = serde_json::from_slice(&plain).map_err(|_| {
+                    rusqlite::Error::UserFunctionError("stored record is corrupt".into())
+                })?;
+                let out = m.get(&col).cloned();
+                *cache = Some((blob, m));
+                Ok(out)
+            })?;
+            Ok(match v {
+                None | Some(Value::Null) => SqlValue::Null,
+                Some(Value::Bool(b)) => SqlValue::Integer(i64::from(b)),
+                Some(Value::Number(n)) => match n.as_i64() {
+                    Some(i) => SqlValue::Integer(i),
+                    None => SqlValue::Real(n.as_f64().unwrap_or(0.0)),
+                },
+                Some(Value::String(s)) => SqlValue::Text(s),
+                Some(other) => SqlValue::Text(other.to_string()),
+            })
+        },
+    )
+}
+
+fn bad(msg: impl Into<String>) -> EngineError {
+    EngineError::invalid(format!("Invalid query: {}", msg.into()))
+}
+
+fn ident(v: &str) -> Ident {
+    Ident::with_quote('"', v)
+}
+
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn quote_lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn single_name(name: &ObjectName) -> Option<String> {
+    match name.0.as_slice() {
+        [ObjectNamePart::Identifier(i)] => Some(i.value.clone()),
+        _ => None,
+    }
+}
+
+/// How one output column is redacted.
+enum Output<'t> {
+    /// Shown as computed (literals, counts).
+    Plain,
+    /// Exactly one column: its type and redaction.
+    Column(&'t Column, Redaction),
+    /// An expression over columns: `*REDACTED*` unless every column is plain under `level`.
+    Derived(bool),
+}
+
+/// The tables of one FROM clause: (alias, table).
+type Scope<'t> = Vec<(String, &'t Table)>;
+
+impl Ops<'_> {
+    fn scope_of<'t>(&'t self, from: &[sqlparser::ast::TableWithJoins]) -> EngineResult<Scope<'t>> {
+        fn walk<'t>(ops: &'t Ops<'_>, f: &TableFactor, out: &mut Scope<'t>) -> EngineResult<()> {
+            match f {
+                TableFactor::Table {
+                    name, alias, args, ..
+                } => {
+                    if args.is_some() {
+                        return Err(bad("table-valued functions are not allowed"));
+                    }
+                    let n =
+                        single_name(name).ok_or_else(|| bad(format!("unknown table {name}")))?;
+                    let t =
+                        ops.vault.schema.table(&n).ok_or_else(|| {
+                            bad(format!("table {n} does not exist in this vault"))
+                        })?;
+                    out.push((alias.as_ref().map(|a| a.name.value.clone()).unwrap_or(n), t));
+                    Ok(())
+                }
+                TableFactor::NestedJoin {
+                    table_with_joins, ..
+                } => {
+                    walk(ops, &table_with_joins.relation, out)?;
+                    for j in &table_with_joins.joins {
+                        walk(ops, &j.relation, out)?;
+                    }
+                    Ok(())
+                }
+                TableFactor::Derived { .. } => {
+                    Err(EngineError::unsupported("A subquery in FROM")
+                        .with_prefix("Invalid query: "))
+                }
+                _ => Err(bad("only vault tables may appear in FROM")),
+            }
+        }
+        let mut out = Vec::new();
+        for twj in from {
+            walk(self, &twj.relation, &mut out)?;
+            for j in &twj.joins {
+                walk(self, &j.relation, &mut out)?;
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn query(&self, ctx: &RequestContext, sql: &str) -> EngineResult<QueryResponse> {
+        let mut ev = self.event("/v1.QueryService/ExecuteQuery", "READ", "RECORD", None);
+        ev.access_type = AccessType::Sql;
+        self.read_op(ctx, ev, |c, _| self.run_query(c, sql))
+    }
+
+    fn run_query(&self, c: &Connection, sql: &str) -> EngineResult<QueryResponse> {
+        let limits = &self.inner.config.limits;
+        if sql.trim().is_empty() {
+            return Err(bad("the query is empty"));
+        }
+        let mut stmts = Parser::parse_sql(&SQLiteDialect {}, sql).map_err(|e| {
+            EngineError::sensitive(ErrorKind::InvalidArgument, format!("Invalid query: {e}"))
+        })?;
+        if stmts.len() != 1 {
+            return Err(bad("exactly one SELECT statement is allowed"));
+        }
+        let Statement::Query(mut query) = stmts.remove(0) else {
+            return Err(bad("only SELECT statements are allowed"));
+        };
+        check_query_shape(&query)?;
+        // LIMIT: a literal no larger than max_rows.
+        if let Some(lc) = &query.limit_clause {
+            let limit = match lc {
+                LimitClause::LimitOffset {
+                    limit, limit_by, ..
+                } => {
+                    if !limit_by.is_empty() {
+                        return Err(bad("LIMIT BY is not supported"));
+                    }
+                    limit.as_ref()
+                }
+                LimitClause::OffsetCommaLimit { limit, .. } => Some(limit),
+            };
+            if let Some(l) = limit {
+                let n = match l {
+                    Expr::Value(v) => match &v.value {
+                        SqlAstValue::Number(n, _) => n.parse::<i64>().ok(),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+                .ok_or_else(|| bad("LIMIT must be a number"))?;
+                if n < 0 || n as usize > limits.max_rows {
+                    return Err(bad(format!(
+                        "LIMIT must be between 0 and {}",
+                        limits.max_rows
+                    )));
+                }
+            }
+        }
+        let SetExpr::Select(select) = query.body.as_mut() else {
+            return Err(bad(
+                "only a plain SELECT is supported (no UNION, VALUES or TABLE)",
+            ));
+        };
+        if select.into.is_some() {
+            return Err(bad("SELECT INTO is not allowed"));
+        }
+        let scope = self.scope_of(&select.from)?;
+        // Transient columns may not be filtered on.
+        if let Some(w) = &select.selection {
+            for (q, name) in column_refs(w).0 {
+                if let Some(col) = resolve(&scope, q.as_deref(), &name)
+                    && col.is_transient()
+                {
+                    return Err(bad(format!(
+                        "WHERE is not supported on transient column {}",
+                        col.name
+                    )));
+                }
+            }
+        }
+        // Projection: expand wildcards, unwrap REDACTION(), decide each output's redaction.
+        let mut items = Vec::new();
+        let mut outputs: Vec<Output<'_>> = Vec::new();
+        for item in std::mem::take(&mut select.projection) {
+            match item {
+                SelectItem::Wildcard(_) => {
+                    for (alias, t) in &scope {
+                        expand(alias, t, &mut items, &mut outputs);
+                    }
+                }
+                SelectItem::QualifiedWildcard(
+                    SelectItemQualifiedWildcardKind::ObjectName(name),
+                    _,
+                ) => {
+                    let a =
+                        single_name(&name).ok_or_else(|| bad(format!("unknown table {name}")))?;
+                    let (alias, t) = scope
+                        .iter()
+                        .find(|(al, _)| *al == a)
+                        .ok_or_else(|| bad(format!("unknown table {a}")))?;
+                    expand(alias, t, &mut items, &mut outputs);
+                }
+                SelectItem::QualifiedWildcard(..) => return Err(bad("unsupported wildcard")),
+                SelectItem::UnnamedExpr(e) => {
+                    let (e, level) = unwrap_redaction(e)?;
+                    let out = classify(&scope, &e, level);
+                    let item = match (&out, level) {
+                        (Output::Column(col, _), Some(_)) => SelectItem::ExprWithAlias {
+                            expr: e,
+                            alias: ident(&col.name),
+                        },
+                        _ => SelectItem::UnnamedExpr(e),
+                    };
+                    items.push(item);
+                    outputs.push(out);
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    let (e, level) = unwrap_redaction(expr)?;
+                    outputs.push(classify(&scope, &e, level));
+                    items.push(SelectItem::ExprWithAlias { expr: e, alias });
+                }
+            }
+        }
+        select.projection = items;
+        // Allow-list walk (functions, tables) over the whole query.
+        let mut check = Checker {
+            ops: self,
+            error: None,
+            columns: HashSet::new(),
+        };
+        let _ = Visit::visit(&*query, &mut check);
+        if let Some(e) = check.error {
+            return Err(e);
+        }
+        // Rewrite tables into decrypting subqueries; double-quoted non-columns into strings.
+        let mut rw = Rewriter {
+            ops: self,
+            columns: check.columns,
+            error: None,
+        };
+        let _ = VisitMut::visit(&mut *query, &mut rw);
+        if let Some(e) = rw.error {
+            return Err(e);
+        }
+        let text = query.to_string();
+        self.execute(c, &text, &outputs)
+    }
+
+    fn execute(
+        &self,
+        c: &Connection,
+        text: &str,
+        outputs: &[Output<'_>],
+    ) -> EngineResult<QueryResponse> {
+        let limits = &self.inner.config.limits;
+        let deadline = Instant::now() + limits.query_timeout;
+        c.progress_handler(1000, Some(move || Instant::now() > deadline));
+        c.authorizer(Some(authorize));
+        let res = (|| -> EngineResult<QueryResponse> {
+            let mut st = c.prepare(text).map_err(|e| self.sqlite_error(e))?;
+            let names: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
+            let mut rows = st.query([]).map_err(|e| self.sqlite_error(e))?;
+            let mut records = Vec::new();
+            while records.len() < limits.max_rows {
+                let Some(row) = rows.next().map_err(|e| self.sqlite_error(e))? else {
+                    break;
+                };
+                let mut fields = Map::new();
+                for (i, name) in names.iter().enumerate() {
+                    let raw: SqlValue = row.get(i)?;
+                    let v = match raw {
+                        SqlValue::Null => Value::Null,
+                        SqlValue::Integer(n) => Value::from(n),
+                        SqlValue::Real(f) => serde_json::Number::from_f64(f)
+                            .map(Value::Number)
+                            .unwrap_or(Value::Null),
+                        SqlValue::Text(s) => Value::String(s),
+                        SqlValue::Blob(b) => Value::String(super::crypto::to_hex(&b)),
+                    };
+                    let shown = match outputs.get(i) {
+                        Some(Output::Column(col, level)) => {
+                            let typed = match (&col.datatype, &v) {
+                                (DataType::Bool, Value::Number(n)) => {
+                                    Value::Bool(n.as_i64() == Some(1))
+                                }
+                                (DataType::Json, Value::String(s)) => {
+                                    serde_json::from_str(s).unwrap_or(v.clone())
+                                }
+                                _ if col.is_array => match &v {
+                                    Value::String(s) => {
+                                        serde_json::from_str(s).unwrap_or(v.clone())
+                                    }
+                                    _ => v.clone(),
+                                },
+                                _ => v.clone(),
+                            };
+                            redaction::apply(col, *level, &typed)
+                        }
+                        Some(Output::Derived(true)) if !v.is_null() => {
+                            Value::String(redaction::REDACTED_TEXT.into())
+                        }
+                        _ => v,
+                    };
+                    fields.insert(name.clone(), shown);
+                }
+                records.push(QueryRecord { fields });
+            }
+            Ok(QueryResponse { records })
+        })();
+        c.authorizer(None::<fn(AuthContext<'_>) -> Authorization>);
+        c.progress_handler(0, None::<fn() -> bool>);
+        res
+    }
+
+    fn sqlite_error(&self, e: rusqlite::Error) -> EngineError {
+        let msg = e.to_string();
+        if let Some(col) = msg.split("no such column: ").nth(1) {
+            let col = col.split_whitespace().next().unwrap_or(col);
+            let col = col.rsplit('.').next().unwrap_or(col);
+            if self.inner.config.strict_errors {
+                return bad(format!("Could not find Field {col}"));
+            }
+            return EngineError::new(
+                ErrorKind::Internal,
+                format!("ERROR (internal_error): Could not find Field {col}"),
+            );
+        }
+        if msg.contains("interrupted") {
+            return bad("the query ran longer than the time limit");
+        }
+        if msg.contains("not authorized") {
+            return bad("the query uses something the local vault does not allow");
+        }
+        EngineError::sensitive(ErrorKind::InvalidArgument, format!("Invalid query: {msg}"))
+    }
+}
+
+fn authorize(ctx: AuthContext<'_>) -> Authorization {
+    match ctx.action {
+        AuthAction::Select => Authorization::Allow,
+        AuthAction::Read { table_name, .. } if table_name == "sky_records" => Authorization::Allow,
+        AuthAction::Function { function_name } => {
+            let f = function_name.to_ascii_lowercase();
+            if f == "sky_col" || ALLOWED_FUNCTIONS.contains(&f.as_str()) {
+                Authorization::Allow
+            } else {
+                Authorization::Deny
+            }
+        }
+        _ => Authorization::Deny,
+    }
+}
+
+fn check_query_shape(q: &Query) -> EngineResult<()> {
+    if q.with.is_some() {
+        return Err(EngineError::unsupported("WITH (common table expressions)")
+            .with_prefix("Invalid query: "));
+    }
+    if q.fetch.is_some()
+        || !q.locks.is_empty()
+        || q.for_clause.is_some()
+        || q.settings.is_some()
+        || q.format_clause.is_some()
+        || !q.pipe_operators.is_empty()
+    {
+        return Err(bad("unsupported clause"));
+    }
+    Ok(())
+}
+
+/// Wildcard expansion: every visible column of `t`, qualified by `alias`.
+fn expand<'t>(
+    alias: &str,
+    t: &'t Table,
+    items: &mut Vec<SelectItem>,
+    outputs: &mut Vec<Output<'t>>,
+) {
+    for col in &t.columns {
+        if col.is_transient() || col.datatype == DataType::File {
+            continue;
+        }
+        items.push(SelectItem::UnnamedExpr(Expr::CompoundIdentifier(vec![
+            ident(alias),
+            ident(&col.name),
+        ])));
+        outputs.push(Output::Column(col, Redaction::Default));
+    }
+}
+
+/// `REDACTION(expr, 'LEVEL')` → (expr, Some(level)).
+fn unwrap_redaction(e: Expr) -> EngineResult<(Expr, Option<Redaction>)> {
+    if let Expr::Function(f) = &e
+        && f.name.to_string().eq_ignore_ascii_case("redaction")
+    {
+        let FunctionArguments::List(list) = &f.args else {
+            return Err(bad("REDACTION takes a column and a redaction level"));
+        };
+        let args: Vec<&Expr> = list
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                _ => None,
+            })
+            .collect();
+        if args.len() != 2 || list.args.len() != 2 {
+            return Err(bad("REDACTION takes a column and a redaction level"));
+        }
+        let level = match args[1] {
+            Expr::Value(v) => match &v.value {
+                SqlAstValue::SingleQuotedString(s) | SqlAstValue::DoubleQuotedString(s) => {
+                    Some(s.clone())
+                }
+                _ => None,
+            },
+            Expr::Identifier(i) => Some(i.value.clone()),
+            _ => None,
+        }
+        .and_then(|s| Redaction::parse(&s.to_ascii_uppercase()))
+        .ok_or_else(|| {
+            bad("REDACTION level must be one of DEFAULT, REDACTED, MASKED, PLAIN_TEXT")
+        })?;
+        return Ok((args[0].clone(), Some(level)));
+    }
+    Ok((e, None))
+}
+
+/// Column references of an expression outside subqueries, and whether it has subqueries.
+fn column_refs(e: &Expr) -> (Vec<(Option<String>, String)>, bool) {
+    struct Refs {
+        depth: usize,
+        refs: Vec<(Option<String>, String)>,
+        sub: bool,
+    }
+    impl Visitor for Refs {
+        type Break = ();
+        fn pre_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
+            self.depth += 1;
+            self.sub = true;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if self.depth == 0 {
+                match e {
+                    Expr::Identifier(i) => self.refs.push((None, i.value.clone())),
+                    Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+                        let n = parts.len();
+                        self.refs
+                            .push((Some(parts[n - 2].value.clone()), parts[n - 1].value.clone()));
+                    }
+                    _ => {}
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut r = Refs {
+        depth: 0,
+        refs: Vec::new(),
+        sub: false,
+    };
+    let _ = Visit::visit(e, &mut r);
+    (r.refs, r.sub)
+}
+
+fn resolve<'t>(scope: &Scope<'t>, qualifier: Option<&str>, name: &str) -> Option<&'t Column> {
+    match qualifier {
+        Some(q) => scope
+            .iter()
+            .find(|(a, _)| a == q)
+            .and_then(|(_, t)| t.column(name)),
+        None => scope.iter().find_map(|(_, t)| t.column(name)),
+    }
+}
+
+fn classify<'t>(scope: &Scope<'t>, e: &Expr, level: Option<Redaction>) -> Output<'t> {
+    let lvl = level.unwrap_or_default();
+    let single = match e {
+        Expr::Identifier(i) => resolve(scope, None, &i.value),
+        Expr::CompoundIdentifier(p) if p.len() >= 2 => {
+            resolve(scope, Some(&p[p.len() - 2].value), &p[p.len() - 1].value)
+        }
+        Expr::Nested(inner) => return classify(scope, inner, level),
+        Expr::Function(f) => {
+            let name = f.name.to_string().to_ascii_lowercase();
+            if name == "count" {
+                return Output::Plain;
+            }
+            if name == "min" || name == "max" {
+                if let FunctionArguments::List(l) = &f.args
+                    && let [FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))] = l.args.as_slice()
+                    && let Output::Column(c, _) = classify(scope, arg, level)
+                {
+                    return Output::Column(c, lvl);
+                }
+            }
+            None
+        }
+        _ => None,
+    };
+    if let Some(col) = single {
+        return Output::Column(col, lvl);
+    }
+    let (refs, sub) = column_refs(e);
+    if refs.is_empty() && !sub {
+        return Output::Plain;
+    }
+    let restricted = sub
+        || refs
+            .iter()
+            .any(|(q, n)| match resolve(scope, q.as_deref(), n) {
+                Some(c) => redaction::effective(c, lvl) != DlpPolicy::PlainText,
+                None => true,
+            });
+    Output::Derived(restricted)
+}
+
+/// Validates the whole query tree: tables, table factors, functions.
+struct Checker<'a, 'b> {
+    ops: &'a Ops<'b>,
+    error: Option<EngineError>,
+    columns: HashSet<String>,
+}
+
+impl Visitor for Checker<'_, '_> {
+    type Break = ();
+    fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+        let shape = check_query_shape(q).and_then(|_| match q.body.as_ref() {
+            SetExpr::Select(s) if s.into.is_none() => Ok(()),
+            SetExpr::Select(_) => Err(bad("SELECT INTO is not allowed")),
+            SetExpr::Query(_) | SetExpr::SetOperation { .. } => Ok(()),
+            _ => Err(bad("only SELECT is allowed")),
+        });
+        if let Err(e) = shape {
+            self.error = Some(e);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+    fn pre_visit_table_factor(&mut self, f: &TableFactor) -> ControlFlow<()> {
+        match f {
+            TableFactor::Table { name, args, .. } => {
+                if args.is_some() {
+                    self.error = Some(bad("table-valued functions are not allowed"));
+                    return ControlFlow::Break(());
+                }
+                match single_name(name).and_then(|n| self.ops.vault.schema.table(&n)) {
+                    Some(t) => {
+                        self.columns
+                            .extend(t.columns.iter().map(|c| c.name.clone()));
+                        ControlFlow::Continue(())
+                    }
+                    None => {
+                        self.error =
+                            Some(bad(format!("table {name} does not exist in this vault")));
+                        ControlFlow::Break(())
+                    }
+                }
+            }
+            TableFactor::NestedJoin { .. } => ControlFlow::Continue(()),
+            TableFactor::Derived { .. } => {
+                self.error = Some(
+                    EngineError::unsupported("A subquery in FROM").with_prefix("Invalid query: "),
+                );
+                ControlFlow::Break(())
+            }
+            _ => {
+                self.error = Some(bad("only vault tables may appear in FROM"));
+                ControlFlow::Break(())
+            }
+        }
+    }
+    fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = e {
+            let name = f.name.to_string().to_ascii_lowercase();
+            if name == "redaction" {
+                self.error = Some(bad(
+                    "REDACTION() is only allowed as a top-level output column",
+                ));
+                return ControlFlow::Break(());
+            }
+            if !ALLOWED_FUNCTIONS.contains(&name.as_str()) {
+                self.error = Some(bad(format!("function {name} is not allowed")));
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Replaces vault tables by decrypting subqueries; `"x"` that names no column becomes `'x'`;
+/// `ILIKE` becomes `LIKE` (SQLite's LIKE is case-insensitive for ASCII) [INF].
+struct Rewriter<'a, 'b> {
+    ops: &'a Ops<'b>,
+    columns: HashSet<String>,
+    error: Option<EngineError>,
+}
+
+impl Rewriter<'_, '_> {
+    fn subquery(&self, t: &Table) -> EngineResult<Box<Query>> {
+        let v = quote_lit(&self.ops.vault.id);
+        let tn = quote_lit(&t.name);
+        let mut cols = vec![format!("skyflow_id AS {}", quote_ident("skyflow_id"))];
+        for c in t.columns.iter().filter(|c| !c.is_skyflow_id()) {
+            if c.is_transient() || c.datatype == DataType::File {
+                cols.push(format!("NULL AS {}", quote_ident(&c.name)));
+            } else {
+                cols.push(format!(
+                    "sky_col(data, {v}, {tn}, skyflow_id, {}) AS {}",
+                    quote_lit(&c.name),
+                    quote_ident(&c.name)
+                ));
+            }
+        }
+        let sql = format!(
+            "SELECT {} FROM sky_records WHERE vault_id = {v} AND table_name = {tn}",
+            cols.join(", ")
+        );
+        match Parser::parse_sql(&SQLiteDialect {}, &sql)
+            .map_err(|e| EngineError::internal(e.to_string()))?
+            .pop()
+        {
+            Some(Statement::Query(q)) => Ok(q),
+            _ => Err(EngineError::internal("rewrite produced no query")),
+        }
+    }
+}
+
+impl VisitorMut for Rewriter<'_, '_> {
+    type Break = ();
+    fn post_visit_table_factor(&mut self, f: &mut TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { name, alias, .. } = f {
+            let Some(t) = single_name(name).and_then(|n| self.ops.vault.schema.table(&n)) else {
+                self.error = Some(bad(format!("table {name} does not exist in this vault")));
+                return ControlFlow::Break(());
+            };
+            let alias = alias.clone().unwrap_or(TableAlias {
+                name: ident(&t.name),
+                columns: vec![],
+            });
+            match self.subquery(t) {
+                Ok(subquery) => {
+                    *f = TableFactor::Derived {
+                        lateral: false,
+                        subquery,
+                        alias: Some(alias),
+                    }
+                }
+                Err(e) => {
+                    self.error = Some(e);
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        match e {
+            Expr::Identifier(i)
+                if i.quote_style == Some('"') && !self.columns.contains(&i.value) =>
+            {
+                *e = Expr::Value(SqlAstValue::SingleQuotedString(i.value.clone()).into());
+            }
+            Expr::ILike {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            } => {
+                *e = Expr::Like {
+                    negated: *negated,
+                    any: *any,
+                    expr: expr.clone(),
+                    pattern: pattern.clone(),
+                    escape_char: escape_char.clone(),
+                };
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}

@@ -1,0 +1,142 @@
+//! Redaction of values on their way out: PLAIN_TEXT, MASKED, REDACTED, DEFAULT.
+
+use serde_json::Value;
+
+use super::schema::{Column, DlpPolicy};
+use super::types::Redaction;
+
+/// What a REDACTED value looks like on the wire (Skyflow's examples).
+pub const REDACTED_TEXT: &str = "*REDACTED*";
+
+/// The redaction actually applied to `column` when `requested` is asked for.
+pub(crate) fn effective(column: &Column, requested: Redaction) -> DlpPolicy {
+    if column.is_skyflow_id() {
+        return DlpPolicy::PlainText;
+    }
+    match requested {
+        Redaction::PlainText => DlpPolicy::PlainText,
+        Redaction::Masked => DlpPolicy::Mask,
+        Redaction::Redacted => DlpPolicy::Redact,
+        Redaction::Default => column.dlp_policy,
+    }
+}
+
+/// Masks `value` with the column's `find_pattern`/`replace_pattern`.
+///
+/// Fallbacks [INF], since Skyflow documents none: without patterns, or when the find
+/// pattern does not match, every character but the last four becomes `X` (all of them for
+/// values of four characters or fewer), so a mask never returns the plain value.
+///
+/// ```
+/// use skyflow_emulator::engine::{mask_value, VaultSchema};
+/// let s = VaultSchema::quickstart();
+/// let ssn = s.table("persons").unwrap().column("ssn").unwrap();
+/// assert_eq!(mask_value(ssn, "123-45-6789"), "XXX-XX-6789");
+/// let name = s.table("persons").unwrap().column("name").unwrap();
+/// assert_eq!(mask_value(name, "Jonathan"), "XXXXthan");
+/// ```
+pub fn mask_value(column: &Column, value: &str) -> String {
+    if let (Some(find), Some(replace)) = (&column.find_pattern, &column.replace_pattern)
+        && find.is_match(value)
+    {
+        let out = find.replace(value, replace.as_str()).into_owned();
+        if out != value || value.is_empty() {
+            return out;
+        }
+    }
+    fallback_mask(value)
+}
+
+fn fallback_mask(value: &str) -> String {
+    let n = value.chars().count();
+    let keep = if n > 4 { 4 } else { 0 };
+    value
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i < n - keep { 'X' } else { c })
+        .collect()
+}
+
+/// Applies `policy` to a JSON value (null stays null).
+pub(crate) fn apply_policy(column: &Column, policy: DlpPolicy, value: &Value) -> Value {
+    if value.is_null() {
+        return Value::Null;
+    }
+    match policy {
+        DlpPolicy::PlainText => value.clone(),
+        DlpPolicy::Redact => Value::String(REDACTED_TEXT.into()),
+        DlpPolicy::Mask => {
+            let s = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            Value::String(mask_value(column, &s))
+        }
+    }
+}
+
+/// Applies the requested redaction to a value of `column`.
+pub(crate) fn apply(column: &Column, requested: Redaction, value: &Value) -> Value {
+    apply_policy(column, effective(column, requested), value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::schema::VaultSchema;
+    use serde_json::json;
+
+    #[test]
+    fn quickstart_masks() {
+        let s = VaultSchema::default_schema();
+        let p = s.table("persons").unwrap();
+        let cc = s.table("credit_cards").unwrap();
+        let t1 = s.table("table1").unwrap();
+        let card = cc.column("card_number").unwrap();
+        assert_eq!(
+            apply(card, Redaction::Default, &json!("4111111111111111")),
+            json!("XXXXXXXXXXXX1111")
+        );
+        assert_eq!(
+            apply(card, Redaction::PlainText, &json!("4111111111111111")),
+            json!("4111111111111111")
+        );
+        assert_eq!(
+            apply(card, Redaction::Redacted, &json!("4111111111111111")),
+            json!("*REDACTED*")
+        );
+        let email = p.column("email_address").unwrap();
+        assert_eq!(
+            apply(email, Redaction::Masked, &json!("jones@gmail.com")),
+            json!("j******s@gmail.com")
+        );
+        assert_eq!(
+            apply(email, Redaction::Default, &json!("jones@gmail.com")),
+            json!("*REDACTED*")
+        );
+        let dob = p.column("date_of_birth").unwrap();
+        assert_eq!(
+            apply(dob, Redaction::Default, &json!("1990-05-17")),
+            json!("XXXX-05-17")
+        );
+        let name = t1.column("name").unwrap();
+        assert_eq!(
+            apply(name, Redaction::Default, &json!("Brook")),
+            json!("B***ok")
+        );
+        let id = p.column("skyflow_id").unwrap();
+        assert_eq!(apply(id, Redaction::Redacted, &json!("abc")), json!("abc"));
+        assert_eq!(apply(card, Redaction::Default, &Value::Null), Value::Null);
+        let age = t1.column("age").unwrap();
+        assert_eq!(apply(age, Redaction::Default, &json!(42)), json!(42));
+        assert_eq!(apply(age, Redaction::Masked, &json!(42)), json!("XX"));
+    }
+
+    #[test]
+    fn mask_never_returns_plain_when_pattern_misses() {
+        let s = VaultSchema::quickstart();
+        let email = s.table("persons").unwrap().column("email_address").unwrap();
+        assert_eq!(mask_value(email, "no-at-sign"), "XXXXXXsign");
+        assert_eq!(mask_value(email, "abc"), "XXX");
+    }
+}

@@ -1,0 +1,439 @@
+//! Tokens: issuing (deterministic, random, FPT, transient, BYOT), releasing, tokenize and
+//! detokenize.
+//!
+//! A token row holds the token (encrypted, plus a keyed hash for lookups), its column group,
+//! the column that issued it, an encrypted copy of the value and, for deterministic policies,
+//! a keyed hash of the value scoped to the group. Cells link to their persistent token; a
+//! persistent token is deleted when the last cell using it goes. Transient tokens are not
+//! linked to cells: they live until their TTL, even after the record is deleted.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+
+use super::audit::RequestContext;
+use super::error::{EngineError, EngineResult, ErrorKind};
+use super::fpt;
+use super::ops::{Ops, now_secs};
+use super::records::canon;
+use super::redaction;
+use super::schema::{Column, DataType, Table, TokenPolicy};
+use super::types::*;
+
+const MAX_TOKEN_ATTEMPTS: usize = 32;
+
+impl Ops<'_> {
+    fn token_fp(&self, token: &str) -> Vec<u8> {
+        self.inner
+            .keys
+            .fingerprint(&[b"tok", self.vault.id.as_bytes(), token.as_bytes()])
+    }
+
+    fn value_fp(&self, group: &str, v: &Value) -> Vec<u8> {
+        self.inner.keys.fingerprint(&[
+            b"det",
+            self.vault.id.as_bytes(),
+            group.as_bytes(),
+            canon(v).as_bytes(),
+        ])
+    }
+
+    fn token_aad(&self) -> Vec<u8> {
+        format!("tok|{}", self.vault.id).into_bytes()
+    }
+
+    fn value_aad(&self, token_fp: &[u8]) -> Vec<u8> {
+        let mut a = format!("tokval|{}|", self.vault.id).into_bytes();
+        a.extend_from_slice(token_fp);
+        a
+    }
+
+    fn generate(&self, col: &Column, v: &Value) -> String {
+        let s = canon(v);
+        let fpt_ok = col.datatype.allows_fpt();
+        match col.token_policy {
+            Some(
+                TokenPolicy::DeterministicFpt
+                | TokenPolicy::NonDeterministicFpt
+                | TokenPolicy::FormatPreservingToken,
+            ) if fpt_ok => {
+                let t = match &col.fpt_regex {
+                    Some(re) => fpt::from_regex(re),
+                    None => Some(fpt::like_value(&s)).filter(|t| !t.is_empty()),
+                };
+                t.unwrap_or_else(fpt::uuid)
+            }
+            Some(TokenPolicy::RandomToken) => fpt::random_token(),
+            Some(TokenPolicy::DeterministicPreserveLeft6Right4) if fpt_ok => {
+                fpt::preserve_left6_right4(&s)
+            }
+            Some(TokenPolicy::DeterministicPreserveEmailDomain) if fpt_ok => {
+                fpt::preserve_email_domain(&s)
+            }
+            _ => fpt::uuid(),
+        }
+    }
+
+    /// Issues (or finds) the token of `v` in `col` and links it to the cell of `sid`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn issue_token(
+        &self,
+        c: &Connection,
+        table: &Table,
+        col: &Column,
+        v: &Value,
+        byot: Option<&str>,
+        sid: Option<&str>,
+        at: &str,
+    ) -> EngineResult<String> {
+        let policy = col
+            .token_policy
+            .ok_or_else(|| EngineError::internal("column has no token policy"))?;
+        if let Some(b) = byot {
+            if b.is_empty() {
+                return Err(EngineError::invalid(format!(
+                    "{at}The token supplied for column {} is empty",
+                    col.name
+                )));
+            }
+            if let Some(re) = &col.fpt_regex
+                && col.datatype.allows_fpt()
+                && matches!(
+                    policy,
+                    TokenPolicy::DeterministicFpt
+                        | TokenPolicy::NonDeterministicFpt
+                        | TokenPolicy::FormatPreservingToken
+                )
+                && !regex::Regex::new(re).is_ok_and(|r| r.is_match(b))
+            {
+                return Err(EngineError::invalid(format!(
+                    "{at}The token supplied for column {} does not match the column's format_preserving_regex",
+                    col.name
+                )));
+            }
+        }
+        let value_fp = policy
+            .is_deterministic()
+            .then(|| self.value_fp(&col.column_group, v));
+        // A deterministic value that already has a token keeps it.
+        if let Some(vfp) = &value_fp {
+            let existing: Option<(Vec<u8>, Vec<u8>)> = c
+                .query_row(
+                    "SELECT token_fp, token_ct FROM sky_tokens WHERE vault_id = ?1 AND group_name = ?2 AND value_fp = ?3",
+                    params![self.vault.id, col.column_group, vfp],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((tfp, tct)) = existing {
+                let token = String::from_utf8(self.inner.keys.decrypt(&self.token_aad(), &tct)?)
+                    .map_err(|_| EngineError::internal("stored token is corrupt"))?;
+                if let Some(b) = byot
+                    && b != token
+                {
+                    return Err(EngineError::new(
+                        ErrorKind::InvalidArgument,
+                        format!(
+                            "{at}The token supplied for column {} conflicts with the token already issued for this value",
+                            col.name
+                        ),
+                    ));
+                }
+                if let Some(sid) = sid {
+                    self.link(c, &table.name, sid, &col.name, &tfp)?;
+                }
+                return Ok(token);
+            }
+        }
+        let expires = policy
+            .is_transient()
+            .then(|| now_secs() + i64::from(col.ttl_minutes) * 60);
+        let plain = serde_json::to_vec(v).map_err(|e| EngineError::internal(e.to_string()))?;
+        for _ in 0..MAX_TOKEN_ATTEMPTS {
+            let token = match byot {
+                Some(b) => b.to_string(),
+                None => self.generate(col, v),
+            };
+            if byot.is_none() && token == canon(v) {
+                continue;
+            }
+            let tfp = self.token_fp(&token);
+            let n = c.execute(
+                "INSERT INTO sky_tokens(vault_id, token_fp, token_ct, group_name, value_fp, table_name, column_name, value_ct, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+                params![
+                    self.vault.id,
+                    tfp,
+                    self.inner.keys.encrypt(&self.token_aad(), token.as_bytes()),
+                    col.column_group,
+                    value_fp,
+                    table.name,
+                    col.name,
+                    self.inner.keys.encrypt(&self.value_aad(&tfp), &plain),
+                    expires
+                ],
+            )?;
+            if n == 0 {
+                if byot.is_some() {
+                    return Err(EngineError::new(
+                        ErrorKind::InvalidArgument,
+                        format!(
+                            "{at}The token supplied for column {} is already mapped to another value",
+                            col.name
+                        ),
+                    ));
+                }
+                continue;
+            }
+            if let Some(sid) = sid
+                && !policy.is_transient()
+            {
+                self.link(c, &table.name, sid, &col.name, &tfp)?;
+            }
+            return Ok(token);
+        }
+        Err(EngineError::internal(format!(
+            "could not draw a free token for column {} (the token space of its format is exhausted)",
+            col.name
+        )))
+    }
+
+    fn link(
+        &self,
+        c: &Connection,
+        table: &str,
+        sid: &str,
+        col: &str,
+        tfp: &[u8],
+    ) -> EngineResult<()> {
+        c.execute(
+            "INSERT INTO sky_cell_tokens(vault_id, table_name, skyflow_id, column_name, token_fp) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(vault_id, table_name, skyflow_id, column_name) DO UPDATE SET token_fp = excluded.token_fp",
+            params![self.vault.id, table, sid, col, tfp],
+        )?;
+        Ok(())
+    }
+
+    /// Unlinks the token of a cell; deletes it if no other cell uses it.
+    pub(crate) fn release_cell_token(
+        &self,
+        c: &Connection,
+        table: &str,
+        sid: &str,
+        col: &str,
+    ) -> EngineResult<()> {
+        let tfp: Option<Vec<u8>> = c
+            .query_row(
+                "SELECT token_fp FROM sky_cell_tokens WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 AND column_name = ?4",
+                params![self.vault.id, table, sid, col],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(tfp) = tfp else { return Ok(()) };
+        c.execute(
+            "DELETE FROM sky_cell_tokens WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 AND column_name = ?4",
+            params![self.vault.id, table, sid, col],
+        )?;
+        let used: i64 = c.query_row(
+            "SELECT COUNT(*) FROM sky_cell_tokens WHERE vault_id = ?1 AND token_fp = ?2",
+            params![self.vault.id, tfp],
+            |r| r.get(0),
+        )?;
+        if used == 0 {
+            c.execute(
+                "DELETE FROM sky_tokens WHERE vault_id = ?1 AND token_fp = ?2 AND expires_at IS NULL",
+                params![self.vault.id, tfp],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Column → token of the cells of one record.
+    pub(crate) fn cell_tokens(
+        &self,
+        c: &Connection,
+        table: &str,
+        sid: &str,
+    ) -> EngineResult<HashMap<String, String>> {
+        let mut st = c.prepare_cached(
+            "SELECT ct.column_name, t.token_ct FROM sky_cell_tokens ct
+             JOIN sky_tokens t ON t.vault_id = ct.vault_id AND t.token_fp = ct.token_fp
+             WHERE ct.vault_id = ?1 AND ct.table_name = ?2 AND ct.skyflow_id = ?3",
+        )?;
+        let rows: Vec<(String, Vec<u8>)> = st
+            .query_map(params![self.vault.id, table, sid], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut out = HashMap::new();
+        for (col, ct) in rows {
+            let t = String::from_utf8(self.inner.keys.decrypt(&self.token_aad(), &ct)?)
+                .map_err(|_| EngineError::internal("stored token is corrupt"))?;
+            out.insert(col, t);
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn tokenize(
+        &self,
+        ctx: &RequestContext,
+        req: TokenizeRequest,
+    ) -> EngineResult<TokenizeResponse> {
+        let ev = self.event("/v1.TokenService/Tokenize", "READ", "TOKEN", None);
+        self.read_op(ctx, ev, |c, _| {
+            let params_ = &req.tokenization_parameters;
+            if params_.is_empty() {
+                return Err(EngineError::invalid("Tokenize failed. tokenizationParameters is empty."));
+            }
+            if params_.len() > self.inner.config.limits.max_tokens_per_request {
+                return Err(EngineError::invalid(format!(
+                    "Tokenize failed. Too many values: at most {} per request.",
+                    self.inner.config.limits.max_tokens_per_request
+                )));
+            }
+            let mut out = Vec::with_capacity(params_.len());
+            let mut missing: Vec<String> = Vec::new();
+            for (i, p) in params_.iter().enumerate() {
+                let (group, members): (String, Vec<(String, String)>) = match (&p.column_group, &p.table, &p.column) {
+                    (Some(g), None, None) => {
+                        let m = self.vault.schema.column_group(g).ok_or_else(|| {
+                            EngineError::invalid(format!("Tokenize failed for value {i}. Column group {g} does not exist."))
+                        })?;
+                        (g.clone(), m.to_vec())
+                    }
+                    (None, Some(t), Some(col)) => {
+                        let table = self.table(t)?;
+                        let column = table.column(col).ok_or_else(|| invalid_column(i, col))?;
+                        (column.column_group.clone(), vec![(t.clone(), col.clone())])
+                    }
+                    _ => {
+                        return Err(EngineError::invalid(format!(
+                            "Tokenize failed for value {i}. Give either columnGroup, or table and column."
+                        )));
+                    }
+                };
+                let (t0, c0) = &members[0];
+                let table = self.table(t0)?;
+                let col = table.column(c0).ok_or_else(|| invalid_column(i, c0))?;
+                if !col.token_policy.is_some_and(TokenPolicy::is_deterministic) {
+                    return Err(EngineError::invalid(format!(
+                        "Tokenize failed for value {i}. Column group {group} does not use a deterministic token policy."
+                    )));
+                }
+                let v = match self.normalize(table, col, &p.value, "") {
+                    Ok(Some(v)) => v,
+                    _ => Value::Null,
+                };
+                let found: Option<Vec<u8>> = if v.is_null() {
+                    None
+                } else {
+                    c.query_row(
+                        "SELECT token_ct FROM sky_tokens WHERE vault_id = ?1 AND group_name = ?2 AND value_fp = ?3",
+                        params![self.vault.id, group, self.value_fp(&group, &v)],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                };
+                match found {
+                    Some(ct) => {
+                        let t = String::from_utf8(self.inner.keys.decrypt(&self.token_aad(), &ct)?)
+                            .map_err(|_| EngineError::internal("stored token is corrupt"))?;
+                        out.push(TokenRecord { token: t });
+                    }
+                    None => {
+                        for (t, cn) in &members {
+                            let n = format!("{t}.{cn}");
+                            if !missing.contains(&n) {
+                                missing.push(n);
+                            }
+                        }
+                    }
+                }
+            }
+            if !missing.is_empty() {
+                return Err(EngineError::new(
+                    ErrorKind::NotFound,
+                    format!(
+                        "Tokenize returns previously issued tokens for existing data. Provided value(s) do not exist in the provided table.column(s): {}",
+                        missing.join(", ")
+                    ),
+                ));
+            }
+            Ok(TokenizeResponse { records: out })
+        })
+    }
+
+    pub(crate) fn detokenize(
+        &self,
+        ctx: &RequestContext,
+        req: DetokenizeRequest,
+    ) -> EngineResult<DetokenizeResponse> {
+        let ev = self.event("/v1.TokenService/Detokenize", "READ", "TOKEN", None);
+        self.read_op(ctx, ev, |c, ev| {
+            let ps = &req.detokenization_parameters;
+            if ps.is_empty() {
+                return Err(EngineError::invalid("Detokenize failed. detokenizationParameters is empty."));
+            }
+            if ps.len() > self.inner.config.limits.max_tokens_per_request {
+                return Err(EngineError::invalid(format!(
+                    "Detokenize failed. Too many tokens: at most {} per request.",
+                    self.inner.config.limits.max_tokens_per_request
+                )));
+            }
+            let continue_on_error = req.continue_on_error.unwrap_or(false);
+            let download = req.download_url.unwrap_or(false);
+            let now = now_secs();
+            let mut out = Vec::with_capacity(ps.len());
+            for p in ps {
+                let tfp = self.token_fp(&p.token);
+                let row: Option<(String, String, Vec<u8>, Option<i64>)> = c
+                    .query_row(
+                        "SELECT table_name, column_name, value_ct, expires_at FROM sky_tokens WHERE vault_id = ?1 AND token_fp = ?2",
+                        params![self.vault.id, tfp],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                    .optional()?;
+                let row = row.filter(|r| r.3.is_none_or(|e| e > now));
+                let Some((table, column, vct, _)) = row else {
+                    let err = EngineError::token_not_found(&p.token);
+                    if continue_on_error {
+                        ev.nested.push((404, "Token not found".into(), "TOKEN/".into()));
+                        out.push(DetokenizedRecord { token: p.token.clone(), value_type: None, value: None, error: Some(err.message().to_string()) });
+                        continue;
+                    }
+                    return Err(err);
+                };
+                let v: Value = serde_json::from_slice(&self.inner.keys.decrypt(&self.value_aad(&tfp), &vct)?)
+                    .map_err(|_| EngineError::internal("stored token value is corrupt"))?;
+                let col = self.vault.schema.table(&table).and_then(|t| t.column(&column));
+                let (value, vt) = match col {
+                    Some(col) if col.datatype == DataType::File => {
+                        let file_id = canon(&v);
+                        let shown = if download {
+                            self.download_url(&file_id)
+                        } else {
+                            let name = self.file_meta(c, &file_id)?.map(|m| m.file_name).unwrap_or_default();
+                            canon(&redaction::apply(col, p.redaction.unwrap_or_default(), &Value::String(name)))
+                        };
+                        (shown, ValueType::String)
+                    }
+                    Some(col) => {
+                        let shown = redaction::apply(col, p.redaction.unwrap_or_default(), &v);
+                        let vt = if col.is_array { ValueType::Array } else { col.datatype.value_type() };
+                        (canon(&shown), vt)
+                    }
+                    None => (canon(&v), ValueType::String),
+                };
+                ev.nested.push((200, String::new(), format!("TOKEN/{table}.{column}")));
+                out.push(DetokenizedRecord { token: p.token.clone(), value_type: Some(vt), value: Some(value), error: None });
+            }
+            Ok(DetokenizeResponse { records: out })
+        })
+    }
+}
+
+fn invalid_column(i: usize, col: &str) -> EngineError {
+    EngineError::invalid(format!(
+        "Tokenize failed for value {i}. Column {col} is invalid. Specify a valid column."
+    ))
+}

@@ -1,0 +1,347 @@
+//! The `skyflow-emulator` binary: the emulator.json contract, durability across SIGKILL,
+//! graceful SIGTERM, and logs that never contain values, tokens or credentials.
+
+mod http_support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+struct Running {
+    child: Child,
+    info: Value,
+}
+
+fn spawn(dir: &Path, log_name: &str) -> Running {
+    let log = std::fs::File::create(dir.join(log_name)).expect("log file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skyflow-emulator"))
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("spawn the emulator binary");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("ready line");
+    let info: Value = serde_json::from_str(line.trim())
+        .unwrap_or_else(|_| panic!("ready line is JSON: {line:?}"));
+    // The facts file says the same thing.
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("emulator.json")).unwrap()).unwrap();
+    assert_eq!(info, file);
+    for key in [
+        "vault_id",
+        "vault_url",
+        "api_key",
+        "credentials_file",
+        "listen",
+    ] {
+        assert!(info[key].is_string(), "emulator.json has {key}");
+    }
+    assert_eq!(
+        info["vault_url"],
+        format!("http://{}", info["listen"].as_str().unwrap())
+    );
+    Running { child, info }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+#[tokio::test]
+async fn acknowledged_writes_survive_sigkill_and_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = spawn(dir.path(), "first.log");
+    let base = first.info["vault_url"].as_str().unwrap().to_owned();
+    let vault = first.info["vault_id"].as_str().unwrap().to_owned();
+    let key = first.info["api_key"].as_str().unwrap().to_owned();
+    let creds_before: Value = serde_json::from_slice(
+        &std::fs::read(first.info["credentials_file"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    let mut child = first.child;
+
+    // Concurrent writers record every acknowledged insert: (id, email, name, tokens).
+    let acked: Arc<Mutex<Vec<(String, String, String, Value)>>> = Arc::default();
+    let mut tasks = Vec::new();
+    for writer in 0..6 {
+        let acked = acked.clone();
+        let (base, vault, key) = (base.clone(), vault.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            let http = client();
+            for n in 0.. {
+                let email = format!("w{writer}n{n}@durable.example");
+                let name = format!("Durable Person {writer}-{n}");
+                let body = json!({"records": [{"fields": {"email": email, "name": name}}], "tokenization": true});
+                let resp = http
+                    .post(format!("{base}/v1/vaults/{vault}/table1"))
+                    .bearer_auth(&key)
+                    .json(&body)
+                    .send()
+                    .await;
+                let Ok(resp) = resp else { break };
+                if !resp.status().is_success() {
+                    break;
+                }
+                let Ok(reply) = resp.json::<Value>().await else { break };
+                let rec = &reply["records"][0];
+                acked.lock().unwrap().push((
+                    rec["skyflow_id"].as_str().unwrap().to_owned(),
+                    email,
+                    name,
+                    rec["tokens"].clone(),
+                ));
+            }
+        }));
+    }
+    // Kill mid-way once a good number of writes were acknowledged.
+    while acked.lock().unwrap().len() < 120 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 120);
+
+    // Restart on the same directory: same vault, key, credentials; new port in tokenURI.
+    let second = spawn(dir.path(), "second.log");
+    assert_eq!(second.info["vault_id"], vault.as_str());
+    assert_eq!(second.info["api_key"], key.as_str());
+    let base2 = second.info["vault_url"].as_str().unwrap().to_owned();
+    let creds_after: Value = serde_json::from_slice(
+        &std::fs::read(second.info["credentials_file"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(creds_after["clientID"], creds_before["clientID"]);
+    assert_eq!(creds_after["privateKey"], creds_before["privateKey"]);
+    assert_eq!(
+        creds_after["tokenURI"],
+        format!("{base2}/v1/auth/sa/oauth/token")
+    );
+    let http = client();
+
+    // Every acknowledged record and token is intact.
+    for chunk in acked.chunks(25) {
+        let ids: String = chunk
+            .iter()
+            .map(|(id, ..)| format!("skyflow_ids={id}&"))
+            .collect();
+        let got: Value = http
+            .get(format!(
+                "{base2}/v1/vaults/{vault}/table1?{ids}redaction=PLAIN_TEXT"
+            ))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let records = got["records"]
+            .as_array()
+            .unwrap_or_else(|| panic!("records: {got}"));
+        assert_eq!(records.len(), chunk.len());
+        for (id, email, name, _) in chunk {
+            let rec = records
+                .iter()
+                .find(|r| r["fields"]["skyflow_id"] == id.as_str())
+                .expect("record kept");
+            assert_eq!(rec["fields"]["email"], email.as_str());
+            assert_eq!(rec["fields"]["name"], name.as_str());
+        }
+        let params: Vec<Value> = chunk
+            .iter()
+            .map(|(.., tokens)| json!({"token": tokens["email"], "redaction": "PLAIN_TEXT"}))
+            .collect();
+        let got: Value = http
+            .post(format!("{base2}/v1/vaults/{vault}/detokenize"))
+            .bearer_auth(&key)
+            .json(&json!({"detokenizationParameters": params, "continueOnError": false}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for ((_, email, ..), rec) in chunk.iter().zip(got["records"].as_array().unwrap()) {
+            assert_eq!(rec["value"], email.as_str());
+        }
+    }
+
+    // The service account from before the restart still gets tokens (aud has the old port).
+    let assertion = http_support::sign_assertion(
+        &creds_before,
+        creds_before["tokenURI"].as_str().unwrap(),
+        600,
+    );
+    let resp = http
+        .post(format!("{base2}/v1/auth/sa/oauth/token"))
+        .json(&json!({"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion, "scope": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    // SIGTERM stops it gracefully.
+    let pid = second.child.id().to_string();
+    let mut child = second.child;
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "graceful exit: {exit:?}");
+}
+
+#[tokio::test]
+async fn logs_hold_no_values_tokens_or_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn(dir.path(), "run.log");
+    let base = run.info["vault_url"].as_str().unwrap().to_owned();
+    let vault = run.info["vault_id"].as_str().unwrap().to_owned();
+    let key = run.info["api_key"].as_str().unwrap().to_owned();
+    let creds: Value = serde_json::from_slice(
+        &std::fs::read(run.info["credentials_file"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    let http = client();
+    let mut secrets: Vec<String> = vec![key.clone()];
+    let pem = creds["privateKey"].as_str().unwrap();
+    secrets.extend(
+        pem.lines()
+            .filter(|l| !l.starts_with("-----"))
+            .map(str::to_owned),
+    );
+
+    // A full run: token exchange, inserts, gets, detokenize, query, failures.
+    let assertion = http_support::sign_assertion(&creds, creds["tokenURI"].as_str().unwrap(), 600);
+    secrets.push(assertion.clone());
+    let token: Value = http
+        .post(format!("{base}/v1/auth/sa/oauth/token"))
+        .json(&json!({"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = token["accessToken"].as_str().unwrap().to_owned();
+    secrets.push(bearer.clone());
+    let values = [
+        "secret.person@logs.example",
+        "Secretive Name",
+        "321-54-9876",
+        "4000-1234-5678-9010",
+    ];
+    secrets.extend(values.iter().map(|v| v.to_string()));
+    let inserted: Value = http
+        .post(format!("{base}/v1/vaults/{vault}/table1"))
+        .bearer_auth(&bearer)
+        .json(&json!({"records": [{"fields": {"email": values[0], "name": values[1], "ssn": values[2], "card_number": values[3]}}], "tokenization": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rec = &inserted["records"][0];
+    let id = rec["skyflow_id"].as_str().unwrap().to_owned();
+    for t in rec["tokens"].as_object().unwrap().values() {
+        secrets.push(t.as_str().unwrap().to_owned());
+    }
+    let calls = [
+        (
+            reqwest::Method::GET,
+            format!("/v1/vaults/{vault}/table1?skyflow_ids={id}&redaction=PLAIN_TEXT"),
+            None,
+        ),
+        (
+            reqwest::Method::GET,
+            format!(
+                "/v1/vaults/{vault}/table1?column_name=email&column_values={}&redaction=PLAIN_TEXT",
+                values[0]
+            ),
+            None,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/vaults/{vault}/detokenize"),
+            Some(
+                json!({"detokenizationParameters": [{"token": rec["tokens"]["email"], "redaction": "PLAIN_TEXT"}]}),
+            ),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/vaults/{vault}/detokenize"),
+            Some(json!({"detokenizationParameters": [{"token": "missing-secret-token-xyz"}]})),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/vaults/{vault}/query"),
+            Some(json!({"query": format!("SELECT * FROM table1 WHERE email = '{}'", values[0])})),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/vaults/{vault}/table1"),
+            Some(json!({"records": [{"fields": {"email": values[0]}}]})),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/vaults/{vault}/table1"),
+            Some(json!({"records": [{"fields": {"email": "bad-email-secret-value"}}]})),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/v1/vaults/{vault}/tokenize"),
+            Some(
+                json!({"tokenizationParameters": [{"value": values[0], "table": "table1", "column": "email"}]}),
+            ),
+        ),
+    ];
+    secrets.push("missing-secret-token-xyz".into());
+    secrets.push("bad-email-secret-value".into());
+    for (method, path, body) in calls {
+        let mut req = http
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(&bearer);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.unwrap();
+        assert!(resp.headers().get("x-request-id").is_some());
+    }
+    // A bad bearer is logged as a 401, not echoed.
+    http.get(format!("{base}/v1/vaults/{vault}/table1"))
+        .bearer_auth("sky-wrong-secretkeyvalue")
+        .send()
+        .await
+        .unwrap();
+    secrets.push("sky-wrong-secretkeyvalue".into());
+
+    let pid = run.child.id().to_string();
+    let mut child = run.child;
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    child.wait().unwrap();
+
+    let log = std::fs::read_to_string(dir.path().join("run.log")).unwrap();
+    assert!(log.contains("request"), "the access log is there: {log}");
+    assert!(
+        log.contains("/v1/vaults/{vault}/{table}"),
+        "routes are logged as templates"
+    );
+    for secret in &secrets {
+        assert!(
+            !log.contains(secret.as_str()),
+            "the log leaks {secret:?}:\n{log}"
+        );
+    }
+}
