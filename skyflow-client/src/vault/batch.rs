@@ -419,7 +419,8 @@ impl<R> BatchFailure<R> {
     /// failed batch, a message naming the succeeded, failed and unsent ranges, and this
     /// `BatchFailure` as its [`source`](std::error::Error::source) (whose own source is
     /// the batch's error), so [`from_error`](Self::from_error) gets it back. A request
-    /// rejected before anything was sent gives its validation error unchanged.
+    /// rejected before anything was sent, and a call sent as one batch that failed, give
+    /// that error unchanged.
     ///
     /// ```
     /// # fn show(f: skyflow_client::vault::BatchFailure<skyflow_client::vault::DeleteResponse>) {
@@ -431,7 +432,9 @@ impl<R> BatchFailure<R> {
     where
         R: fmt::Debug + Send + Sync + 'static,
     {
-        if !self.sent_any {
+        let whole_call_failed =
+            self.failed.len() == 1 && self.succeeded.is_empty() && self.not_sent.is_empty();
+        if !self.sent_any || whole_call_failed {
             return self.failed.swap_remove(0).error;
         }
         let error = rewrap(&self.failed[0].error, self.summary());
