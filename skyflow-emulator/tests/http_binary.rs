@@ -10,6 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
+/// An acknowledged insert: (skyflow_id, email, name, tokens).
+type Acked = (String, String, String, Value);
+
 struct Running {
     child: Child,
     info: Value,
@@ -70,7 +73,7 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
     let mut child = first.child;
 
     // Concurrent writers record every acknowledged insert: (id, email, name, tokens).
-    let acked: Arc<Mutex<Vec<(String, String, String, Value)>>> = Arc::default();
+    let acked: Arc<Mutex<Vec<Acked>>> = Arc::default();
     let mut tasks = Vec::new();
     for writer in 0..6 {
         let acked = acked.clone();

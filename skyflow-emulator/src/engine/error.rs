@@ -101,7 +101,7 @@ pub fn http_status_text(code: u16) -> &'static str {
 /// An engine error: carries the HTTP status, the gRPC code and the message for Skyflow's
 /// JSON error envelope (`{"error":{"grpc_code","http_code","http_status","message","details"}}`).
 ///
-/// Some messages name a token the caller sent (Skyflow's wording "Token not found for <token>");
+/// Some messages name a token the caller sent (Skyflow's wording `Token not found for <token>`);
 /// those are flagged sensitive, and `Display`/`Debug` then hide the message, so logging an
 /// error never leaks a token or value. [`EngineError::message`] gives the wire message.
 ///
@@ -169,7 +169,7 @@ impl EngineError {
         Self::new(ErrorKind::NotFound, "No Records Found")
     }
 
-    /// 404 / 5 "Token not found for <token>" (sensitive).
+    /// 404 / 5 `Token not found for <token>` (sensitive).
     ///
     /// ```
     /// assert_eq!(skyflow_emulator::engine::EngineError::token_not_found("t").http_code(), 404);
@@ -199,7 +199,7 @@ impl EngineError {
         Self::new(ErrorKind::Internal, detail)
     }
 
-    /// 501 / 12: "<feature> is not supported by the local vault".
+    /// 501 / 12: `<feature> is not supported by the local vault`.
     ///
     /// ```
     /// let e = skyflow_emulator::engine::EngineError::unsupported("WITH clauses");

@@ -47,7 +47,7 @@ pub(crate) fn sniff(data: &[u8], declared: Option<&str>, name: &str) -> String {
 
 impl Inner {
     pub(crate) fn download_url_for(&self, file_id: &str) -> String {
-        let exp = now_secs() + self.config.limits.download_url_ttl.as_secs() as i64;
+        let exp = self.now() + self.config.limits.download_url_ttl.as_secs() as i64;
         let sig = self.keys.sign_url(file_id, exp);
         let base = self
             .base_url
@@ -69,7 +69,7 @@ impl Inner {
                 "Invalid download URL signature",
             ));
         }
-        if exp < now_secs() {
+        if exp < self.now() {
             return Err(EngineError::new(
                 ErrorKind::PermissionDenied,
                 "Download URL expired",

@@ -65,7 +65,7 @@ pub fn split_signed_token(token: &str) -> Option<&str> {
 }
 
 /// Limits enforced by the engine. The defaults are generous where Skyflow documents nothing
-/// (marked [INF] in vault-semantics.md §1.15) and exact where it does.
+/// (marked (inferred) in vault-semantics.md §1.15) and exact where it does.
 ///
 /// ```
 /// use skyflow_emulator::engine::Limits;
@@ -75,14 +75,14 @@ pub fn split_signed_token(token: &str) -> Option<&str> {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Records per insert/batch/get-by-ids/delete request (default 1000 [INF]).
+    /// Records per insert/batch/get-by-ids/delete request (default 1000 (inferred)).
     pub max_records_per_request: usize,
-    /// Tokens per tokenize/detokenize request (default 1000 [INF]).
+    /// Tokens per tokenize/detokenize request (default 1000 (inferred)).
     pub max_tokens_per_request: usize,
-    /// Request body size the HTTP layer should accept (default 16 MiB [INF]). Not enforced
+    /// Request body size the HTTP layer should accept (default 16 MiB (inferred)). Not enforced
     /// by the engine itself; the server reads it.
     pub max_body_bytes: usize,
-    /// File size accepted by uploads (default 32 MiB [INF]).
+    /// File size accepted by uploads (default 32 MiB (inferred)).
     pub max_file_bytes: usize,
     /// Rows returned by a get or a query (default 25, Skyflow's documented maximum).
     pub max_rows: usize,
@@ -90,7 +90,7 @@ pub struct Limits {
     pub max_unique_string_chars: usize,
     /// Validity of a download URL (default 15 minutes, documented).
     pub download_url_ttl: Duration,
-    /// Wall-clock budget of one SQL query (default 5 s [INF]).
+    /// Wall-clock budget of one SQL query (default 5 s (inferred)).
     pub query_timeout: Duration,
 }
 
@@ -282,7 +282,7 @@ impl Engine {
         self.inner.vault_infos()
     }
 
-    /// A handle on the vault `id`; 404 "Vault <id> not found" if it does not exist.
+    /// A handle on the vault `id`; 404 `Vault <id> not found` if it does not exist.
     ///
     /// ```
     /// use skyflow_emulator::engine::{Engine, EngineConfig};
@@ -450,6 +450,20 @@ impl Engine {
         self.inner.keys.server_key()
     }
 
+    /// Moves the engine's clock forward by `by` (for tests: transient-token TTLs and
+    /// download-URL expiry use this clock; record timestamps do not).
+    ///
+    /// ```
+    /// use skyflow_emulator::engine::{Engine, EngineConfig};
+    /// let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// e.advance_clock(std::time::Duration::from_secs(3600));
+    /// ```
+    pub fn advance_clock(&self, by: Duration) {
+        self.inner
+            .clock_offset
+            .fetch_add(by.as_secs() as i64, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Flushes buffered read-audit events to the store (reads buffer their audit events and
     /// write them with the next write, on `audit_events`, or here).
     ///
@@ -512,7 +526,7 @@ impl Vault {
 
     /// Inserts records into `table` (one transaction: all or nothing). Honours tokenization,
     /// upsert on a unique column, homogeneous and BYOT. Errors: unknown table (404) or column
-    /// (400 "Invalid field present in JSON <c>"), validation failures (400), duplicate unique
+    /// (400 `Invalid field present in JSON <c>`), validation failures (400), duplicate unique
     /// values (400/9), BYOT rule violations (400), too many records (400).
     ///
     /// ```
@@ -681,7 +695,7 @@ impl Vault {
     }
 
     /// Resolves tokens to values with per-token redaction. Without `continueOnError` the
-    /// first missing token fails the call (404 "Token not found for <token>").
+    /// first missing token fails the call (404 `Token not found for <token>`).
     ///
     /// ```
     /// # use skyflow_emulator::engine::*;

@@ -24,6 +24,7 @@ pub(crate) struct Inner {
     pub base_url: RwLock<String>,
     pub vaults: RwLock<Vec<Arc<VaultState>>>,
     pub audit_buffer: Mutex<Vec<(RequestContext, PendingEvent, i64)>>,
+    pub clock_offset: std::sync::atomic::AtomicI64,
 }
 
 pub(crate) fn now_secs() -> i64 {
@@ -41,6 +42,11 @@ pub(crate) fn now_nanos() -> i64 {
 }
 
 impl Inner {
+    /// Unix seconds, shifted by the test clock offset.
+    pub(crate) fn now(&self) -> i64 {
+        now_secs() + self.clock_offset.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub(crate) fn open(config: EngineConfig) -> EngineResult<Inner> {
         let keys = match &config.data_dir {
             Some(dir) => {
@@ -64,6 +70,7 @@ impl Inner {
             base_url,
             vaults: RwLock::new(Vec::new()),
             audit_buffer: Mutex::new(Vec::new()),
+            clock_offset: std::sync::atomic::AtomicI64::new(0),
         };
         let rows: Vec<(String, String)> = inner.store.read(|c| {
             let mut st = c.prepare("SELECT vault_id, schema_json FROM sky_vaults ORDER BY seq")?;

@@ -66,8 +66,11 @@ const ALLOWED_FUNCTIONS: &[&str] = &[
     "like",
 ];
 
+/// The last decrypted record of this thread: (ciphertext, fields).
+type CachedRecord = Option<(Vec<u8>, Map<String, Value>)>;
+
 thread_local! {
-    static LAST_RECORD: RefCell<Option<(Vec<u8>, Map<String, Value>)>> = const { RefCell::new(None) };
+    static LAST_RECORD: RefCell<CachedRecord> = const { RefCell::new(None) };
 }
 
 /// Registers `sky_col(data, vault, table, skyflow_id, column)`: decrypts a stored record
@@ -430,7 +433,10 @@ impl Ops<'_> {
 fn authorize(ctx: AuthContext<'_>) -> Authorization {
     match ctx.action {
         AuthAction::Select => Authorization::Allow,
-        AuthAction::Read { table_name, .. } if table_name == "sky_records" => Authorization::Allow,
+        AuthAction::Read {
+            table_name: "sky_records",
+            ..
+        } => Authorization::Allow,
         AuthAction::Function { function_name } => {
             let f = function_name.to_ascii_lowercase();
             if f == "sky_col" || ALLOWED_FUNCTIONS.contains(&f.as_str()) {
@@ -582,13 +588,12 @@ fn classify<'t>(scope: &Scope<'t>, e: &Expr, level: Option<Redaction>) -> Output
             if name == "count" {
                 return Output::Plain;
             }
-            if name == "min" || name == "max" {
-                if let FunctionArguments::List(l) = &f.args
-                    && let [FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))] = l.args.as_slice()
-                    && let Output::Column(c, _) = classify(scope, arg, level)
-                {
-                    return Output::Column(c, lvl);
-                }
+            if (name == "min" || name == "max")
+                && let FunctionArguments::List(l) = &f.args
+                && let [FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))] = l.args.as_slice()
+                && let Output::Column(c, _) = classify(scope, arg, level)
+            {
+                return Output::Column(c, lvl);
             }
             None
         }
@@ -685,7 +690,7 @@ impl Visitor for Checker<'_, '_> {
 }
 
 /// Replaces vault tables by decrypting subqueries; `"x"` that names no column becomes `'x'`;
-/// `ILIKE` becomes `LIKE` (SQLite's LIKE is case-insensitive for ASCII) [INF].
+/// `ILIKE` becomes `LIKE` (SQLite's LIKE is case-insensitive for ASCII) (inferred).
 struct Rewriter<'a, 'b> {
     ops: &'a Ops<'b>,
     columns: HashSet<String>,

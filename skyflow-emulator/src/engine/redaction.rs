@@ -23,7 +23,7 @@ pub(crate) fn effective(column: &Column, requested: Redaction) -> DlpPolicy {
 
 /// Masks `value` with the column's `find_pattern`/`replace_pattern`.
 ///
-/// Fallbacks [INF], since Skyflow documents none: without patterns, or when the find
+/// Fallbacks (inferred), since Skyflow documents none: without patterns, or when the find
 /// pattern does not match, every character but the last four becomes `X` (all of them for
 /// values of four characters or fewer), so a mask never returns the plain value.
 ///

@@ -665,10 +665,8 @@ fn build_column(table: &str, f: &RawField, child: Option<&str>) -> EngineResult<
                     }
                 }
             }
-            "skyflow.options.column_group" => {
-                if !first.is_empty() {
-                    col.column_group = first.to_string();
-                }
+            "skyflow.options.column_group" if !first.is_empty() => {
+                col.column_group = first.to_string();
             }
             "skyflow.options.ttl" => {
                 let ttl: u32 = first.parse().map_err(|_| {

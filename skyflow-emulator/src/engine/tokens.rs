@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::audit::RequestContext;
 use super::error::{EngineError, EngineResult, ErrorKind};
 use super::fpt;
-use super::ops::{Ops, now_secs};
+use super::ops::Ops;
 use super::records::canon;
 use super::redaction;
 use super::schema::{Column, DataType, Table, TokenPolicy};
@@ -147,7 +147,7 @@ impl Ops<'_> {
         }
         let expires = policy
             .is_transient()
-            .then(|| now_secs() + i64::from(col.ttl_minutes) * 60);
+            .then(|| self.inner.now() + i64::from(col.ttl_minutes) * 60);
         let plain = serde_json::to_vec(v).map_err(|e| EngineError::internal(e.to_string()))?;
         for _ in 0..MAX_TOKEN_ATTEMPTS {
             let token = match byot {
@@ -382,7 +382,7 @@ impl Ops<'_> {
             }
             let continue_on_error = req.continue_on_error.unwrap_or(false);
             let download = req.download_url.unwrap_or(false);
-            let now = now_secs();
+            let now = self.inner.now();
             let mut out = Vec::with_capacity(ps.len());
             for p in ps {
                 let tfp = self.token_fp(&p.token);

@@ -262,11 +262,7 @@ impl Harness {
     /// Exchanges the default service account's credentials for a bearer token.
     pub async fn service_account_token(&self, scope: Option<&str>) -> Reply {
         let creds: Value = serde_json::from_str(self.emulator.credentials_json()).expect("creds");
-        let assertion = sign_assertion(
-            &creds,
-            &creds["tokenURI"].as_str().unwrap().to_owned(),
-            3600,
-        );
+        let assertion = sign_assertion(&creds, creds["tokenURI"].as_str().unwrap(), 3600);
         self.exchange(&assertion, scope).await
     }
 

@@ -1,0 +1,174 @@
+//! Storage: restart persistence, encryption at rest (no plaintext in db or WAL), key checks.
+
+use serde_json::json;
+use skyflow_emulator::engine::*;
+
+fn insert(v: &Vault, fields: serde_json::Value) -> InsertedRecord {
+    v.insert(
+        &RequestContext::system(),
+        "table1",
+        serde_json::from_value(json!({"records": [{"fields": fields}], "tokenization": true}))
+            .unwrap(),
+    )
+    .unwrap()
+    .records
+    .remove(0)
+}
+
+#[test]
+fn restart_keeps_vaults_records_tokens_and_meta() {
+    let dir = tempfile::tempdir().unwrap();
+    let (vault_id, rec) = {
+        let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+        let id = e
+            .create_vault(Some("v1"), VaultSchema::default_schema())
+            .unwrap();
+        e.meta_put("api_key", b"sky-12345").unwrap();
+        let r = insert(
+            &e.vault(&id).unwrap(),
+            json!({"name": "Persist", "email": "p@x.com"}),
+        );
+        (id, r)
+    };
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    assert_eq!(e.meta_get("api_key").unwrap().unwrap(), b"sky-12345");
+    let v = e.vault(&vault_id).unwrap();
+    let got = v
+        .get_one(
+            &RequestContext::system(),
+            "table1",
+            &rec.skyflow_id,
+            GetOneRequest {
+                redaction: Some(Redaction::PlainText),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(got.fields["name"], json!("Persist"));
+    let token = rec.tokens.as_ref().unwrap()["name"].as_str().unwrap();
+    let d = v
+        .detokenize(
+            &RequestContext::system(),
+            serde_json::from_value(
+                json!({"detokenizationParameters": [{"token": token, "redaction": "PLAIN_TEXT"}]}),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(d.records[0].value.as_deref(), Some("Persist"));
+    // Deterministic tokens stay stable across the restart.
+    let again = insert(&v, json!({"name": "Persist"}));
+    assert_eq!(again.tokens.unwrap()["name"], json!(token));
+    // Unique index survives too.
+    let dup = v.insert(
+        &RequestContext::system(),
+        "table1",
+        serde_json::from_value(json!({"records": [{"fields": {"email": "p@x.com"}}]})).unwrap(),
+    );
+    assert_eq!(dup.unwrap_err().grpc_code(), 9);
+}
+
+#[test]
+fn no_plaintext_in_database_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let v = e
+        .vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap())
+        .unwrap();
+    let sentinels = [
+        "Zanzibar-Sentinel-Name",
+        "sentinel.mail@example.org",
+        "987-65-4320",
+        "4929123456781234",
+    ];
+    let mut tokens = Vec::new();
+    for i in 0..20 {
+        let r = insert(
+            &v,
+            json!({"name": sentinels[0], "email": format!("{i}{}", sentinels[1]), "ssn": sentinels[2], "card_number": sentinels[3]}),
+        );
+        tokens.extend(
+            r.tokens
+                .unwrap()
+                .values()
+                .map(|t| t.as_str().unwrap().to_string()),
+        );
+    }
+    v.upload_file(
+        &RequestContext::system(),
+        FileUpload {
+            table: "table1".into(),
+            column: "file".into(),
+            skyflow_id: None,
+            file_name: "f.txt".into(),
+            content_type: None,
+            data: b"Zanzibar-Sentinel-File-Body".to_vec(),
+            return_file_metadata: false,
+        },
+    )
+    .unwrap();
+    let _ = v
+        .query(
+            &RequestContext::system(),
+            "SELECT name FROM table1 WHERE name = 'Zanzibar-Sentinel-Name'",
+        )
+        .unwrap();
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let p = entry.unwrap().path();
+        if p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("emulator.db")
+        {
+            files.push(p);
+        }
+    }
+    assert!(
+        files.iter().any(|p| p.to_string_lossy().ends_with("-wal")),
+        "WAL file present: {files:?}"
+    );
+    for p in &files {
+        let bytes = std::fs::read(p).unwrap();
+        for s in sentinels
+            .iter()
+            .copied()
+            .chain(["Zanzibar-Sentinel-File-Body"])
+        {
+            assert!(
+                !bytes.windows(s.len()).any(|w| w == s.as_bytes()),
+                "{s} found in {}",
+                p.display()
+            );
+        }
+        for t in &tokens {
+            assert!(
+                !bytes.windows(t.len()).any(|w| w == t.as_bytes()),
+                "a token found in {}",
+                p.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn refuses_missing_or_wrong_key() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Engine::open(EngineConfig::on_disk(dir.path())).unwrap());
+    let key = dir.path().join("engine.key");
+    let saved = std::fs::read(&key).unwrap();
+    std::fs::remove_file(&key).unwrap();
+    assert_eq!(
+        Engine::open(EngineConfig::on_disk(dir.path()))
+            .unwrap_err()
+            .http_code(),
+        500
+    );
+    let other = tempfile::tempdir().unwrap();
+    drop(Engine::open(EngineConfig::on_disk(other.path())).unwrap());
+    std::fs::copy(other.path().join("engine.key"), &key).unwrap();
+    let err = Engine::open(EngineConfig::on_disk(dir.path())).unwrap_err();
+    assert!(err.message().contains("key"), "{err}");
+    std::fs::write(&key, saved).unwrap();
+    assert!(Engine::open(EngineConfig::on_disk(dir.path())).is_ok());
+}
