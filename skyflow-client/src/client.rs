@@ -30,11 +30,14 @@ use reqwest::header::HeaderMap;
 #[cfg(test)]
 use crate::auth::BearerSource;
 use crate::auth::{DEFAULT_REFRESH_MARGIN, TokenCache};
-use crate::config::{ConnectionConfig, LogLevel, RetryConfig, TimeoutConfig, VaultConfig};
+use crate::config::{
+    BulkConfig, ConnectionConfig, LogLevel, RetryConfig, TimeoutConfig, VaultConfig,
+};
 use crate::credentials::Credentials;
 use crate::http::transport::allowed_header;
 use crate::http::{AuthStyle, HttpShared, Transport};
 use crate::logging::Logger;
+use crate::vault::CallOptions;
 use crate::{Error, Result};
 
 /// A Skyflow client: the vaults and connections it knows, the credentials, the HTTP
@@ -74,6 +77,7 @@ struct Inner {
     tokens: TokenCache,
     retry: RetryConfig,
     timeout: TimeoutConfig,
+    bulk: BulkConfig,
     headers: Arc<HeaderMap>,
 }
 
@@ -94,6 +98,7 @@ impl fmt::Debug for Skyflow {
             .field("log_level", &self.inner.http.logger().level())
             .field("retry", &self.inner.retry)
             .field("timeout", &self.inner.timeout)
+            .field("bulk", &self.inner.bulk)
             .field(
                 "headers",
                 &self
@@ -137,6 +142,7 @@ pub struct SkyflowBuilder {
     log_level: LogLevel,
     retry: RetryConfig,
     timeout: TimeoutConfig,
+    bulk: BulkConfig,
     headers: Vec<(String, String)>,
     refresh_margin: Option<Duration>,
 }
@@ -150,6 +156,7 @@ impl fmt::Debug for SkyflowBuilder {
             .field("log_level", &self.log_level)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
+            .field("bulk", &self.bulk)
             .field("refresh_margin", &self.refresh_margin)
             .field(
                 "headers",
@@ -237,6 +244,19 @@ impl SkyflowBuilder {
         self
     }
 
+    /// Sets how large vault requests are split into batches and how many batches are sent
+    /// at once (default [`BulkConfig::standard`]); a vault's own setting wins.
+    ///
+    /// ```
+    /// use skyflow_client::{BulkConfig, Skyflow};
+    /// let builder = Skyflow::builder().bulk(BulkConfig::standard().with_concurrency(8));
+    /// # let _ = builder;
+    /// ```
+    pub fn bulk(mut self, bulk: BulkConfig) -> Self {
+        self.bulk = bulk;
+        self
+    }
+
     /// Adds a header sent with every vault and Detect call. Only `x-request-id`,
     /// `x-skyflow-account-id` and `x-skyflow-account-name` are allowed (as in the Go SDK);
     /// [`build`](Self::build) rejects any other name with a config error on `headers`.
@@ -300,6 +320,7 @@ impl SkyflowBuilder {
         state.credentials = self.credentials;
         self.retry.validate()?;
         self.timeout.validate()?;
+        self.bulk.validate()?;
         let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
             let (name, value) =
@@ -316,6 +337,7 @@ impl SkyflowBuilder {
                 tokens,
                 retry: self.retry,
                 timeout: self.timeout,
+                bulk: self.bulk,
                 headers: Arc::new(headers),
             }),
         };
@@ -470,13 +492,7 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn vault(&self, vault_id: &str) -> Result<VaultClient> {
-        let (vault_id, transport) = self.vault_transport(Some(vault_id))?;
-        self.logger()
-            .info(format_args!("vault handle created for vault id {vault_id}"));
-        Ok(VaultClient {
-            vault_id,
-            transport,
-        })
+        self.vault_handle(Some(vault_id))
     }
 
     /// A handle for the first configured vault.
@@ -493,12 +509,18 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn default_vault(&self) -> Result<VaultClient> {
-        let (vault_id, transport) = self.vault_transport(None)?;
+        self.vault_handle(None)
+    }
+
+    fn vault_handle(&self, vault_id: Option<&str>) -> Result<VaultClient> {
+        let (vault_id, transport, bulk) = self.vault_transport(vault_id)?;
         self.logger()
             .info(format_args!("vault handle created for vault id {vault_id}"));
         Ok(VaultClient {
             vault_id,
             transport,
+            bulk,
+            options: Arc::new(CallOptions::new()),
         })
     }
 
@@ -516,7 +538,7 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn detect(&self, vault_id: &str) -> Result<DetectClient> {
-        let (vault_id, transport) = self.vault_transport(Some(vault_id))?;
+        let (vault_id, transport, _) = self.vault_transport(Some(vault_id))?;
         self.logger().info(format_args!(
             "detect handle created for vault id {vault_id}"
         ));
@@ -540,7 +562,7 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn default_detect(&self) -> Result<DetectClient> {
-        let (vault_id, transport) = self.vault_transport(None)?;
+        let (vault_id, transport, _) = self.vault_transport(None)?;
         self.logger().info(format_args!(
             "detect handle created for vault id {vault_id}"
         ));
@@ -584,7 +606,7 @@ impl Skyflow {
         self.connection_handle(None)
     }
 
-    fn vault_transport(&self, vault_id: Option<&str>) -> Result<(Arc<str>, Transport)> {
+    fn vault_transport(&self, vault_id: Option<&str>) -> Result<(Arc<str>, Transport, BulkConfig)> {
         let (config, client_credentials) = {
             let state = self.state();
             let config = match vault_id {
@@ -611,7 +633,8 @@ impl Skyflow {
             self.inner.headers.clone(),
             AuthStyle::Vault,
         )?;
-        Ok((Arc::from(config.vault_id()), transport))
+        let bulk = config.bulk().unwrap_or(self.inner.bulk);
+        Ok((Arc::from(config.vault_id()), transport, bulk))
     }
 
     fn connection_handle(&self, connection_id: Option<&str>) -> Result<ConnectionClient> {
@@ -972,7 +995,17 @@ impl Skyflow {
 /// A handle for one vault's data API (records, tokens, query, files).
 ///
 /// Taken with [`Skyflow::vault`] or [`Skyflow::default_vault`]; cheap to clone. The vault
-/// operations are methods on this type.
+/// operations are methods on this type: [`insert`](Self::insert),
+/// [`detokenize`](Self::detokenize), [`tokenize`](Self::tokenize), [`get`](Self::get),
+/// [`update`](Self::update), [`delete`](Self::delete), [`query`](Self::query),
+/// [`upload_file`](Self::upload_file), [`file_scan_status`](Self::file_scan_status) and
+/// [`delete_file`](Self::delete_file).
+///
+/// Every operation's future is `Send`, so calls can be spawned, and one handle (or its
+/// clones) can run calls from many tasks at once; they share the client's connection pool
+/// and token cache. Dropping an operation's future cancels the call: batches not yet
+/// started are never sent, and a batch in flight is abandoned (the vault may or may not
+/// have applied it, as with any request cut off mid-way).
 ///
 /// ```
 /// use skyflow_client::{Skyflow, VaultConfig, credentials::Credentials};
@@ -990,6 +1023,8 @@ impl Skyflow {
 pub struct VaultClient {
     vault_id: Arc<str>,
     transport: Transport,
+    bulk: BulkConfig,
+    options: Arc<CallOptions>,
 }
 
 impl VaultClient {
@@ -1015,9 +1050,45 @@ impl VaultClient {
         self.transport.base_url()
     }
 
-    #[allow(dead_code, reason = "used by the vault operation modules")]
+    /// The batching in force for this handle: the per-call setting given with
+    /// [`with_options`](Self::with_options), else the vault's, else the client's.
+    ///
+    /// ```no_run
+    /// # fn f(vault: skyflow_client::VaultClient) {
+    /// println!("{} inserts per batch", vault.bulk().insert_batch_size());
+    /// # }
+    /// ```
+    pub fn bulk(&self) -> BulkConfig {
+        self.options.bulk_config().unwrap_or(self.bulk)
+    }
+
+    /// A copy of this handle whose calls use `options` (a request id, batching); the
+    /// original handle is unchanged. Cheap: use it for a single call.
+    ///
+    /// ```no_run
+    /// use serde_json::json;
+    /// use skyflow_client::vault::{CallOptions, InsertRequest};
+    /// # async fn f(vault: skyflow_client::VaultClient) -> skyflow_client::Result<()> {
+    /// let request = InsertRequest::new("persons").values([json!({ "name": "Jane" })]);
+    /// let response = vault
+    ///     .with_options(CallOptions::new().request_id("import-42"))
+    ///     .insert(&request)
+    ///     .await?;
+    /// # let _ = response; Ok(()) }
+    /// ```
+    pub fn with_options(&self, options: CallOptions) -> VaultClient {
+        VaultClient {
+            options: Arc::new(options),
+            ..self.clone()
+        }
+    }
+
     pub(crate) fn transport(&self) -> &Transport {
         &self.transport
+    }
+
+    pub(crate) fn call_options(&self) -> &CallOptions {
+        &self.options
     }
 }
 
@@ -1026,6 +1097,8 @@ impl fmt::Debug for VaultClient {
         f.debug_struct("VaultClient")
             .field("vault_id", &self.vault_id)
             .field("transport", &self.transport)
+            .field("bulk", &self.bulk())
+            .field("options", &self.options)
             .finish()
     }
 }

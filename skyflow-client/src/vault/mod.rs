@@ -13,12 +13,17 @@
 //! | file scan status | [`FileScanStatusRequest`] | [`FileScanStatusResponse`] | `GET /v1/vaults/{vault}/{table}/{id}/files/{column}/scan-status` |
 //! | delete file | [`DeleteFileRequest`] | [`DeleteFileResponse`] | `DELETE /v1/vaults/{vault}/{table}/{id}/files/{column}` |
 //!
+//! The operations themselves are methods of [`VaultClient`](crate::VaultClient)
+//! (`vault.insert(&request).await`, …); per-call options (a request id, batching) go
+//! through [`VaultClient::with_options`](crate::VaultClient::with_options) and
+//! [`CallOptions`].
+//!
 //! Requests are fluent builders; `validate()` runs the checks that run before sending,
 //! and every validation error names the request and the field (`values[2]`). Values are
 //! JSON ([`serde_json::Value`]); the typed layer turns them into domain types.
 //!
-//! Large requests can be split into batches and the answers merged in input order, see
-//! [`batch`].
+//! Large requests are split into batches and the answers merged in input order, see
+//! [`batch`] and [`BulkConfig`](crate::BulkConfig).
 //!
 //! The `Debug` output of requests and responses never shows record values or tokens.
 //!
@@ -44,6 +49,7 @@ mod detokenize;
 mod file;
 mod get;
 mod insert;
+mod ops;
 mod query;
 mod tokenize;
 mod types;
@@ -63,6 +69,7 @@ pub use file::{
 };
 pub use get::{GetRequest, GetResponse};
 pub use insert::{InsertError, InsertRequest, InsertResponse, InsertedRecord};
+pub use ops::CallOptions;
 pub use query::{QueryRecord, QueryRequest, QueryResponse};
 pub use tokenize::{TokenizeRequest, TokenizeResponse};
 pub use types::{Fields, FileScanStatus, OrderBy, RedactionType, TokenMode, ValueType};
@@ -73,10 +80,6 @@ use crate::http::{HttpRequest, HttpResponse};
 
 /// A vault call whose request is built without I/O: how to send it and how to read its
 /// answer. (File upload reads its file and has its own async `to_http`.)
-#[allow(
-    dead_code,
-    reason = "the vault client calls it once the transport is wired in"
-)]
 pub(crate) trait Operation {
     /// The parsed answer.
     type Response;
