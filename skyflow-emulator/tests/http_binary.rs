@@ -164,6 +164,12 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
             .json()
             .await
             .unwrap();
+        validate(
+            &reqwest::Method::GET,
+            "/v1/vaults/v/table1",
+            reqwest::StatusCode::OK,
+            &got,
+        );
         let records = got["records"]
             .as_array()
             .unwrap_or_else(|| panic!("records: {got}"));
@@ -188,6 +194,12 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
             .json()
             .await
             .unwrap();
+        validate(
+            &reqwest::Method::GET,
+            "/v1/vaults/v/table1",
+            reqwest::StatusCode::OK,
+            &got,
+        );
         let records = got["records"].as_array().unwrap();
         assert_eq!(records.len(), chunk.len());
         for (i, (.., tokens)) in chunk.iter().enumerate() {
@@ -218,6 +230,12 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
             .json()
             .await
             .unwrap();
+        validate(
+            &reqwest::Method::POST,
+            "/v1/vaults/v/detokenize",
+            reqwest::StatusCode::OK,
+            &got,
+        );
         let values = got["records"].as_array().unwrap();
         assert_eq!(values.len(), chunk.len() * 2, "{got}");
         for ((_, email, name, _), pair) in chunk.iter().zip(values.chunks(2)) {
