@@ -6,7 +6,12 @@
 //! Layers of defence: (1) only `Statement::Query` with a plain SELECT body; (2) an AST walk
 //! that allows only vault tables (no table functions, derived tables or CTEs) and only
 //! allow-listed functions; (3) a SQLite authorizer that allows only SELECT, reads of the
-//! internal record table and allow-listed functions; (4) `query_only` connections.
+//! internal record table and allow-listed functions; (4) `query_only` connections; (5) SQLite
+//! limits while the statement runs (strings and blobs up to 1 MiB, bounded expression depth,
+//! SQL length and function arguments) and a progress-handler time budget.
+//!
+//! Errors never quote the rewritten SQL or SQLite's own message; a query naming an unknown
+//! column is a 400 whose message is sensitive (it may be a value typed without quotes).
 
 use std::cell::RefCell;
 use std::collections::HashSet;
