@@ -19,10 +19,15 @@ struct Running {
 }
 
 fn spawn(dir: &Path, log_name: &str) -> Running {
+    spawn_with(dir, log_name, &[])
+}
+
+fn spawn_with(dir: &Path, log_name: &str, extra: &[&str]) -> Running {
     let log = std::fs::File::create(dir.join(log_name)).expect("log file");
     let mut child = Command::new(env!("CARGO_BIN_EXE_skyflow-emulator"))
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir)
+        .args(extra)
         .env("RUST_LOG", "debug")
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log))
@@ -442,4 +447,76 @@ async fn logs_hold_no_values_tokens_or_credentials() {
             "the log leaks {secret:?}:\n{log}"
         );
     }
+}
+
+#[tokio::test]
+async fn limit_flags_are_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn_with(
+        dir.path(),
+        "limits.log",
+        &[
+            "--max-body-bytes",
+            "65536",
+            "--max-file-bytes",
+            "16",
+            "--query-timeout-ms",
+            "2000",
+            "--skyflow-quirks",
+        ],
+    );
+    let base = run.info["vault_url"].as_str().unwrap().to_owned();
+    let vault = run.info["vault_id"].as_str().unwrap().to_owned();
+    let key = run.info["api_key"].as_str().unwrap().to_owned();
+    let http = client();
+    let upload = |bytes: &'static [u8]| {
+        reqwest::multipart::Form::new()
+            .text("tableName", "table1")
+            .text("columnName", "file")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("f.txt"),
+            )
+    };
+    let path = format!("/v2/vaults/{vault}/files/upload");
+    for (bytes, status) in [
+        (&b"sixteen bytes ok"[..], 200),
+        (&b"seventeen bytes!!"[..], 413),
+    ] {
+        let resp = http
+            .post(format!("{base}{path}"))
+            .bearer_auth(&key)
+            .multipart(upload(bytes))
+            .send()
+            .await
+            .unwrap();
+        let got = resp.status();
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(got.as_u16(), status, "{body}");
+        validate(&reqwest::Method::POST, &path, got, &body);
+    }
+    // --skyflow-quirks: a query on an unknown column answers Skyflow's 500.
+    let path = format!("/v1/vaults/{vault}/query");
+    let resp = http
+        .post(format!("{base}{path}"))
+        .bearer_auth(&key)
+        .json(&json!({"query": "SELECT car_number FROM table1"}))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    validate(&reqwest::Method::POST, &path, status, &body);
+    assert_eq!(status, 500);
+    assert_eq!(body["error"]["grpc_code"], 13);
+    assert_eq!(
+        body["error"]["message"],
+        "ERROR (internal_error): Could not find Field car_number"
+    );
+    let mut child = run.child;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Not even the quirk's 500 puts the caller's text in the log.
+    let log = std::fs::read_to_string(dir.path().join("limits.log")).unwrap();
+    assert!(!log.contains("car_number"), "{log}");
 }
