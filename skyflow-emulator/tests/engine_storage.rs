@@ -216,6 +216,52 @@ fn read_audit_events_are_durable_before_the_answer() {
 }
 
 #[test]
+fn concurrent_reads_group_commit_every_audit_event_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let id = e.create_vault(None, VaultSchema::default_schema()).unwrap();
+    let v = e.vault(&id).unwrap();
+    let r = insert(&v, json!({"name": "Many Readers"}));
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let v = v.clone();
+            let sid = r.skyflow_id.clone();
+            std::thread::spawn(move || {
+                for n in 0..25 {
+                    let mut ctx = RequestContext::system();
+                    ctx.actor = "group-reader".into();
+                    ctx.request_id = format!("read-{t}-{n}");
+                    let req = GetRequest {
+                        skyflow_ids: vec![sid.clone()],
+                        ..Default::default()
+                    };
+                    v.get(&ctx, "table1", req).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let events = e
+        .audit_events(&AuditFilter {
+            actor: Some("group-reader".into()),
+            limit: Some(1000),
+            ..Default::default()
+        })
+        .unwrap()
+        .event;
+    assert_eq!(events.len(), 200);
+    let mut ids: Vec<String> = events
+        .iter()
+        .map(|ev| ev.context["requestID"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 200, "each read audited exactly once");
+}
+
+#[test]
 fn refuses_missing_or_wrong_key() {
     let dir = tempfile::tempdir().unwrap();
     drop(Engine::open(EngineConfig::on_disk(dir.path())).unwrap());
