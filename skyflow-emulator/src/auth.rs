@@ -11,11 +11,11 @@
 //!   token: a JWT signed with the emulator's own secret (HS256), carrying `sub`, `exp`, `jti`
 //!   and the granted role ids. Anything other than RS256 in an assertion is rejected, so
 //!   `alg: none` and HS256-with-the-public-key forgeries fail.
-//! - **Audience**: the assertion's `aud` is accepted when it equals the current token URI, or
-//!   when it is an `http(s)` URL on a loopback host (`127.0.0.1`, `localhost`, `::1`) or on the
-//!   emulator's listen host, with the path `/v1/auth/sa/oauth/token`, on any port. Restarting the
-//!   emulator changes its port; credentials files written for an earlier port keep working.
-//!   Any other audience (for example Skyflow's cloud token URI) is rejected.
+//! - **Audience**: the assertion's `aud` is accepted when it equals the current token URI or a
+//!   token URI this data directory issued before (each start records its token URI in the
+//!   store). Restarting the emulator changes its port; credentials files written for an earlier
+//!   port keep working. Any other audience (another port, another host, Skyflow's cloud token
+//!   URI) is rejected.
 //! - **Roles**: every vault has three roles, with ids `owner-<vault_id>`, `editor-<vault_id>`
 //!   and `viewer-<vault_id>`. Owner and editor may do everything; viewer may only read: get,
 //!   query, detokenize, tokenize, file scan status and downloads, audit. `scope: null` grants
@@ -261,6 +261,24 @@ impl Caller {
         }
     }
 
+    /// Whether the caller may read values in plain text on `vault_id`: only the Vault Owner
+    /// role (and API keys, which act as the owner). Editor and Viewer roles get each column's
+    /// default redaction at most (vault-semantics §1.16).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// fn clear(c: &skyflow_emulator::auth::Caller) -> bool { c.plain_text_allowed("vault") }
+    /// ```
+    pub fn plain_text_allowed(&self, vault_id: &str) -> bool {
+        match &self.grants {
+            None => true,
+            Some(grants) => grants
+                .iter()
+                .any(|(v, r)| v == vault_id && *r == RoleKind::Owner),
+        }
+    }
+
     /// The service account's key id, for service-account callers.
     ///
     /// # Example
@@ -292,8 +310,8 @@ struct AccessClaims {
     ctx: Option<serde_json::Value>,
 }
 
-/// The body of `POST /v1/auth/sa/oauth/token`.
-#[derive(Debug, Deserialize)]
+/// The body of `POST /v1/auth/sa/oauth/token`. `Debug` hides the assertion.
+#[derive(Deserialize)]
 pub(crate) struct TokenRequest {
     #[serde(default)]
     pub(crate) grant_type: Option<String>,
@@ -303,13 +321,32 @@ pub(crate) struct TokenRequest {
     pub(crate) scope: Option<String>,
 }
 
-/// The answer of the token exchange.
-#[derive(Debug, Serialize)]
+/// The answer of the token exchange. `Debug` hides the access token.
+#[derive(Serialize)]
 pub(crate) struct TokenResponse {
     #[serde(rename = "accessToken")]
     pub(crate) access_token: String,
     #[serde(rename = "tokenType")]
     pub(crate) token_type: &'static str,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("grant_type", &self.grant_type)
+            .field("assertion", &self.assertion.as_ref().map(|_| "<hidden>"))
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"<hidden>")
+            .field("token_type", &self.token_type)
+            .finish()
+    }
 }
 
 const ISSUER: &str = "skyflow-emulator";
@@ -321,12 +358,15 @@ const LEEWAY_SECS: u64 = 5;
 pub(crate) struct Authority {
     enabled: bool,
     api_key: String,
+    /// The primary key was revoked (it is then only looked up in the store, and not found).
+    primary_revoked: std::sync::atomic::AtomicBool,
     signing_secret: Vec<u8>,
     token_ttl: Duration,
     roles: HashMap<String, (String, RoleKind)>,
     accounts: RwLock<Vec<ServiceAccount>>,
     token_uri: RwLock<String>,
-    listen_host: RwLock<String>,
+    /// Token URIs issued by earlier starts on the same data directory.
+    earlier_token_uris: RwLock<Vec<String>>,
 }
 
 impl std::fmt::Debug for Authority {
@@ -382,31 +422,6 @@ fn peek_alg(jwt: &str) -> Option<String> {
     value.get("alg")?.as_str().map(str::to_owned)
 }
 
-fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
-}
-
-/// Splits `scheme://host[:port]/path` into (scheme, host, path).
-fn split_url(url: &str) -> Option<(&str, &str, &str)> {
-    let (scheme, rest) = url.split_once("://")?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    let host = if let Some(stripped) = authority.strip_prefix('[') {
-        let end = stripped.find(']')?;
-        &authority[..end + 2]
-    } else {
-        authority.split(':').next()?
-    };
-    Some((scheme, host, path))
-}
-
 impl Authority {
     pub(crate) fn new(
         enabled: bool,
@@ -424,12 +439,13 @@ impl Authority {
         Self {
             enabled,
             api_key,
+            primary_revoked: std::sync::atomic::AtomicBool::new(false),
             signing_secret,
             token_ttl,
             roles,
             accounts: RwLock::new(Vec::new()),
             token_uri: RwLock::new(String::new()),
-            listen_host: RwLock::new(String::new()),
+            earlier_token_uris: RwLock::new(Vec::new()),
         }
     }
 
@@ -437,9 +453,13 @@ impl Authority {
         self.roles.contains_key(role_id)
     }
 
-    pub(crate) fn set_endpoint(&self, token_uri: &str, listen_host: &str) {
+    /// Sets the current token URI and the ones issued by earlier starts (accepted audiences).
+    pub(crate) fn set_endpoint(&self, token_uri: &str, earlier: Vec<String>) {
         *self.token_uri.write().unwrap_or_else(|e| e.into_inner()) = token_uri.to_owned();
-        *self.listen_host.write().unwrap_or_else(|e| e.into_inner()) = listen_host.to_owned();
+        *self
+            .earlier_token_uris
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = earlier;
     }
 
     pub(crate) fn add_account(&self, record: ServiceAccountRecord) -> Result<(), String> {
@@ -451,22 +471,76 @@ impl Authority {
         Ok(())
     }
 
+    /// Forgets a service account (its bearer tokens stop working); returns whether it was known.
+    pub(crate) fn remove_account(&self, client_id: &str) -> bool {
+        let mut accounts = self.accounts.write().unwrap_or_else(|e| e.into_inner());
+        let before = accounts.len();
+        accounts.retain(|a| a.record.client_id != client_id);
+        accounts.len() != before
+    }
+
+    /// Stops accepting the primary API key without a store lookup (after it was revoked).
+    pub(crate) fn revoke_primary(&self, key: &str) {
+        if constant_time_eq(key.as_bytes(), self.api_key.as_bytes()) {
+            self.primary_revoked
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// The bearer of `header` when it has an API key's shape and is not the primary key (which
+    /// is checked in memory): such keys are looked up in the store.
+    pub(crate) fn stored_key_candidate(&self, header: Option<&str>) -> Option<String> {
+        if !self.enabled {
+            return None;
+        }
+        let (scheme, token) = header?.split_once(' ')?;
+        let token = token.trim();
+        (scheme.eq_ignore_ascii_case("bearer")
+            && is_api_key_shape(token)
+            && !constant_time_eq(token.as_bytes(), self.api_key.as_bytes()))
+        .then(|| token.to_owned())
+    }
+
+    /// The caller of a stored API key: its roles (a key with no roles acts as the owner of its
+    /// vault, or of every vault).
+    pub(crate) fn api_key_caller(&self, record: &crate::engine::ApiKeyRecord) -> Caller {
+        let grants = if record.roles.is_empty() {
+            record
+                .vault_id
+                .as_ref()
+                .map(|v| vec![(v.clone(), RoleKind::Owner)])
+        } else {
+            Some(
+                record
+                    .roles
+                    .iter()
+                    .filter_map(|r| self.roles.get(r).cloned())
+                    .filter(|(v, _)| record.vault_id.as_ref().is_none_or(|only| only == v))
+                    .collect(),
+            )
+        };
+        Caller {
+            subject: "api-key".to_owned(),
+            kind: CallerKind::ApiKey,
+            grants,
+            token_id: String::new(),
+            key_id: None,
+        }
+    }
+
     fn with_account<T>(&self, key_id: &str, f: impl FnOnce(&ServiceAccount) -> T) -> Option<T> {
         let accounts = self.accounts.read().unwrap_or_else(|e| e.into_inner());
         accounts.iter().find(|a| a.record.key_id == key_id).map(f)
     }
 
     fn audience_ok(&self, aud: &str) -> bool {
-        if aud == *self.token_uri.read().unwrap_or_else(|e| e.into_inner()) {
-            return true;
-        }
-        let Some((scheme, host, path)) = split_url(aud) else {
-            return false;
-        };
-        let listen_host = self.listen_host.read().unwrap_or_else(|e| e.into_inner());
-        (scheme == "http" || scheme == "https")
-            && path == TOKEN_PATH
-            && (is_loopback_host(host) || host == listen_host.as_str())
+        aud == *self.token_uri.read().unwrap_or_else(|e| e.into_inner())
+            || self
+                .earlier_token_uris
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .any(|u| u == aud)
     }
 
     /// Verifies a service-account assertion and issues an access token.
@@ -603,7 +677,11 @@ impl Authority {
             return Err(unauthorized());
         }
         let token = token.trim();
-        if constant_time_eq(token.as_bytes(), self.api_key.as_bytes()) {
+        if !self
+            .primary_revoked
+            .load(std::sync::atomic::Ordering::Relaxed)
+            && constant_time_eq(token.as_bytes(), self.api_key.as_bytes())
+        {
             return Ok(Caller {
                 subject: "api-key".to_owned(),
                 kind: CallerKind::ApiKey,
@@ -631,6 +709,14 @@ impl Authority {
         // The exact second of expiry counts as expired, like the SDKs' own check.
         if data.claims.exp <= now_secs() {
             return Err(ApiError::unauthorized(EXPIRED_TOKEN_MESSAGE));
+        }
+        // The account (and that key of it) must still exist: deleting a service account
+        // invalidates the bearer tokens it holds.
+        let account_alive = self
+            .with_account(&data.claims.key, |a| a.record.client_id == data.claims.sub)
+            .unwrap_or(false);
+        if !account_alive {
+            return Err(unauthorized());
         }
         let grants = data
             .claims
@@ -701,6 +787,18 @@ impl Authority {
             .map(str::to_owned)
             .ok_or_else(|| "Invalid signed token: the tok claim is missing.".to_owned())
     }
+}
+
+/// `sky-` + 5 alphanumerics + `-` + 32 hex digits.
+fn is_api_key_shape(token: &str) -> bool {
+    let parts: Vec<&str> = token.split('-').collect();
+    token.len() == 42
+        && parts.len() == 3
+        && parts[0] == "sky"
+        && parts[1].len() == 5
+        && parts[1].chars().all(|c| c.is_ascii_alphanumeric())
+        && parts[2].len() == 32
+        && parts[2].chars().all(|c| c.is_ascii_hexdigit())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -775,6 +873,8 @@ mod tests {
         assert_eq!(parts[0], "sky");
         assert_eq!(parts[1].len(), 5);
         assert!(parts[2].chars().all(|c| c.is_ascii_hexdigit()) && parts[2].len() == 32);
+        assert!(is_api_key_shape(&key));
+        assert!(!is_api_key_shape("sky-wrong-secretkeyvalue"));
     }
 
     #[test]
@@ -786,15 +886,40 @@ mod tests {
             DEFAULT_TOKEN_TTL,
             &[],
         );
-        a.set_endpoint("http://127.0.0.1:4000/v1/auth/sa/oauth/token", "127.0.0.1");
+        a.set_endpoint(
+            "http://127.0.0.1:4000/v1/auth/sa/oauth/token",
+            vec!["http://127.0.0.1:3999/v1/auth/sa/oauth/token".to_owned()],
+        );
         assert!(a.audience_ok("http://127.0.0.1:4000/v1/auth/sa/oauth/token"));
-        assert!(a.audience_ok("http://127.0.0.1:5999/v1/auth/sa/oauth/token"));
-        assert!(a.audience_ok("http://localhost:1/v1/auth/sa/oauth/token"));
-        assert!(a.audience_ok("https://[::1]:8/v1/auth/sa/oauth/token"));
+        // A token URI this data directory issued before.
+        assert!(a.audience_ok("http://127.0.0.1:3999/v1/auth/sa/oauth/token"));
+        // Any other port or loopback host was never issued here.
+        assert!(!a.audience_ok("http://127.0.0.1:5999/v1/auth/sa/oauth/token"));
+        assert!(!a.audience_ok("http://localhost:1/v1/auth/sa/oauth/token"));
+        assert!(!a.audience_ok("http://127.0.0.1:1/v1/auth/sa/oauth/token"));
+        assert!(!a.audience_ok("https://[::1]:8/v1/auth/sa/oauth/token"));
         assert!(!a.audience_ok("https://manage.skyflowapis.com/v1/auth/sa/oauth/token"));
         assert!(!a.audience_ok("http://127.0.0.1:4000/v1/other"));
-        assert!(!a.audience_ok("ftp://127.0.0.1/v1/auth/sa/oauth/token"));
         assert!(!a.audience_ok("nonsense"));
+    }
+
+    #[test]
+    fn token_exchange_debug_hides_secrets() {
+        let request = TokenRequest {
+            grant_type: Some(JWT_BEARER_GRANT.to_owned()),
+            assertion: Some("eyJhbGciOiJSUzI1NiJ9.secret-assertion.sig".to_owned()),
+            scope: Some("role:owner-v".to_owned()),
+        };
+        let shown = format!("{request:?}");
+        assert!(!shown.contains("secret-assertion"), "{shown}");
+        assert!(shown.contains("role:owner-v"), "{shown}");
+        let response = TokenResponse {
+            access_token: "secret-access-token".to_owned(),
+            token_type: "Bearer",
+        };
+        let shown = format!("{response:?}");
+        assert!(!shown.contains("secret-access-token"), "{shown}");
+        assert!(shown.contains("Bearer"), "{shown}");
     }
 
     #[test]
@@ -807,6 +932,13 @@ mod tests {
             key_id: None,
         };
         assert!(caller.authorize("v1", Permission::Read).is_ok());
+        assert!(!caller.plain_text_allowed("v1"));
+        let owner = Caller {
+            grants: Some(vec![("v1".into(), RoleKind::Owner)]),
+            ..caller.clone()
+        };
+        assert!(owner.plain_text_allowed("v1"));
+        assert!(!owner.plain_text_allowed("v2"));
         assert_eq!(
             caller
                 .authorize("v1", Permission::Write)

@@ -33,6 +33,7 @@ pub const CREDENTIALS_FILE: &str = "credentials.json";
 const META_API_KEY: &str = "emulator.api_key";
 const META_DEFAULT_SA: &str = "emulator.default_service_account";
 const META_VAULT_NAMES: &str = "emulator.vault_names";
+const META_TOKEN_URIS: &str = "emulator.token_uris";
 
 /// An error while starting the emulator.
 ///
@@ -82,6 +83,7 @@ pub struct EmulatorOptions {
     token_ttl: Duration,
     download_url_ttl: Duration,
     auth: bool,
+    skyflow_quirks: bool,
 }
 
 impl EmulatorOptions {
@@ -104,6 +106,7 @@ impl EmulatorOptions {
             token_ttl: auth::DEFAULT_TOKEN_TTL,
             download_url_ttl: Duration::from_secs(900),
             auth: true,
+            skyflow_quirks: false,
         }
     }
 
@@ -215,6 +218,21 @@ impl EmulatorOptions {
     /// ```
     pub fn auth(mut self, enabled: bool) -> Self {
         self.auth = enabled;
+        self
+    }
+
+    /// Copies Skyflow's observed error quirks instead of answering a clear 4xx (off by
+    /// default). For now one quirk: a query naming an unknown column answers 500 / gRPC 13
+    /// `ERROR (internal_error): Could not find Field <c>` instead of 400.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().skyflow_quirks(true);
+    /// # let _ = opts;
+    /// ```
+    pub fn skyflow_quirks(mut self, enabled: bool) -> Self {
+        self.skyflow_quirks = enabled;
         self
     }
 }
@@ -355,7 +373,10 @@ fn open_engine(options: &EmulatorOptions, dir: &Path) -> Result<Engine, StartErr
     config.limits.max_records_per_request = options.limits.max_records_per_request;
     config.limits.max_tokens_per_request = options.limits.max_records_per_request;
     config.limits.max_body_bytes = options.limits.max_body_bytes;
+    config.limits.max_file_bytes = options.limits.effective_max_file_bytes();
+    config.limits.query_timeout = options.limits.query_timeout;
     config.limits.download_url_ttl = options.download_url_ttl;
+    config.skyflow_quirks = options.skyflow_quirks;
     Engine::open(config).map_err(engine_error("couldn't open the vault store"))
 }
 
@@ -537,6 +558,14 @@ impl Emulator {
             options.token_ttl,
             &vault_ids,
         );
+        // A primary key revoked in an earlier run stays revoked.
+        if engine
+            .api_key(&api_key)
+            .map_err(engine_error("couldn't read the API key"))?
+            .is_none()
+        {
+            authority.revoke_primary(&api_key);
+        }
         for account in engine
             .service_accounts()
             .map_err(engine_error("couldn't list the service accounts"))?
@@ -557,7 +586,23 @@ impl Emulator {
         };
         let vault_url = format!("http://{host}:{}", local.port());
         let token_uri = format!("{vault_url}{}", auth::TOKEN_PATH);
-        authority.set_endpoint(&token_uri, &host);
+        // Token URIs of earlier starts stay valid audiences (credentials files written then
+        // name them); record this one for later starts.
+        let mut earlier: Vec<String> = engine
+            .meta_get(META_TOKEN_URIS)
+            .map_err(engine_error("couldn't read the token URIs"))?
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        if !earlier.contains(&token_uri) {
+            let mut all = earlier.clone();
+            all.push(token_uri.clone());
+            let bytes = serde_json::to_vec(&all).unwrap_or_default();
+            engine
+                .meta_put(META_TOKEN_URIS, &bytes)
+                .map_err(engine_error("couldn't store the token URIs"))?;
+        }
+        earlier.retain(|u| *u != token_uri);
+        authority.set_endpoint(&token_uri, earlier);
 
         let state = AppState {
             inner: Arc::new(StateInner {
@@ -756,6 +801,115 @@ impl Emulator {
             .map_err(|_| StartError::new("couldn't store the service account"))?
             .map_err(engine_error("couldn't store the service account"))?;
         Ok(json)
+    }
+
+    /// The data engine behind the server (for tests and tools: e.g.
+    /// [`Engine::advance_clock`] to expire download URLs and transient tokens).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), skyflow_emulator::StartError> {
+    /// let emulator = skyflow_emulator::Emulator::start(skyflow_emulator::EmulatorOptions::in_memory()).await?;
+    /// emulator.engine().advance_clock(std::time::Duration::from_secs(60));
+    /// # Ok(()) }
+    /// ```
+    pub fn engine(&self) -> &Engine {
+        &self.state.inner.engine
+    }
+
+    /// Creates another API key holding `role_ids` (role ids from [`Emulator::vaults`]; an
+    /// empty slice means every role of every vault) and returns it. Only its keyed hash is
+    /// stored; the key works across restarts until revoked.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), skyflow_emulator::StartError> {
+    /// let emulator = skyflow_emulator::Emulator::start(skyflow_emulator::EmulatorOptions::in_memory()).await?;
+    /// let viewer = emulator.vaults()[0].roles["viewer"].clone();
+    /// let key = emulator.create_api_key(&[viewer]).await?;
+    /// assert!(key.starts_with("sky-"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_api_key(&self, role_ids: &[String]) -> Result<String, StartError> {
+        for role in role_ids {
+            if !self.state.auth().knows_role(role) {
+                return Err(StartError::new(format!("unknown role id {role}")));
+            }
+        }
+        let roles = if role_ids.is_empty() {
+            self.info
+                .vaults
+                .iter()
+                .flat_map(|v| v.roles.values().cloned())
+                .collect()
+        } else {
+            role_ids.to_vec()
+        };
+        let key = auth::generate_api_key();
+        let engine = self.state.inner.engine.clone();
+        let stored = key.clone();
+        tokio::task::spawn_blocking(move || {
+            engine.put_api_key(
+                &stored,
+                &ApiKeyRecord {
+                    vault_id: None,
+                    roles,
+                },
+            )
+        })
+        .await
+        .map_err(|_| StartError::new("couldn't store the API key"))?
+        .map_err(engine_error("couldn't store the API key"))?;
+        Ok(key)
+    }
+
+    /// Revokes an API key (the primary one included); returns whether it existed. Requests
+    /// with it get 401 from then on, also after a restart.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), skyflow_emulator::StartError> {
+    /// let emulator = skyflow_emulator::Emulator::start(skyflow_emulator::EmulatorOptions::in_memory()).await?;
+    /// let key = emulator.create_api_key(&[]).await?;
+    /// assert!(emulator.revoke_api_key(&key).await?);
+    /// # Ok(()) }
+    /// ```
+    pub async fn revoke_api_key(&self, key: &str) -> Result<bool, StartError> {
+        let engine = self.state.inner.engine.clone();
+        let owned = key.to_owned();
+        let existed = tokio::task::spawn_blocking(move || engine.delete_api_key(&owned))
+            .await
+            .map_err(|_| StartError::new("couldn't revoke the API key"))?
+            .map_err(engine_error("couldn't revoke the API key"))?;
+        self.state.auth().revoke_primary(key);
+        Ok(existed)
+    }
+
+    /// Deletes a service account; bearer tokens it was issued stop working at once. Returns
+    /// whether it existed.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), skyflow_emulator::StartError> {
+    /// let emulator = skyflow_emulator::Emulator::start(skyflow_emulator::EmulatorOptions::in_memory()).await?;
+    /// let creds = emulator.create_service_account("temp", &[]).await?;
+    /// let id = serde_json::from_str::<serde_json::Value>(&creds).unwrap()["clientID"].as_str().unwrap().to_owned();
+    /// assert!(emulator.delete_service_account(&id).await?);
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete_service_account(&self, client_id: &str) -> Result<bool, StartError> {
+        let engine = self.state.inner.engine.clone();
+        let owned = client_id.to_owned();
+        let existed = tokio::task::spawn_blocking(move || engine.delete_service_account(&owned))
+            .await
+            .map_err(|_| StartError::new("couldn't delete the service account"))?
+            .map_err(engine_error("couldn't delete the service account"))?;
+        let known = self.state.auth().remove_account(client_id);
+        Ok(existed || known)
     }
 
     /// Stops accepting connections, waits for in-flight requests, and stops the server.

@@ -26,7 +26,9 @@ use skyflow_emulator::{Emulator, EmulatorOptions, Limits};
 ///
 /// Limits (Skyflow documents none besides 25 rows per get/query page): a body over
 /// --max-body-bytes gets 413; more than --max-records-per-request records (insert, batch),
-/// ids (get, delete) or items (tokenize, detokenize) in one request gets 400.
+/// ids (get, delete) or items (tokenize, detokenize) in one request gets 400; a file over
+/// --max-file-bytes (never more than --max-body-bytes) gets 413; a query running longer than
+/// --query-timeout-ms gets 400.
 #[derive(Debug, Parser)]
 #[command(name = "skyflow-emulator", version)]
 struct Cli {
@@ -57,6 +59,14 @@ struct Cli {
     #[arg(long, default_value_t = Limits::default().max_records_per_request)]
     max_records_per_request: usize,
 
+    /// Largest uploaded file in bytes (413 above it); capped at --max-body-bytes.
+    #[arg(long, default_value_t = Limits::default().max_file_bytes)]
+    max_file_bytes: usize,
+
+    /// Longest a query may run, in milliseconds (400 when it runs longer).
+    #[arg(long, default_value_t = Limits::default().query_timeout.as_millis() as u64)]
+    query_timeout_ms: u64,
+
     /// Lifetime of issued bearer tokens, in seconds.
     #[arg(long, default_value_t = 3600)]
     token_ttl_secs: u64,
@@ -69,6 +79,11 @@ struct Cli {
     /// shared machine.
     #[arg(long)]
     no_auth: bool,
+
+    /// Copy Skyflow's observed error quirks instead of clear 4xx answers (for now: a query on
+    /// an unknown column answers 500 "ERROR (internal_error): Could not find Field <c>").
+    #[arg(long)]
+    skyflow_quirks: bool,
 }
 
 async fn shutdown_signal() {
@@ -119,11 +134,14 @@ async fn main() -> ExitCode {
         .limits(
             Limits::default()
                 .with_max_body_bytes(cli.max_body_bytes)
-                .with_max_records_per_request(cli.max_records_per_request),
+                .with_max_records_per_request(cli.max_records_per_request)
+                .with_max_file_bytes(cli.max_file_bytes)
+                .with_query_timeout(Duration::from_millis(cli.query_timeout_ms)),
         )
         .token_ttl(Duration::from_secs(cli.token_ttl_secs))
         .download_url_ttl(Duration::from_secs(cli.download_url_ttl_secs))
-        .auth(!cli.no_auth);
+        .auth(!cli.no_auth)
+        .skyflow_quirks(cli.skyflow_quirks);
     for schema in cli.schemas {
         options = options.schema_file(schema);
     }

@@ -35,6 +35,8 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// |---|---|---|
 /// | `max_body_bytes`: size of a request body (JSON or multipart) | 16 MiB | 413 |
 /// | `max_records_per_request`: records in insert/batch, ids in get/delete, items in tokenize/detokenize | 1000 | 400 |
+/// | `max_file_bytes`: size of one uploaded file; never more than `max_body_bytes` (a file travels in a body), so the emulator uses the smaller of the two | 16 MiB | 413 |
+/// | `query_timeout`: wall-clock budget of one query | 5 s | 400 |
 ///
 /// # Example
 ///
@@ -49,6 +51,10 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Most records (or ids, or tokenize/detokenize items) in one request.
     pub max_records_per_request: usize,
+    /// Largest uploaded file, in bytes (capped at `max_body_bytes`).
+    pub max_file_bytes: usize,
+    /// Longest a query may run.
+    pub query_timeout: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -56,6 +62,8 @@ impl Default for Limits {
         Self {
             max_body_bytes: crate::engine::Limits::default().max_body_bytes,
             max_records_per_request: crate::engine::Limits::default().max_records_per_request,
+            max_file_bytes: crate::engine::Limits::default().max_file_bytes,
+            query_timeout: crate::engine::Limits::default().query_timeout,
         }
     }
 }
@@ -85,6 +93,46 @@ impl Limits {
     pub fn with_max_records_per_request(mut self, records: usize) -> Self {
         self.max_records_per_request = records;
         self
+    }
+
+    /// Sets the file size limit (the effective limit is the smaller of this and the body
+    /// limit).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let l = skyflow_emulator::Limits::default().with_max_file_bytes(1 << 20);
+    /// assert_eq!(l.max_file_bytes, 1 << 20);
+    /// assert_eq!(l.with_max_body_bytes(1000).effective_max_file_bytes(), 1000);
+    /// ```
+    pub fn with_max_file_bytes(mut self, bytes: usize) -> Self {
+        self.max_file_bytes = bytes;
+        self
+    }
+
+    /// Sets the query time budget.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let l = skyflow_emulator::Limits::default().with_query_timeout(std::time::Duration::from_secs(1));
+    /// assert_eq!(l.query_timeout.as_secs(), 1);
+    /// ```
+    pub fn with_query_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.query_timeout = timeout;
+        self
+    }
+
+    /// The file size limit in force: `max_file_bytes`, but never more than `max_body_bytes`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let l = skyflow_emulator::Limits::default();
+    /// assert!(l.effective_max_file_bytes() <= l.max_body_bytes);
+    /// ```
+    pub fn effective_max_file_bytes(&self) -> usize {
+        self.max_file_bytes.min(self.max_body_bytes)
     }
 
     /// 400 when `count` is over the records limit.

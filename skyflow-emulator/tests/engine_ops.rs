@@ -371,7 +371,10 @@ fn validation_unknowns_and_limits() {
         json!({"records": [{"fields": {"bogus": "x"}}]}),
     )
     .unwrap_err();
-    assert_eq!(err.message(), "Invalid field present in JSON bogus");
+    assert_eq!(
+        err.message(),
+        "Insert failed. Column bogus is invalid. Specify a valid column."
+    );
     let err = insert(
         &v,
         "table1",
@@ -448,6 +451,23 @@ fn unique_and_upsert() {
     )
     .unwrap_err();
     assert_eq!(err.grpc_code(), 9);
+    // Skyflow's exact text, with nothing prefixed (also inside a batch without continueOnError).
+    assert_eq!(
+        err.message(),
+        "Error Inserting Records due to unique constraint violation"
+    );
+    let req: BatchRequest = serde_json::from_value(json!({"records": [
+        {"tableName": "table1", "method": "POST", "fields": {"name": "ok"}},
+        {"tableName": "table1", "method": "POST", "fields": {"email": "u@x.com"}}]}))
+    .unwrap();
+    let err = v.batch(&ctx(), req).unwrap_err();
+    assert_eq!(
+        (err.grpc_code(), err.message()),
+        (
+            9,
+            "Error Inserting Records due to unique constraint violation"
+        )
+    );
     assert_eq!(
         v.get(&ctx(), "table1", GetRequest::default())
             .unwrap()
@@ -807,7 +827,7 @@ fn batch_entries() {
     assert!(res.responses[0].body["records"][0]["tokens"]["name"].is_string());
     assert_eq!(
         res.responses[1].body["error"],
-        json!("Insert failed. Invalid field present in JSON bogus")
+        json!("Insert failed. Column bogus is invalid. Specify a valid column.")
     );
     assert_eq!(
         res.responses[2].body["records"][0]["fields"]["name"],
@@ -1024,7 +1044,7 @@ fn query_select_where_join_aggregate_redaction() {
 
 #[test]
 fn query_rejections() {
-    let (_e, v) = engine();
+    let (e, v) = engine();
     one(&v, "table1", json!({"name": "x"}));
     for bad in [
         "",
@@ -1053,9 +1073,60 @@ fn query_rejections() {
         "SELEC name FROM table1",
     ] {
         let err = v.query(&ctx(), bad).unwrap_err();
-        assert!(matches!(err.http_code(), 400 | 501), "{bad}: {err:?}");
+        assert_eq!(
+            (err.http_code(), err.grpc_code()),
+            (400, 3),
+            "{bad}: {err:?}"
+        );
+        // No internal names or rewritten SQL in the answer.
+        for internal in ["sky_records", "sky_col", "vault_id", "table_name"] {
+            assert!(
+                !err.message().contains(internal) || bad.contains(internal),
+                "{bad}: {}",
+                err.message()
+            );
+        }
     }
+    // An unknown column is a clear 400 by default, and sensitive: an unquoted value typed as
+    // an identifier must not reach logs or the audit trail.
     let err = v
+        .query(
+            &ctx(),
+            "SELECT name FROM table1 WHERE email = SecretValue123",
+        )
+        .unwrap_err();
+    assert_eq!((err.http_code(), err.grpc_code()), (400, 3));
+    assert_eq!(
+        err.message(),
+        "Invalid query: Could not find Field SecretValue123"
+    );
+    assert!(err.is_sensitive());
+    assert!(!format!("{err} {err:?}").contains("SecretValue123"));
+    // A failing SQLite statement answers a generic message without internals.
+    let err = v
+        .query(&ctx(), "SELECT name FROM table1 WHERE abs() = 1")
+        .unwrap_err();
+    assert_eq!(err.http_code(), 400);
+    assert_eq!(err.message(), "Invalid query: the query could not be run");
+    let audit = e
+        .audit_events(&AuditFilter {
+            limit: Some(1000),
+            ..Default::default()
+        })
+        .unwrap();
+    let text = serde_json::to_string(&audit).unwrap();
+    assert!(!text.contains("SecretValue123"), "{text}");
+    // Skyflow's 500 quirk only when asked for.
+    let mut cfg = EngineConfig::in_memory();
+    cfg.skyflow_quirks = true;
+    let qe = Engine::open(cfg).unwrap();
+    let quirky = qe
+        .vault(
+            &qe.create_vault(None, VaultSchema::default_schema())
+                .unwrap(),
+        )
+        .unwrap();
+    let err = quirky
         .query(&ctx(), "SELECT car_number FROM table1")
         .unwrap_err();
     assert_eq!((err.http_code(), err.grpc_code()), (500, 13));
@@ -1063,18 +1134,117 @@ fn query_rejections() {
         err.message(),
         "ERROR (internal_error): Could not find Field car_number"
     );
-    let mut cfg = EngineConfig::in_memory();
-    cfg.strict_errors = true;
-    let e = Engine::open(cfg).unwrap();
-    let strict = e
-        .vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap())
-        .unwrap();
+    assert!(err.is_sensitive());
+}
+
+#[test]
+fn temporal_values_are_validated_per_datatype() {
+    let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    let schema = VaultSchema::from_json(
+        r#"{"schemas":[{"name":"events","fields":[
+            {"name":"skyflow_id","datatype":"DT_STRING"},
+            {"name":"day","datatype":"DT_DATE"},
+            {"name":"at","datatype":"DT_DATETIME"},
+            {"name":"clock","datatype":"DT_TIME"}]}]}"#,
+    )
+    .unwrap();
+    let v = e.vault(&e.create_vault(None, schema).unwrap()).unwrap();
+    for good in [
+        json!({"day": "2024-02-29", "at": "2024-02-29T10:20:30Z", "clock": "10:20:30"}),
+        json!({"day": "1999-12-31", "at": "2024-02-29T10:20:30.123+05:30", "clock": "23:59"}),
+        json!({"at": "2024-02-29 10:20:30", "clock": "08:00:00.5"}),
+        json!({"at": "2024-02-29T10:20:30"}),
+    ] {
+        insert(&v, "events", json!({"records": [{"fields": good}]}))
+            .unwrap_or_else(|e| panic!("{good}: {e:?}"));
+    }
+    for (bad, column) in [
+        (json!({"day": "2024-02-30"}), "day"),
+        (json!({"day": "29/02/2024"}), "day"),
+        (json!({"day": "2024-2-1x"}), "day"),
+        (json!({"at": "yesterday"}), "at"),
+        (json!({"at": "2024-02-29"}), "at"),
+        (json!({"clock": "25:00:00"}), "clock"),
+        (json!({"clock": "noon"}), "clock"),
+    ] {
+        let err = insert(&v, "events", json!({"records": [{"fields": bad}]})).unwrap_err();
+        assert_eq!((err.http_code(), err.grpc_code()), (400, 3), "{bad}");
+        assert!(
+            err.message().contains(column) && err.message().contains("ISO 8601"),
+            "{bad}: {}",
+            err.message()
+        );
+    }
+    // Updates are checked too.
+    let id = insert(
+        &v,
+        "events",
+        json!({"records": [{"fields": {"day": "2020-01-01"}}]}),
+    )
+    .unwrap()
+    .records[0]
+        .skyflow_id
+        .clone();
+    let upd: UpdateRequest =
+        serde_json::from_value(json!({"record": {"fields": {"day": "01-01-2020"}}})).unwrap();
     assert_eq!(
-        strict
-            .query(&ctx(), "SELECT car_number FROM table1")
+        v.update(&ctx(), "events", &id, upd)
             .unwrap_err()
             .http_code(),
         400
+    );
+}
+
+#[test]
+fn request_debug_hides_values() {
+    let get = GetRequest {
+        skyflow_ids: vec!["id-secret-1".into()],
+        column_name: Some("email".into()),
+        column_values: vec!["debug.secret@example.com".into()],
+        ..Default::default()
+    };
+    let shown = format!("{get:?}");
+    assert!(!shown.contains("debug.secret@example.com"), "{shown}");
+    assert!(!shown.contains("id-secret-1"), "{shown}");
+    assert!(shown.contains("email"), "{shown}");
+    let q = QueryRequest {
+        query: "SELECT * FROM table1 WHERE ssn = '999-88-7777'".into(),
+    };
+    let shown = format!("{q:?}");
+    assert!(!shown.contains("999-88-7777"), "{shown}");
+}
+
+#[test]
+fn query_string_functions_cannot_build_huge_values() {
+    let (_e, v) = engine();
+    one(&v, "table1", json!({"name": "a".repeat(100)}));
+    // 100^3 = 1e6 characters: under the 1 MiB cap.
+    let ok = v
+        .query(
+            &ctx(),
+            "SELECT REDACTION(length(replace(replace(name, 'a', name), 'a', name)), 'PLAIN_TEXT') AS n FROM table1",
+        )
+        .unwrap();
+    assert_eq!(ok.records[0].fields["n"], json!(1_000_000));
+    // 100^4 = 1e8 characters: refused with a clear 400 instead of allocating 100 MB.
+    let err = v
+        .query(
+            &ctx(),
+            "SELECT length(replace(replace(replace(name, 'a', name), 'a', name), 'a', name)) FROM table1",
+        )
+        .unwrap_err();
+    assert_eq!(err.http_code(), 400, "{err:?}");
+    assert_eq!(
+        err.message(),
+        "Invalid query: the query exceeds the local vault's size limits"
+    );
+    // The caps are per query: the connection still serves normal reads afterwards.
+    assert_eq!(
+        v.query(&ctx(), "SELECT name FROM table1")
+            .unwrap()
+            .records
+            .len(),
+        1
     );
 }
 

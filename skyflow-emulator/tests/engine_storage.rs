@@ -113,6 +113,16 @@ fn no_plaintext_in_database_files() {
             "SELECT name FROM table1 WHERE name = 'Zanzibar-Sentinel-Name'",
         )
         .unwrap();
+    // A failing query whose error message names a value typed without quotes.
+    let err = v
+        .query(
+            &RequestContext::system(),
+            "SELECT name FROM table1 WHERE name = Zanzibar_Sentinel_Unquoted",
+        )
+        .unwrap_err();
+    assert_eq!(err.http_code(), 400);
+    // Everything buffered is on disk before the files are scanned.
+    e.flush().unwrap();
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let p = entry.unwrap().path();
@@ -133,7 +143,7 @@ fn no_plaintext_in_database_files() {
         for s in sentinels
             .iter()
             .copied()
-            .chain(["Zanzibar-Sentinel-File-Body"])
+            .chain(["Zanzibar-Sentinel-File-Body", "Zanzibar_Sentinel_Unquoted"])
         {
             assert!(
                 !bytes.windows(s.len()).any(|w| w == s.as_bytes()),
@@ -149,6 +159,106 @@ fn no_plaintext_in_database_files() {
             );
         }
     }
+}
+
+#[test]
+fn read_audit_events_are_durable_before_the_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let id = e.create_vault(None, VaultSchema::default_schema()).unwrap();
+    let v = e.vault(&id).unwrap();
+    let r = insert(&v, json!({"name": "Audited Read"}));
+    let mut ctx = RequestContext::system();
+    ctx.actor = "reader-before-crash".into();
+    let req = GetRequest {
+        skyflow_ids: vec![r.skyflow_id.clone()],
+        ..Default::default()
+    };
+    v.get(&ctx, "table1", req).unwrap();
+    // A failed write afterwards must not take the read's event down with it.
+    let mut bad = RequestContext::system();
+    bad.actor = "failed-writer".into();
+    assert!(
+        v.insert(
+            &bad,
+            "no_such_table",
+            serde_json::from_value(json!({"records": [{"fields": {"name": "x"}}]})).unwrap(),
+        )
+        .is_err()
+    );
+    // Simulate kill -9: no destructor, no flush.
+    std::mem::forget(v);
+    std::mem::forget(e);
+    let again = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let events = again
+        .audit_events(&AuditFilter {
+            actor: Some("reader-before-crash".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .event;
+    assert_eq!(events.len(), 1, "the read's audit event survived");
+    assert_eq!(events[0].request["actionType"], "READ");
+    assert!(
+        events[0]
+            .resource_ids
+            .contains(&format!("RECORD/{}", r.skyflow_id))
+    );
+    let failed = again
+        .audit_events(&AuditFilter {
+            actor: Some("failed-writer".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .event;
+    assert_eq!(failed.len(), 1, "the failed write is audited too");
+    assert_eq!(failed[0].response["code"], 400);
+}
+
+#[test]
+fn concurrent_reads_group_commit_every_audit_event_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let id = e.create_vault(None, VaultSchema::default_schema()).unwrap();
+    let v = e.vault(&id).unwrap();
+    let r = insert(&v, json!({"name": "Many Readers"}));
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let v = v.clone();
+            let sid = r.skyflow_id.clone();
+            std::thread::spawn(move || {
+                for n in 0..25 {
+                    let mut ctx = RequestContext::system();
+                    ctx.actor = "group-reader".into();
+                    ctx.request_id = format!("read-{t}-{n}");
+                    let req = GetRequest {
+                        skyflow_ids: vec![sid.clone()],
+                        ..Default::default()
+                    };
+                    v.get(&ctx, "table1", req).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let events = e
+        .audit_events(&AuditFilter {
+            actor: Some("group-reader".into()),
+            limit: Some(1000),
+            ..Default::default()
+        })
+        .unwrap()
+        .event;
+    assert_eq!(events.len(), 200);
+    let mut ids: Vec<String> = events
+        .iter()
+        .map(|ev| ev.context["requestID"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 200, "each read audited exactly once");
 }
 
 #[test]

@@ -19,10 +19,15 @@ struct Running {
 }
 
 fn spawn(dir: &Path, log_name: &str) -> Running {
+    spawn_with(dir, log_name, &[])
+}
+
+fn spawn_with(dir: &Path, log_name: &str, extra: &[&str]) -> Running {
     let log = std::fs::File::create(dir.join(log_name)).expect("log file");
     let mut child = Command::new(env!("CARGO_BIN_EXE_skyflow-emulator"))
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir)
+        .args(extra)
         .env("RUST_LOG", "debug")
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log))
@@ -53,6 +58,19 @@ fn spawn(dir: &Path, log_name: &str) -> Running {
         format!("http://{}", info["listen"].as_str().unwrap())
     );
     Running { child, info }
+}
+
+/// Validates a reply body against its OpenAPI schema (and the stricter overlay).
+fn validate(method: &reqwest::Method, path: &str, status: reqwest::StatusCode, body: &Value) {
+    let path_only = path.split('?').next().unwrap_or(path);
+    if status.is_client_error() || status.is_server_error() {
+        http_support::assert_envelope(body, status);
+    }
+    let template = http_support::template_for(path_only)
+        .unwrap_or_else(|| panic!("{path_only} is in the OpenAPI document"));
+    let schema = http_support::response_schema(&template, method, status);
+    http_support::assert_valid(&schema, body, &format!("{method} {template} {status}"));
+    http_support::assert_overlay(&template, method, status, body);
 }
 
 fn client() -> reqwest::Client {
@@ -151,6 +169,12 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
             .json()
             .await
             .unwrap();
+        validate(
+            &reqwest::Method::GET,
+            "/v1/vaults/v/table1",
+            reqwest::StatusCode::OK,
+            &got,
+        );
         let records = got["records"]
             .as_array()
             .unwrap_or_else(|| panic!("records: {got}"));
@@ -163,9 +187,43 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
             assert_eq!(rec["fields"]["email"], email.as_str());
             assert_eq!(rec["fields"]["name"], name.as_str());
         }
+        // The same tokens, for every tokenized column, come back from get after the restart.
+        let got: Value = http
+            .get(format!(
+                "{base2}/v1/vaults/{vault}/table1?{ids}tokenization=true&fields=skyflow_id&fields=email&fields=name"
+            ))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        validate(
+            &reqwest::Method::GET,
+            "/v1/vaults/v/table1",
+            reqwest::StatusCode::OK,
+            &got,
+        );
+        let records = got["records"].as_array().unwrap();
+        assert_eq!(records.len(), chunk.len());
+        for (i, (.., tokens)) in chunk.iter().enumerate() {
+            let fields = &records
+                .iter()
+                .find(|r| r["fields"]["skyflow_id"] == chunk[i].0.as_str())
+                .expect("record kept")["fields"];
+            let held = tokens.as_object().expect("tokens");
+            assert_eq!(held.len(), 2, "email and name were tokenized");
+            for (column, token) in held {
+                assert_eq!(&fields[column], token, "{column} token unchanged");
+            }
+        }
+        // And every token detokenizes to its value.
         let params: Vec<Value> = chunk
             .iter()
-            .map(|(.., tokens)| json!({"token": tokens["email"], "redaction": "PLAIN_TEXT"}))
+            .flat_map(|(.., tokens)| {
+                ["email", "name"].map(|c| json!({"token": tokens[c], "redaction": "PLAIN_TEXT"}))
+            })
             .collect();
         let got: Value = http
             .post(format!("{base2}/v1/vaults/{vault}/detokenize"))
@@ -177,8 +235,17 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
             .json()
             .await
             .unwrap();
-        for ((_, email, ..), rec) in chunk.iter().zip(got["records"].as_array().unwrap()) {
-            assert_eq!(rec["value"], email.as_str());
+        validate(
+            &reqwest::Method::POST,
+            "/v1/vaults/v/detokenize",
+            reqwest::StatusCode::OK,
+            &got,
+        );
+        let values = got["records"].as_array().unwrap();
+        assert_eq!(values.len(), chunk.len() * 2, "{got}");
+        for ((_, email, name, _), pair) in chunk.iter().zip(values.chunks(2)) {
+            assert_eq!(pair[0]["value"], email.as_str());
+            assert_eq!(pair[1]["value"], name.as_str());
         }
     }
 
@@ -294,6 +361,12 @@ async fn logs_hold_no_values_tokens_or_credentials() {
         ),
         (
             reqwest::Method::POST,
+            format!("/v1/vaults/{vault}/query"),
+            // An unquoted value reads as an unknown column: the error names it.
+            Some(json!({"query": "SELECT name FROM table1 WHERE email = SecretValue123"})),
+        ),
+        (
+            reqwest::Method::POST,
             format!("/v1/vaults/{vault}/table1"),
             Some(json!({"records": [{"fields": {"email": values[0]}}]})),
         ),
@@ -311,16 +384,43 @@ async fn logs_hold_no_values_tokens_or_credentials() {
         ),
     ];
     secrets.push("missing-secret-token-xyz".into());
+    secrets.push("SecretValue123".into());
     secrets.push("bad-email-secret-value".into());
     for (method, path, body) in calls {
         let mut req = http
-            .request(method, format!("{base}{path}"))
+            .request(method.clone(), format!("{base}{path}"))
             .bearer_auth(&bearer);
         if let Some(body) = body {
             req = req.json(&body);
         }
         let resp = req.send().await.unwrap();
         assert!(resp.headers().get("x-request-id").is_some());
+        let status = resp.status();
+        let reply: Value = resp.json().await.unwrap();
+        validate(&method, &path, status, &reply);
+        if path.ends_with("/query") && status.is_client_error() {
+            assert_eq!(status, 400, "{reply}");
+        }
+    }
+    // The audit trail (read over HTTP) holds none of the values either.
+    let audit_path = "/v1/audit/events?filterOps.accountID=local&limit=1000";
+    let resp = http
+        .get(format!("{base}{audit_path}"))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let audit: Value = resp.json().await.unwrap();
+    validate(&reqwest::Method::GET, audit_path, status, &audit);
+    assert!(audit["event"].as_array().is_some_and(|e| !e.is_empty()));
+    let audit_text = audit.to_string();
+    for v in values
+        .iter()
+        .copied()
+        .chain(["SecretValue123", "bad-email-secret-value"])
+    {
+        assert!(!audit_text.contains(v), "the audit trail leaks {v:?}");
     }
     // A bad bearer is logged as a 401, not echoed.
     http.get(format!("{base}/v1/vaults/{vault}/table1"))
@@ -347,4 +447,76 @@ async fn logs_hold_no_values_tokens_or_credentials() {
             "the log leaks {secret:?}:\n{log}"
         );
     }
+}
+
+#[tokio::test]
+async fn limit_flags_are_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = spawn_with(
+        dir.path(),
+        "limits.log",
+        &[
+            "--max-body-bytes",
+            "65536",
+            "--max-file-bytes",
+            "16",
+            "--query-timeout-ms",
+            "2000",
+            "--skyflow-quirks",
+        ],
+    );
+    let base = run.info["vault_url"].as_str().unwrap().to_owned();
+    let vault = run.info["vault_id"].as_str().unwrap().to_owned();
+    let key = run.info["api_key"].as_str().unwrap().to_owned();
+    let http = client();
+    let upload = |bytes: &'static [u8]| {
+        reqwest::multipart::Form::new()
+            .text("tableName", "table1")
+            .text("columnName", "file")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("f.txt"),
+            )
+    };
+    let path = format!("/v2/vaults/{vault}/files/upload");
+    for (bytes, status) in [
+        (&b"sixteen bytes ok"[..], 200),
+        (&b"seventeen bytes!!"[..], 413),
+    ] {
+        let resp = http
+            .post(format!("{base}{path}"))
+            .bearer_auth(&key)
+            .multipart(upload(bytes))
+            .send()
+            .await
+            .unwrap();
+        let got = resp.status();
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(got.as_u16(), status, "{body}");
+        validate(&reqwest::Method::POST, &path, got, &body);
+    }
+    // --skyflow-quirks: a query on an unknown column answers Skyflow's 500.
+    let path = format!("/v1/vaults/{vault}/query");
+    let resp = http
+        .post(format!("{base}{path}"))
+        .bearer_auth(&key)
+        .json(&json!({"query": "SELECT car_number FROM table1"}))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    validate(&reqwest::Method::POST, &path, status, &body);
+    assert_eq!(status, 500);
+    assert_eq!(body["error"]["grpc_code"], 13);
+    assert_eq!(
+        body["error"]["message"],
+        "ERROR (internal_error): Could not find Field car_number"
+    );
+    let mut child = run.child;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Not even the quirk's 500 puts the caller's text in the log.
+    let log = std::fs::read_to_string(dir.path().join("limits.log")).unwrap();
+    assert!(!log.contains("car_number"), "{log}");
 }

@@ -68,7 +68,13 @@ async fn insert_get_update_delete() {
     let got = h.call(Method::GET, &path(&h, &q), None).await;
     assert_eq!(got.ok()["records"][0]["fields"]["ssn"], "XXX-XX-6789");
     let q = format!("/table1?skyflow_ids={jane}&redaction=DEFAULT");
-    h.call(Method::GET, &path(&h, &q), None).await.ok();
+    let got = h.call(Method::GET, &path(&h, &q), None).await;
+    let fields = &got.ok()["records"][0]["fields"];
+    assert_eq!(fields["name"], "J***oe");
+    assert_eq!(fields["ssn"], "XXX-XX-6789");
+    assert_eq!(fields["email"], "j******e@example.com");
+    assert_eq!(fields["card_number"], "XXXXXXXXXXXX1111");
+    assert_eq!(fields["skyflow_id"], jane.as_str());
     // Tokens in fields.
     let q = format!("/table1?skyflow_ids={jane}&tokenization=true");
     let got = h.call(Method::GET, &path(&h, &q), None).await;
@@ -197,9 +203,29 @@ async fn record_failures() {
     assert!(msg.contains("unique"), "{msg}");
     // Upsert on the unique column updates instead.
     let up = json!({"records": [{"fields": {"email": "jane@example.com", "name": "Jane Upserted"}}], "tokenization": false, "upsert": "email"});
-    h.call(Method::POST, &path(&h, "/table1"), Some(up))
-        .await
-        .ok();
+    let got = h.call(Method::POST, &path(&h, "/table1"), Some(up)).await;
+    let upserted = got.ok()["records"][0]["skyflow_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let got = h
+        .call(
+            Method::GET,
+            &path(
+                &h,
+                "/table1?column_name=email&column_values=jane%40example.com&redaction=PLAIN_TEXT",
+            ),
+            None,
+        )
+        .await;
+    let records = got.ok()["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "upsert made no second record");
+    assert_eq!(records[0]["fields"]["skyflow_id"], upserted.as_str());
+    assert_eq!(records[0]["fields"]["name"], "Jane Upserted");
+    assert_eq!(
+        records[0]["fields"]["ssn"], "123-45-6789",
+        "other fields kept"
+    );
     // BYOT rules.
     let byot = json!({"records": [{"fields": {"name": "x"}, "tokens": {"name": "my-token-1"}}], "tokenization": true, "byot": "DISABLE"});
     h.call(Method::POST, &path(&h, "/table1"), Some(byot))

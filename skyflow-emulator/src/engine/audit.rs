@@ -87,6 +87,10 @@ pub struct RequestContext {
     pub http_uri: String,
     /// Account id (for `filterOps.accountID`).
     pub account_id: Option<String>,
+    /// The caller's roles only allow each column's DEFAULT redaction (Vault Editor and Vault
+    /// Viewer): values leave get, detokenize and query no clearer than the column's
+    /// `default_dlp_policy`, whatever redaction is asked for (inferred; vault-semantics §1.16).
+    pub default_redaction_only: bool,
 }
 
 impl RequestContext {
@@ -193,7 +197,25 @@ pub(crate) struct PendingEvent {
     pub table: Option<String>,
 }
 
-const AUDIT_BUFFER_MAX: usize = 256;
+/// Read events waiting for a group commit, and whether a thread is committing now.
+#[derive(Default)]
+pub(crate) struct AuditQueue {
+    state: std::sync::Mutex<QueueState>,
+    turn: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    pending: Vec<Queued>,
+    committing: bool,
+}
+
+struct Queued {
+    ctx: RequestContext,
+    ev: PendingEvent,
+    ts: i64,
+    done: std::sync::mpsc::Sender<EngineResult<()>>,
+}
 
 fn rfc3339(nanos: i64) -> String {
     chrono::DateTime::from_timestamp_nanos(nanos)
@@ -281,51 +303,60 @@ use super::error::{EngineError, EngineResult};
 use super::ops::{Inner, now_nanos};
 
 impl Inner {
-    /// Writes `ev` (and any buffered read events) inside the caller's write transaction.
+    /// Writes `ev` inside the caller's write transaction (atomic with the change it records).
     pub(crate) fn write_audit_in(
         &self,
         c: &rusqlite::Connection,
         ctx: &RequestContext,
         ev: &PendingEvent,
     ) -> EngineResult<()> {
-        let pending: Vec<_> =
-            std::mem::take(&mut *self.audit_buffer.lock().unwrap_or_else(|p| p.into_inner()));
-        for (bctx, bev, ts) in &pending {
-            insert_event(c, bctx, bev, *ts)?;
-        }
         insert_event(c, ctx, ev, now_nanos())
     }
 
-    /// Buffers a read's event; flushes when the buffer is full.
-    pub(crate) fn buffer_audit(&self, ctx: &RequestContext, ev: PendingEvent) {
-        let full = {
-            let mut b = self.audit_buffer.lock().unwrap_or_else(|p| p.into_inner());
-            b.push((ctx.clone(), ev, now_nanos()));
-            b.len() >= AUDIT_BUFFER_MAX
-        };
-        if full {
-            // A failed flush keeps nothing worse than before: the events stay lost only if the
-            // write itself fails, which the next write or flush reports.
-            let _ = self.flush_audit();
-        }
-    }
-
-    pub(crate) fn flush_audit(&self) -> EngineResult<()> {
-        let pending: Vec<_> =
-            std::mem::take(&mut *self.audit_buffer.lock().unwrap_or_else(|p| p.into_inner()));
-        if pending.is_empty() {
-            return Ok(());
-        }
-        self.store.write(|tx| {
-            for (ctx, ev, ts) in &pending {
-                insert_event(tx, ctx, ev, *ts)?;
+    /// Durably stores an event that has no write transaction of its own (reads, failed writes)
+    /// and returns once it is committed: the caller answers only after its audit event is on
+    /// disk, and fails closed if it cannot be stored.
+    ///
+    /// Group commit: events queue up; whichever waiting thread finds no commit in flight takes
+    /// the whole queue and commits it in one transaction, then hands each event its result.
+    pub(crate) fn commit_audit(&self, ctx: &RequestContext, ev: PendingEvent) -> EngineResult<()> {
+        let (done, result) = std::sync::mpsc::channel();
+        let q = &self.audit_queue;
+        let mut st = q.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.pending.push(Queued {
+            ctx: ctx.clone(),
+            ev,
+            ts: now_nanos(),
+            done,
+        });
+        loop {
+            if let Ok(r) = result.try_recv() {
+                return r;
             }
-            Ok(())
-        })
+            if st.committing {
+                st = q.turn.wait(st).unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            // Lead one group commit.
+            st.committing = true;
+            let batch = std::mem::take(&mut st.pending);
+            drop(st);
+            let res = self.store.write(|tx| {
+                for e in &batch {
+                    insert_event(tx, &e.ctx, &e.ev, e.ts)?;
+                }
+                Ok(())
+            });
+            for e in batch {
+                let _ = e.done.send(res.clone());
+            }
+            st = q.state.lock().unwrap_or_else(|p| p.into_inner());
+            st.committing = false;
+            q.turn.notify_all();
+        }
     }
 
     pub(crate) fn audit_events(&self, f: &AuditFilter) -> EngineResult<AuditResponse> {
-        self.flush_audit()?;
         let mut sql = String::from("SELECT event, ts, change_id FROM sky_audit WHERE 1 = 1");
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
         let mut add = |col: &str, v: &Option<String>| {

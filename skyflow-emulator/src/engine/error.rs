@@ -117,6 +117,8 @@ pub struct EngineError {
     kind: ErrorKind,
     message: String,
     sensitive: bool,
+    /// Skyflow's exact wording: never prefixed with context.
+    exact: bool,
 }
 
 impl EngineError {
@@ -134,6 +136,7 @@ impl EngineError {
             kind,
             message,
             sensitive: false,
+            exact: false,
         }
     }
 
@@ -184,10 +187,27 @@ impl EngineError {
     /// assert_eq!(skyflow_emulator::engine::EngineError::unique_violation().grpc_code(), 9);
     /// ```
     pub fn unique_violation() -> Self {
-        Self::new(
+        let mut e = Self::new(
             ErrorKind::FailedPrecondition,
             "Error Inserting Records due to unique constraint violation",
-        )
+        );
+        e.exact = true;
+        e
+    }
+
+    /// 400 / 3 `Insert failed. Column <c> is invalid. Specify a valid column.`: Skyflow's
+    /// wording for an unknown column in an inserted record (vault-semantics §1.14).
+    ///
+    /// ```
+    /// let e = skyflow_emulator::engine::EngineError::invalid_insert_column("nope");
+    /// assert_eq!(e.message(), "Insert failed. Column nope is invalid. Specify a valid column.");
+    /// ```
+    pub fn invalid_insert_column(column: &str) -> Self {
+        let mut e = Self::invalid(format!(
+            "Insert failed. Column {column} is invalid. Specify a valid column."
+        ));
+        e.exact = true;
+        e
     }
 
     /// 500 / 13 for a storage or crypto fault. The detail is kept generic on the wire.
@@ -300,7 +320,12 @@ impl EngineError {
         })
     }
 
+    /// Prefixes context (e.g. which batch entry failed); Skyflow's exact messages are kept
+    /// as they are.
     pub(crate) fn with_prefix(mut self, prefix: &str) -> Self {
+        if self.exact {
+            return self;
+        }
         self.message = format!("{prefix}{}", self.message);
         truncate(&mut self.message);
         self

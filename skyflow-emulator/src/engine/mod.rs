@@ -82,7 +82,9 @@ pub struct Limits {
     /// Request body size the HTTP layer should accept (default 16 MiB (inferred)). Not enforced
     /// by the engine itself; the server reads it.
     pub max_body_bytes: usize,
-    /// File size accepted by uploads (default 32 MiB (inferred)).
+    /// File size accepted by uploads (default 16 MiB (inferred), the same as
+    /// `max_body_bytes`: over HTTP a file arrives inside a request body, so the server uses
+    /// the smaller of the two).
     pub max_file_bytes: usize,
     /// Rows returned by a get or a query (default 25, Skyflow's documented maximum).
     pub max_rows: usize,
@@ -100,7 +102,7 @@ impl Default for Limits {
             max_records_per_request: 1000,
             max_tokens_per_request: 1000,
             max_body_bytes: 16 * 1024 * 1024,
-            max_file_bytes: 32 * 1024 * 1024,
+            max_file_bytes: 16 * 1024 * 1024,
             max_rows: 25,
             max_unique_string_chars: 2500,
             download_url_ttl: Duration::from_secs(15 * 60),
@@ -126,8 +128,11 @@ pub struct EngineConfig {
     pub limits: Limits,
     /// Reader connections in the pool (default 4; on-disk mode only).
     pub readers: usize,
-    /// Answer 400 instead of copying Skyflow's 500 quirk for a query on an unknown column.
-    pub strict_errors: bool,
+    /// Copy Skyflow's observed quirks instead of answering a clear 4xx (default `false`). For
+    /// now one quirk: a query naming an unknown column answers 500 / gRPC 13
+    /// `ERROR (internal_error): Could not find Field <c>` (vault-semantics §1.11) instead of
+    /// 400 `Invalid query: Could not find Field <c>`.
+    pub skyflow_quirks: bool,
     /// Base URL used in download URLs (default `http://127.0.0.1`); the server sets the real
     /// one with [`Engine::set_public_base_url`] once it has bound its port.
     pub public_base_url: String,
@@ -145,7 +150,7 @@ impl EngineConfig {
             data_dir: None,
             limits: Limits::default(),
             readers: 4,
-            strict_errors: false,
+            skyflow_quirks: false,
             public_base_url: "http://127.0.0.1".into(),
         }
     }
@@ -464,15 +469,17 @@ impl Engine {
             .fetch_add(by.as_secs() as i64, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Flushes buffered read-audit events to the store (reads buffer their audit events and
-    /// write them with the next write, on `audit_events`, or here).
+    /// Makes sure everything acknowledged is in the store. Every operation already commits
+    /// durably before it returns (writes with their audit event in one transaction; reads
+    /// commit their audit event before answering), so there is nothing left to write; it is
+    /// kept so callers can state the intent (e.g. before inspecting the database files).
     ///
     /// ```
     /// use skyflow_emulator::engine::{Engine, EngineConfig};
     /// Engine::open(EngineConfig::in_memory()).unwrap().flush().unwrap();
     /// ```
     pub fn flush(&self) -> EngineResult<()> {
-        self.inner.flush_audit()
+        Ok(())
     }
 }
 
@@ -525,9 +532,10 @@ impl Vault {
     }
 
     /// Inserts records into `table` (one transaction: all or nothing). Honours tokenization,
-    /// upsert on a unique column, homogeneous and BYOT. Errors: unknown table (404) or column
-    /// (400 `Invalid field present in JSON <c>`), validation failures (400), duplicate unique
-    /// values (400/9), BYOT rule violations (400), too many records (400).
+    /// upsert on a unique column, homogeneous and BYOT. Errors: unknown table (400) or column
+    /// (400 `Insert failed. Column <c> is invalid. Specify a valid column.`), validation
+    /// failures (400), duplicate unique values (400/9 with Skyflow's exact message), BYOT rule
+    /// violations (400), too many records (400).
     ///
     /// ```
     /// # use skyflow_emulator::engine::*;

@@ -1,10 +1,10 @@
 //! Engine internals: the shared state and the vault operations.
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use rusqlite::{OptionalExtension, params};
 
-use super::audit::{PendingEvent, RequestContext};
+use super::audit::AuditQueue;
 use super::crypto::Keys;
 use super::error::{EngineError, EngineResult, ErrorKind};
 use super::meta::{ApiKeyRecord, ServiceAccountRecord};
@@ -23,7 +23,7 @@ pub(crate) struct Inner {
     pub store: Store,
     pub base_url: RwLock<String>,
     pub vaults: RwLock<Vec<Arc<VaultState>>>,
-    pub audit_buffer: Mutex<Vec<(RequestContext, PendingEvent, i64)>>,
+    pub audit_queue: AuditQueue,
     pub clock_offset: std::sync::atomic::AtomicI64,
 }
 
@@ -69,7 +69,7 @@ impl Inner {
             store,
             base_url,
             vaults: RwLock::new(Vec::new()),
-            audit_buffer: Mutex::new(Vec::new()),
+            audit_queue: AuditQueue::default(),
             clock_offset: std::sync::atomic::AtomicI64::new(0),
         };
         let rows: Vec<(String, String)> = inner.store.read(|c| {

@@ -6,7 +6,12 @@
 //! Layers of defence: (1) only `Statement::Query` with a plain SELECT body; (2) an AST walk
 //! that allows only vault tables (no table functions, derived tables or CTEs) and only
 //! allow-listed functions; (3) a SQLite authorizer that allows only SELECT, reads of the
-//! internal record table and allow-listed functions; (4) `query_only` connections.
+//! internal record table and allow-listed functions; (4) `query_only` connections; (5) SQLite
+//! limits while the statement runs (strings and blobs up to 1 MiB, bounded expression depth,
+//! SQL length and function arguments) and a progress-handler time budget.
+//!
+//! Errors never quote the rewritten SQL or SQLite's own message; a query naming an unknown
+//! column is a 400 whose message is sensitive (it may be a value typed without quotes).
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -17,6 +22,7 @@ use std::time::Instant;
 use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use rusqlite::limits::Limit;
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
 use sqlparser::ast::{
@@ -64,6 +70,16 @@ const ALLOWED_FUNCTIONS: &[&str] = &[
     "julianday",
     "strftime",
     "like",
+];
+
+/// SQLite limits in force while a user query runs.
+const QUERY_LIMITS: [(Limit, i32); 6] = [
+    (Limit::SQLITE_LIMIT_LENGTH, 1 << 20),
+    (Limit::SQLITE_LIMIT_SQL_LENGTH, 1 << 20),
+    (Limit::SQLITE_LIMIT_EXPR_DEPTH, 100),
+    (Limit::SQLITE_LIMIT_FUNCTION_ARG, 16),
+    (Limit::SQLITE_LIMIT_COMPOUND_SELECT, 4),
+    (Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 1000),
 ];
 
 /// The last decrypted record of this thread: (ciphertext, fields).
@@ -183,10 +199,7 @@ impl Ops<'_> {
                     }
                     Ok(())
                 }
-                TableFactor::Derived { .. } => {
-                    Err(EngineError::unsupported("A subquery in FROM")
-                        .with_prefix("Invalid query: "))
-                }
+                TableFactor::Derived { .. } => Err(bad("subqueries in FROM are not supported")),
                 _ => Err(bad("only vault tables may appear in FROM")),
             }
         }
@@ -203,10 +216,12 @@ impl Ops<'_> {
     pub(crate) fn query(&self, ctx: &RequestContext, sql: &str) -> EngineResult<QueryResponse> {
         let mut ev = self.event("/v1.QueryService/ExecuteQuery", "READ", "RECORD", None);
         ev.access_type = AccessType::Sql;
-        self.read_op(ctx, ev, |c, _| self.run_query(c, sql))
+        self.read_op(ctx, ev, |c, _| {
+            self.run_query(c, sql, ctx.default_redaction_only)
+        })
     }
 
-    fn run_query(&self, c: &Connection, sql: &str) -> EngineResult<QueryResponse> {
+    fn run_query(&self, c: &Connection, sql: &str, capped: bool) -> EngineResult<QueryResponse> {
         let limits = &self.inner.config.limits;
         if sql.trim().is_empty() {
             return Err(bad("the query is empty"));
@@ -298,7 +313,7 @@ impl Ops<'_> {
                 SelectItem::QualifiedWildcard(..) => return Err(bad("unsupported wildcard")),
                 SelectItem::UnnamedExpr(e) => {
                     let (e, level) = unwrap_redaction(e)?;
-                    let out = classify(&scope, &e, level);
+                    let out = classify(&scope, &e, level, capped);
                     let item = match (&out, level) {
                         (Output::Column(col, _), Some(_)) => SelectItem::ExprWithAlias {
                             expr: e,
@@ -311,7 +326,7 @@ impl Ops<'_> {
                 }
                 SelectItem::ExprWithAlias { expr, alias } => {
                     let (e, level) = unwrap_redaction(expr)?;
-                    outputs.push(classify(&scope, &e, level));
+                    outputs.push(classify(&scope, &e, level, capped));
                     items.push(SelectItem::ExprWithAlias { expr: e, alias });
                 }
             }
@@ -338,7 +353,7 @@ impl Ops<'_> {
             return Err(e);
         }
         let text = query.to_string();
-        self.execute(c, &text, &outputs)
+        self.execute(c, &text, &outputs, capped)
     }
 
     fn execute(
@@ -346,11 +361,19 @@ impl Ops<'_> {
         c: &Connection,
         text: &str,
         outputs: &[Output<'_>],
+        capped: bool,
     ) -> EngineResult<QueryResponse> {
         let limits = &self.inner.config.limits;
         let deadline = Instant::now() + limits.query_timeout;
         c.progress_handler(1000, Some(move || Instant::now() > deadline));
         c.authorizer(Some(authorize));
+        // Caps for this statement only (the same reader connections serve gets, whose stored
+        // blobs may be larger): no string or blob over 1 MiB, so nested string functions
+        // cannot build huge values; bounded expression depth, SQL length and arguments.
+        let mut saved = Vec::with_capacity(QUERY_LIMITS.len());
+        for (limit, value) in QUERY_LIMITS {
+            saved.push((limit, c.set_limit(limit, value)?));
+        }
         let res = (|| -> EngineResult<QueryResponse> {
             let mut st = c.prepare(text).map_err(|e| self.sqlite_error(e))?;
             let names: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
@@ -389,7 +412,7 @@ impl Ops<'_> {
                                 },
                                 _ => v.clone(),
                             };
-                            redaction::apply(col, *level, &typed)
+                            redaction::apply(col, *level, capped, &typed)
                         }
                         Some(Output::Derived(true)) if !v.is_null() => {
                             Value::String(redaction::REDACTED_TEXT.into())
@@ -404,20 +427,34 @@ impl Ops<'_> {
         })();
         c.authorizer(None::<fn(AuthContext<'_>) -> Authorization>);
         c.progress_handler(0, None::<fn() -> bool>);
+        for (limit, value) in saved {
+            c.set_limit(limit, value)?;
+        }
         res
     }
 
+    /// Maps a SQLite failure to a caller-facing error that holds no SQL text, no literal and
+    /// no internal name (the rewritten query names internal tables and functions).
+    ///
+    /// An unknown column answers 400 by default; with `skyflow_quirks` it copies Skyflow's
+    /// observed 500 `ERROR (internal_error): Could not find Field <c>`. Either way the message
+    /// names what the caller wrote, which may be a value typed without quotes
+    /// (`WHERE email = SecretValue`), so the error is sensitive: logs and the audit trail get
+    /// a placeholder, only the caller sees the name.
     fn sqlite_error(&self, e: rusqlite::Error) -> EngineError {
         let msg = e.to_string();
         if let Some(col) = msg.split("no such column: ").nth(1) {
             let col = col.split_whitespace().next().unwrap_or(col);
             let col = col.rsplit('.').next().unwrap_or(col);
-            if self.inner.config.strict_errors {
-                return bad(format!("Could not find Field {col}"));
+            if self.inner.config.skyflow_quirks {
+                return EngineError::sensitive(
+                    ErrorKind::Internal,
+                    format!("ERROR (internal_error): Could not find Field {col}"),
+                );
             }
-            return EngineError::new(
-                ErrorKind::Internal,
-                format!("ERROR (internal_error): Could not find Field {col}"),
+            return EngineError::sensitive(
+                ErrorKind::InvalidArgument,
+                format!("Invalid query: Could not find Field {col}"),
             );
         }
         if msg.contains("interrupted") {
@@ -426,7 +463,10 @@ impl Ops<'_> {
         if msg.contains("not authorized") {
             return bad("the query uses something the local vault does not allow");
         }
-        EngineError::sensitive(ErrorKind::InvalidArgument, format!("Invalid query: {msg}"))
+        if msg.contains("too big") || msg.contains("too large") || msg.contains("too many") {
+            return bad("the query exceeds the local vault's size limits");
+        }
+        bad("the query could not be run")
     }
 }
 
@@ -451,8 +491,7 @@ fn authorize(ctx: AuthContext<'_>) -> Authorization {
 
 fn check_query_shape(q: &Query) -> EngineResult<()> {
     if q.with.is_some() {
-        return Err(EngineError::unsupported("WITH (common table expressions)")
-            .with_prefix("Invalid query: "));
+        return Err(bad("WITH (common table expressions) is not supported"));
     }
     if q.fetch.is_some()
         || !q.locks.is_empty()
@@ -575,14 +614,14 @@ fn resolve<'t>(scope: &Scope<'t>, qualifier: Option<&str>, name: &str) -> Option
     }
 }
 
-fn classify<'t>(scope: &Scope<'t>, e: &Expr, level: Option<Redaction>) -> Output<'t> {
+fn classify<'t>(scope: &Scope<'t>, e: &Expr, level: Option<Redaction>, capped: bool) -> Output<'t> {
     let lvl = level.unwrap_or_default();
     let single = match e {
         Expr::Identifier(i) => resolve(scope, None, &i.value),
         Expr::CompoundIdentifier(p) if p.len() >= 2 => {
             resolve(scope, Some(&p[p.len() - 2].value), &p[p.len() - 1].value)
         }
-        Expr::Nested(inner) => return classify(scope, inner, level),
+        Expr::Nested(inner) => return classify(scope, inner, level, capped),
         Expr::Function(f) => {
             let name = f.name.to_string().to_ascii_lowercase();
             if name == "count" {
@@ -591,7 +630,7 @@ fn classify<'t>(scope: &Scope<'t>, e: &Expr, level: Option<Redaction>) -> Output
             if (name == "min" || name == "max")
                 && let FunctionArguments::List(l) = &f.args
                 && let [FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))] = l.args.as_slice()
-                && let Output::Column(c, _) = classify(scope, arg, level)
+                && let Output::Column(c, _) = classify(scope, arg, level, capped)
             {
                 return Output::Column(c, lvl);
             }
@@ -610,7 +649,7 @@ fn classify<'t>(scope: &Scope<'t>, e: &Expr, level: Option<Redaction>) -> Output
         || refs
             .iter()
             .any(|(q, n)| match resolve(scope, q.as_deref(), n) {
-                Some(c) => redaction::effective(c, lvl) != DlpPolicy::PlainText,
+                Some(c) => redaction::effective(c, lvl, capped) != DlpPolicy::PlainText,
                 None => true,
             });
     Output::Derived(restricted)
@@ -660,9 +699,7 @@ impl Visitor for Checker<'_, '_> {
             }
             TableFactor::NestedJoin { .. } => ControlFlow::Continue(()),
             TableFactor::Derived { .. } => {
-                self.error = Some(
-                    EngineError::unsupported("A subquery in FROM").with_prefix("Invalid query: "),
-                );
+                self.error = Some(bad("subqueries in FROM are not supported"));
                 ControlFlow::Break(())
             }
             _ => {

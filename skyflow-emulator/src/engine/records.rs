@@ -20,6 +20,8 @@ pub(crate) struct InsertOpts<'a> {
 /// Options of rendering a record for get.
 pub(crate) struct RenderOpts<'a> {
     pub redaction: Redaction,
+    /// Cap at the columns' default redaction (see `RequestContext::default_redaction_only`).
+    pub capped: bool,
     pub tokenization: bool,
     pub fields: &'a [String],
     pub download_url: bool,
@@ -30,6 +32,35 @@ pub(crate) fn canon(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+/// Checks a date, datetime or time value against ISO 8601 (an empty string means no value);
+/// returns what the value must be when it does not match.
+///
+/// - `DT_DATE`: `YYYY-MM-DD`;
+/// - `DT_TIME`: `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff`;
+/// - `DT_DATETIME`: RFC 3339 (`YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`), or the same without an
+///   offset, with `T` or a space between date and time.
+fn temporal_format_error(datatype: DataType, s: &str) -> Option<&'static str> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+    if s.is_empty() {
+        return None;
+    }
+    match datatype {
+        DataType::Date => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .is_err()
+            .then_some("must be a date in the ISO 8601 format YYYY-MM-DD"),
+        DataType::Time => ["%H:%M:%S%.f", "%H:%M"]
+            .iter()
+            .all(|f| NaiveTime::parse_from_str(s, f).is_err())
+            .then_some("must be a time in the ISO 8601 format HH:MM:SS"),
+        DataType::Datetime => (DateTime::parse_from_rfc3339(s).is_err()
+            && ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+                .iter()
+                .all(|f| NaiveDateTime::parse_from_str(s, f).is_err()))
+        .then_some("must be a date and time in the ISO 8601 format YYYY-MM-DDTHH:MM:SS[Z|±HH:MM]"),
+        _ => None,
     }
 }
 
@@ -78,14 +109,19 @@ impl Ops<'_> {
             Ok(out)
         });
         if let Err(e) = &res {
+            // The transaction rolled back with its event: record the failure on its own. The
+            // caller gets the write's error either way.
             ev.code = e.http_code();
             ev.message = e.loggable_message().to_string();
-            self.inner.buffer_audit(ctx, ev);
+            if let Err(audit) = self.inner.commit_audit(ctx, ev) {
+                tracing::error!(error = %audit, "couldn't store the audit event of a failed write");
+            }
         }
         res
     }
 
-    /// Runs a read with its audit event (buffered).
+    /// Runs a read; its audit event is committed before the result is returned (fail closed:
+    /// a read whose event cannot be stored fails).
     pub(crate) fn read_op<T>(
         &self,
         ctx: &RequestContext,
@@ -97,8 +133,12 @@ impl Ops<'_> {
             ev.code = e.http_code();
             ev.message = e.loggable_message().to_string();
         }
-        self.inner.buffer_audit(ctx, ev);
-        res
+        let audited = self.inner.commit_audit(ctx, ev);
+        match (res, audited) {
+            (Ok(out), Ok(())) => Ok(out),
+            (Ok(_), Err(audit)) => Err(audit),
+            (Err(e), _) => Err(e),
+        }
     }
 
     /// Checks and normalizes a value for `col`; `None` for null.
@@ -167,6 +207,9 @@ impl Ops<'_> {
             },
         };
         if let Value::String(s) = &out {
+            if let Some(format) = temporal_format_error(col.datatype, s) {
+                return Err(bad(format));
+            }
             if col.validations.iter().any(|re| !re.is_match(s)) {
                 return Err(bad(
                     "does not match the column's validation regular expression",
@@ -369,7 +412,7 @@ impl Ops<'_> {
             let col = table
                 .column(k)
                 .filter(|c| !c.is_skyflow_id())
-                .ok_or_else(|| invalid_field(k).with_prefix(at))?;
+                .ok_or_else(|| EngineError::invalid_insert_column(k))?;
             values.push((col, self.normalize(table, col, v, at)?));
         }
         for col in table.columns.iter().filter(|c| c.not_null) {
@@ -440,8 +483,8 @@ impl Ops<'_> {
                 }
             }
             if col.unique {
-                self.set_unique(c, &table.name, &col.name, v.as_ref(), &sid)
-                    .map_err(|e| e.with_prefix(at))?;
+                // Skyflow's exact message, without the record index.
+                self.set_unique(c, &table.name, &col.name, v.as_ref(), &sid)?;
             }
         }
         self.store_record(c, &table.name, &sid, &data, is_new)?;
@@ -779,7 +822,8 @@ impl Ops<'_> {
                 } else if o.download_url {
                     fields.insert(col.name.clone(), Value::String(self.download_url(&file_id)));
                 } else {
-                    let shown = redaction::apply(col, o.redaction, &Value::String(fm.file_name));
+                    let shown =
+                        redaction::apply(col, o.redaction, o.capped, &Value::String(fm.file_name));
                     fields.insert(col.name.clone(), shown);
                 }
                 continue;
@@ -789,7 +833,10 @@ impl Ops<'_> {
                     fields.insert(col.name.clone(), Value::String(t.clone()));
                 }
             } else {
-                fields.insert(col.name.clone(), redaction::apply(col, o.redaction, v));
+                fields.insert(
+                    col.name.clone(),
+                    redaction::apply(col, o.redaction, o.capped, v),
+                );
             }
         }
         Ok(GetRecord {
@@ -822,6 +869,7 @@ impl Ops<'_> {
         t: &Table,
         req: &GetRequest,
         ev: &mut PendingEvent,
+        capped: bool,
     ) -> EngineResult<GetResponse> {
         let limits = &self.inner.config.limits;
         let tokenization = req.tokenization.unwrap_or(false);
@@ -874,6 +922,7 @@ impl Ops<'_> {
         };
         let opts = RenderOpts {
             redaction: req.redaction.unwrap_or_default(),
+            capped,
             tokenization,
             fields: &req.fields,
             download_url: req.download_url.unwrap_or(false),
@@ -977,7 +1026,7 @@ impl Ops<'_> {
         );
         self.read_op(ctx, ev, |c, ev| {
             let t = self.table(table)?;
-            self.get_in(c, t, &req, ev)
+            self.get_in(c, t, &req, ev, ctx.default_redaction_only)
         })
     }
 
@@ -999,6 +1048,7 @@ impl Ops<'_> {
                 .ok_or_else(EngineError::no_records)?;
             let opts = RenderOpts {
                 redaction: req.redaction.unwrap_or_default(),
+                capped: ctx.default_redaction_only,
                 tokenization,
                 fields: &req.fields,
                 download_url: req.download_url.unwrap_or(false),
@@ -1010,6 +1060,7 @@ impl Ops<'_> {
 
     fn batch_entry(
         &self,
+        ctx: &RequestContext,
         c: &Connection,
         r: &BatchRecord,
         byot: ByotMode,
@@ -1067,7 +1118,7 @@ impl Ops<'_> {
                     return_file_metadata: r.return_file_metadata,
                     ..Default::default()
                 };
-                let res = self.get_in(c, t, &req, ev)?;
+                let res = self.get_in(c, t, &req, ev, ctx.default_redaction_only)?;
                 Ok(to_value(&res))
             }
             BatchMethod::Delete => {
@@ -1118,7 +1169,7 @@ impl Ops<'_> {
             for (i, r) in req.records.iter().enumerate() {
                 if !continue_on_error {
                     let body = self
-                        .batch_entry(c, r, byot, ev)
+                        .batch_entry(ctx, c, r, byot, ev)
                         .map_err(|e| e.with_prefix(&format!("Batch entry {i}: ")))?;
                     ev.nested
                         .push((200, String::new(), format!("RECORD/{}", r.table_name)));
@@ -1126,7 +1177,7 @@ impl Ops<'_> {
                     continue;
                 }
                 c.execute_batch("SAVEPOINT sky_entry")?;
-                match self.batch_entry(c, r, byot, ev) {
+                match self.batch_entry(ctx, c, r, byot, ev) {
                     Ok(body) => {
                         c.execute_batch("RELEASE sky_entry")?;
                         ev.nested

@@ -9,15 +9,34 @@ use super::types::Redaction;
 pub const REDACTED_TEXT: &str = "*REDACTED*";
 
 /// The redaction actually applied to `column` when `requested` is asked for.
-pub(crate) fn effective(column: &Column, requested: Redaction) -> DlpPolicy {
+///
+/// `capped` is set for callers whose roles only allow the column's default redaction (Vault
+/// Editor and Vault Viewer, vault-semantics §1.16): they get the stricter of what they asked
+/// for and the column's `default_dlp_policy`, so asking for PLAIN_TEXT or MASKED never shows
+/// more than DEFAULT would. Capping silently rather than answering 403 is our inference (§1.6
+/// lists both as possible).
+pub(crate) fn effective(column: &Column, requested: Redaction, capped: bool) -> DlpPolicy {
     if column.is_skyflow_id() {
         return DlpPolicy::PlainText;
     }
-    match requested {
+    let asked = match requested {
         Redaction::PlainText => DlpPolicy::PlainText,
         Redaction::Masked => DlpPolicy::Mask,
         Redaction::Redacted => DlpPolicy::Redact,
         Redaction::Default => column.dlp_policy,
+    };
+    if capped && strictness(column.dlp_policy) > strictness(asked) {
+        column.dlp_policy
+    } else {
+        asked
+    }
+}
+
+fn strictness(p: DlpPolicy) -> u8 {
+    match p {
+        DlpPolicy::PlainText => 0,
+        DlpPolicy::Mask => 1,
+        DlpPolicy::Redact => 2,
     }
 }
 
@@ -75,9 +94,9 @@ pub(crate) fn apply_policy(column: &Column, policy: DlpPolicy, value: &Value) ->
     }
 }
 
-/// Applies the requested redaction to a value of `column`.
-pub(crate) fn apply(column: &Column, requested: Redaction, value: &Value) -> Value {
-    apply_policy(column, effective(column, requested), value)
+/// Applies the requested redaction to a value of `column` (capped: see [`effective`]).
+pub(crate) fn apply(column: &Column, requested: Redaction, capped: bool, value: &Value) -> Value {
+    apply_policy(column, effective(column, requested, capped), value)
 }
 
 #[cfg(test)]
@@ -94,42 +113,77 @@ mod tests {
         let t1 = s.table("table1").unwrap();
         let card = cc.column("card_number").unwrap();
         assert_eq!(
-            apply(card, Redaction::Default, &json!("4111111111111111")),
+            apply(card, Redaction::Default, false, &json!("4111111111111111")),
             json!("XXXXXXXXXXXX1111")
         );
         assert_eq!(
-            apply(card, Redaction::PlainText, &json!("4111111111111111")),
+            apply(
+                card,
+                Redaction::PlainText,
+                false,
+                &json!("4111111111111111")
+            ),
             json!("4111111111111111")
         );
         assert_eq!(
-            apply(card, Redaction::Redacted, &json!("4111111111111111")),
+            apply(card, Redaction::Redacted, false, &json!("4111111111111111")),
             json!("*REDACTED*")
         );
         let email = p.column("email_address").unwrap();
         assert_eq!(
-            apply(email, Redaction::Masked, &json!("jones@gmail.com")),
+            apply(email, Redaction::Masked, false, &json!("jones@gmail.com")),
             json!("j******s@gmail.com")
         );
         assert_eq!(
-            apply(email, Redaction::Default, &json!("jones@gmail.com")),
+            apply(email, Redaction::Default, false, &json!("jones@gmail.com")),
             json!("*REDACTED*")
         );
         let dob = p.column("date_of_birth").unwrap();
         assert_eq!(
-            apply(dob, Redaction::Default, &json!("1990-05-17")),
+            apply(dob, Redaction::Default, false, &json!("1990-05-17")),
             json!("XXXX-05-17")
         );
         let name = t1.column("name").unwrap();
         assert_eq!(
-            apply(name, Redaction::Default, &json!("Brook")),
+            apply(name, Redaction::Default, false, &json!("Brook")),
             json!("B***ok")
         );
         let id = p.column("skyflow_id").unwrap();
-        assert_eq!(apply(id, Redaction::Redacted, &json!("abc")), json!("abc"));
-        assert_eq!(apply(card, Redaction::Default, &Value::Null), Value::Null);
+        assert_eq!(
+            apply(id, Redaction::Redacted, false, &json!("abc")),
+            json!("abc")
+        );
+        assert_eq!(
+            apply(card, Redaction::Default, false, &Value::Null),
+            Value::Null
+        );
         let age = t1.column("age").unwrap();
-        assert_eq!(apply(age, Redaction::Default, &json!(42)), json!(42));
-        assert_eq!(apply(age, Redaction::Masked, &json!(42)), json!("XX"));
+        assert_eq!(apply(age, Redaction::Default, false, &json!(42)), json!(42));
+        assert_eq!(
+            apply(age, Redaction::Masked, false, &json!(42)),
+            json!("XX")
+        );
+        // Capped callers never see more than the column's default.
+        assert_eq!(
+            apply(card, Redaction::PlainText, true, &json!("4111111111111111")),
+            json!("XXXXXXXXXXXX1111")
+        );
+        assert_eq!(
+            apply(card, Redaction::Redacted, true, &json!("4111111111111111")),
+            json!("*REDACTED*")
+        );
+        assert_eq!(
+            apply(email, Redaction::Masked, true, &json!("jones@gmail.com")),
+            json!("*REDACTED*")
+        );
+        assert_eq!(
+            apply(age, Redaction::PlainText, true, &json!(42)),
+            json!(42)
+        );
+        assert_eq!(
+            apply(id, Redaction::PlainText, true, &json!("abc")),
+            json!("abc")
+        );
     }
 
     #[test]

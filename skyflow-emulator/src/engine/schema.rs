@@ -23,7 +23,7 @@ pub const TRANSIENT_TTL_MINUTES: (u32, u32, u32) = (1, 20160, 60);
 /// use skyflow_emulator::engine::DataType;
 /// assert_eq!(DataType::parse("DT_INT32"), DataType::Int32);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataType {
     /// `DT_STRING` (also enums).
     String,
@@ -604,7 +604,7 @@ fn build_column(table: &str, f: &RawField, child: Option<&str>) -> EngineResult<
     let datatype = DataType::parse(f.datatype.as_deref().unwrap_or("DT_STRING"));
     let mut col = Column {
         name: name.clone(),
-        datatype: datatype.clone(),
+        datatype,
         is_array: f.is_array.unwrap_or(false),
         token_policy: None,
         dlp_policy: DlpPolicy::PlainText,

@@ -413,16 +413,18 @@ impl Ops<'_> {
                             self.download_url(&file_id)
                         } else {
                             let name = self.file_meta(c, &file_id)?.map(|m| m.file_name).unwrap_or_default();
-                            canon(&redaction::apply(col, p.redaction.unwrap_or_default(), &Value::String(name)))
+                            canon(&redaction::apply(col, p.redaction.unwrap_or_default(), ctx.default_redaction_only, &Value::String(name)))
                         };
                         (shown, ValueType::String)
                     }
                     Some(col) => {
-                        let shown = redaction::apply(col, p.redaction.unwrap_or_default(), &v);
+                        let shown = redaction::apply(col, p.redaction.unwrap_or_default(), ctx.default_redaction_only, &v);
                         let vt = if col.is_array { ValueType::Array } else { col.datatype.value_type() };
                         (canon(&shown), vt)
                     }
-                    None => (canon(&v), ValueType::String),
+                    // The column is gone from the schema: its redaction policy is unknown, so
+                    // the value never leaves in clear.
+                    None => (redaction::REDACTED_TEXT.to_string(), ValueType::String),
                 };
                 ev.nested.push((200, String::new(), format!("TOKEN/{table}.{column}")));
                 out.push(DetokenizedRecord { token: p.token.clone(), value_type: Some(vt), value: Some(value), error: None });

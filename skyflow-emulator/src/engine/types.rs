@@ -314,7 +314,7 @@ impl BatchResponse {
 /// let g = GetRequest { skyflow_ids: vec!["id1".into()], redaction: Some(Redaction::PlainText), ..Default::default() };
 /// assert_eq!(g.skyflow_ids.len(), 1);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct GetRequest {
     /// Record ids (repeated `skyflow_ids`).
     pub skyflow_ids: Vec<String>,
@@ -501,7 +501,7 @@ pub struct DeletedResponse {
 /// let q: QueryRequest = serde_json::from_str(r#"{"query":"SELECT * FROM persons"}"#).unwrap();
 /// assert!(q.query.starts_with("SELECT"));
 /// ```
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct QueryRequest {
     /// The SQL text.
     #[serde(default, deserialize_with = "null_default")]
@@ -935,6 +935,21 @@ keys_only_debug!(UpdateRequest, |s, d| {
 keys_only_debug!(UpdateResponse, |s, d| {
     d.field("skyflow_id", &s.skyflow_id);
     d.field("tokens", &s.tokens.as_ref().map(Keys));
+});
+keys_only_debug!(GetRequest, |s, d| {
+    d.field("skyflow_ids", &s.skyflow_ids.len());
+    d.field("redaction", &s.redaction);
+    d.field("tokenization", &s.tokenization);
+    d.field("fields", &s.fields);
+    d.field("offset", &s.offset);
+    d.field("limit", &s.limit);
+    d.field("column_name", &s.column_name);
+    d.field("column_values", &s.column_values.len());
+    d.field("order_by", &s.order_by);
+});
+keys_only_debug!(QueryRequest, |s, d| {
+    // The SQL text holds literals (values); only its length is shown.
+    d.field("query_chars", &s.query.chars().count());
 });
 keys_only_debug!(QueryRecord, |s, d| {
     d.field("fields", &Keys(&s.fields));

@@ -99,7 +99,7 @@ pub(crate) async fn upload_v2(
     Path(vault): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    call.caller.authorize(&vault, Permission::Write)?;
+    let call = call.authorize(&vault, Permission::Write)?;
     let parts = read_parts(multipart.map_err(multipart_rejection)?).await?;
     let table = required(parts.table, "tableName")?;
     let column = required(parts.column, "columnName")?;
@@ -128,7 +128,7 @@ pub(crate) async fn upload_v1(
     Path((vault, table, id)): Path<(String, String, String)>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    call.caller.authorize(&vault, Permission::Write)?;
+    let call = call.authorize(&vault, Permission::Write)?;
     let parts = read_parts(multipart.map_err(multipart_rejection)?).await?;
     let (part_name, file_name, content_type, data) = parts
         .file
@@ -163,7 +163,7 @@ pub(crate) async fn upload_status(
     Path(vault): Path<String>,
     JsonBody(body): JsonBody<UploadStatusRequest>,
 ) -> Result<Response, ApiError> {
-    call.caller.authorize(&vault, Permission::Read)?;
+    let call = call.authorize(&vault, Permission::Read)?;
     state
         .limits()
         .check_records(body.records.len(), "records")?;
@@ -178,7 +178,7 @@ pub(crate) async fn scan_status(
     call: Call,
     Path((vault, table, id, column)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
-    call.caller.authorize(&vault, Permission::Read)?;
+    let call = call.authorize(&vault, Permission::Read)?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| {
         v.scan_status(&ctx, &table, &id, &column)
@@ -193,7 +193,7 @@ pub(crate) async fn delete_file(
     call: Call,
     Path((vault, table, id, column)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
-    call.caller.authorize(&vault, Permission::Write)?;
+    let call = call.authorize(&vault, Permission::Write)?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| {
         v.delete_file(&ctx, &table, &id, &column)

@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 
-use crate::auth::{Caller, CallerKind};
+use crate::auth::{Caller, CallerKind, Permission};
 use crate::engine::{ActorType, AuthMode, EngineResult, RequestContext, Vault};
 use crate::envelope::ApiError;
 use crate::server::{AppState, RequestId};
@@ -88,7 +88,25 @@ impl FromRequestParts<AppState> for Caller {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        state.auth().authenticate(header)
+        match state.auth().authenticate(header) {
+            Ok(caller) => Ok(caller),
+            Err(e) => {
+                // API keys other than the primary one live in the store.
+                let Some(key) = state.auth().stored_key_candidate(header) else {
+                    return Err(e);
+                };
+                let engine = state.inner.engine.clone();
+                let record = tokio::task::spawn_blocking(move || engine.api_key(&key))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .flatten();
+                match record {
+                    Some(record) => Ok(state.auth().api_key_caller(&record)),
+                    None => Err(e),
+                }
+            }
+        }
     }
 }
 
@@ -108,6 +126,20 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
 pub(crate) struct Call {
     pub(crate) caller: Caller,
     pub(crate) ctx: RequestContext,
+}
+
+impl Call {
+    /// Checks that the caller may do `permission` on `vault` (403 otherwise) and records in
+    /// the context whether its roles cap redaction at the columns' defaults.
+    pub(crate) fn authorize(
+        mut self,
+        vault: &str,
+        permission: Permission,
+    ) -> Result<Call, ApiError> {
+        self.caller.authorize(vault, permission)?;
+        self.ctx.default_redaction_only = !self.caller.plain_text_allowed(vault);
+        Ok(self)
+    }
 }
 
 impl FromRequestParts<AppState> for Call {
@@ -137,6 +169,7 @@ impl FromRequestParts<AppState> for Call {
             // The path only: query strings can carry values (column_values).
             http_uri: parts.uri.path().to_owned(),
             account_id: None,
+            default_redaction_only: false,
         };
         Ok(Call { caller, ctx })
     }

@@ -16,7 +16,7 @@ pub(crate) async fn query(
     Path(vault): Path<String>,
     JsonBody(body): JsonBody<QueryRequest>,
 ) -> Result<Response, ApiError> {
-    call.caller.authorize(&vault, Permission::Read)?;
+    let call = call.authorize(&vault, Permission::Read)?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| v.query(&ctx, &body.query)).await?;
     Ok(axum::Json(response).into_response())

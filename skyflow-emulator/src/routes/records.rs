@@ -38,7 +38,7 @@ pub(crate) async fn insert(
     Path((vault, table)): Path<(String, String)>,
     JsonBody(body): JsonBody<InsertRequest>,
 ) -> Result<Response, ApiError> {
-    call.caller.authorize(&vault, Permission::Write)?;
+    let call = call.authorize(&vault, Permission::Write)?;
     state
         .limits()
         .check_records(body.records.len(), "records")?;
@@ -63,7 +63,7 @@ pub(crate) async fn batch(
     } else {
         Permission::Read
     };
-    call.caller.authorize(&vault, permission)?;
+    let call = call.authorize(&vault, permission)?;
     state
         .limits()
         .check_records(body.records.len(), "records")?;
@@ -101,7 +101,7 @@ pub(crate) async fn get_bulk(
     Path((vault, table)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    call.caller.authorize(&vault, Permission::Read)?;
+    let call = call.authorize(&vault, Permission::Read)?;
     let req = get_request(raw.as_deref())?;
     state
         .limits()
@@ -118,7 +118,7 @@ pub(crate) async fn get_one(
     Path((vault, table, id)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    call.caller.authorize(&vault, Permission::Read)?;
+    let call = call.authorize(&vault, Permission::Read)?;
     let mut req = GetOneRequest::default();
     for (key, value) in query_pairs(raw.as_deref()) {
         match key.as_str() {
@@ -142,7 +142,7 @@ pub(crate) async fn update(
     Path((vault, table, id)): Path<(String, String, String)>,
     JsonBody(body): JsonBody<UpdateRequest>,
 ) -> Result<Response, ApiError> {
-    call.caller.authorize(&vault, Permission::Write)?;
+    let call = call.authorize(&vault, Permission::Write)?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| v.update(&ctx, &table, &id, body)).await?;
     Ok(axum::Json(response).into_response())
@@ -155,7 +155,7 @@ pub(crate) async fn delete_bulk(
     Path((vault, table)): Path<(String, String)>,
     JsonBody(body): JsonBody<DeleteRequest>,
 ) -> Result<Response, ApiError> {
-    call.caller.authorize(&vault, Permission::Write)?;
+    let call = call.authorize(&vault, Permission::Write)?;
     state
         .limits()
         .check_records(body.skyflow_ids.len(), "ids")?;
@@ -170,7 +170,7 @@ pub(crate) async fn delete_one(
     call: Call,
     Path((vault, table, id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    call.caller.authorize(&vault, Permission::Write)?;
+    let call = call.authorize(&vault, Permission::Write)?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| v.delete_one(&ctx, &table, &id)).await?;
     Ok(axum::Json(response).into_response())

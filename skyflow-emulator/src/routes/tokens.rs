@@ -16,7 +16,7 @@ pub(crate) async fn tokenize(
     Path(vault): Path<String>,
     JsonBody(body): JsonBody<TokenizeRequest>,
 ) -> Result<Response, ApiError> {
-    call.caller.authorize(&vault, Permission::Read)?;
+    let call = call.authorize(&vault, Permission::Read)?;
     state.limits().check_records(
         body.tokenization_parameters.len(),
         "tokenization parameters",
@@ -36,7 +36,7 @@ pub(crate) async fn detokenize(
     Path(vault): Path<String>,
     JsonBody(mut body): JsonBody<DetokenizeRequest>,
 ) -> Result<Response, ApiError> {
-    call.caller.authorize(&vault, Permission::Read)?;
+    let call = call.authorize(&vault, Permission::Read)?;
     state.limits().check_records(
         body.detokenization_parameters.len(),
         "detokenization parameters",

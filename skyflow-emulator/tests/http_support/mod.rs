@@ -103,6 +103,86 @@ pub fn assert_valid(schema: &Value, body: &Value, what: &str) {
     );
 }
 
+/// A stricter overlay on the OpenAPI success schemas, which list no `required` keys (so `{}`
+/// would validate): the keys our responses promise, per operation. Applied to 2xx bodies.
+pub fn overlay_schema(template: &str, method: &Method) -> Option<Value> {
+    let string = json!({"type": "string", "minLength": 1});
+    let fields_record = json!({"type": "object", "required": ["fields"], "properties": {"fields": {"type": "object"}}});
+    let records = |item: Value| json!({"type": "object", "required": ["records"], "properties": {"records": {"type": "array", "items": item}}});
+    let schema = match (method.as_str(), template) {
+        ("POST", "/v1/vaults/{vaultID}/{objectName}") => records(json!({
+            "type": "object", "required": ["skyflow_id"],
+            "properties": {"skyflow_id": string, "tokens": {"type": ["object", "null"]}}
+        })),
+        ("GET", "/v1/vaults/{vaultID}/{objectName}") => records(fields_record),
+        ("GET", "/v1/vaults/{vaultID}/{objectName}/{ID}") => fields_record,
+        ("PUT", "/v1/vaults/{vaultID}/{objectName}/{ID}")
+        | ("POST", "/v1/vaults/{vaultID}/{objectName}/{ID}/files") => {
+            json!({"type": "object", "required": ["skyflow_id"], "properties": {"skyflow_id": string}})
+        }
+        ("DELETE", "/v1/vaults/{vaultID}/{objectName}/{ID}")
+        | ("DELETE", "/v1/vaults/{vaultID}/{tableName}/{ID}/files/{columnName}") => json!({
+            "type": "object", "required": ["skyflow_id", "deleted"],
+            "properties": {"skyflow_id": string, "deleted": {"const": true}}
+        }),
+        ("DELETE", "/v1/vaults/{vaultID}/{objectName}") => json!({
+            "type": "object", "required": ["RecordIDResponse"],
+            "properties": {"RecordIDResponse": {"type": "array", "minItems": 1, "items": string}}
+        }),
+        ("POST", "/v1/vaults/{vaultID}") => json!({
+            "type": "object", "required": ["vaultID", "responses"],
+            "properties": {
+                "vaultID": string,
+                "responses": {"type": "array", "items": {
+                    "type": "object", "required": ["Status", "Body"],
+                    "properties": {"Status": {"type": "integer"}, "Body": {"type": "object"}}
+                }}
+            }
+        }),
+        ("POST", "/v1/vaults/{vaultID}/query") => records(fields_record),
+        ("POST", "/v1/vaults/{vaultID}/tokenize") => records(json!({
+            "type": "object", "required": ["token"], "properties": {"token": string}
+        })),
+        ("POST", "/v1/vaults/{vaultID}/detokenize") => records(json!({
+            "type": "object", "required": ["token"],
+            "properties": {"token": string},
+            "oneOf": [
+                {"required": ["value", "valueType"], "not": {"required": ["error"]}},
+                {"required": ["error"], "properties": {"error": string}}
+            ]
+        })),
+        ("POST", "/v2/vaults/{vaultID}/files/upload") => json!({
+            "type": "object", "required": ["skyflowID"], "properties": {"skyflowID": string}
+        }),
+        ("POST", "/v2/vaults/{vaultID}/files/uploadStatus") => records(json!({"type": "object"})),
+        ("GET", "/v1/vaults/{vaultID}/{tableName}/{ID}/files/{columnName}/scan-status") => json!({
+            "type": "object", "required": ["av_scan_status"], "properties": {"av_scan_status": string}
+        }),
+        ("GET", "/v1/audit/events") => json!({
+            "type": "object", "required": ["event"],
+            "properties": {"event": {"type": "array", "items": {
+                "type": "object", "required": ["context", "request", "response"]
+            }}}
+        }),
+        _ => return None,
+    };
+    Some(schema)
+}
+
+/// Applies [`overlay_schema`] to a 2xx body.
+pub fn assert_overlay(template: &str, method: &Method, status: StatusCode, body: &Value) {
+    if !status.is_success() {
+        return;
+    }
+    let schema = overlay_schema(template, method)
+        .unwrap_or_else(|| panic!("no overlay for {method} {template}"));
+    assert_valid(
+        &schema,
+        body,
+        &format!("{method} {template} {status} (overlay)"),
+    );
+}
+
 /// The error envelope schema.
 pub fn assert_envelope(body: &Value, status: StatusCode) {
     assert_valid(
@@ -230,6 +310,7 @@ impl Harness {
         if let Some(template) = template_for(path_only) {
             let schema = response_schema(&template, &method, status);
             assert_valid(&schema, &body, &format!("{method} {template} {status}"));
+            assert_overlay(&template, &method, status, &body);
         } else if !(status.is_client_error() || status.is_server_error()) {
             // Only the token exchange answers outside the Data API document.
             assert_eq!(
