@@ -30,11 +30,14 @@ use reqwest::header::HeaderMap;
 #[cfg(test)]
 use crate::auth::BearerSource;
 use crate::auth::{DEFAULT_REFRESH_MARGIN, TokenCache};
-use crate::config::{ConnectionConfig, LogLevel, RetryConfig, TimeoutConfig, VaultConfig};
+use crate::config::{
+    BulkConfig, ConnectionConfig, LogLevel, RetryConfig, TimeoutConfig, VaultConfig,
+};
 use crate::credentials::Credentials;
 use crate::http::transport::allowed_header;
 use crate::http::{AuthStyle, HttpShared, Transport};
 use crate::logging::Logger;
+use crate::vault::CallOptions;
 use crate::{Error, Result};
 
 /// A Skyflow client: the vaults and connections it knows, the credentials, the HTTP
@@ -74,6 +77,7 @@ struct Inner {
     tokens: TokenCache,
     retry: RetryConfig,
     timeout: TimeoutConfig,
+    bulk: BulkConfig,
     headers: Arc<HeaderMap>,
 }
 
@@ -94,6 +98,7 @@ impl fmt::Debug for Skyflow {
             .field("log_level", &self.inner.http.logger().level())
             .field("retry", &self.inner.retry)
             .field("timeout", &self.inner.timeout)
+            .field("bulk", &self.inner.bulk)
             .field(
                 "headers",
                 &self
@@ -137,6 +142,7 @@ pub struct SkyflowBuilder {
     log_level: LogLevel,
     retry: RetryConfig,
     timeout: TimeoutConfig,
+    bulk: BulkConfig,
     headers: Vec<(String, String)>,
     refresh_margin: Option<Duration>,
 }
@@ -150,6 +156,7 @@ impl fmt::Debug for SkyflowBuilder {
             .field("log_level", &self.log_level)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
+            .field("bulk", &self.bulk)
             .field("refresh_margin", &self.refresh_margin)
             .field(
                 "headers",
@@ -237,6 +244,19 @@ impl SkyflowBuilder {
         self
     }
 
+    /// Sets how large vault requests are split into batches and how many batches are sent
+    /// at once (default [`BulkConfig::standard`]); a vault's own setting wins.
+    ///
+    /// ```
+    /// use skyflow_client::{BulkConfig, Skyflow};
+    /// let builder = Skyflow::builder().bulk(BulkConfig::standard().with_concurrency(8));
+    /// # let _ = builder;
+    /// ```
+    pub fn bulk(mut self, bulk: BulkConfig) -> Self {
+        self.bulk = bulk;
+        self
+    }
+
     /// Adds a header sent with every vault and Detect call. Only `x-request-id`,
     /// `x-skyflow-account-id` and `x-skyflow-account-name` are allowed (as in the Go SDK);
     /// [`build`](Self::build) rejects any other name with a config error on `headers`.
@@ -295,6 +315,7 @@ impl SkyflowBuilder {
         state.credentials = self.credentials;
         self.retry.validate()?;
         self.timeout.validate()?;
+        self.bulk.validate()?;
         let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
             let (name, value) =
@@ -311,6 +332,7 @@ impl SkyflowBuilder {
                 tokens,
                 retry: self.retry,
                 timeout: self.timeout,
+                bulk: self.bulk,
                 headers: Arc::new(headers),
             }),
         };
@@ -410,13 +432,7 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn vault(&self, vault_id: &str) -> Result<VaultClient> {
-        let (vault_id, transport) = self.vault_transport(Some(vault_id))?;
-        self.logger()
-            .info(format_args!("vault handle created for vault id {vault_id}"));
-        Ok(VaultClient {
-            vault_id,
-            transport,
-        })
+        self.vault_handle(Some(vault_id))
     }
 
     /// A handle for the first configured vault.
@@ -433,12 +449,18 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn default_vault(&self) -> Result<VaultClient> {
-        let (vault_id, transport) = self.vault_transport(None)?;
+        self.vault_handle(None)
+    }
+
+    fn vault_handle(&self, vault_id: Option<&str>) -> Result<VaultClient> {
+        let (vault_id, transport, bulk) = self.vault_transport(vault_id)?;
         self.logger()
             .info(format_args!("vault handle created for vault id {vault_id}"));
         Ok(VaultClient {
             vault_id,
             transport,
+            bulk,
+            options: Arc::new(CallOptions::new()),
         })
     }
 
@@ -456,7 +478,7 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn detect(&self, vault_id: &str) -> Result<DetectClient> {
-        let (vault_id, transport) = self.vault_transport(Some(vault_id))?;
+        let (vault_id, transport, _) = self.vault_transport(Some(vault_id))?;
         self.logger().info(format_args!(
             "detect handle created for vault id {vault_id}"
         ));
@@ -480,7 +502,7 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn default_detect(&self) -> Result<DetectClient> {
-        let (vault_id, transport) = self.vault_transport(None)?;
+        let (vault_id, transport, _) = self.vault_transport(None)?;
         self.logger().info(format_args!(
             "detect handle created for vault id {vault_id}"
         ));
@@ -524,7 +546,10 @@ impl Skyflow {
         self.connection_handle(None)
     }
 
-    fn vault_transport(&self, vault_id: Option<&str>) -> Result<(Arc<str>, Transport)> {
+    fn vault_transport(
+        &self,
+        vault_id: Option<&str>,
+    ) -> Result<(Arc<str>, Transport, BulkConfig)> {
         let (config, client_credentials) = {
             let state = self.state();
             let config = match vault_id {
@@ -550,7 +575,8 @@ impl Skyflow {
             self.inner.headers.clone(),
             AuthStyle::Vault,
         )?;
-        Ok((Arc::from(config.vault_id()), transport))
+        let bulk = config.bulk().unwrap_or(self.inner.bulk);
+        Ok((Arc::from(config.vault_id()), transport, bulk))
     }
 
     fn connection_handle(&self, connection_id: Option<&str>) -> Result<ConnectionClient> {
@@ -909,6 +935,8 @@ impl Skyflow {
 pub struct VaultClient {
     vault_id: Arc<str>,
     transport: Transport,
+    bulk: BulkConfig,
+    options: Arc<CallOptions>,
 }
 
 impl VaultClient {
@@ -934,9 +962,45 @@ impl VaultClient {
         self.transport.base_url()
     }
 
-    #[allow(dead_code, reason = "used by the vault operation modules")]
+    /// The batching in force for this handle: the per-call setting given with
+    /// [`with_options`](Self::with_options), else the vault's, else the client's.
+    ///
+    /// ```no_run
+    /// # fn f(vault: skyflow_client::VaultClient) {
+    /// println!("{} inserts per batch", vault.bulk().insert_batch_size());
+    /// # }
+    /// ```
+    pub fn bulk(&self) -> BulkConfig {
+        self.options.bulk_config().unwrap_or(self.bulk)
+    }
+
+    /// A copy of this handle whose calls use `options` (a request id, batching); the
+    /// original handle is unchanged. Cheap: use it for a single call.
+    ///
+    /// ```no_run
+    /// use serde_json::json;
+    /// use skyflow_client::vault::{CallOptions, InsertRequest};
+    /// # async fn f(vault: skyflow_client::VaultClient) -> skyflow_client::Result<()> {
+    /// let request = InsertRequest::new("persons").values([json!({ "name": "Jane" })]);
+    /// let response = vault
+    ///     .with_options(CallOptions::new().request_id("import-42"))
+    ///     .insert(&request)
+    ///     .await?;
+    /// # let _ = response; Ok(()) }
+    /// ```
+    pub fn with_options(&self, options: CallOptions) -> VaultClient {
+        VaultClient {
+            options: Arc::new(options),
+            ..self.clone()
+        }
+    }
+
     pub(crate) fn transport(&self) -> &Transport {
         &self.transport
+    }
+
+    pub(crate) fn call_options(&self) -> &CallOptions {
+        &self.options
     }
 }
 
@@ -945,6 +1009,8 @@ impl fmt::Debug for VaultClient {
         f.debug_struct("VaultClient")
             .field("vault_id", &self.vault_id)
             .field("transport", &self.transport)
+            .field("bulk", &self.bulk())
+            .field("options", &self.options)
             .finish()
     }
 }

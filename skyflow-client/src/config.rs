@@ -502,6 +502,243 @@ impl Default for TimeoutConfig {
     }
 }
 
+/// How the SDK splits large requests into batches and how many batches it sends at once.
+///
+/// The official SDKs send a whole request in one call. This SDK splits insert, detokenize,
+/// tokenize, get (by ids or column values) and delete requests with more records than
+/// the operation's batch size, sends at most `concurrency` batches at a time, and merges
+/// the answers into one response in input order (see [`crate::vault::batch`]).
+///
+/// Defaults ([`standard`](Self::standard)): 100 records per insert, detokenize, tokenize
+/// and delete batch; 25 ids or column values per get batch (the vault returns at most 25
+/// records per get); 4 batches in flight. A batch size of 0 turns splitting off for that
+/// operation.
+///
+/// Set it client-wide ([`SkyflowBuilder::bulk`](crate::SkyflowBuilder::bulk)), per vault
+/// ([`VaultConfig::with_bulk`]) or per call
+/// ([`CallOptions::bulk`](crate::vault::CallOptions::bulk)); the most specific wins.
+///
+/// ```
+/// use skyflow_client::BulkConfig;
+///
+/// let bulk = BulkConfig::standard().with_batch_size(500).with_concurrency(8);
+/// assert_eq!(bulk.insert_batch_size(), 500);
+/// assert_eq!(bulk.delete_batch_size(), 500);
+/// assert_eq!(bulk.get_batch_size(), 25); // get has its own setting
+/// assert_eq!(bulk.concurrency(), 8);
+/// assert_eq!(BulkConfig::default(), BulkConfig::standard());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkConfig {
+    insert: usize,
+    detokenize: usize,
+    tokenize: usize,
+    get: usize,
+    delete: usize,
+    concurrency: usize,
+}
+
+impl BulkConfig {
+    /// 100 records per insert, detokenize, tokenize and delete batch, 25 per get batch,
+    /// 4 batches in flight.
+    ///
+    /// ```
+    /// let bulk = skyflow_client::BulkConfig::standard();
+    /// assert_eq!(bulk.insert_batch_size(), 100);
+    /// assert_eq!(bulk.get_batch_size(), 25);
+    /// assert_eq!(bulk.concurrency(), 4);
+    /// ```
+    pub fn standard() -> Self {
+        BulkConfig {
+            insert: 100,
+            detokenize: 100,
+            tokenize: 100,
+            get: 25,
+            delete: 100,
+            concurrency: 4,
+        }
+    }
+
+    /// Never splits: every request is sent whole, as the official SDKs do.
+    ///
+    /// ```
+    /// let bulk = skyflow_client::BulkConfig::unbatched();
+    /// assert_eq!(bulk.insert_batch_size(), 0);
+    /// assert_eq!(bulk.get_batch_size(), 0);
+    /// ```
+    pub fn unbatched() -> Self {
+        BulkConfig {
+            insert: 0,
+            detokenize: 0,
+            tokenize: 0,
+            get: 0,
+            delete: 0,
+            concurrency: 1,
+        }
+    }
+
+    /// Sets the batch size of insert, detokenize, tokenize and delete (0: no splitting).
+    /// Get keeps its own size, see [`with_get_batch_size`](Self::with_get_batch_size).
+    ///
+    /// ```
+    /// let bulk = skyflow_client::BulkConfig::standard().with_batch_size(250);
+    /// assert_eq!(bulk.tokenize_batch_size(), 250);
+    /// ```
+    #[must_use]
+    pub fn with_batch_size(mut self, records: usize) -> Self {
+        self.insert = records;
+        self.detokenize = records;
+        self.tokenize = records;
+        self.delete = records;
+        self
+    }
+
+    /// Sets the insert batch size (0: no splitting).
+    ///
+    /// ```
+    /// let bulk = skyflow_client::BulkConfig::standard().with_insert_batch_size(300);
+    /// assert_eq!(bulk.insert_batch_size(), 300);
+    /// ```
+    #[must_use]
+    pub fn with_insert_batch_size(mut self, records: usize) -> Self {
+        self.insert = records;
+        self
+    }
+
+    /// Sets the detokenize batch size (0: no splitting).
+    ///
+    /// ```
+    /// let bulk = skyflow_client::BulkConfig::standard().with_detokenize_batch_size(50);
+    /// assert_eq!(bulk.detokenize_batch_size(), 50);
+    /// ```
+    #[must_use]
+    pub fn with_detokenize_batch_size(mut self, tokens: usize) -> Self {
+        self.detokenize = tokens;
+        self
+    }
+
+    /// Sets the tokenize batch size (0: no splitting).
+    ///
+    /// ```
+    /// let bulk = skyflow_client::BulkConfig::standard().with_tokenize_batch_size(50);
+    /// assert_eq!(bulk.tokenize_batch_size(), 50);
+    /// ```
+    #[must_use]
+    pub fn with_tokenize_batch_size(mut self, values: usize) -> Self {
+        self.tokenize = values;
+        self
+    }
+
+    /// Sets how many ids (or column values) go into one get (0: no splitting). Skyflow
+    /// returns at most 25 records per get, so raise it only for a vault known to allow
+    /// more (the local emulator does).
+    ///
+    /// ```
+    /// let bulk = skyflow_client::BulkConfig::standard().with_get_batch_size(10);
+    /// assert_eq!(bulk.get_batch_size(), 10);
+    /// ```
+    #[must_use]
+    pub fn with_get_batch_size(mut self, ids: usize) -> Self {
+        self.get = ids;
+        self
+    }
+
+    /// Sets the delete batch size (0: no splitting).
+    ///
+    /// ```
+    /// let bulk = skyflow_client::BulkConfig::standard().with_delete_batch_size(1000);
+    /// assert_eq!(bulk.delete_batch_size(), 1000);
+    /// ```
+    #[must_use]
+    pub fn with_delete_batch_size(mut self, ids: usize) -> Self {
+        self.delete = ids;
+        self
+    }
+
+    /// Sets the most batches of one call in flight at once (at least 1; 0 is rejected
+    /// when the configuration is used).
+    ///
+    /// ```
+    /// let bulk = skyflow_client::BulkConfig::standard().with_concurrency(16);
+    /// assert_eq!(bulk.concurrency(), 16);
+    /// ```
+    #[must_use]
+    pub fn with_concurrency(mut self, batches: usize) -> Self {
+        self.concurrency = batches;
+        self
+    }
+
+    /// Records per insert batch (0: no splitting).
+    ///
+    /// ```
+    /// assert_eq!(skyflow_client::BulkConfig::standard().insert_batch_size(), 100);
+    /// ```
+    pub fn insert_batch_size(&self) -> usize {
+        self.insert
+    }
+
+    /// Tokens per detokenize batch (0: no splitting).
+    ///
+    /// ```
+    /// assert_eq!(skyflow_client::BulkConfig::standard().detokenize_batch_size(), 100);
+    /// ```
+    pub fn detokenize_batch_size(&self) -> usize {
+        self.detokenize
+    }
+
+    /// Values per tokenize batch (0: no splitting).
+    ///
+    /// ```
+    /// assert_eq!(skyflow_client::BulkConfig::standard().tokenize_batch_size(), 100);
+    /// ```
+    pub fn tokenize_batch_size(&self) -> usize {
+        self.tokenize
+    }
+
+    /// Ids or column values per get batch (0: no splitting).
+    ///
+    /// ```
+    /// assert_eq!(skyflow_client::BulkConfig::standard().get_batch_size(), 25);
+    /// ```
+    pub fn get_batch_size(&self) -> usize {
+        self.get
+    }
+
+    /// Ids per delete batch (0: no splitting).
+    ///
+    /// ```
+    /// assert_eq!(skyflow_client::BulkConfig::standard().delete_batch_size(), 100);
+    /// ```
+    pub fn delete_batch_size(&self) -> usize {
+        self.delete
+    }
+
+    /// Most batches of one call in flight at once.
+    ///
+    /// ```
+    /// assert_eq!(skyflow_client::BulkConfig::standard().concurrency(), 4);
+    /// ```
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.concurrency == 0 {
+            return Err(Error::config(
+                "concurrency",
+                "must be at least 1 batch in flight",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Default for BulkConfig {
+    fn default() -> Self {
+        BulkConfig::standard()
+    }
+}
+
 /// One vault the client talks to.
 ///
 /// The vault URL comes from the cluster id and the environment, or from an explicit base URL
@@ -529,6 +766,7 @@ pub struct VaultConfig {
     credentials: Option<Credentials>,
     retry: Option<RetryConfig>,
     timeout: Option<TimeoutConfig>,
+    bulk: Option<BulkConfig>,
 }
 
 impl VaultConfig {
@@ -547,6 +785,7 @@ impl VaultConfig {
             credentials: None,
             retry: None,
             timeout: None,
+            bulk: None,
         }
     }
 
@@ -567,6 +806,7 @@ impl VaultConfig {
             credentials: None,
             retry: None,
             timeout: None,
+            bulk: None,
         }
     }
 
@@ -649,6 +889,31 @@ impl VaultConfig {
     pub fn with_timeout(mut self, timeout: TimeoutConfig) -> Self {
         self.timeout = Some(timeout);
         self
+    }
+
+    /// Sets how large requests to this vault are split into batches, replacing the
+    /// client-wide setting (see [`BulkConfig`]).
+    ///
+    /// ```
+    /// use skyflow_client::{BulkConfig, Env, VaultConfig};
+    /// let cfg = VaultConfig::new("v1", "c1", Env::Prod)
+    ///     .with_bulk(BulkConfig::standard().with_concurrency(8));
+    /// assert_eq!(cfg.bulk().map(|b| b.concurrency()), Some(8));
+    /// ```
+    #[must_use]
+    pub fn with_bulk(mut self, bulk: BulkConfig) -> Self {
+        self.bulk = Some(bulk);
+        self
+    }
+
+    /// This vault's batching setting, if it overrides the client's.
+    ///
+    /// ```
+    /// let cfg = skyflow_client::VaultConfig::new("v1", "c1", skyflow_client::Env::Prod);
+    /// assert_eq!(cfg.bulk(), None);
+    /// ```
+    pub fn bulk(&self) -> Option<BulkConfig> {
+        self.bulk
     }
 
     /// The vault id.
@@ -796,6 +1061,9 @@ impl VaultConfig {
         if let Some(timeout) = &self.timeout {
             timeout.validate()?;
         }
+        if let Some(bulk) = &self.bulk {
+            bulk.validate()?;
+        }
         Ok(())
     }
 }
@@ -810,6 +1078,7 @@ impl fmt::Debug for VaultConfig {
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
             .field("timeout", &self.timeout)
+            .field("bulk", &self.bulk)
             .finish()
     }
 }

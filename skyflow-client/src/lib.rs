@@ -72,7 +72,9 @@ pub(crate) mod auth;
 pub(crate) mod http;
 
 pub use client::{ConnectionClient, DetectClient, Skyflow, SkyflowBuilder, VaultClient};
-pub use config::{ConnectionConfig, Env, LogLevel, RetryConfig, TimeoutConfig, VaultConfig};
+pub use config::{
+    BulkConfig, ConnectionConfig, Env, LogLevel, RetryConfig, TimeoutConfig, VaultConfig,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use skyflow_derive::VaultTable;
 pub use table::VaultTable;

@@ -416,9 +416,11 @@ impl<R> BatchFailure<R> {
     }
 
     /// The SDK error for this failure: same kind, codes and request id as the first
-    /// failed batch, a message naming the succeeded, failed and unsent ranges, and the
-    /// batch's error as [`source`](std::error::Error::source). A request rejected before
-    /// anything was sent gives its validation error unchanged.
+    /// failed batch, a message naming the succeeded, failed and unsent ranges, and this
+    /// `BatchFailure` as its [`source`](std::error::Error::source) (whose own source is
+    /// the batch's error), so [`from_error`](Self::from_error) gets it back. A request
+    /// rejected before anything was sent, and a call sent as one batch that failed, give
+    /// that error unchanged.
     ///
     /// ```
     /// # fn show(f: skyflow_client::vault::BatchFailure<skyflow_client::vault::DeleteResponse>) {
@@ -426,13 +428,41 @@ impl<R> BatchFailure<R> {
     /// eprintln!("{err}");
     /// # }
     /// ```
-    pub fn into_error(mut self) -> Error {
-        let summary = self.summary();
-        let first = self.failed.swap_remove(0);
-        if !self.sent_any {
-            return first.error;
+    pub fn into_error(mut self) -> Error
+    where
+        R: fmt::Debug + Send + Sync + 'static,
+    {
+        let whole_call_failed =
+            self.failed.len() == 1 && self.succeeded.is_empty() && self.not_sent.is_empty();
+        if !self.sent_any || whole_call_failed {
+            return self.failed.swap_remove(0).error;
         }
-        rewrap(first.error, summary)
+        let error = rewrap(&self.failed[0].error, self.summary());
+        error.with_source(self)
+    }
+
+    /// The failure behind an error returned by a split vault call (for example
+    /// [`VaultClient::insert`](crate::VaultClient::insert) with continue-on-error off):
+    /// which records were written, which failed, which were never sent, and what the
+    /// successful batches returned. `None` for any other error.
+    ///
+    /// ```no_run
+    /// use skyflow_client::vault::{BatchFailure, InsertRequest, InsertResponse};
+    /// # async fn f(vault: skyflow_client::VaultClient, request: InsertRequest) {
+    /// if let Err(err) = vault.insert(&request).await {
+    ///     if let Some(failure) = BatchFailure::<InsertResponse>::from_error(&err) {
+    ///         for record in failure.completed().inserted() {
+    ///             println!("values[{}] was written as {}", record.request_index(), record.skyflow_id());
+    ///         }
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn from_error(error: &Error) -> Option<&BatchFailure<R>>
+    where
+        R: fmt::Debug + Send + Sync + 'static,
+    {
+        std::error::Error::source(error)?.downcast_ref::<BatchFailure<R>>()
     }
 
     fn summary(&self) -> String {
@@ -461,7 +491,7 @@ impl<R> BatchFailure<R> {
     }
 }
 
-impl<R> From<BatchFailure<R>> for Error {
+impl<R: fmt::Debug + Send + Sync + 'static> From<BatchFailure<R>> for Error {
     fn from(failure: BatchFailure<R>) -> Self {
         failure.into_error()
     }
@@ -513,8 +543,8 @@ fn coalesce(ranges: impl IntoIterator<Item = Range<usize>>) -> Vec<Range<usize>>
     out
 }
 
-/// A copy of `err` with a new message and `err` as its source.
-fn rewrap(err: Error, message: String) -> Error {
+/// A copy of `err` (kind, codes, request id, details) with a new message and no source.
+fn rewrap(err: &Error, message: String) -> Error {
     let mut new = match err.kind() {
         ErrorKind::Config => Error::config(err.field().unwrap_or_default(), message),
         ErrorKind::Validation => Error::validation(
@@ -552,7 +582,7 @@ fn rewrap(err: Error, message: String) -> Error {
     if !err.details().is_empty() {
         new = new.with_details(err.details().to_vec());
     }
-    new.with_source(err)
+    new
 }
 
 /// Sends `request` split into batches of `batch_size` with at most `concurrency` batches
@@ -561,10 +591,6 @@ fn rewrap(err: Error, message: String) -> Error {
 /// `send` gets each batch (its [`Batch::index`] can name an `x-request-id`). The whole
 /// request is validated first; nothing is sent if it is invalid. Dropping the returned
 /// future drops the batches in flight.
-#[allow(
-    dead_code,
-    reason = "the vault client calls it once the transport is wired in"
-)]
 pub(crate) async fn run_batches<Q, F, Fut>(
     request: &Q,
     batch_size: usize,

@@ -235,10 +235,6 @@ impl FileUploadRequest {
     }
 
     /// The HTTP call for this request, validated first; a path source is read here.
-    #[allow(
-        dead_code,
-        reason = "the vault client calls it once the transport is wired in"
-    )]
     pub(crate) async fn to_http(&self, vault_id: &str) -> Result<HttpRequest> {
         self.validate()?;
         let (file_name, bytes) = match &self.source {
@@ -390,10 +386,6 @@ impl FileUploadResponse {
         &self.skyflow_id
     }
 
-    #[allow(
-        dead_code,
-        reason = "the vault client calls it once the transport is wired in"
-    )]
     pub(crate) fn from_http(resp: HttpResponse) -> Result<Self> {
         #[derive(Deserialize)]
         struct Raw {

@@ -5,6 +5,7 @@ use std::fmt;
 use std::ops::Range;
 
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::batch::private::{FromFailedBatch, MergeResponse, SplitRequest};
 use super::batch::{BatchRequest, BatchResponse};
@@ -425,6 +426,24 @@ impl GetResponse {
     /// ```
     pub fn into_records(self) -> Vec<Fields> {
         self.records
+    }
+
+    /// Sorts the records by `skyflow_id` (records without one keep their place at the end),
+    /// after merging the batches of a split get with an order.
+    pub(crate) fn sort_by_skyflow_id(&mut self, descending: bool) {
+        let key = |r: &Fields| r.get("skyflow_id").and_then(Value::as_str).map(str::to_owned);
+        self.records.sort_by(|a, b| match (key(a), key(b)) {
+            (Some(a), Some(b)) if descending => b.cmp(&a),
+            (Some(a), Some(b)) => a.cmp(&b),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+    }
+
+    /// The sort order a split get must restore after merging, if any.
+    pub(crate) fn order_of(request: &GetRequest) -> Option<OrderBy> {
+        request.order_by.filter(|o| *o != OrderBy::None)
     }
 
     pub(crate) fn from_http(resp: HttpResponse) -> Result<Self> {

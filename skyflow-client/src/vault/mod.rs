@@ -44,6 +44,7 @@ mod detokenize;
 mod file;
 mod get;
 mod insert;
+mod ops;
 mod query;
 mod tokenize;
 mod types;
@@ -63,6 +64,7 @@ pub use file::{
 };
 pub use get::{GetRequest, GetResponse};
 pub use insert::{InsertError, InsertRequest, InsertResponse, InsertedRecord};
+pub use ops::CallOptions;
 pub use query::{QueryRecord, QueryRequest, QueryResponse};
 pub use tokenize::{TokenizeRequest, TokenizeResponse};
 pub use types::{Fields, FileScanStatus, OrderBy, RedactionType, TokenMode, ValueType};
@@ -73,10 +75,6 @@ use crate::http::{HttpRequest, HttpResponse};
 
 /// A vault call whose request is built without I/O: how to send it and how to read its
 /// answer. (File upload reads its file and has its own async `to_http`.)
-#[allow(
-    dead_code,
-    reason = "the vault client calls it once the transport is wired in"
-)]
 pub(crate) trait Operation {
     /// The parsed answer.
     type Response;
