@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use skyflow_client::credentials::Credentials;
-use skyflow_client::vault::{CallOptions, DetokenizeRequest, GetRequest, InsertRequest, RedactionType};
+use skyflow_client::vault::{
+    CallOptions, DetokenizeRequest, GetRequest, InsertRequest, RedactionType,
+};
 use skyflow_client::{BulkConfig, Skyflow, VaultClient, VaultConfig};
 use skyflow_emulator::{Emulator, EmulatorOptions};
 

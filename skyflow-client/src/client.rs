@@ -546,10 +546,7 @@ impl Skyflow {
         self.connection_handle(None)
     }
 
-    fn vault_transport(
-        &self,
-        vault_id: Option<&str>,
-    ) -> Result<(Arc<str>, Transport, BulkConfig)> {
+    fn vault_transport(&self, vault_id: Option<&str>) -> Result<(Arc<str>, Transport, BulkConfig)> {
         let (config, client_credentials) = {
             let state = self.state();
             let config = match vault_id {

@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use skyflow_client::credentials::Credentials;
 use skyflow_client::vault::{
     BatchFailure, CallOptions, DeleteFileRequest, DeleteRequest, DetokenizeRequest,
-    FileScanStatusRequest, FileUploadRequest, GetRequest, InsertRequest, InsertResponse,
-    OrderBy, QueryRequest, RedactionType, TokenizeRequest, UpdateRequest,
+    FileScanStatusRequest, FileUploadRequest, GetRequest, InsertRequest, InsertResponse, OrderBy,
+    QueryRequest, RedactionType, TokenizeRequest, UpdateRequest,
 };
 use skyflow_client::{BulkConfig, LogLevel, RetryConfig, Skyflow, VaultConfig};
 
@@ -33,7 +33,11 @@ async fn ten_thousand_records_are_split_sent_and_reassembled_in_order() {
     let v = start().await; // 100 records per batch, 4 in flight
     const N: usize = 10_000;
     let request = InsertRequest::new("table1").values((0..N).map(person));
-    let response = v.vault.insert(&request).await.expect("the bulk insert succeeds");
+    let response = v
+        .vault
+        .insert(&request)
+        .await
+        .expect("the bulk insert succeeds");
     assert!(response.errors().is_empty());
     assert_eq!(response.inserted().len(), N);
     for (i, record) in response.inserted().iter().enumerate() {
@@ -59,7 +63,11 @@ async fn ten_thousand_records_are_split_sent_and_reassembled_in_order() {
     let sample_ids: Vec<String> = sample.iter().map(|&i| ids[i].clone()).collect();
     let emails = emails_of(&v.vault, &sample_ids).await;
     for (k, &i) in sample.iter().enumerate() {
-        assert_eq!(emails[k].as_deref(), person(i)["email"].as_str(), "record {i}");
+        assert_eq!(
+            emails[k].as_deref(),
+            person(i)["email"].as_str(),
+            "record {i}"
+        );
     }
     // And through a vault query, independent of the SDK's merging.
     let query = format!(
@@ -183,7 +191,10 @@ async fn detokenize_errors_keep_their_original_index_across_batches() {
     assert_eq!(errors, [(4, "missing-a"), (6, "missing-b")]);
     let found: Vec<usize> = response.detokenized().iter().map(|d| d.index()).collect();
     assert_eq!(found, [0, 1, 2, 3, 5]);
-    assert_eq!(response.detokenized()[4].value(), &json!("person4@example.com"));
+    assert_eq!(
+        response.detokenized()[4].value(),
+        &json!("person4@example.com")
+    );
 }
 
 // ------------------------------------------------------------------------------ split get, delete, tokenize
@@ -215,7 +226,10 @@ async fn split_get_delete_and_tokenize_merge_in_input_order() {
         .iter()
         .map(|r| r["skyflow_id"].as_str().unwrap())
         .collect();
-    assert_eq!(order, reversed.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        order,
+        reversed.iter().map(String::as_str).collect::<Vec<_>>()
+    );
     // With an explicit order, the merged records are sorted.
     let got = v
         .vault
@@ -275,7 +289,11 @@ async fn split_get_delete_and_tokenize_merge_in_input_order() {
         .delete(&DeleteRequest::new("table1").ids(ids[..80].to_vec()))
         .await
         .unwrap();
-    assert_eq!(again.deleted_ids(), &ids[40..80], "only the ids that existed");
+    assert_eq!(
+        again.deleted_ids(),
+        &ids[40..80],
+        "only the ids that existed"
+    );
     // A get whose first batches find nothing still returns what the others find.
     let got = v
         .vault
@@ -487,7 +505,12 @@ async fn many_tasks_share_one_client() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_call_leaves_the_client_usable() {
-    let v = start_with(BulkConfig::standard().with_batch_size(50).with_concurrency(2)).await;
+    let v = start_with(
+        BulkConfig::standard()
+            .with_batch_size(50)
+            .with_concurrency(2),
+    )
+    .await;
     let request = InsertRequest::new("table1").values((0..5_000).map(person));
     // Start the insert, let it get its first batches under way, then drop it.
     let mut call = Box::pin(v.vault.insert(&request));
@@ -500,7 +523,10 @@ async fn a_dropped_call_leaves_the_client_usable() {
         tokio::task::yield_now().await;
     }
     drop(call);
-    assert!(!finished, "5,000 records in 100 batches are not done after 50 polls");
+    assert!(
+        !finished,
+        "5,000 records in 100 batches are not done after 50 polls"
+    );
     // Whatever was written is whole batches; the client and vault keep working.
     let response = insert_people(&v.vault, 10_000, 3).await;
     let emails = emails_of(&v.vault, &ids_of(&response)).await;
@@ -573,22 +599,35 @@ async fn a_request_that_fails_validation_sends_nothing() {
         .unwrap();
 
     let mut errors = vec![
-        vault.insert(&InsertRequest::new("table1")).await.unwrap_err(),
+        vault
+            .insert(&InsertRequest::new("table1"))
+            .await
+            .unwrap_err(),
         vault
             .insert(&InsertRequest::new("table1").values((0..500).map(person).chain([json!({})])))
             .await
             .unwrap_err(),
-        vault.detokenize(&DetokenizeRequest::new()).await.unwrap_err(),
+        vault
+            .detokenize(&DetokenizeRequest::new())
+            .await
+            .unwrap_err(),
         vault.tokenize(&TokenizeRequest::new()).await.unwrap_err(),
         vault
-            .get(&GetRequest::new("table1").ids(["a"]).column_values("email", ["b"]))
+            .get(
+                &GetRequest::new("table1")
+                    .ids(["a"])
+                    .column_values("email", ["b"]),
+            )
             .await
             .unwrap_err(),
         vault
             .update(&UpdateRequest::new("table1", "id"))
             .await
             .unwrap_err(),
-        vault.delete(&DeleteRequest::new("table1")).await.unwrap_err(),
+        vault
+            .delete(&DeleteRequest::new("table1"))
+            .await
+            .unwrap_err(),
         vault
             .query(&QueryRequest::new("DELETE FROM table1"))
             .await
@@ -630,7 +669,9 @@ async fn a_request_that_fails_validation_sends_nothing() {
     assert_eq!(hits.load(Ordering::SeqCst), 0, "nothing reached the server");
 
     // The stub is reachable: a valid request does arrive.
-    let _ = vault.query(&QueryRequest::new("SELECT * FROM table1")).await;
+    let _ = vault
+        .query(&QueryRequest::new("SELECT * FROM table1"))
+        .await;
     assert_eq!(hits.load(Ordering::SeqCst), 1);
 }
 

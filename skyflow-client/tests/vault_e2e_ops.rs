@@ -8,8 +8,8 @@ use emulator::{Vault, emails_of, insert_people, person, plain_values, start};
 use serde_json::{Value, json};
 use skyflow_client::vault::{
     DeleteFileRequest, DeleteRequest, DetokenizeRequest, FileScanStatus, FileScanStatusRequest,
-    FileUploadRequest, GetRequest, InsertRequest, OrderBy, QueryRequest, RedactionType,
-    TokenMode, TokenizeRequest, UpdateRequest,
+    FileUploadRequest, GetRequest, InsertRequest, OrderBy, QueryRequest, RedactionType, TokenMode,
+    TokenizeRequest, UpdateRequest,
 };
 
 fn ids_of(response: &skyflow_client::vault::InsertResponse) -> Vec<String> {
@@ -178,19 +178,28 @@ async fn bring_your_own_tokens_in_every_mode() {
         .tokens([json!({ "name": "my-name-token-0001" })])
         .token_mode(TokenMode::Enable);
     let response = v.vault.insert(&request).await.unwrap();
-    assert_eq!(response.inserted()[0].token("name"), Some("my-name-token-0001"));
+    assert_eq!(
+        response.inserted()[0].token("name"),
+        Some("my-name-token-0001")
+    );
     assert!(response.inserted()[0].token("cvv").is_some());
     let values = plain_values(&v.vault, &["my-name-token-0001".to_owned()]).await;
     assert_eq!(values, [json!("Own Token")]);
 
     // ENABLE with continue-on-error goes through the batch endpoint.
     let request = InsertRequest::new("table1")
-        .values([json!({ "name": "Batch Own" }), json!({ "name": "Batch Vault" })])
+        .values([
+            json!({ "name": "Batch Own" }),
+            json!({ "name": "Batch Vault" }),
+        ])
         .tokens([json!({ "name": "my-name-token-0002" }), Value::Null])
         .token_mode(TokenMode::Enable)
         .continue_on_error(true);
     let response = v.vault.insert(&request).await.unwrap();
-    assert_eq!(response.inserted()[0].token("name"), Some("my-name-token-0002"));
+    assert_eq!(
+        response.inserted()[0].token("name"),
+        Some("my-name-token-0002")
+    );
     assert_eq!(response.inserted().len(), 2);
 
     // ENABLE_STRICT: a token for every column of every record.
@@ -375,7 +384,11 @@ async fn get_by_ids_and_by_unique_column_values_with_every_option() {
     // Tokens instead of values.
     let tokens = v
         .vault
-        .get(&GetRequest::new("table1").ids([ids[3].clone()]).return_tokens(true))
+        .get(
+            &GetRequest::new("table1")
+                .ids([ids[3].clone()])
+                .return_tokens(true),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -454,11 +467,7 @@ async fn get_first_records_with_offset_limit_and_order() {
         .unwrap();
     assert_eq!(ids_in(&middle), sorted[2..5]);
     // Insertion order.
-    let unordered = v
-        .vault
-        .get(&page(None, None, OrderBy::None))
-        .await
-        .unwrap();
+    let unordered = v.vault.get(&page(None, None, OrderBy::None)).await.unwrap();
     assert_eq!(ids_in(&unordered), ids_of(&response));
 
     // The vault refuses a limit above 25.
@@ -484,7 +493,10 @@ async fn update_with_and_without_tokens_and_with_own_tokens() {
     let updated = v.vault.update(&request).await.unwrap();
     assert_eq!(updated.skyflow_id(), id);
     let token = updated.token("name").expect("a token for name").to_owned();
-    assert_eq!(plain_values(&v.vault, &[token]).await, [json!("Renamed Person")]);
+    assert_eq!(
+        plain_values(&v.vault, &[token]).await,
+        [json!("Renamed Person")]
+    );
 
     let request = UpdateRequest::new("table1", id.clone())
         .values(json!({ "age": 77 }))
@@ -654,7 +666,11 @@ async fn file_upload_from_every_source_scan_status_and_delete() {
         .collect();
     assert_eq!(download(urls[0].clone()).await, b"from a path");
     assert_eq!(download(urls[1].clone()).await, b"from bytes");
-    assert_eq!(download(urls[2].clone()).await, b"from a path", "replaced by the reader upload");
+    assert_eq!(
+        download(urls[2].clone()).await,
+        b"from a path",
+        "replaced by the reader upload"
+    );
     let without = v
         .vault
         .get(
@@ -681,16 +697,28 @@ async fn file_upload_from_every_source_scan_status_and_delete() {
     let file_token = tokens.records()[0]["file"].as_str().unwrap().to_owned();
     let detokenized = v
         .vault
-        .detokenize(&DetokenizeRequest::new().token(file_token).download_url(true))
+        .detokenize(
+            &DetokenizeRequest::new()
+                .token(file_token)
+                .download_url(true),
+        )
         .await
         .unwrap();
-    let url = detokenized.detokenized()[0].value().as_str().unwrap().to_owned();
+    let url = detokenized.detokenized()[0]
+        .value()
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(download(url).await, b"from bytes");
 
     // Scan status, then delete the file.
     let status = v
         .vault
-        .file_scan_status(&FileScanStatusRequest::new("table1", existing.clone(), "file"))
+        .file_scan_status(&FileScanStatusRequest::new(
+            "table1",
+            existing.clone(),
+            "file",
+        ))
         .await
         .unwrap();
     assert_eq!(status.status(), &FileScanStatus::Clean);
@@ -711,7 +739,11 @@ async fn file_upload_from_every_source_scan_status_and_delete() {
         .await
         .unwrap();
     assert!(after.records()[0].get("file").is_none(), "the file is gone");
-    assert_eq!(after.records()[0]["email"], "person0@example.com", "the record stays");
+    assert_eq!(
+        after.records()[0]["email"],
+        "person0@example.com",
+        "the record stays"
+    );
 
     // Uploading into a column that is not a file column fails at the vault.
     let err = v

@@ -431,7 +431,11 @@ impl GetResponse {
     /// Sorts the records by `skyflow_id` (records without one keep their place at the end),
     /// after merging the batches of a split get with an order.
     pub(crate) fn sort_by_skyflow_id(&mut self, descending: bool) {
-        let key = |r: &Fields| r.get("skyflow_id").and_then(Value::as_str).map(str::to_owned);
+        let key = |r: &Fields| {
+            r.get("skyflow_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
         self.records.sort_by(|a, b| match (key(a), key(b)) {
             (Some(a), Some(b)) if descending => b.cmp(&a),
             (Some(a), Some(b)) => a.cmp(&b),

@@ -17,9 +17,8 @@ use super::batch::{Batch, BatchRequest, run_batches};
 use super::{
     DeleteFileRequest, DeleteFileResponse, DeleteRequest, DeleteResponse, DetokenizeRequest,
     DetokenizeResponse, FileScanStatusRequest, FileScanStatusResponse, FileUploadRequest,
-    FileUploadResponse, GetRequest, GetResponse, InsertRequest, InsertResponse, Operation,
-    OrderBy, QueryRequest, QueryResponse, TokenizeRequest, TokenizeResponse, UpdateRequest,
-    UpdateResponse,
+    FileUploadResponse, GetRequest, GetResponse, InsertRequest, InsertResponse, Operation, OrderBy,
+    QueryRequest, QueryResponse, TokenizeRequest, TokenizeResponse, UpdateRequest, UpdateResponse,
 };
 use crate::client::VaultClient;
 use crate::config::BulkConfig;
@@ -254,7 +253,11 @@ impl VaultClient {
         let size = self.bulk().get_batch_size();
         let batches = batch_count(request, size);
         let mut response = self
-            .split(request, size, Some(|r: &GetResponse| r.records().is_empty()))
+            .split(
+                request,
+                size,
+                Some(|r: &GetResponse| r.records().is_empty()),
+            )
             .await?;
         if batches > 1
             && let Some(order) = GetResponse::order_of(request)
@@ -298,8 +301,12 @@ impl VaultClient {
     /// ```
     pub async fn delete(&self, request: &DeleteRequest) -> Result<DeleteResponse> {
         let size = self.bulk().delete_batch_size();
-        self.split(request, size, Some(|r: &DeleteResponse| r.deleted_ids().is_empty()))
-            .await
+        self.split(
+            request,
+            size,
+            Some(|r: &DeleteResponse| r.deleted_ids().is_empty()),
+        )
+        .await
     }
 
     /// Runs a SQL `SELECT` on the vault (at most 25 records per call; page with `OFFSET`).
@@ -554,8 +561,7 @@ mod tests {
 
     #[test]
     fn batch_count_matches_split() {
-        let request =
-            DeleteRequest::new("t").ids((0..250).map(|i| format!("id-{i}")));
+        let request = DeleteRequest::new("t").ids((0..250).map(|i| format!("id-{i}")));
         for size in [0, 1, 7, 100, 250, 251, 1000] {
             assert_eq!(
                 batch_count(&request, size),

@@ -103,7 +103,10 @@ pub async fn plain_values(vault: &VaultClient, tokens: &[String]) -> Vec<Value> 
     let request = DetokenizeRequest::new()
         .tokens(tokens.to_vec())
         .redaction_type(RedactionType::PlainText);
-    let response = vault.detokenize(&request).await.expect("detokenize succeeds");
+    let response = vault
+        .detokenize(&request)
+        .await
+        .expect("detokenize succeeds");
     assert!(response.errors().is_empty());
     response
         .detokenized()
