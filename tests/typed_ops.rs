@@ -83,7 +83,10 @@ async fn continue_on_error_reports_each_failed_record_at_its_index() {
         .unwrap();
     let tokens = results.records()[0].as_ref().unwrap();
     assert!(tokens.ssn.is_some());
-    assert_eq!(results.records()[1].as_ref().err().unwrap().request_index(), 1);
+    assert_eq!(
+        results.records()[1].as_ref().err().unwrap().request_index(),
+        1
+    );
 
     // Without continue-on-error, the call fails, naming the record.
     let err = people
@@ -362,7 +365,12 @@ async fn typed_queries_return_structs_and_views() {
     assert!(ssn.starts_with("XXX-XX-"), "{ssn}");
 
     let paged = people
-        .query::<PlainText>(&Select::new().order_by(Customer::AGE, Order::Ascending).limit(2).offset(1))
+        .query::<PlainText>(
+            &Select::new()
+                .order_by(Customer::AGE, Order::Ascending)
+                .limit(2)
+                .offset(1),
+        )
         .await
         .unwrap();
     assert_eq!(paged.len(), 2);
@@ -383,7 +391,12 @@ async fn builders_and_handles_never_print_values() {
         ),
     );
     assert!(shown.contains("table1"), "{shown}");
-    for secret in [jane.ssn.expose().as_str(), &jane.email, "123-45-6789", &jane.name] {
+    for secret in [
+        jane.ssn.expose().as_str(),
+        &jane.email,
+        "123-45-6789",
+        &jane.name,
+    ] {
         assert!(!shown.contains(secret), "{shown}");
     }
 }

@@ -10,8 +10,7 @@ use common::*;
 use serde_json::json;
 use skyflow::VaultTable;
 use skyflow::table::{
-    DefaultRedacted, Detokenize, Masked, Redacted, Select, Sensitive, SkyflowId, Token,
-    redaction,
+    DefaultRedacted, Detokenize, Masked, Redacted, Select, Sensitive, SkyflowId, Token, redaction,
 };
 
 /// `table1` read with each field's own redaction (`#[vault(redaction = "...")]`).
@@ -50,11 +49,8 @@ async fn every_read_mode_gives_its_own_types_and_values() {
     assert_eq!(plain, [with_id(jane.clone(), &id)]);
 
     // MASKED: the vault's masks, typed as masked.
-    let masked: Vec<CustomerView<redaction::Masked>> = people
-        .get::<redaction::Masked>(ids)
-        .send()
-        .await
-        .unwrap();
+    let masked: Vec<CustomerView<redaction::Masked>> =
+        people.get::<redaction::Masked>(ids).send().await.unwrap();
     let m = &masked[0];
     assert_eq!(m.id, id);
     let ssn: &Masked<Sensitive<String>> = &m.ssn;
@@ -69,11 +65,7 @@ async fn every_read_mode_gives_its_own_types_and_values() {
     assert_eq!(email.as_str(), Some("c******4@example.com"));
 
     // REDACTED: a placeholder for every value.
-    let redacted = people
-        .get::<redaction::Redacted>(ids)
-        .send()
-        .await
-        .unwrap();
+    let redacted = people.get::<redaction::Redacted>(ids).send().await.unwrap();
     let r = &redacted[0];
     let ssn: &Redacted<Sensitive<String>> = &r.ssn;
     assert_eq!(ssn.as_str(), Some("*REDACTED*"));
@@ -247,11 +239,7 @@ async fn every_typed_token_detokenizes_to_the_original_field() {
 
     // A get that asks for tokens returns the same typed tokens.
     let ids: Vec<&SkyflowId> = inserted.iter().map(|t| &t.id).collect();
-    let read = people
-        .get::<redaction::Tokens>(ids)
-        .send()
-        .await
-        .unwrap();
+    let read = people.get::<redaction::Tokens>(ids).send().await.unwrap();
     for tokens in &read {
         let original = inserted.iter().find(|t| t.id == tokens.id).unwrap();
         assert_eq!(tokens.ssn, original.ssn, "deterministic FPT token");
@@ -393,27 +381,45 @@ async fn custom_schema_round_trips_date_times_and_64_bit_numbers() {
             original.at
         );
         assert_eq!(
-            events.detokenize_one(t.local.as_ref().unwrap()).await.unwrap(),
+            events
+                .detokenize_one(t.local.as_ref().unwrap())
+                .await
+                .unwrap(),
             original.local
         );
         assert_eq!(
-            events.detokenize_one(t.day.as_ref().unwrap()).await.unwrap(),
+            events
+                .detokenize_one(t.day.as_ref().unwrap())
+                .await
+                .unwrap(),
             original.day
         );
         assert_eq!(
-            events.detokenize_one(t.count.as_ref().unwrap()).await.unwrap(),
+            events
+                .detokenize_one(t.count.as_ref().unwrap())
+                .await
+                .unwrap(),
             original.count
         );
         assert_eq!(
-            events.detokenize_one(t.ratio.as_ref().unwrap()).await.unwrap(),
+            events
+                .detokenize_one(t.ratio.as_ref().unwrap())
+                .await
+                .unwrap(),
             original.ratio
         );
         assert_eq!(
-            events.detokenize_one(t.done.as_ref().unwrap()).await.unwrap(),
+            events
+                .detokenize_one(t.done.as_ref().unwrap())
+                .await
+                .unwrap(),
             original.done
         );
         assert_eq!(
-            events.detokenize_one(t.secret.as_ref().unwrap()).await.unwrap(),
+            events
+                .detokenize_one(t.secret.as_ref().unwrap())
+                .await
+                .unwrap(),
             original.secret
         );
         if let Some(label) = &t.label {
@@ -428,7 +434,10 @@ async fn custom_schema_round_trips_date_times_and_64_bit_numbers() {
         .await
         .unwrap();
     let view = &views[0];
-    assert_eq!(view.count.expose_unverified(), Some(i64::MIN.to_string().as_str()));
+    assert_eq!(
+        view.count.expose_unverified(),
+        Some(i64::MIN.to_string().as_str())
+    );
     let secret: &Masked<Sensitive<String>> = &view.secret;
     assert!(secret.as_str().unwrap().ends_with("ue-0"), "{secret:?}");
     assert_eq!(view.label.expose_unverified(), Some("*REDACTED*"));

@@ -32,9 +32,7 @@ pub async fn start_with_schema(schema: &serde_json::Value) -> Vault {
 }
 
 async fn start_with(options: EmulatorOptions) -> Vault {
-    let emulator = Emulator::start(options)
-        .await
-        .expect("the emulator starts");
+    let emulator = Emulator::start(options).await.expect("the emulator starts");
     let client = Skyflow::builder()
         .vault_config(VaultConfig::from_base_url(
             emulator.vault_id(),
