@@ -1,2 +1,4 @@
-//! `skyflow`: the typed Rust SDK for the Skyflow data privacy vault.
+#![doc = include_str!("../README.md")]
+//!
+//! The facade re-exports [`skyflow_client`] and the `#[derive(VaultTable)]` macro.
 pub use skyflow_client::*;
