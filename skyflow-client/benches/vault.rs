@@ -9,8 +9,8 @@
 //!   (capped at the cell's records), and stops early after [`CELL_BUDGET`].
 //! - Overhead: [`OVERHEAD_CALLS`] sequential single-record calls through the SDK and the same
 //!   number through a bare `reqwest::Client` (same URL, same JSON body, same
-//!   `Authorization` header, response read and parsed as JSON), in alternating rounds; the
-//!   ratio is SDK time / raw time.
+//!   `Authorization` header, response read and parsed as JSON), interleaved call by call;
+//!   the ratio is the SDK's median latency over the raw median (and the same for means).
 
 use std::time::{Duration, Instant};
 
@@ -28,7 +28,7 @@ const RECORDS_PER_CELL: usize = 5_000;
 const CELL_BUDGET: Duration = Duration::from_secs(2);
 const POOL: usize = 5_000;
 const OVERHEAD_CALLS: usize = 1_000;
-const OVERHEAD_ROUNDS: usize = 5;
+const OVERHEAD_WARMUP: usize = 100;
 
 fn record(seq: usize) -> Value {
     json!({
@@ -132,9 +132,13 @@ impl Overhead {
             "detokenizationParameters": [{ "token": token, "redaction": "PLAIN_TEXT" }],
             "continueOnError": false,
         });
-        let resp = self
-            .http
-            .post(format!("{}/detokenize", self.url))
+        let mut builder = self.http.post(format!("{}/detokenize", self.url));
+        if std::env::var_os("BENCH_SKY_HEADERS").is_some() {
+            builder = builder
+                .header("sky-metadata", r#"{"sdk_name_version":"skyflow-rust@0.1.0","sdk_client_device_model":"vm","sdk_client_os_details":"linux","sdk_runtime_details":"Rust 1.90.0 (1159e78c4 2025-09-14)"}"#)
+                .header("user-agent", "skyflow-rust/0.1.0");
+        }
+        let resp = builder
             .header("authorization", format!("Bearer {}", self.key))
             .header("content-type", "application/json")
             .body(serde_json::to_vec(&body).unwrap())
@@ -206,34 +210,44 @@ impl Overhead {
         assert_eq!(response.inserted().len(), 1);
     }
 
-    /// (raw seconds, sdk seconds) over all rounds.
-    async fn measure(&self, op: Op, pool: &Pool, seq: &mut usize) -> (f64, f64) {
-        let (mut raw, mut sdk) = (Duration::ZERO, Duration::ZERO);
-        let per_round = OVERHEAD_CALLS / OVERHEAD_ROUNDS;
-        for round in 0..OVERHEAD_ROUNDS {
-            for use_sdk in [round % 2 == 0, round % 2 == 1] {
+    /// Per-call latencies of raw and SDK calls, interleaved call by call (alternating which
+    /// goes first) so that load from other processes hits both alike.
+    async fn measure(&self, op: Op, pool: &Pool, seq: &mut usize) -> (Vec<f64>, Vec<f64>) {
+        let (mut raw, mut sdk) = (Vec::new(), Vec::new());
+        for i in 0..OVERHEAD_WARMUP + OVERHEAD_CALLS {
+            let k = i % POOL;
+            for use_sdk in [i % 2 == 0, i % 2 == 1] {
+                *seq += 1;
                 let start = Instant::now();
-                for i in 0..per_round {
-                    let k = (round * per_round + i) % POOL;
-                    *seq += 1;
-                    match (op, use_sdk) {
-                        (Op::Detokenize, true) => self.sdk_detokenize(&pool.tokens[k]).await,
-                        (Op::Detokenize, false) => self.raw_detokenize(&pool.tokens[k]).await,
-                        (Op::Get, true) => self.sdk_get(&pool.ids[k]).await,
-                        (Op::Get, false) => self.raw_get(&pool.ids[k]).await,
-                        (Op::Insert, true) => self.sdk_insert(*seq).await,
-                        (Op::Insert, false) => self.raw_insert(*seq).await,
-                    }
+                match (op, use_sdk) {
+                    (Op::Detokenize, true) => self.sdk_detokenize(&pool.tokens[k]).await,
+                    (Op::Detokenize, false) => self.raw_detokenize(&pool.tokens[k]).await,
+                    (Op::Get, true) => self.sdk_get(&pool.ids[k]).await,
+                    (Op::Get, false) => self.raw_get(&pool.ids[k]).await,
+                    (Op::Insert, true) => self.sdk_insert(*seq).await,
+                    (Op::Insert, false) => self.raw_insert(*seq).await,
                 }
-                if use_sdk {
-                    sdk += start.elapsed();
-                } else {
-                    raw += start.elapsed();
+                let micros = start.elapsed().as_secs_f64() * 1e6;
+                if i >= OVERHEAD_WARMUP {
+                    if use_sdk {
+                        sdk.push(micros);
+                    } else {
+                        raw.push(micros);
+                    }
                 }
             }
         }
-        (raw.as_secs_f64(), sdk.as_secs_f64())
+        (raw, sdk)
     }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
 }
 
 fn main() {
@@ -309,20 +323,22 @@ async fn run() {
         vault,
     };
     println!(
-        "\nPer-call overhead: {OVERHEAD_CALLS} sequential single-record calls each way, in {OVERHEAD_ROUNDS} alternating rounds.\n"
+        "\nPer-call overhead: {OVERHEAD_CALLS} single-record calls each way (after {OVERHEAD_WARMUP} warm-up pairs), raw and SDK interleaved call by call.\n"
     );
-    println!("| operation | raw reqwest µs/call | SDK µs/call | SDK / raw |");
-    println!("|---|---:|---:|---:|");
+    println!(
+        "| operation | raw median µs | SDK median µs | SDK / raw (median) | SDK / raw (mean) |"
+    );
+    println!("|---|---:|---:|---:|---:|");
     let mut seq = bench.seq + 1_000_000;
-    for op in [Op::Detokenize, Op::Get, Op::Insert] {
+    for op in [Op::Get, Op::Detokenize, Op::Insert] {
         let (raw, sdk) = overhead.measure(op, &bench.pool, &mut seq).await;
-        let per = |s: f64| s * 1e6 / OVERHEAD_CALLS as f64;
+        let (raw_mean, sdk_mean) = (mean(&raw), mean(&sdk));
+        let (raw_median, sdk_median) = (median(raw), median(sdk));
         println!(
-            "| {} | {:.0} | {:.0} | {:.3} |",
+            "| {} | {raw_median:.0} | {sdk_median:.0} | {:.3} | {:.3} |",
             op.name(),
-            per(raw),
-            per(sdk),
-            sdk / raw
+            sdk_median / raw_median,
+            sdk_mean / raw_mean
         );
     }
     println!("\nTotal run time: {:.0?}", started.elapsed());

@@ -914,7 +914,17 @@ impl Skyflow {
 /// A handle for one vault's data API (records, tokens, query, files).
 ///
 /// Taken with [`Skyflow::vault`] or [`Skyflow::default_vault`]; cheap to clone. The vault
-/// operations are methods on this type.
+/// operations are methods on this type: [`insert`](Self::insert),
+/// [`detokenize`](Self::detokenize), [`tokenize`](Self::tokenize), [`get`](Self::get),
+/// [`update`](Self::update), [`delete`](Self::delete), [`query`](Self::query),
+/// [`upload_file`](Self::upload_file), [`file_scan_status`](Self::file_scan_status) and
+/// [`delete_file`](Self::delete_file).
+///
+/// Every operation's future is `Send`, so calls can be spawned, and one handle (or its
+/// clones) can run calls from many tasks at once; they share the client's connection pool
+/// and token cache. Dropping an operation's future cancels the call: batches not yet
+/// started are never sent, and a batch in flight is abandoned (the vault may or may not
+/// have applied it, as with any request cut off mid-way).
 ///
 /// ```
 /// use skyflow_client::{Skyflow, VaultConfig, credentials::Credentials};

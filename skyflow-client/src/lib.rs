@@ -37,12 +37,58 @@
 //!   Skyflow's http code, gRPC code, http status, message, request id and details.
 //! - Logging goes through `tracing` (see [`logging`]); secrets are never logged.
 //!
+//! # Vault operations
+//!
+//! A [`VaultClient`] runs every vault operation: `insert`, `detokenize`, `tokenize`,
+//! `get`, `update`, `delete`, `query`, `upload_file`, `file_scan_status` and
+//! `delete_file`, each taking its request type from [`vault`] and returning its response
+//! type. Requests are validated before anything is sent; large inserts, detokenizes,
+//! tokenizes, gets and deletes are split into batches ([`BulkConfig`]) and their answers
+//! merged in input order.
+//!
+//! ```no_run
+//! use serde_json::json;
+//! use skyflow_client::credentials::Credentials;
+//! use skyflow_client::vault::{CallOptions, InsertRequest};
+//! use skyflow_client::{BulkConfig, Skyflow, VaultConfig};
+//!
+//! # async fn run() -> skyflow_client::Result<()> {
+//! let client = Skyflow::builder()
+//!     .vault_config(VaultConfig::from_base_url("a1b2c3d4", "http://127.0.0.1:8080"))
+//!     .credentials(Credentials::service_account_file("credentials.json"))
+//!     .bulk(BulkConfig::standard().with_batch_size(200).with_concurrency(4))
+//!     .build()?;
+//! let vault = client.default_vault()?;
+//!
+//! let request = InsertRequest::new("persons")
+//!     .values([
+//!         json!({ "name": "Jane", "ssn": "123-45-6789" }),
+//!         json!({ "name": "Raj", "ssn": "987-65-4321" }),
+//!     ])
+//!     .continue_on_error(true);
+//! let response = vault
+//!     .with_options(CallOptions::new().request_id("import-42"))
+//!     .insert(&request)
+//!     .await?;
+//! for record in response.inserted() {
+//!     println!("values[{}] -> {} {:?}", record.request_index(), record.skyflow_id(), record.token("ssn"));
+//! }
+//! for error in response.errors() {
+//!     eprintln!("values[{}] failed: {}", error.request_index(), error.message());
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Module map
 //!
 //! - [`client`]: [`Skyflow`], its builder and the [`VaultClient`], [`DetectClient`] and
-//!   [`ConnectionClient`] handles.
+//!   [`ConnectionClient`] handles; the vault operations are methods of [`VaultClient`].
+//! - [`vault`]: one request and one response type per vault operation, the per-call
+//!   [`CallOptions`](vault::CallOptions), and [`vault::batch`] (splitting and merging,
+//!   [`BatchFailure`](vault::BatchFailure)).
 //! - [`config`]: [`VaultConfig`], [`ConnectionConfig`], [`Env`], [`RetryConfig`],
-//!   [`TimeoutConfig`], [`LogLevel`].
+//!   [`TimeoutConfig`], [`BulkConfig`], [`LogLevel`].
 //! - [`credentials`]: [`Credentials`](credentials::Credentials) and their precedence.
 //! - [`service_account`]: bearer tokens from service-account credentials, without a client.
 //! - [`logging`]: what is logged, and where it goes.

@@ -111,9 +111,9 @@ async fn a_failing_batch_stops_the_rest_and_the_error_says_what_was_written() {
     assert!(text.to_lowercase().contains("unique"), "{text}");
 
     let failure = BatchFailure::<InsertResponse>::from_error(&err).expect("the batch failure");
-    assert_eq!(failure.succeeded(), [0..200]);
+    assert_eq!(failure.succeeded(), std::slice::from_ref(&(0..200)));
     assert_eq!(failure.failed()[0].range(), 200..300);
-    assert_eq!(failure.not_sent(), [300..500]);
+    assert_eq!(failure.not_sent(), std::slice::from_ref(&(300..500)));
     let written = failure.completed().inserted();
     assert_eq!(written.len(), 200);
     let indexes: Vec<usize> = written.iter().map(|r| r.request_index()).collect();

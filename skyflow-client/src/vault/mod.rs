@@ -13,12 +13,17 @@
 //! | file scan status | [`FileScanStatusRequest`] | [`FileScanStatusResponse`] | `GET /v1/vaults/{vault}/{table}/{id}/files/{column}/scan-status` |
 //! | delete file | [`DeleteFileRequest`] | [`DeleteFileResponse`] | `DELETE /v1/vaults/{vault}/{table}/{id}/files/{column}` |
 //!
+//! The operations themselves are methods of [`VaultClient`](crate::VaultClient)
+//! (`vault.insert(&request).await`, …); per-call options (a request id, batching) go
+//! through [`VaultClient::with_options`](crate::VaultClient::with_options) and
+//! [`CallOptions`].
+//!
 //! Requests are fluent builders; `validate()` runs the checks that run before sending,
 //! and every validation error names the request and the field (`values[2]`). Values are
 //! JSON ([`serde_json::Value`]); the typed layer turns them into domain types.
 //!
-//! Large requests can be split into batches and the answers merged in input order, see
-//! [`batch`].
+//! Large requests are split into batches and the answers merged in input order, see
+//! [`batch`] and [`BulkConfig`](crate::BulkConfig).
 //!
 //! The `Debug` output of requests and responses never shows record values or tokens.
 //!
