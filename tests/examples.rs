@@ -1,6 +1,10 @@
 //! Runs both examples' logic on the embedded emulator (as `cargo run --example NAME` does
 //! with no vault configured), checks what they print, and that they print no secrets. Also
 //! checks how the examples choose between the emulator and a real vault.
+#![allow(
+    clippy::duplicate_mod,
+    reason = "each example declares `mod support;` itself, as `cargo run --example` needs"
+)]
 
 #[path = "../examples/quickstart.rs"]
 #[allow(dead_code, reason = "the example's `main` is not called here")]

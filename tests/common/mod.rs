@@ -67,7 +67,7 @@ pub struct Customer {
 /// Customer number `i`: every value derived from `i`, the optional fields set for even `i`
 /// and left empty for odd `i`.
 pub fn customer(i: u32) -> Customer {
-    let even = i % 2 == 0;
+    let even = i.is_multiple_of(2);
     Customer {
         id: None,
         name: format!("Customer {i}"),

@@ -168,8 +168,11 @@ pub struct InsertMany<'a, T, R = Ids, E = StopOnError> {
     token_mode: Option<TokenMode>,
     upsert: Option<&'static str>,
     error: Option<Error>,
-    marker: PhantomData<fn() -> (T, R, E)>,
+    marker: Marker<T, R, E>,
 }
+
+/// The type parameters of a builder, held without owning anything.
+type Marker<T, R, E> = PhantomData<fn() -> (T, R, E)>;
 
 impl<'a, T: VaultTable> InsertMany<'a, T> {
     pub(crate) fn new<'r>(vault: &'a VaultClient, records: impl IntoIterator<Item = &'r T>) -> Self
