@@ -482,7 +482,7 @@ impl<'a, T: VaultTable> Table<'a, T> {
     /// # #[derive(VaultTable)] #[vault(table = "persons")]
     /// # struct Person { #[vault(skyflow_id)] id: Option<SkyflowId>, name: String, age: u32 }
     /// # async fn run(vault: skyflow::VaultClient) -> skyflow::Result<()> {
-    /// let query = Select::new().where_eq(Person::AGE, 41).order_by(Person::NAME, Order::Ascending);
+    /// let query = Select::new().where_eq(Person::AGE, 41_u32).order_by(Person::NAME, Order::Ascending);
     /// let people: Vec<Person> = vault.table::<Person>().query::<PlainText>(&query).await?;
     /// # let _ = people; Ok(()) }
     /// ```
