@@ -96,7 +96,8 @@
 //! - [`logging`]: what is logged, and where it goes.
 //! - [`error`]: the one [`Error`] type, its [`ErrorKind`] and [`Result`].
 //! - [`table`]: the typed table layer behind `#[derive(VaultTable)]`: columns,
-//!   redaction-aware values, typed tokens and record conversion.
+//!   redaction-aware values, typed tokens, record conversion, and the typed operations
+//!   ([`VaultClient::table`] gives a [`table::Table`]).
 //! - [`vault`]: the untyped request API, one request and response type per operation.
 
 pub mod client;

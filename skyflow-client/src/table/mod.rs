@@ -63,6 +63,38 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Typed operations
+//!
+//! [`VaultClient::table`](crate::VaultClient::table) gives a [`Table`] with every vault
+//! operation on typed records: insert (one or many, with tokens, continue on error,
+//! bring-your-own tokens), upsert on a unique column, get by ids, by a unique column's
+//! values or page by page in any read mode, partial update, delete, typed detokenize and
+//! typed queries. Each converts to one untyped request of [`crate::vault`] and back.
+//!
+//! ```no_run
+//! use skyflow::VaultTable;
+//! use skyflow::table::{SkyflowId, Update, redaction::Masked};
+//!
+//! #[derive(VaultTable)]
+//! #[vault(table = "persons")]
+//! struct Person {
+//!     #[vault(skyflow_id)]
+//!     id: Option<SkyflowId>,
+//!     name: String,
+//!     #[vault(unique)]
+//!     email: String,
+//! }
+//!
+//! # async fn run(vault: skyflow::VaultClient) -> skyflow::Result<()> {
+//! let people = vault.table::<Person>();
+//! let jane = Person { id: None, name: "Jane".into(), email: "jane@x.com".into() };
+//! let tokens: PersonTokens = people.insert(&jane).return_tokens().send().await?;
+//! let masked: Vec<PersonView<Masked>> = people.get::<Masked>([&tokens.id]).send().await?;
+//! people.update(&tokens.id, Update::new().set(Person::NAME, "Janet")).send().await?;
+//! people.delete([&tokens.id]).await?;
+//! # let _ = masked; Ok(()) }
+//! ```
+//!
 //! # Requests built from columns
 //!
 //! [`GetByColumn`], [`Upsert`], [`Fields`], [`Update`], [`Select`], [`Detokenize`] and
@@ -70,8 +102,10 @@
 //! convert to what the request API sends (column names, JSON values, SQL), so the typed
 //! operations are a thin layer over the untyped requests.
 
+pub mod builders;
 mod column;
 mod convert;
+mod handle;
 mod ops;
 #[doc(hidden)]
 pub mod private;
@@ -85,6 +119,7 @@ use std::fmt;
 
 pub use column::{AnyColumn, Column, ColumnInfo, ColumnOf, Nullable, UniqueColumn, VaultValue};
 pub use convert::{FieldMap, FieldReader, FieldWriter};
+pub use handle::Table;
 pub use ops::{Detokenize, Fields, GetByColumn, Order, Patch, Select, TokenMap, Update, Upsert};
 pub use value::{DefaultRedacted, Masked, Redacted, Sensitive, SkyflowId, Token};
 

@@ -12,8 +12,8 @@ use serde_json::Value;
 use super::VaultTable;
 use super::column::{AnyColumn, ColumnOf, Nullable, UniqueColumn};
 use super::convert::{FieldMap, encode, json_kind};
-use super::redaction::{self, ReadMode, Redaction};
-use super::value::{SkyflowId, Token};
+use super::redaction::{self, ReadMode, Redaction, ValueMode};
+use super::value::Token;
 use crate::{Error, Result};
 
 /// Turns a column value into the raw string the get endpoint's `column_values` takes.
@@ -103,6 +103,10 @@ impl<T: VaultTable> GetByColumn<T> {
     /// The values as the request sends them (`column_values`).
     pub fn values(&self) -> &[String] {
         &self.values
+    }
+
+    pub(crate) fn into_parts(self) -> (&'static str, Vec<String>) {
+        (self.column, self.values)
     }
 }
 
@@ -302,10 +306,12 @@ impl<V> fmt::Debug for Patch<V> {
 }
 
 /// A partial update of one record of `T`: only the columns you name are sent; the others
-/// stay as they are.
+/// stay as they are. Send it with
+/// [`Table::update`](super::Table::update).
 ///
 /// [`set`](Update::set) takes a value of the column's type, [`clear`](Update::clear) only
-/// compiles for `Option` columns, and [`patch`](Update::patch) applies a [`Patch`].
+/// compiles for `Option` columns, and [`patch`](Update::patch) applies a [`Patch`]. A column
+/// is in one of three states: unchanged (not named), set, or cleared (set to null).
 ///
 /// ```
 /// use skyflow::VaultTable;
@@ -322,15 +328,14 @@ impl<V> fmt::Debug for Patch<V> {
 ///     city: Option<String>,
 /// }
 ///
-/// let update = Update::<Person>::new("id-1")
+/// let update = Update::<Person>::new()
 ///     .set(Person::NAME, "Janet")
 ///     .clear(Person::NICKNAME)
 ///     .patch(Person::AGE, Patch::Set(42))
 ///     .patch(Person::CITY, Patch::Unchanged);
 /// assert!(update.is_unchanged(Person::CITY));
 ///
-/// let (id, fields) = update.into_parts()?;
-/// assert_eq!(id.as_str(), "id-1");
+/// let fields = update.into_fields()?;
 /// assert_eq!(
 ///     serde_json::Value::Object(fields),
 ///     serde_json::json!({"name": "Janet", "nickname": null, "age": 42}),
@@ -338,17 +343,22 @@ impl<V> fmt::Debug for Patch<V> {
 /// # Ok::<(), skyflow::Error>(())
 /// ```
 pub struct Update<T> {
-    id: SkyflowId,
     fields: FieldMap,
     error: Option<Error>,
     table: PhantomData<fn() -> T>,
 }
 
 impl<T: VaultTable> Update<T> {
-    /// An update of record `id` that changes nothing yet.
-    pub fn new(id: impl Into<SkyflowId>) -> Self {
+    /// An update that changes nothing yet.
+    ///
+    /// ```
+    /// # use skyflow::{VaultTable, table::{SkyflowId, Update}};
+    /// # #[derive(VaultTable)] #[vault(table = "t")]
+    /// # struct T { #[vault(skyflow_id)] id: Option<SkyflowId>, a: Option<u8> }
+    /// assert!(Update::<T>::new().is_empty());
+    /// ```
+    pub fn new() -> Self {
         Update {
-            id: id.into(),
             fields: FieldMap::new(),
             error: None,
             table: PhantomData,
@@ -356,34 +366,23 @@ impl<T: VaultTable> Update<T> {
     }
 
     /// An update that sets every column to the record's values (`None` fields are cleared).
+    /// The record's id is not part of it.
     ///
     /// # Errors
     ///
-    /// When the record has no skyflow_id, or a value does not serialize.
+    /// When a value does not serialize.
     ///
     /// ```
     /// # use skyflow::{VaultTable, table::{SkyflowId, Update}};
     /// # #[derive(VaultTable)] #[vault(table = "t")]
-    /// # struct T { #[vault(skyflow_id)] id: Option<SkyflowId>, a: Option<u8> }
-    /// let record = T { id: Some("id-1".into()), a: None };
-    /// let (_, fields) = Update::from_record(&record)?.into_parts()?;
-    /// assert_eq!(fields["a"], serde_json::Value::Null);
-    /// assert!(Update::from_record(&T { id: None, a: None }).is_err());
+    /// # struct T { #[vault(skyflow_id)] id: Option<SkyflowId>, a: Option<u8>, b: bool }
+    /// let record = T { id: Some("id-1".into()), a: None, b: true };
+    /// let fields = Update::from_record(&record)?.into_fields()?;
+    /// assert_eq!(serde_json::Value::Object(fields), serde_json::json!({"a": null, "b": true}));
     /// # Ok::<(), skyflow::Error>(())
     /// ```
     pub fn from_record(record: &T) -> Result<Self> {
-        let id = record.skyflow_id().cloned().ok_or_else(|| {
-            Error::validation(
-                "UpdateRequest",
-                T::SKYFLOW_ID_FIELD,
-                format!(
-                    "the `{}` record has no skyflow_id; insert it first",
-                    T::TABLE
-                ),
-            )
-        })?;
         Ok(Update {
-            id,
             fields: record.to_update_fields()?,
             error: None,
             table: PhantomData,
@@ -402,7 +401,16 @@ impl<T: VaultTable> Update<T> {
         self
     }
 
-    /// Sets `column` to `value`.
+    /// Sets `column` to `value` (of the column's type).
+    ///
+    /// ```
+    /// # use skyflow::{VaultTable, table::{SkyflowId, Update}};
+    /// # #[derive(VaultTable)] #[vault(table = "t")]
+    /// # struct T { #[vault(skyflow_id)] id: Option<SkyflowId>, age: Option<u8> }
+    /// let fields = Update::<T>::new().set(T::AGE, Some(7)).into_fields()?;
+    /// assert_eq!(fields["age"], 7);
+    /// # Ok::<(), skyflow::Error>(())
+    /// ```
     #[must_use]
     pub fn set<C: ColumnOf<T>>(self, column: C, value: impl Into<C::Value>) -> Self {
         let _ = column;
@@ -410,6 +418,15 @@ impl<T: VaultTable> Update<T> {
     }
 
     /// Clears `column` (sets it to null). Only `Option` columns can be cleared.
+    ///
+    /// ```
+    /// # use skyflow::{VaultTable, table::{SkyflowId, Update}};
+    /// # #[derive(VaultTable)] #[vault(table = "t")]
+    /// # struct T { #[vault(skyflow_id)] id: Option<SkyflowId>, age: Option<u8> }
+    /// let fields = Update::<T>::new().clear(T::AGE).into_fields()?;
+    /// assert!(fields["age"].is_null());
+    /// # Ok::<(), skyflow::Error>(())
+    /// ```
     #[must_use]
     pub fn clear<C>(mut self, column: C) -> Self
     where
@@ -423,6 +440,14 @@ impl<T: VaultTable> Update<T> {
 
     /// Applies a [`Patch`] to an optional column: `Unchanged` leaves it out of the update,
     /// `Set(v)` sets it to `Some(v)`, `Clear` sets it to null.
+    ///
+    /// ```
+    /// # use skyflow::{VaultTable, table::{Patch, SkyflowId, Update}};
+    /// # #[derive(VaultTable)] #[vault(table = "t")]
+    /// # struct T { #[vault(skyflow_id)] id: Option<SkyflowId>, age: Option<u8> }
+    /// let update = Update::<T>::new().patch(T::AGE, Patch::Unchanged);
+    /// assert!(update.is_unchanged(T::AGE));
+    /// ```
     #[must_use]
     pub fn patch<C, V>(self, column: C, patch: Patch<V>) -> Self
     where
@@ -436,34 +461,63 @@ impl<T: VaultTable> Update<T> {
     }
 
     /// `true` when the update leaves `column` as it is.
+    ///
+    /// ```
+    /// # use skyflow::{VaultTable, table::{SkyflowId, Update}};
+    /// # #[derive(VaultTable)] #[vault(table = "t")]
+    /// # struct T { #[vault(skyflow_id)] id: Option<SkyflowId>, a: u8, b: u8 }
+    /// let update = Update::<T>::new().set(T::A, 1);
+    /// assert!(!update.is_unchanged(T::A));
+    /// assert!(update.is_unchanged(T::B));
+    /// ```
     pub fn is_unchanged<C: ColumnOf<T>>(&self, column: C) -> bool {
         let _ = column;
         !self.fields.contains_key(C::NAME)
     }
 
-    /// The record being updated.
-    pub fn id(&self) -> &SkyflowId {
-        &self.id
+    /// `true` when the update names no column.
+    ///
+    /// ```
+    /// # use skyflow::{VaultTable, table::{SkyflowId, Update}};
+    /// # #[derive(VaultTable)] #[vault(table = "t")]
+    /// # struct T { #[vault(skyflow_id)] id: Option<SkyflowId>, a: u8 }
+    /// assert!(!Update::<T>::new().set(T::A, 1).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.error.is_none()
     }
 
-    /// The record id and the fields to send (`record.fields` of the update request).
+    /// The fields to send (`record.fields` of the update request).
     ///
     /// # Errors
     ///
     /// When a value given to [`set`](Update::set) or [`patch`](Update::patch) did not
     /// serialize.
-    pub fn into_parts(self) -> Result<(SkyflowId, FieldMap)> {
+    ///
+    /// ```
+    /// # use skyflow::{VaultTable, table::{SkyflowId, Update}};
+    /// # #[derive(VaultTable)] #[vault(table = "t")]
+    /// # struct T { #[vault(skyflow_id)] id: Option<SkyflowId>, a: u8 }
+    /// assert_eq!(Update::<T>::new().set(T::A, 1).into_fields()?.len(), 1);
+    /// # Ok::<(), skyflow::Error>(())
+    /// ```
+    pub fn into_fields(self) -> Result<FieldMap> {
         match self.error {
             Some(err) => Err(err),
-            None => Ok((self.id, self.fields)),
+            None => Ok(self.fields),
         }
+    }
+}
+
+impl<T: VaultTable> Default for Update<T> {
+    fn default() -> Self {
+        Update::new()
     }
 }
 
 impl<T> fmt::Debug for Update<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Update")
-            .field("id", &self.id)
             .field("columns", &self.fields.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
@@ -640,13 +694,15 @@ impl Order {
     }
 }
 
-/// A typed query over table `T`: `SELECT * FROM <table>` with equality filters on columns,
-/// ordering by columns, `LIMIT` and `OFFSET`. Its rows are plain-text records, which convert
-/// to `T`.
+/// A typed query over table `T`: the record's columns, with equality filters on columns,
+/// ordering by columns, `LIMIT` and `OFFSET`. Run it with
+/// [`Table::query`](super::Table::query), which reads its rows in a read mode (the query
+/// endpoint itself answers with each column's default redaction, so the SQL asks for the
+/// mode's redaction with `REDACTION(column, '...')`).
 ///
 /// ```
 /// use skyflow::VaultTable;
-/// use skyflow::table::{Order, Select, SkyflowId};
+/// use skyflow::table::{Order, Select, SkyflowId, redaction};
 ///
 /// #[derive(VaultTable)]
 /// #[vault(table = "persons")]
@@ -664,9 +720,14 @@ impl Order {
 ///     .order_by(Person::AGE, Order::Descending)
 ///     .limit(10);
 /// assert_eq!(
-///     query.to_sql()?,
-///     "SELECT * FROM persons WHERE name = 'O''Brien' AND city IS NULL \
+///     query.to_sql::<redaction::PlainText>()?,
+///     "SELECT skyflow_id, REDACTION(name, 'PLAIN_TEXT'), REDACTION(city, 'PLAIN_TEXT'), \
+///      REDACTION(age, 'PLAIN_TEXT') FROM persons WHERE name = 'O''Brien' AND city IS NULL \
 ///      ORDER BY age DESC LIMIT 10",
+/// );
+/// assert_eq!(
+///     Select::<Person>::new().to_sql::<redaction::VaultDefault>()?,
+///     "SELECT skyflow_id, name, city, age FROM persons",
 /// );
 /// # Ok::<(), skyflow::Error>(())
 /// ```
@@ -728,12 +789,25 @@ impl<T: VaultTable> Select<T> {
         self
     }
 
-    /// The SQL the query request sends. It holds the filter values: treat it as a secret.
+    /// The SQL the query request sends to read the rows in mode `M`: `skyflow_id`, then
+    /// every column, each wrapped in `REDACTION(column, '...')` unless `M` asks for the
+    /// column's default redaction. It holds the filter values: treat it as a secret.
     ///
     /// # Errors
     ///
     /// When a filter value did not serialize, or is an array or object.
-    pub fn to_sql(&self) -> Result<String> {
+    ///
+    /// ```
+    /// # use skyflow::{VaultTable, table::{Select, SkyflowId, redaction}};
+    /// # #[derive(VaultTable)] #[vault(table = "t")]
+    /// # struct T { #[vault(skyflow_id)] id: Option<SkyflowId>, a: u8 }
+    /// assert_eq!(
+    ///     Select::<T>::new().offset(25).to_sql::<redaction::Masked>()?,
+    ///     "SELECT skyflow_id, REDACTION(a, 'MASKED') FROM t OFFSET 25",
+    /// );
+    /// # Ok::<(), skyflow::Error>(())
+    /// ```
+    pub fn to_sql<M: ValueMode>(&self) -> Result<String> {
         if let Some(err) = &self.error {
             return Err(Error::validation(
                 "QueryRequest",
@@ -741,7 +815,18 @@ impl<T: VaultTable> Select<T> {
                 err.message(),
             ));
         }
-        let mut sql = format!("SELECT * FROM {}", T::TABLE);
+        let mut sql = String::from("SELECT skyflow_id");
+        for column in T::COLUMNS {
+            sql.push_str(", ");
+            match M::column_redaction(column) {
+                Some(wire) if wire != <redaction::VaultDefault as Redaction>::WIRE => {
+                    sql.push_str(&format!("REDACTION({}, '{wire}')", column.name()));
+                }
+                _ => sql.push_str(column.name()),
+            }
+        }
+        sql.push_str(" FROM ");
+        sql.push_str(T::TABLE);
         for (i, (column, value)) in self.filters.iter().enumerate() {
             sql.push_str(if i == 0 { " WHERE " } else { " AND " });
             sql.push_str(column);

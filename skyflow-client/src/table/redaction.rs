@@ -28,9 +28,10 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::column::Column;
-use super::convert::decode_plain;
+use super::column::{Column, ColumnInfo};
+use super::convert::{FieldMap, decode_plain};
 use super::value::{self, Token};
+use super::{FromRecord, VaultTable};
 use crate::{Error, Result};
 
 pub(crate) mod sealed {
@@ -55,6 +56,88 @@ pub trait ReadMode: sealed::Sealed + Copy + Default + fmt::Debug + Send + Sync +
 
     /// A short lower-case name of the mode, for messages.
     const NAME: &'static str;
+
+    /// The type a whole record of table `T` has when read in this mode: `T` itself for
+    /// [`PlainText`], the generated view `T::View<Self>` (`PersonView<Masked>`, …) for
+    /// every other mode.
+    ///
+    /// This is what the typed reads return: `get::<PlainText>` gives `Vec<Person>`,
+    /// `get::<Masked>` gives `Vec<PersonView<Masked>>`.
+    ///
+    /// ```
+    /// use skyflow::VaultTable;
+    /// use skyflow::table::{SkyflowId, redaction::{self, ReadMode}};
+    ///
+    /// #[derive(VaultTable)]
+    /// #[vault(table = "persons")]
+    /// struct Person {
+    ///     #[vault(skyflow_id)]
+    ///     id: Option<SkyflowId>,
+    ///     name: String,
+    /// }
+    ///
+    /// let _plain: <redaction::PlainText as ReadMode>::Record<Person> =
+    ///     Person { id: None, name: "Jane".into() };
+    /// fn masked(
+    ///     record: <redaction::Masked as ReadMode>::Record<Person>,
+    /// ) -> PersonView<redaction::Masked> {
+    ///     record
+    /// }
+    /// # let _ = masked;
+    /// ```
+    type Record<T: VaultTable>;
+
+    /// Builds a [`Record`](ReadMode::Record) of `T` from the field map the vault returned.
+    ///
+    /// # Errors
+    ///
+    /// As [`FromRecord::from_record`]: a column that does not convert, or (for views) a
+    /// record without `skyflow_id`.
+    ///
+    /// ```
+    /// use skyflow::VaultTable;
+    /// use skyflow::table::{FieldMap, SkyflowId, redaction::{self, ReadMode}};
+    ///
+    /// #[derive(VaultTable)]
+    /// #[vault(table = "persons")]
+    /// struct Person {
+    ///     #[vault(skyflow_id)]
+    ///     id: Option<SkyflowId>,
+    ///     name: String,
+    /// }
+    ///
+    /// let fields: FieldMap =
+    ///     serde_json::from_value(serde_json::json!({"skyflow_id": "id-1", "name": "J***"}))?;
+    /// let masked = redaction::Masked::read_record::<Person>(&fields)?;
+    /// assert_eq!(masked.name.as_str(), Some("J***"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn read_record<T: VaultTable>(fields: &FieldMap) -> Result<Self::Record<T>>;
+
+    /// The wire redaction to request for the column described by `column`, or `None` when
+    /// the read asks for tokens. The runtime twin of
+    /// [`wire_redaction`](ReadMode::wire_redaction), for code that walks
+    /// [`VaultTable::COLUMNS`].
+    ///
+    /// ```
+    /// use skyflow::VaultTable;
+    /// use skyflow::table::{SkyflowId, redaction::{self, ReadMode}};
+    ///
+    /// #[derive(VaultTable)]
+    /// #[vault(table = "persons")]
+    /// struct Person {
+    ///     #[vault(skyflow_id)]
+    ///     id: Option<SkyflowId>,
+    ///     #[vault(redaction = "redacted")]
+    ///     ssn: String,
+    /// }
+    ///
+    /// let ssn = &Person::COLUMNS[0];
+    /// assert_eq!(redaction::FieldDefault::column_redaction(ssn), Some("REDACTED"));
+    /// assert_eq!(redaction::Masked::column_redaction(ssn), Some("MASKED"));
+    /// assert_eq!(redaction::Tokens::column_redaction(ssn), None);
+    /// ```
+    fn column_redaction(column: &ColumnInfo) -> Option<&'static str>;
 
     /// The wire redaction (`PLAIN_TEXT`, `MASKED`, `REDACTED`, `DEFAULT`) to request for
     /// column `C`, or `None` when the read asks for tokens instead.
@@ -143,6 +226,31 @@ pub trait Redaction: ReadMode {
     const WIRE: &'static str;
 }
 
+/// A read mode that returns values rather than tokens: every mode but [`Tokens`].
+///
+/// Queries take it as their mode bound, because the query endpoint cannot return tokens.
+///
+/// ```
+/// use skyflow::table::redaction::{self, ValueMode};
+///
+/// fn values_only<M: ValueMode>() {}
+/// values_only::<redaction::PlainText>();
+/// values_only::<redaction::FieldDefault>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` reads tokens, not values",
+    label = "the query endpoint cannot return tokens",
+    note = "query with `PlainText`, `Masked`, `Redacted`, `VaultDefault` or `FieldDefault`, \
+            and use `get::<Tokens>` to read tokens"
+)]
+pub trait ValueMode: ReadMode {}
+
+impl ValueMode for PlainText {}
+impl ValueMode for Masked {}
+impl ValueMode for Redacted {}
+impl ValueMode for VaultDefault {}
+impl ValueMode for FieldDefault {}
+
 const HIDDEN: &str = "** redacted **";
 
 /// Read plaintext (`PLAIN_TEXT`): values have the field's own type.
@@ -214,7 +322,16 @@ impl sealed::Sealed for Tokens {}
 
 impl ReadMode for PlainText {
     type Value<C: Column> = C::Value;
+    type Record<T: VaultTable> = T;
     const NAME: &'static str = "plain text";
+
+    fn read_record<T: VaultTable>(fields: &FieldMap) -> Result<T> {
+        T::from_fields(fields)
+    }
+
+    fn column_redaction(_column: &ColumnInfo) -> Option<&'static str> {
+        Some(Self::WIRE)
+    }
 
     fn wire_redaction<C: Column>() -> Option<&'static str> {
         Some(Self::WIRE)
@@ -237,7 +354,16 @@ macro_rules! shown_mode {
     ($mode:ident, $wrapper:ident, $name:literal, $wire:literal) => {
         impl ReadMode for $mode {
             type Value<C: Column> = value::$wrapper<C::Value>;
+            type Record<T: VaultTable> = T::View<Self>;
             const NAME: &'static str = $name;
+
+            fn read_record<T: VaultTable>(fields: &FieldMap) -> Result<T::View<Self>> {
+                T::View::<Self>::from_record(fields)
+            }
+
+            fn column_redaction(_column: &ColumnInfo) -> Option<&'static str> {
+                Some(Self::WIRE)
+            }
 
             fn wire_redaction<C: Column>() -> Option<&'static str> {
                 Some(Self::WIRE)
@@ -267,7 +393,16 @@ shown_mode!(VaultDefault, DefaultRedacted, "vault default", "DEFAULT");
 
 impl ReadMode for FieldDefault {
     type Value<C: Column> = <C::Redaction as ReadMode>::Value<C>;
+    type Record<T: VaultTable> = T::View<Self>;
     const NAME: &'static str = "field default";
+
+    fn read_record<T: VaultTable>(fields: &FieldMap) -> Result<T::View<Self>> {
+        T::View::<Self>::from_record(fields)
+    }
+
+    fn column_redaction(column: &ColumnInfo) -> Option<&'static str> {
+        Some(column.redaction())
+    }
 
     fn wire_redaction<C: Column>() -> Option<&'static str> {
         Some(<C::Redaction as Redaction>::WIRE)
@@ -284,7 +419,16 @@ impl ReadMode for FieldDefault {
 
 impl ReadMode for Tokens {
     type Value<C: Column> = Option<Token<C>>;
+    type Record<T: VaultTable> = T::View<Self>;
     const NAME: &'static str = "tokens";
+
+    fn read_record<T: VaultTable>(fields: &FieldMap) -> Result<T::View<Self>> {
+        T::View::<Self>::from_record(fields)
+    }
+
+    fn column_redaction(_column: &ColumnInfo) -> Option<&'static str> {
+        None
+    }
 
     fn wire_redaction<C: Column>() -> Option<&'static str> {
         None
@@ -297,7 +441,7 @@ impl ReadMode for Tokens {
             Some(other) => Err(Error::decode(format!(
                 "column `{}` of table `{}`: expected a token string, found {}",
                 C::NAME,
-                <C::Table as super::VaultTable>::TABLE,
+                <C::Table as VaultTable>::TABLE,
                 super::convert::json_kind(other),
             ))
             .with_field(C::NAME)),

@@ -293,7 +293,7 @@ fn set_skyflow_id_stores_the_id() {
 
 #[test]
 fn update_distinguishes_unchanged_set_and_clear() {
-    let update = Update::<Everything>::new("id-1")
+    let update = Update::<Everything>::new()
         .set(Everything::TEXT, "new")
         .clear(Everything::NICKNAME)
         .patch(Everything::AGE, Patch::Unchanged)
@@ -302,27 +302,26 @@ fn update_distinguishes_unchanged_set_and_clear() {
     assert!(!update.is_unchanged(Everything::NICKNAME));
     let shown = format!("{update:?}");
     assert!(!shown.contains("new\""), "{shown}");
-    let (id, fields) = update.into_parts().unwrap();
-    assert_eq!(id.as_str(), "id-1");
+    let fields = update.into_fields().unwrap();
     assert_eq!(
         Value::Object(fields),
         json!({"text": "new", "nickname": null, "score": 2.5})
     );
 
-    let update = Update::<Everything>::new("id-1").patch(Everything::NICKNAME, Patch::Clear);
-    assert_eq!(update.into_parts().unwrap().1["nickname"], Value::Null);
+    let update = Update::<Everything>::new().patch(Everything::NICKNAME, Patch::Clear);
+    assert_eq!(update.into_fields().unwrap()["nickname"], Value::Null);
+    assert!(Update::<Everything>::new().is_empty());
 }
 
 #[test]
-fn update_from_record_needs_an_id() {
-    let err = Update::from_record(&sample()).unwrap_err();
-    assert!(err.is_validation());
-    assert_eq!(err.operation(), Some("UpdateRequest"));
-    let mut record = sample();
-    record.id = Some("id-3".into());
-    let (id, fields) = Update::from_record(&record).unwrap().into_parts().unwrap();
-    assert_eq!(id.as_str(), "id-3");
+fn update_from_record_writes_every_column() {
+    let fields = Update::from_record(&sample())
+        .unwrap()
+        .into_fields()
+        .unwrap();
     assert_eq!(fields["age"], Value::Null);
+    assert_eq!(fields.len(), Everything::COLUMNS.len());
+    assert!(!fields.contains_key("skyflow_id"));
 }
 
 #[test]
@@ -368,18 +367,37 @@ fn select_builds_sql_from_typed_columns() {
         .order_by(Everything::INT, Order::Descending)
         .limit(5)
         .offset(10)
-        .to_sql()
+        .to_sql::<redaction::VaultDefault>()
         .unwrap();
+    let columns: Vec<&str> = Everything::COLUMNS.iter().map(ColumnInfo::name).collect();
+    let sql = sql.replace(&columns.join(", "), "<columns>");
     assert_eq!(
         sql,
-        "SELECT * FROM everything WHERE email = 'o''neil@x.com' AND flag = FALSE \
+        "SELECT skyflow_id, <columns> FROM everything WHERE email = 'o''neil@x.com' AND flag = FALSE \
          AND age = 30 AND born = '1990-01-02' ORDER BY born ASC, int DESC LIMIT 5 OFFSET 10"
     );
     let err = Select::<Everything>::new()
         .where_eq(Everything::TAGS, vec!["x".to_owned()])
-        .to_sql()
+        .to_sql::<redaction::PlainText>()
         .unwrap_err();
     assert_eq!(err.field(), Some("tags"));
+}
+
+#[test]
+fn select_asks_for_the_modes_redaction_per_column() {
+    let plain = Select::<Everything>::new()
+        .to_sql::<redaction::PlainText>()
+        .unwrap();
+    assert!(plain.starts_with("SELECT skyflow_id, REDACTION(text, 'PLAIN_TEXT'), "));
+    assert!(plain.contains("REDACTION(ssn, 'PLAIN_TEXT') FROM everything"));
+    let per_field = Select::<Everything>::new()
+        .to_sql::<redaction::FieldDefault>()
+        .unwrap();
+    assert!(per_field.contains(", text, "), "{per_field}");
+    assert!(
+        per_field.contains("REDACTION(ssn, 'MASKED')"),
+        "{per_field}"
+    );
 }
 
 #[test]

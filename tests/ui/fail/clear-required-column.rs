@@ -10,5 +10,5 @@ struct Person {
 }
 
 fn main() {
-    let _ = Update::<Person>::new("id-1").clear(Person::NAME);
+    let _ = Update::<Person>::new().clear(Person::NAME);
 }

@@ -1,17 +1,22 @@
-use skyflow::VaultTable;
-use skyflow::table::{FieldMap, FromRecord, SkyflowId, redaction};
+use skyflow::table::SkyflowId;
+use skyflow::table::redaction::Masked;
+use skyflow::{VaultClient, VaultTable};
 
 #[derive(VaultTable)]
 #[vault(table = "persons")]
 struct Person {
     #[vault(skyflow_id)]
     id: Option<SkyflowId>,
-    #[vault(column = "card_number", redaction = "masked")]
+    #[vault(column = "card_number")]
     card: String,
 }
 
+async fn card_number(vault: &VaultClient, id: &SkyflowId) -> skyflow::Result<String> {
+    let people = vault.table::<Person>().get::<Masked>([id]).send().await?;
+    let card: String = people[0].card;
+    Ok(card)
+}
+
 fn main() {
-    let view = PersonView::<redaction::Masked>::from_record(&FieldMap::new()).unwrap();
-    let card: String = view.card;
-    let _ = card;
+    let _ = card_number;
 }

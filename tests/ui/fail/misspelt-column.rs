@@ -1,5 +1,6 @@
-use skyflow::VaultTable;
+use skyflow::table::redaction::PlainText;
 use skyflow::table::{GetByColumn, SkyflowId};
+use skyflow::{VaultClient, VaultTable};
 
 #[derive(VaultTable)]
 #[vault(table = "persons")]
@@ -10,6 +11,11 @@ struct Person {
     email: String,
 }
 
+async fn find(vault: &VaultClient) -> skyflow::Result<Vec<Person>> {
+    let by_email = GetByColumn::new(Person::EMAL, ["jane@example.com"])?;
+    vault.table::<Person>().get_by::<PlainText>(by_email).send().await
+}
+
 fn main() {
-    let _ = GetByColumn::new(Person::EMAL, ["jane@example.com"]);
+    let _ = find;
 }

@@ -1,5 +1,5 @@
-use skyflow::VaultTable;
-use skyflow::table::{Detokenize, SkyflowId, Token};
+use skyflow::table::{Detokenize, SkyflowId};
+use skyflow::{VaultClient, VaultTable};
 
 #[derive(VaultTable)]
 #[vault(table = "persons")]
@@ -10,7 +10,12 @@ struct Person {
     ssn: String,
 }
 
+async fn email_of(vault: &VaultClient, person: &Person) -> skyflow::Result<Vec<String>> {
+    let people = vault.table::<Person>();
+    let tokens = people.insert(person).return_tokens().send().await?;
+    people.detokenize(Detokenize::<PersonEmail>::new(tokens.ssn)).await
+}
+
 fn main() {
-    let ssn_token: Token<PersonSsn> = Token::from_raw("tok-1");
-    let _ = Detokenize::<PersonEmail>::new([ssn_token]);
+    let _ = email_of;
 }

@@ -1,5 +1,5 @@
-use skyflow::VaultTable;
-use skyflow::table::{SkyflowId, Upsert};
+use skyflow::table::SkyflowId;
+use skyflow::{VaultClient, VaultTable};
 
 #[derive(VaultTable)]
 #[vault(table = "persons")]
@@ -11,6 +11,10 @@ struct Person {
     name: String,
 }
 
+async fn save(vault: &VaultClient, person: &Person) -> skyflow::Result<SkyflowId> {
+    vault.table::<Person>().upsert(Person::NAME, person).send().await
+}
+
 fn main() {
-    let _ = Upsert::<Person>::on(Person::NAME);
+    let _ = save;
 }

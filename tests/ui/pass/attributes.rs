@@ -173,17 +173,17 @@ fn requests() -> skyflow::Result<()> {
     let _ = Upsert::<Person>::on(Person::SOCIAL);
     let _ = Fields::new().with(Person::NAME).with(Person::CARD);
     let _: [AnyColumn<Person>; 2] = [Person::AGE.into(), Person::BORN.into()];
-    let _ = Update::<Person>::new("id-1")
+    let _ = Update::<Person>::new()
         .set(Person::NAME, "Jane")
         .set(Person::CARD, Sensitive::new(String::from("4111")))
         .clear(Person::CITY)
         .patch(Person::AGE, Patch::Set(3))
-        .into_parts()?;
+        .into_fields()?;
     let _ = Select::<Person>::new()
         .where_eq(Person::ACTIVE, true)
         .order_by(Person::BORN, Order::Descending)
         .limit(25)
-        .to_sql()?;
+        .to_sql::<redaction::FieldDefault>()?;
     let _ = TokenMap::<Person>::new().with(Token::<PersonCard>::from_raw("t"));
     Ok(())
 }

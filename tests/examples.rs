@@ -1,0 +1,141 @@
+//! Runs both examples' logic on the embedded emulator (as `cargo run --example NAME` does
+//! with no vault configured), checks what they print, and that they print no secrets. Also
+//! checks how the examples choose between the emulator and a real vault.
+#![allow(
+    clippy::duplicate_mod,
+    reason = "each example declares `mod support;` itself, as `cargo run --example` needs"
+)]
+
+#[path = "../examples/quickstart.rs"]
+#[allow(dead_code, reason = "the example's `main` is not called here")]
+mod quickstart;
+
+#[path = "../examples/typed_crud.rs"]
+#[allow(dead_code, reason = "the example's `main` is not called here")]
+mod typed_crud;
+
+#[path = "../examples/support/mod.rs"]
+mod support;
+
+use skyflow::Env;
+
+/// Words shaped like a UUID (ids and UUID tokens).
+fn uuids(text: &str) -> Vec<&str> {
+    text.split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+        .filter(|w| w.len() == 36 && w.matches('-').count() == 4)
+        .collect()
+}
+
+/// `true` when `text` holds something shaped like an SSN (`ddd-dd-dddd`): a plaintext SSN
+/// or a format-preserving SSN token.
+fn has_ssn_shape(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(11).any(|w| {
+        w.iter().enumerate().all(|(i, b)| match i {
+            3 | 6 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+    })
+}
+
+async fn output_of<F, Fut>(example: F) -> String
+where
+    F: FnOnce(skyflow::VaultClient) -> Fut,
+    Fut: Future<Output = (Vec<u8>, Result<(), support::BoxError>)>,
+{
+    let target = support::embedded().await.expect("the emulator starts");
+    assert!(target.is_embedded());
+    let (out, result) = example(target.vault().clone()).await;
+    let text = String::from_utf8(out).expect("utf-8 output");
+    if let Err(err) = result {
+        panic!("the example failed: {err}\n{text}");
+    }
+    target.shutdown().await;
+    text
+}
+
+#[tokio::test]
+async fn quickstart_runs_and_prints_no_secrets() {
+    let text = output_of(|vault| async move {
+        let mut out = Vec::new();
+        let result = quickstart::run(&vault, &mut out).await;
+        (out, result)
+    })
+    .await;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert!(
+        lines[0].starts_with("inserted a person: skyflow_id "),
+        "{text}"
+    );
+    assert!(lines[0].ends_with(", 5 typed tokens"), "{text}");
+    assert!(lines[1].contains("ssn XXX-XX-6789"), "{text}");
+    assert!(lines[1].contains("date of birth XXXX-05-17"), "{text}");
+    assert!(lines[2].starts_with("detokenized the ssn token"), "{text}");
+    assert!(lines[3].starts_with("updated the state"), "{text}");
+    assert_eq!(lines[4], "deleted 1 record");
+
+    let jane = quickstart::jane();
+    for secret in [jane.ssn.expose(), jane.email.expose(), jane.name.expose()] {
+        assert!(!text.contains(secret.as_str()), "{secret} in {text}");
+    }
+    assert!(!has_ssn_shape(&text), "an ssn or ssn token in {text}");
+    // The only UUID printed is the record id (no UUID tokens).
+    let mut printed = uuids(&text);
+    printed.dedup();
+    assert_eq!(printed.len(), 1, "{text}");
+}
+
+#[tokio::test]
+async fn typed_crud_runs_and_prints_no_secrets() {
+    let text = output_of(|vault| async move {
+        let mut out = Vec::new();
+        let result = typed_crud::run(&vault, &mut out).await;
+        (out, result)
+    })
+    .await;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 9, "{text}");
+    assert_eq!(lines[0], "inserted 3 customers");
+    assert!(lines[1].starts_with("upserted on email"), "{text}");
+    assert!(lines[4].contains("ssn XXX-XX-1001"), "{text}");
+    assert_eq!(lines[6], "queried active customers: 2 found, oldest first");
+    assert_eq!(
+        lines[7],
+        "inserted with continue-on-error: 1 stored, record 1 rejected"
+    );
+    assert_eq!(lines[8], "deleted 4 customers");
+    assert!(!has_ssn_shape(&text), "an ssn or ssn token in {text}");
+    assert!(!text.contains("customer1"), "a plaintext email in {text}");
+    assert!(!text.contains("not an ssn"), "{text}");
+    assert!(uuids(&text).len() <= 1, "{text}");
+}
+
+#[test]
+fn the_examples_use_a_real_vault_only_when_all_four_variables_are_set() {
+    let none = |_: &str| None;
+    assert_eq!(support::select(none).unwrap(), None);
+    let blank = |_: &str| Some("  ".to_owned());
+    assert_eq!(support::select(blank).unwrap(), None);
+
+    let all = |name: &str| {
+        Some(match name {
+            "SKYFLOW_ENV" => "sandbox".to_owned(),
+            other => format!("{other}-value"),
+        })
+    };
+    let real = support::select(all).unwrap().expect("a real vault");
+    assert_eq!(real.vault_id, "SKYFLOW_VAULT_ID-value");
+    assert_eq!(real.cluster_id, "SKYFLOW_CLUSTER_ID-value");
+    assert_eq!(real.env, Env::Sandbox);
+
+    let some = |name: &str| (name == "SKYFLOW_VAULT_ID").then(|| "v".to_owned());
+    let err = support::select(some).unwrap_err().to_string();
+    assert!(
+        err.contains("missing: SKYFLOW_CLUSTER_ID, SKYFLOW_ENV, SKYFLOW_CREDENTIALS"),
+        "{err}"
+    );
+
+    let bad_env = |name: &str| Some(if name == "SKYFLOW_ENV" { "moon" } else { "x" }.to_owned());
+    assert!(support::select(bad_env).is_err());
+}

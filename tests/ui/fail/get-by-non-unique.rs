@@ -1,0 +1,22 @@
+use skyflow::table::redaction::PlainText;
+use skyflow::table::{GetByColumn, SkyflowId};
+use skyflow::{VaultClient, VaultTable};
+
+#[derive(VaultTable)]
+#[vault(table = "persons")]
+struct Person {
+    #[vault(skyflow_id)]
+    id: Option<SkyflowId>,
+    #[vault(unique)]
+    email: String,
+    name: String,
+}
+
+async fn find(vault: &VaultClient) -> skyflow::Result<Vec<Person>> {
+    let by_name = GetByColumn::new(Person::NAME, ["Jane"])?;
+    vault.table::<Person>().get_by::<PlainText>(by_name).send().await
+}
+
+fn main() {
+    let _ = find;
+}
