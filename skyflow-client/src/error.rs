@@ -351,6 +351,18 @@ impl Error {
         self
     }
 
+    /// Replaces every occurrence of the given tokens or values in the message with
+    /// `<redacted>`: vault messages sometimes quote what the request sent ("Token not
+    /// found for …"), and errors must never carry it.
+    pub(crate) fn without_secrets(mut self, secrets: &[&str]) -> Self {
+        for secret in secrets {
+            if !secret.is_empty() && self.inner.message.contains(secret) {
+                self.inner.message = self.inner.message.replace(secret, "<redacted>");
+            }
+        }
+        self
+    }
+
     /// Which stage failed.
     ///
     /// ```

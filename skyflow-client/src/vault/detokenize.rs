@@ -128,6 +128,13 @@ pub struct DetokenizeRequest {
 }
 
 impl DetokenizeRequest {
+    /// The tokens or values of this request, for cutting them out of vault messages.
+    pub(crate) fn secrets(&self) -> Vec<&str> {
+        self.data.iter().map(|d| d.token.as_str()).collect()
+    }
+}
+
+impl DetokenizeRequest {
     /// An empty request.
     ///
     /// ```

@@ -53,6 +53,17 @@ pub struct GetRequest {
 }
 
 impl GetRequest {
+    /// The tokens or values of this request, for cutting them out of vault messages.
+    pub(crate) fn secrets(&self) -> Vec<&str> {
+        self.column_values
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+impl GetRequest {
     /// A get on `table` with no filter yet.
     ///
     /// ```

@@ -89,10 +89,15 @@ pub(crate) trait Operation {
     fn to_http(&self, vault_id: &str) -> Result<HttpRequest>;
     /// Reads a 2xx answer.
     fn parse(resp: HttpResponse) -> Result<Self::Response>;
+    /// The tokens and values this request carries that a vault message may quote back
+    /// (for example "Token not found for <token>"); they are cut out of errors and logs.
+    fn secrets(&self) -> Vec<&str> {
+        Vec::new()
+    }
 }
 
 macro_rules! operation {
-    ($($request:ty => $response:ty),* $(,)?) => {$(
+    ($($request:ty => $response:ty $(, secrets = $secrets:expr)?);* $(;)?) => {$(
         impl Operation for $request {
             type Response = $response;
             const NAME: &'static str = stringify!($request);
@@ -102,18 +107,22 @@ macro_rules! operation {
             fn parse(resp: HttpResponse) -> Result<Self::Response> {
                 <$response>::from_http(resp)
             }
+            $(fn secrets(&self) -> Vec<&str> {
+                let secrets: fn(&$request) -> Vec<&str> = $secrets;
+                secrets(self)
+            })?
         }
     )*};
 }
 
 operation! {
-    InsertRequest => InsertResponse,
-    DetokenizeRequest => DetokenizeResponse,
-    TokenizeRequest => TokenizeResponse,
-    GetRequest => GetResponse,
-    UpdateRequest => UpdateResponse,
-    DeleteRequest => DeleteResponse,
-    QueryRequest => QueryResponse,
-    FileScanStatusRequest => FileScanStatusResponse,
-    DeleteFileRequest => DeleteFileResponse,
+    InsertRequest => InsertResponse;
+    DetokenizeRequest => DetokenizeResponse, secrets = DetokenizeRequest::secrets;
+    TokenizeRequest => TokenizeResponse, secrets = TokenizeRequest::secrets;
+    GetRequest => GetResponse, secrets = GetRequest::secrets;
+    UpdateRequest => UpdateResponse;
+    DeleteRequest => DeleteResponse;
+    QueryRequest => QueryResponse;
+    FileScanStatusRequest => FileScanStatusResponse;
+    DeleteFileRequest => DeleteFileResponse;
 }

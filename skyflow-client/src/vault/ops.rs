@@ -450,7 +450,8 @@ impl VaultClient {
                 with_request_id(&mut http, base_id.map(str::to_owned));
                 Q::parse(transport.send(&http).await?)
             }
-            .await;
+            .await
+            .map_err(|err| err.without_secrets(&request.secrets()));
             return finish(transport, op, result);
         }
         let tolerate_not_found = empty_when.is_some();
@@ -470,7 +471,7 @@ impl VaultClient {
                             .get_or_insert(err);
                         Ok(Default::default())
                     }
-                    Err(err) => Err(err),
+                    Err(err) => Err(err.without_secrets(&batch.request().secrets())),
                 }
             }
         })

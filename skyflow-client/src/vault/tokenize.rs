@@ -30,6 +30,16 @@ pub struct TokenizeRequest {
 }
 
 impl TokenizeRequest {
+    /// The tokens or values of this request, for cutting them out of vault messages.
+    pub(crate) fn secrets(&self) -> Vec<&str> {
+        self.values
+            .iter()
+            .map(|(value, _)| value.as_str())
+            .collect()
+    }
+}
+
+impl TokenizeRequest {
     /// An empty request.
     ///
     /// ```
