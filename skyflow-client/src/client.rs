@@ -307,10 +307,10 @@ impl SkyflowBuilder {
     pub fn build(self) -> Result<Skyflow> {
         let mut state = State::default();
         for config in self.vaults {
-            add_vault(&mut state.vaults, config)?;
+            add_entry(&mut state.vaults, config)?;
         }
         for config in self.connections {
-            add_connection(&mut state.connections, config)?;
+            add_entry(&mut state.connections, config)?;
         }
         if let Some(credentials) = &self.credentials {
             credentials
@@ -357,63 +357,85 @@ fn in_config(label: &str, err: Error) -> Error {
     err.with_field(field)
 }
 
-fn vault_label(config: &VaultConfig) -> String {
-    format!("vaults[{}]", config.vault_id().trim())
+/// A per-id config the client keeps a list of (vaults and connections): the add, update,
+/// remove and look-up steps are the same for both.
+trait ConfigEntry: Clone {
+    /// `vault` or `connection`, as used in messages and log lines.
+    const KIND: &'static str;
+    /// The field naming the id in error messages.
+    const ID_FIELD: &'static str;
+    fn entry_id(&self) -> &str;
+    fn own_credentials(&self) -> Option<&Credentials>;
+    fn check(&self) -> Result<()>;
+    fn entries(state: &State) -> &Vec<Self>;
+    fn entries_mut(state: &mut State) -> &mut Vec<Self>;
+
+    /// Where a config error is reported, e.g. `vaults[v1]`.
+    fn label(&self) -> String {
+        format!("{}s[{}]", Self::KIND, self.entry_id().trim())
+    }
+
+    fn unknown(id: &str) -> Error {
+        Error::config(
+            Self::ID_FIELD,
+            format!("{} `{id}` is not configured", Self::KIND),
+        )
+    }
 }
 
-fn connection_label(config: &ConnectionConfig) -> String {
-    format!("connections[{}]", config.connection_id().trim())
+impl ConfigEntry for VaultConfig {
+    const KIND: &'static str = "vault";
+    const ID_FIELD: &'static str = "vault_id";
+    fn entry_id(&self) -> &str {
+        self.vault_id()
+    }
+    fn own_credentials(&self) -> Option<&Credentials> {
+        self.credentials()
+    }
+    fn check(&self) -> Result<()> {
+        self.validate()
+    }
+    fn entries(state: &State) -> &Vec<Self> {
+        &state.vaults
+    }
+    fn entries_mut(state: &mut State) -> &mut Vec<Self> {
+        &mut state.vaults
+    }
 }
 
-fn add_vault(vaults: &mut Vec<VaultConfig>, config: VaultConfig) -> Result<()> {
-    config
-        .validate()
-        .map_err(|e| in_config(&vault_label(&config), e))?;
-    if vaults.iter().any(|v| v.vault_id() == config.vault_id()) {
+impl ConfigEntry for ConnectionConfig {
+    const KIND: &'static str = "connection";
+    const ID_FIELD: &'static str = "connection_id";
+    fn entry_id(&self) -> &str {
+        self.connection_id()
+    }
+    fn own_credentials(&self) -> Option<&Credentials> {
+        self.credentials()
+    }
+    fn check(&self) -> Result<()> {
+        self.validate()
+    }
+    fn entries(state: &State) -> &Vec<Self> {
+        &state.connections
+    }
+    fn entries_mut(state: &mut State) -> &mut Vec<Self> {
+        &mut state.connections
+    }
+}
+
+fn add_entry<T: ConfigEntry>(entries: &mut Vec<T>, config: T) -> Result<()> {
+    config.check().map_err(|e| in_config(&config.label(), e))?;
+    if entries.iter().any(|c| c.entry_id() == config.entry_id()) {
         return Err(in_config(
-            &vault_label(&config),
+            &config.label(),
             Error::config(
-                "vault_id",
-                format!("vault `{}` is configured twice", config.vault_id()),
+                T::ID_FIELD,
+                format!("{} `{}` is configured twice", T::KIND, config.entry_id()),
             ),
         ));
     }
-    vaults.push(config);
+    entries.push(config);
     Ok(())
-}
-
-fn add_connection(connections: &mut Vec<ConnectionConfig>, config: ConnectionConfig) -> Result<()> {
-    config
-        .validate()
-        .map_err(|e| in_config(&connection_label(&config), e))?;
-    if connections
-        .iter()
-        .any(|c| c.connection_id() == config.connection_id())
-    {
-        return Err(in_config(
-            &connection_label(&config),
-            Error::config(
-                "connection_id",
-                format!(
-                    "connection `{}` is configured twice",
-                    config.connection_id()
-                ),
-            ),
-        ));
-    }
-    connections.push(config);
-    Ok(())
-}
-
-fn unknown_vault(id: &str) -> Error {
-    Error::config("vault_id", format!("vault `{id}` is not configured"))
-}
-
-fn unknown_connection(id: &str) -> Error {
-    Error::config(
-        "connection_id",
-        format!("connection `{id}` is not configured"),
-    )
 }
 
 impl Skyflow {
@@ -470,6 +492,71 @@ impl Skyflow {
         if !in_use {
             self.inner.tokens.forget(own);
         }
+    }
+
+    fn add_entry<T: ConfigEntry>(&self, config: T) -> Result<()> {
+        let id = config.entry_id().to_owned();
+        add_entry(T::entries_mut(&mut self.state_mut()), config)?;
+        self.logger().info(format_args!(
+            "{kind} config added for {kind} id {id}",
+            kind = T::KIND
+        ));
+        Ok(())
+    }
+
+    fn update_entry<T: ConfigEntry>(&self, config: T) -> Result<()> {
+        config.check().map_err(|e| in_config(&config.label(), e))?;
+        let id = config.entry_id().to_owned();
+        let new_credentials = config.own_credentials().cloned();
+        let old = {
+            let mut state = self.state_mut();
+            let slot = T::entries_mut(&mut state)
+                .iter_mut()
+                .find(|c| c.entry_id() == id)
+                .ok_or_else(|| T::unknown(&id))?;
+            std::mem::replace(slot, config)
+        };
+        // An updated config gets a new token exchange (wire protocol §2.5).
+        self.forget_tokens(old.own_credentials());
+        self.forget_tokens(new_credentials.as_ref());
+        self.logger().info(format_args!(
+            "{kind} config updated for {kind} id {id}",
+            kind = T::KIND
+        ));
+        Ok(())
+    }
+
+    fn remove_entry<T: ConfigEntry>(&self, id: &str) -> Result<T> {
+        let removed = {
+            let mut state = self.state_mut();
+            let entries = T::entries_mut(&mut state);
+            let index = entries
+                .iter()
+                .position(|c| c.entry_id() == id)
+                .ok_or_else(|| T::unknown(id))?;
+            entries.remove(index)
+        };
+        self.forget_unused_tokens(removed.own_credentials());
+        self.logger().info(format_args!(
+            "{kind} config removed for {kind} id {id}",
+            kind = T::KIND
+        ));
+        Ok(removed)
+    }
+
+    fn entry<T: ConfigEntry>(&self, id: &str) -> Result<T> {
+        T::entries(&self.state())
+            .iter()
+            .find(|c| c.entry_id() == id)
+            .cloned()
+            .ok_or_else(|| T::unknown(id))
+    }
+
+    fn entry_ids<T: ConfigEntry>(&self) -> Vec<String> {
+        T::entries(&self.state())
+            .iter()
+            .map(|c| c.entry_id().to_owned())
+            .collect()
     }
 
     // ----- handles -------------------------------------------------------------------
@@ -614,7 +701,7 @@ impl Skyflow {
                     .vaults
                     .iter()
                     .find(|v| v.vault_id() == id)
-                    .ok_or_else(|| unknown_vault(id))?,
+                    .ok_or_else(|| VaultConfig::unknown(id))?,
                 None => state.vaults.first().ok_or_else(|| {
                     Error::config("vault_id", "no vault is configured; add a vault config")
                 })?,
@@ -645,7 +732,7 @@ impl Skyflow {
                     .connections
                     .iter()
                     .find(|c| c.connection_id() == id)
-                    .ok_or_else(|| unknown_connection(id))?,
+                    .ok_or_else(|| ConnectionConfig::unknown(id))?,
                 None => state.connections.first().ok_or_else(|| {
                     Error::config(
                         "connection_id",
@@ -691,11 +778,7 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn add_vault_config(&self, config: VaultConfig) -> Result<()> {
-        let vault_id = config.vault_id().to_owned();
-        add_vault(&mut self.state_mut().vaults, config)?;
-        self.logger()
-            .info(format_args!("vault config added for vault id {vault_id}"));
-        Ok(())
+        self.add_entry(config)
     }
 
     /// Replaces the configuration of the vault with the same id. Handles taken earlier keep
@@ -713,26 +796,7 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn update_vault_config(&self, config: VaultConfig) -> Result<()> {
-        config
-            .validate()
-            .map_err(|e| in_config(&vault_label(&config), e))?;
-        let vault_id = config.vault_id().to_owned();
-        let new_credentials = config.credentials().cloned();
-        let old = {
-            let mut state = self.state_mut();
-            let slot = state
-                .vaults
-                .iter_mut()
-                .find(|v| v.vault_id() == vault_id)
-                .ok_or_else(|| unknown_vault(&vault_id))?;
-            std::mem::replace(slot, config)
-        };
-        // An updated config gets a new token exchange (wire protocol §2.5).
-        self.forget_tokens(old.credentials());
-        self.forget_tokens(new_credentials.as_ref());
-        self.logger()
-            .info(format_args!("vault config updated for vault id {vault_id}"));
-        Ok(())
+        self.update_entry(config)
     }
 
     /// Removes a vault and returns its configuration.
@@ -750,19 +814,7 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn remove_vault_config(&self, vault_id: &str) -> Result<VaultConfig> {
-        let removed = {
-            let mut state = self.state_mut();
-            let index = state
-                .vaults
-                .iter()
-                .position(|v| v.vault_id() == vault_id)
-                .ok_or_else(|| unknown_vault(vault_id))?;
-            state.vaults.remove(index)
-        };
-        self.forget_unused_tokens(removed.credentials());
-        self.logger()
-            .info(format_args!("vault config removed for vault id {vault_id}"));
-        Ok(removed)
+        self.remove_entry(vault_id)
     }
 
     /// The configuration of a vault.
@@ -778,12 +830,7 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn vault_config(&self, vault_id: &str) -> Result<VaultConfig> {
-        self.state()
-            .vaults
-            .iter()
-            .find(|v| v.vault_id() == vault_id)
-            .cloned()
-            .ok_or_else(|| unknown_vault(vault_id))
+        self.entry(vault_id)
     }
 
     /// The ids of the configured vaults, in order (the first is the default).
@@ -794,11 +841,7 @@ impl Skyflow {
     /// # Ok::<(), skyflow_client::Error>(())
     /// ```
     pub fn vault_ids(&self) -> Vec<String> {
-        self.state()
-            .vaults
-            .iter()
-            .map(|v| v.vault_id().to_owned())
-            .collect()
+        self.entry_ids::<VaultConfig>()
     }
 
     // ----- connection configs --------------------------------------------------------
@@ -815,12 +858,7 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn add_connection_config(&self, config: ConnectionConfig) -> Result<()> {
-        let id = config.connection_id().to_owned();
-        add_connection(&mut self.state_mut().connections, config)?;
-        self.logger().info(format_args!(
-            "connection config added for connection id {id}"
-        ));
-        Ok(())
+        self.add_entry(config)
     }
 
     /// Replaces the configuration of the connection with the same id.
@@ -837,26 +875,7 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn update_connection_config(&self, config: ConnectionConfig) -> Result<()> {
-        config
-            .validate()
-            .map_err(|e| in_config(&connection_label(&config), e))?;
-        let id = config.connection_id().to_owned();
-        let new_credentials = config.credentials().cloned();
-        let old = {
-            let mut state = self.state_mut();
-            let slot = state
-                .connections
-                .iter_mut()
-                .find(|c| c.connection_id() == id)
-                .ok_or_else(|| unknown_connection(&id))?;
-            std::mem::replace(slot, config)
-        };
-        self.forget_tokens(old.credentials());
-        self.forget_tokens(new_credentials.as_ref());
-        self.logger().info(format_args!(
-            "connection config updated for connection id {id}"
-        ));
-        Ok(())
+        self.update_entry(config)
     }
 
     /// Removes a connection and returns its configuration.
@@ -873,20 +892,7 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn remove_connection_config(&self, connection_id: &str) -> Result<ConnectionConfig> {
-        let removed = {
-            let mut state = self.state_mut();
-            let index = state
-                .connections
-                .iter()
-                .position(|c| c.connection_id() == connection_id)
-                .ok_or_else(|| unknown_connection(connection_id))?;
-            state.connections.remove(index)
-        };
-        self.forget_unused_tokens(removed.credentials());
-        self.logger().info(format_args!(
-            "connection config removed for connection id {connection_id}"
-        ));
-        Ok(removed)
+        self.remove_entry(connection_id)
     }
 
     /// The configuration of a connection.
@@ -902,12 +908,7 @@ impl Skyflow {
     /// # }
     /// ```
     pub fn connection_config(&self, connection_id: &str) -> Result<ConnectionConfig> {
-        self.state()
-            .connections
-            .iter()
-            .find(|c| c.connection_id() == connection_id)
-            .cloned()
-            .ok_or_else(|| unknown_connection(connection_id))
+        self.entry(connection_id)
     }
 
     /// The ids of the configured connections, in order (the first is the default).
@@ -918,11 +919,7 @@ impl Skyflow {
     /// # Ok::<(), skyflow_client::Error>(())
     /// ```
     pub fn connection_ids(&self) -> Vec<String> {
-        self.state()
-            .connections
-            .iter()
-            .map(|c| c.connection_id().to_owned())
-            .collect()
+        self.entry_ids::<ConnectionConfig>()
     }
 
     // ----- credentials and logging ---------------------------------------------------
