@@ -1117,7 +1117,7 @@ impl fmt::Debug for VaultClient {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct DetectClient {
     vault_id: Arc<str>,
     transport: Transport,
@@ -1141,15 +1141,6 @@ impl DetectClient {
     }
 }
 
-impl fmt::Debug for DetectClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DetectClient")
-            .field("vault_id", &self.vault_id)
-            .field("transport", &self.transport)
-            .finish()
-    }
-}
-
 /// A handle for invoking one connection.
 ///
 /// Taken with [`Skyflow::connection`] or [`Skyflow::default_connection`]; cheap to clone.
@@ -1166,7 +1157,7 @@ impl fmt::Debug for DetectClient {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ConnectionClient {
     connection_id: Arc<str>,
     transport: Transport,
@@ -1198,15 +1189,6 @@ impl ConnectionClient {
     #[allow(dead_code, reason = "used by the connection operation module")]
     pub(crate) fn transport(&self) -> &Transport {
         &self.transport
-    }
-}
-
-impl fmt::Debug for ConnectionClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConnectionClient")
-            .field("connection_id", &self.connection_id)
-            .field("transport", &self.transport)
-            .finish()
     }
 }
 
