@@ -11,7 +11,7 @@ use skyflow_emulator::EmulatorOptions;
 
 const SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/spec/vault-schemas/quickstart.json"
+    "/schemas/quickstart.json"
 );
 
 fn creds(h: &Harness) -> Value {

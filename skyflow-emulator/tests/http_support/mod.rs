@@ -8,10 +8,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use skyflow_emulator::{Emulator, EmulatorOptions};
 
-/// Skyflow's Data API OpenAPI document, shipped beside the workspace.
+/// Skyflow's Data API OpenAPI document, vendored under `tests/fixtures/openapi/`.
 pub const OPENAPI_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/spec/openapi/data.openapi.json"
+    "/tests/fixtures/openapi/data.openapi.json"
 );
 
 fn openapi() -> &'static Value {
