@@ -24,9 +24,10 @@ use skyflow::table::redaction::{Masked, PlainText};
 use skyflow::table::{Sensitive, SkyflowId, Update};
 use support::BoxError;
 
-/// A row of the quickstart vault's `persons` table.
+/// A row of the quickstart vault's `persons` table, checked at compile time against the
+/// schema the emulator loads for that vault.
 #[derive(Debug, Clone, PartialEq, VaultTable)]
-#[vault(table = "persons")]
+#[vault(table = "persons", schema = "skyflow-emulator/schemas/quickstart.json")]
 pub struct Person {
     /// The record id, `None` until inserted.
     #[vault(skyflow_id)]

@@ -25,9 +25,9 @@ use skyflow::table::{GetByColumn, Order, Select, Sensitive, SkyflowId, Update};
 use skyflow::{VaultClient, VaultTable};
 use support::BoxError;
 
-/// A customer in `table1`.
+/// A customer in `table1`, checked at compile time against the schema the emulator loads.
 #[derive(Debug, Clone, PartialEq, VaultTable)]
-#[vault(table = "table1")]
+#[vault(table = "table1", schema = "skyflow-emulator/schemas/table1.json")]
 pub struct Customer {
     /// The record id, `None` until inserted.
     #[vault(skyflow_id)]

@@ -11,8 +11,8 @@ use syn::{Expr, ExprLit, Lit, LitStr, Token};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    COLUMN, CONTAINER_KEYS, CRATE, FIELD_KEYS, REDACTION, RENAME_ALL, SKIP, SKYFLOW_ID, Symbol,
-    TABLE, UNIQUE, VAULT,
+    COLUMN, CONTAINER_KEYS, CRATE, FIELD_KEYS, PARTIAL, REDACTION, RENAME_ALL, SCHEMA,
+    SCHEMA_VAULT, SKIP, SKYFLOW_ID, Symbol, TABLE, UNIQUE, VAULT,
 };
 
 /// A value that may be set once; a second `set` records a duplicate error.
@@ -362,6 +362,12 @@ pub(crate) struct Container {
     pub(crate) table_mentioned: bool,
     pub(crate) rename_all: RenameRule,
     pub(crate) crate_path: Option<syn::Path>,
+    /// `schema = "path"`: the vault schema file to check against (the literal, for spans).
+    pub(crate) schema: Option<LitStr>,
+    /// `schema_vault = "name"`: the vault of a schema file that holds several.
+    pub(crate) schema_vault: Option<LitStr>,
+    /// `partial`: the struct may leave out NOT_NULL columns of the schema.
+    pub(crate) partial: Option<TokenStream>,
 }
 
 impl Container {
@@ -369,6 +375,9 @@ impl Container {
         let mut table = Attr::none(cx, TABLE);
         let mut rename_all = Attr::none(cx, RENAME_ALL);
         let mut crate_path = Attr::none(cx, CRATE);
+        let mut schema = Attr::none(cx, SCHEMA);
+        let mut schema_vault = Attr::none(cx, SCHEMA_VAULT);
+        let mut partial = Flag::none(cx, PARTIAL);
         let mut table_mentioned = false;
 
         for_each_key(cx, attrs, |meta| {
@@ -417,6 +426,28 @@ impl Container {
                         ),
                     }
                 }
+            } else if meta.path == SCHEMA {
+                if let Some(lit) = string_value(cx, SCHEMA, meta)? {
+                    if lit.value().trim().is_empty() {
+                        cx.error_spanned_by(
+                            &lit,
+                            format!(
+                                "the vault schema path is empty\nhelp: the correct format looks like `{}`",
+                                SCHEMA.format()
+                            ),
+                        );
+                    } else {
+                        schema.set(&meta.path, lit);
+                    }
+                }
+            } else if meta.path == SCHEMA_VAULT {
+                if let Some(lit) = string_value(cx, SCHEMA_VAULT, meta)? {
+                    schema_vault.set(&meta.path, lit);
+                }
+            } else if meta.path == PARTIAL {
+                if flag_value(cx, PARTIAL, meta)? {
+                    partial.set_true(&meta.path);
+                }
             } else {
                 let meant =
                     unknown_key(cx, meta, "container", CONTAINER_KEYS, ("field", FIELD_KEYS))?;
@@ -430,6 +461,9 @@ impl Container {
             table_mentioned,
             rename_all: rename_all.get().map_or(RenameRule::None, |r| r.value),
             crate_path: crate_path.get().map(|p| p.value),
+            schema: schema.get().map(|s| s.value),
+            schema_vault: schema_vault.get().map(|s| s.value),
+            partial: partial.get(),
         }
     }
 }

@@ -16,17 +16,22 @@ use crate::attr::{Redaction, pascal_case};
 use crate::check;
 use crate::ctxt::Ctxt;
 use crate::fallback;
+use crate::schema;
 
-/// Entry point: parse, check and expand, or report every error plus a fallback impl.
+/// Entry point: parse, check (the struct alone, then against its vault schema, if any) and
+/// expand, or report every error plus a fallback impl.
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     let cx = Ctxt::new();
     let (attrs, fields) = Container::from_ast(&cx, input);
     let crate_path = runtime_path(attrs.crate_path.as_ref());
-    let cont = fields.map(|fields| Container::new(input, attrs, fields));
-    if let Some(cont) = &cont {
+    let mut cont = fields.map(|fields| Container::new(input, attrs, fields));
+    // Tokens that rebuild the struct when its schema file changes, emitted either way.
+    let mut tracking = TokenStream::new();
+    if let Some(cont) = &mut cont {
         check::check(&cx, cont);
+        tracking = schema::check(&cx, cont);
     }
-    match (cx.check(), cont) {
+    let mut tokens = match (cx.check(), cont) {
         (Ok(()), Some(cont)) => expand(&cont, &crate_path),
         (Err(err), _) => {
             let mut tokens = err.into_compile_error();
@@ -34,7 +39,9 @@ pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
             tokens
         }
         (Ok(()), None) => unreachable!("a missing container always records an error"),
-    }
+    };
+    tokens.extend(tracking);
+    tokens
 }
 
 /// `::skyflow::__private`, or `<crate path>::__private`.
@@ -60,7 +67,7 @@ fn screaming(field: &str) -> String {
 }
 
 /// A type as written, without the token spacing of `to_string` (`Option < u8 >`).
-fn type_string(ty: &syn::Type) -> String {
+pub(crate) fn type_string(ty: &syn::Type) -> String {
     let raw = ty.to_token_stream().to_string();
     let chars: Vec<char> = raw.chars().collect();
     let tight = |c: char| "<>:,()[]&".contains(c);

@@ -5,8 +5,9 @@
 //!
 //! The pipeline is split by file: `attr.rs` parses `#[vault(...)]` attributes (keys from
 //! `symbol.rs`), `ast.rs` builds the input IR, `check.rs` applies the rules that span
-//! several fields, `expand.rs` generates code, and `fallback.rs` emits a stub impl when
-//! there were errors. Every error is collected in a `Ctxt` (`ctxt.rs`), so one compile
+//! several fields, `schema.rs` checks the struct against the vault's schema file when it
+//! names one, `expand.rs` generates code, and `fallback.rs` emits a stub impl when there
+//! were errors. Every error is collected in a `Ctxt` (`ctxt.rs`), so one compile
 //! reports all of them.
 
 mod ast;
@@ -15,6 +16,7 @@ mod check;
 mod ctxt;
 mod expand;
 mod fallback;
+mod schema;
 mod symbol;
 
 use proc_macro::TokenStream;
@@ -105,6 +107,14 @@ use syn::{DeriveInput, parse_macro_input};
 /// assert_eq!(names, ["accountNumber", "holder"]);
 /// ```
 ///
+/// - `#[vault(schema = "vault-schema.json")]`: check the struct against the vault's schema
+///   file at compile time (see [below](#checking-against-the-vault-schema)). The path is
+///   relative to the crate's `Cargo.toml`.
+/// - `#[vault(schema_vault = "payments")]`: the vault to look in, when the schema file holds
+///   several and the table name is in more than one.
+/// - `#[vault(partial)]`: the struct may leave out columns the schema marks NOT_NULL (for
+///   structs that read or update a few columns and are never inserted).
+///
 /// ## Field attributes
 ///
 /// - `#[vault(skyflow_id)]` (**exactly one field**): the record id. Its type must be
@@ -155,6 +165,66 @@ use syn::{DeriveInput, parse_macro_input};
 /// assert_eq!(holder, "Jane");
 /// assert_eq!(card.cvv.as_str(), Some("*REDACTED*"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Checking against the vault schema
+///
+/// With `#[vault(schema = "…")]`, or a crate-wide default in the `SKYFLOW_VAULT_SCHEMA`
+/// environment variable at compile time (also relative to the crate's `Cargo.toml`; set it
+/// in `.cargo/config.toml`'s `[env]` so that forty structs name their schema once), the
+/// struct is checked against Skyflow's schema JSON of the vault, the same file
+/// `skyflow-emulator --schema` loads:
+///
+/// - the table is in the schema (in the vault `schema_vault` names, if any);
+/// - every column is in the table, and every NOT_NULL column of the table has a field
+///   (unless the struct is `partial`);
+/// - each field's type fits its column's datatype: `String` for strings and files, `i32`
+///   for `DT_INT32`, `f32` or `f64` for floats, `bool`, chrono's (or time's) dates, datetimes
+///   and times, `Vec<T>` for array columns, anything for `DT_JSON`; `Option<T>` only where
+///   the column may be empty. `Sensitive<T>`, `Box<T>` and friends are looked through; types
+///   the derive does not know (your own newtypes and enums) are trusted;
+/// - `#[vault(unique)]` only on columns the schema holds unique; a unique column of the
+///   schema is unique in the struct without writing it;
+/// - a `redaction` the column supports: `masked` on strings, dates, datetimes and times;
+///   `redacted` on anything but files.
+///
+/// Every mismatch is an error on the struct or the field, naming the schema file, with a
+/// did-you-mean from the schema's own names. The file is tracked by cargo: editing it (or
+/// changing `SKYFLOW_VAULT_SCHEMA`) rebuilds the structs that use it. Without a schema, the
+/// derive checks the struct alone.
+///
+/// ```
+/// use skyflow::VaultTable;
+/// use skyflow::table::{Sensitive, SkyflowId, Upsert};
+///
+/// #[derive(VaultTable)]
+/// #[vault(table = "table1", schema = "../skyflow-emulator/schemas/table1.json")]
+/// struct Customer {
+///     #[vault(skyflow_id)]
+///     id: Option<SkyflowId>,
+///     email: String,
+///     #[vault(redaction = "masked")]
+///     ssn: Sensitive<String>,
+///     age: Option<i32>,
+///     is_active: bool,
+/// }
+///
+/// // `email` is unique in the schema, so it is an upsert key.
+/// assert_eq!(Upsert::on(Customer::EMAIL).column_name(), "email");
+/// ```
+///
+/// ```compile_fail
+/// use skyflow::VaultTable;
+/// use skyflow::table::SkyflowId;
+///
+/// #[derive(VaultTable)]
+/// #[vault(table = "table1", schema = "../skyflow-emulator/schemas/table1.json")]
+/// struct Customer {
+///     #[vault(skyflow_id)]
+///     id: Option<SkyflowId>,
+///     age: u32, // column `age` is DT_INT32 (signed, 32 bits) in table `table1` of vault
+///               // schema `../skyflow-emulator/schemas/table1.json`, so `u32` does not fit
+/// }
 /// ```
 ///
 /// # Errors

@@ -15,6 +15,9 @@ pub(crate) const VAULT: Symbol = Symbol("vault");
 pub(crate) const TABLE: Symbol = Symbol("table");
 pub(crate) const RENAME_ALL: Symbol = Symbol("rename_all");
 pub(crate) const CRATE: Symbol = Symbol("crate");
+pub(crate) const SCHEMA: Symbol = Symbol("schema");
+pub(crate) const SCHEMA_VAULT: Symbol = Symbol("schema_vault");
+pub(crate) const PARTIAL: Symbol = Symbol("partial");
 
 /// Field keys.
 pub(crate) const SKYFLOW_ID: Symbol = Symbol("skyflow_id");
@@ -23,7 +26,8 @@ pub(crate) const REDACTION: Symbol = Symbol("redaction");
 pub(crate) const UNIQUE: Symbol = Symbol("unique");
 pub(crate) const SKIP: Symbol = Symbol("skip");
 
-pub(crate) const CONTAINER_KEYS: &[Symbol] = &[TABLE, RENAME_ALL, CRATE];
+pub(crate) const CONTAINER_KEYS: &[Symbol] =
+    &[TABLE, RENAME_ALL, CRATE, SCHEMA, SCHEMA_VAULT, PARTIAL];
 pub(crate) const FIELD_KEYS: &[Symbol] = &[SKYFLOW_ID, COLUMN, REDACTION, UNIQUE, SKIP];
 
 impl Symbol {
@@ -33,6 +37,9 @@ impl Symbol {
             "table" => "#[vault(table = \"persons\")]",
             "rename_all" => "#[vault(rename_all = \"snake_case\")]",
             "crate" => "#[vault(crate = \"skyflow\")]",
+            "schema" => "#[vault(schema = \"vault-schema.json\")]",
+            "schema_vault" => "#[vault(schema_vault = \"payments\")]",
+            "partial" => "#[vault(partial)]",
             "skyflow_id" => "#[vault(skyflow_id)]",
             "column" => "#[vault(column = \"card_number\")]",
             "redaction" => "#[vault(redaction = \"masked\")]",

@@ -1,0 +1,12 @@
+use skyflow::VaultTable;
+use skyflow::table::SkyflowId;
+
+#[derive(VaultTable)]
+#[vault(table = "person", schema = "schemas/vault.json")]
+struct Person {
+    #[vault(skyflow_id)]
+    id: Option<SkyflowId>,
+    name: String,
+}
+
+fn main() {}
