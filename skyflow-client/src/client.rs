@@ -1135,7 +1135,6 @@ impl DetectClient {
         &self.vault_id
     }
 
-    #[allow(dead_code, reason = "used by the detect operation modules")]
     pub(crate) fn transport(&self) -> &Transport {
         &self.transport
     }
