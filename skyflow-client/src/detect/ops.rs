@@ -9,7 +9,6 @@ use super::{
 };
 use crate::Result;
 use crate::client::DetectClient;
-use crate::logging::Stage;
 
 const FILE_OP: &str = "DeidentifyFileRequest";
 
@@ -32,11 +31,10 @@ impl DetectClient {
     ) -> Result<DeidentifyTextResponse> {
         let vault_id = self.vault_id();
         self.transport()
-            .perform(
-                "DeidentifyTextRequest",
-                || request.to_http(vault_id),
-                DeidentifyTextResponse::from_http,
-            )
+            .perform("DeidentifyTextRequest", |exchange| async move {
+                let http = request.to_http(vault_id)?;
+                DeidentifyTextResponse::from_http(exchange.send(&http).await?)
+            })
             .await
     }
 
@@ -56,11 +54,10 @@ impl DetectClient {
     ) -> Result<ReidentifyTextResponse> {
         let vault_id = self.vault_id();
         self.transport()
-            .perform(
-                "ReidentifyTextRequest",
-                || request.to_http(vault_id),
-                ReidentifyTextResponse::from_http,
-            )
+            .perform("ReidentifyTextRequest", |exchange| async move {
+                let http = request.to_http(vault_id)?;
+                ReidentifyTextResponse::from_http(exchange.send(&http).await?)
+            })
             .await
     }
 
@@ -84,40 +81,34 @@ impl DetectClient {
         &self,
         request: &DeidentifyFileRequest,
     ) -> Result<DeidentifyFileResponse> {
-        let transport = self.transport();
-        transport.log_stage(FILE_OP, Stage::Validating);
-        let result = async {
-            let http = request.to_http(self.vault_id()).await?;
-            transport.log_stage(FILE_OP, Stage::Resolved);
-            transport.log_stage(FILE_OP, Stage::Triggered);
-            let posted = transport.send(&http).await?;
-            let run_id = parse_run_id(&posted)?;
-            let mut response = self.poll(&run_id, request.wait()).await?;
-            if response.status() == &RunStatus::Success
-                && let Some(dir) = request.output_dir()
-            {
-                let name = request.file_name().unwrap_or_default();
-                let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
-                response.write_outputs(FILE_OP, dir, stem).await?;
-            }
-            Ok::<_, crate::Error>(response)
-        }
-        .await;
-        match result {
-            Ok(response) => {
-                transport.log_stage(FILE_OP, Stage::Success);
-                Ok(response)
-            }
-            Err(err) => {
-                let err = if err.operation().is_none() {
-                    err.with_operation(FILE_OP)
-                } else {
-                    err
+        let vault_id = self.vault_id();
+        self.transport()
+            .perform(FILE_OP, |exchange| async move {
+                let http = request.to_http(vault_id).await?;
+                let run_id = parse_run_id(&exchange.send(&http).await?)?;
+                let poll = run_request(FILE_OP, &run_id, vault_id);
+                let mut pauses = poll_pauses(request.wait()).into_iter();
+                let mut response = loop {
+                    let resp = exchange.send(&poll).await?;
+                    let response = DeidentifyFileResponse::from_http(FILE_OP, &run_id, resp)?;
+                    if response.status() != &RunStatus::InProgress {
+                        break response;
+                    }
+                    match pauses.next() {
+                        Some(pause) => tokio::time::sleep(pause).await,
+                        None => break response,
+                    }
                 };
-                transport.log_failure(FILE_OP, &err);
-                Err(err)
-            }
-        }
+                if response.status() == &RunStatus::Success
+                    && let Some(dir) = request.output_dir()
+                {
+                    let name = request.file_name().unwrap_or_default();
+                    let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+                    response.write_outputs(FILE_OP, dir, stem).await?;
+                }
+                Ok(response)
+            })
+            .await
     }
 
     /// Fetches a Detect run: in progress, or finished with its outputs.
@@ -133,33 +124,14 @@ impl DetectClient {
         &self,
         request: &GetDetectRunRequest,
     ) -> Result<DeidentifyFileResponse> {
+        const OP: &str = "GetDetectRunRequest";
         let vault_id = self.vault_id();
         self.transport()
-            .perform(
-                "GetDetectRunRequest",
-                || request.to_http(vault_id),
-                |resp| {
-                    DeidentifyFileResponse::from_http("GetDetectRunRequest", request.run_id(), resp)
-                },
-            )
+            .perform(OP, |exchange| async move {
+                let http = request.to_http(vault_id)?;
+                DeidentifyFileResponse::from_http(OP, request.run_id(), exchange.send(&http).await?)
+            })
             .await
-    }
-
-    /// Polls run `run_id`: once at once, then after each pause of [`poll_pauses`].
-    async fn poll(&self, run_id: &str, wait: Duration) -> Result<DeidentifyFileResponse> {
-        let http = run_request(FILE_OP, run_id, self.vault_id());
-        let mut pauses = poll_pauses(wait).into_iter();
-        loop {
-            let resp = self.transport().send(&http).await?;
-            let response = DeidentifyFileResponse::from_http(FILE_OP, run_id, resp)?;
-            if response.status() != &RunStatus::InProgress {
-                return Ok(response);
-            }
-            match pauses.next() {
-                Some(pause) => tokio::time::sleep(pause).await,
-                None => return Ok(response),
-            }
-        }
     }
 }
 
@@ -187,9 +159,9 @@ fn parse_run_id(resp: &crate::http::HttpResponse) -> Result<String> {
     struct Raw {
         run_id: String,
     }
-    let raw: Raw = crate::vault::common::parse_body(FILE_OP, resp)?;
+    let raw: Raw = crate::http::json_body(FILE_OP, resp)?;
     if raw.run_id.trim().is_empty() {
-        return Err(crate::vault::common::decode_error(
+        return Err(crate::http::decode_error(
             FILE_OP,
             resp,
             "the response has an empty run_id",

@@ -8,8 +8,8 @@ use base64::Engine as _;
 use bytes::Bytes;
 use serde::Deserialize;
 
-use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::vault::common::{check_not_blank, decode_error, encode_segment, parse_body};
+use crate::http::{HttpRequest, HttpResponse, Method, decode_error, json_body};
+use crate::vault::common::{check_not_blank, encode_segment};
 use crate::{Error, Result};
 
 const OP: &str = "GetDetectRunRequest";
@@ -309,7 +309,7 @@ impl DeidentifyFileResponse {
             word_count: Option<u64>,
             character_count: Option<u64>,
         }
-        let raw: Raw = parse_body(op, &resp)?;
+        let raw: Raw = json_body(op, &resp)?;
         let status = RunStatus::from_wire(&raw.status);
         if status == RunStatus::InProgress {
             return Ok(DeidentifyFileResponse::in_progress(run_id));

@@ -10,8 +10,8 @@ use serde_json::{Map, Value, json};
 use super::options::{DeidentifyOptions, entity_list};
 use super::{EntityType, TextIndex};
 use crate::Result;
-use crate::http::{Body, HttpRequest, HttpResponse, Method};
-use crate::vault::common::{check_not_blank, parse_body};
+use crate::http::{Body, HttpRequest, HttpResponse, Method, json_body};
+use crate::vault::common::check_not_blank;
 
 const DEIDENTIFY: &str = "DeidentifyTextRequest";
 const REIDENTIFY: &str = "ReidentifyTextRequest";
@@ -348,7 +348,7 @@ impl DeidentifyTextResponse {
             start_index_processed: usize,
             end_index_processed: usize,
         }
-        let raw: Raw = parse_body(DEIDENTIFY, &resp)?;
+        let raw: Raw = json_body(DEIDENTIFY, &resp)?;
         Ok(DeidentifyTextResponse {
             processed_text: raw.processed_text,
             entities: raw
@@ -564,7 +564,7 @@ impl ReidentifyTextResponse {
         struct Raw {
             text: String,
         }
-        let raw: Raw = parse_body(REIDENTIFY, &resp)?;
+        let raw: Raw = json_body(REIDENTIFY, &resp)?;
         Ok(ReidentifyTextResponse {
             processed_text: raw.text,
         })

@@ -62,8 +62,14 @@ mod tests {
         assert_eq!(shift_date("2024-02-28", 2).as_deref(), Some("2024-03-01"));
         assert_eq!(shift_date("03/15/1990", -15).as_deref(), Some("02/28/1990"));
         assert_eq!(shift_date("3/5/1990", 1).as_deref(), Some("3/6/1990"));
-        assert_eq!(shift_date("January 5, 2020", 30).as_deref(), Some("February 4, 2020"));
+        assert_eq!(
+            shift_date("January 5, 2020", 30).as_deref(),
+            Some("February 4, 2020")
+        );
         assert_eq!(shift_date("last Tuesday", 3), None);
-        assert_eq!(parse_date("2020-01-01"), NaiveDate::from_ymd_opt(2020, 1, 1));
+        assert_eq!(
+            parse_date("2020-01-01"),
+            NaiveDate::from_ymd_opt(2020, 1, 1)
+        );
     }
 }

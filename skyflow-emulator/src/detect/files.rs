@@ -99,7 +99,11 @@ fn utf8<'b>(format: &str, bytes: &'b [u8]) -> FileResult<&'b str> {
 }
 
 /// Processes a file of `format` (a lower-case extension the caller has checked).
-pub(crate) fn process(format: &str, bytes: &[u8], renderer: &mut Renderer<'_>) -> FileResult<Processed> {
+pub(crate) fn process(
+    format: &str,
+    bytes: &[u8],
+    renderer: &mut Renderer<'_>,
+) -> FileResult<Processed> {
     let mut c = Collector::new(renderer);
     match format {
         "txt" => {
@@ -138,9 +142,15 @@ pub(crate) fn process(format: &str, bytes: &[u8], renderer: &mut Renderer<'_>) -
         "xlsx" => {
             let out = zip_parts(bytes, "XLSX", &mut c, |name| {
                 if name == "xl/sharedStrings.xml" {
-                    Some(XmlText::Paragraphs { paragraph: "si", run: "t" })
+                    Some(XmlText::Paragraphs {
+                        paragraph: "si",
+                        run: "t",
+                    })
                 } else if name.starts_with("xl/worksheets/") && name.ends_with(".xml") {
-                    Some(XmlText::Paragraphs { paragraph: "is", run: "t" })
+                    Some(XmlText::Paragraphs {
+                        paragraph: "is",
+                        run: "t",
+                    })
                 } else {
                     None
                 }
@@ -153,8 +163,12 @@ pub(crate) fn process(format: &str, bytes: &[u8], renderer: &mut Renderer<'_>) -
                 let text_part = part == "document.xml"
                     || part == "footnotes.xml"
                     || part == "endnotes.xml"
-                    || (part.starts_with("header") || part.starts_with("footer")) && part.ends_with(".xml");
-                text_part.then_some(XmlText::Paragraphs { paragraph: "p", run: "t" })
+                    || (part.starts_with("header") || part.starts_with("footer"))
+                        && part.ends_with(".xml");
+                text_part.then_some(XmlText::Paragraphs {
+                    paragraph: "p",
+                    run: "t",
+                })
             })?;
             Ok(c.finish(out.0))
         }
@@ -166,7 +180,10 @@ pub(crate) fn process(format: &str, bytes: &[u8], renderer: &mut Renderer<'_>) -
                 if slide {
                     slides += 1;
                 }
-                (slide || notes).then_some(XmlText::Paragraphs { paragraph: "p", run: "t" })
+                (slide || notes).then_some(XmlText::Paragraphs {
+                    paragraph: "p",
+                    run: "t",
+                })
             })?;
             let mut processed = c.finish(out.0);
             processed.slides = Some(slides);
@@ -209,13 +226,17 @@ fn csv_file(bytes: &[u8], c: &mut Collector<'_, '_>) -> FileResult<Vec<u8>> {
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes);
-    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
     let mut headers: Vec<String> = Vec::new();
     for (row, record) in reader.records().enumerate() {
         let record = record.map_err(|e| invalid("CSV", e))?;
         if row == 0 {
             headers = record.iter().map(str::to_owned).collect();
-            writer.write_record(&record).map_err(|e| invalid("CSV", e))?;
+            writer
+                .write_record(&record)
+                .map_err(|e| invalid("CSV", e))?;
             continue;
         }
         let mut out = Vec::with_capacity(record.len());
@@ -265,7 +286,12 @@ fn xml_items(bytes: &[u8], format: &str) -> FileResult<Vec<Item>> {
                 Ok(Some(ch)) => ch.to_string(),
                 _ => match quick_xml::escape::resolve_predefined_entity(reference) {
                     Some(text) => text.to_owned(),
-                    None => return Err(invalid(format, "it uses an entity this emulator does not resolve")),
+                    None => {
+                        return Err(invalid(
+                            format,
+                            "it uses an entity this emulator does not resolve",
+                        ));
+                    }
                 },
             }),
             _ => None,
@@ -366,7 +392,11 @@ fn xml(bytes: &[u8], c: &mut Collector<'_, '_>, mode: XmlText) -> FileResult<Vec
 }
 
 /// De-identifies the joined text of a paragraph's runs and writes each run's share back.
-fn rewrite_runs(runs: &[(usize, String)], items: &mut [Item], c: &mut Collector<'_, '_>) -> FileResult<()> {
+fn rewrite_runs(
+    runs: &[(usize, String)],
+    items: &mut [Item],
+    c: &mut Collector<'_, '_>,
+) -> FileResult<()> {
     if runs.is_empty() {
         return Ok(());
     }
@@ -437,7 +467,9 @@ fn zip_parts(
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated);
         if entry.is_dir() {
-            writer.add_directory(name, options).map_err(|e| invalid(format, e))?;
+            writer
+                .add_directory(name, options)
+                .map_err(|e| invalid(format, e))?;
             continue;
         }
         let mut content = Vec::new();
@@ -451,11 +483,16 @@ fn zip_parts(
             }
             None => content,
         };
-        writer.start_file(name, options).map_err(|e| invalid(format, e))?;
+        writer
+            .start_file(name, options)
+            .map_err(|e| invalid(format, e))?;
         writer.write_all(&content).map_err(|e| invalid(format, e))?;
     }
     if rewritten == 0 {
-        return Err(invalid(format, "it has none of the parts that hold its text"));
+        return Err(invalid(
+            format,
+            "it has none of the parts that hold its text",
+        ));
     }
     let out = writer.finish().map_err(|e| invalid(format, e))?;
     Ok((out.into_inner(), rewritten))

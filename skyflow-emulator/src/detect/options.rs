@@ -111,7 +111,10 @@ pub(crate) struct Plan {
 
 impl Plan {
     /// Checks and compiles the options; every error is a 400 naming the field.
-    pub(crate) fn new(wire: &DeidentifyOptionsWire, with_transformations: bool) -> Result<Plan, ApiError> {
+    pub(crate) fn new(
+        wire: &DeidentifyOptionsWire,
+        with_transformations: bool,
+    ) -> Result<Plan, ApiError> {
         if wire.configuration_id.is_some() {
             return Err(ApiError::bad_request(
                 "Invalid configuration_id: stored Detect configurations are not supported by this emulator; send the options in the request.",
@@ -137,12 +140,19 @@ impl Plan {
             }
             for (name, kind, list) in [
                 ("vault_token", TokenKind::VaultToken, &tokens.vault_token),
-                ("entity_unq_counter", TokenKind::Counter, &tokens.entity_unq_counter),
+                (
+                    "entity_unq_counter",
+                    TokenKind::Counter,
+                    &tokens.entity_unq_counter,
+                ),
                 ("entity_only", TokenKind::EntityOnly, &tokens.entity_only),
             ] {
                 let field = format!("token_type.{name}");
                 for entity in parse_entities(&field, list.as_deref().unwrap_or_default())? {
-                    if token_by_entity.insert(entity, kind).is_some_and(|k| k != kind) {
+                    if token_by_entity
+                        .insert(entity, kind)
+                        .is_some_and(|k| k != kind)
+                    {
                         return Err(ApiError::bad_request(format!(
                             "Invalid {field}: `{entity}` is listed under two token types."
                         )));
@@ -152,7 +162,11 @@ impl Plan {
         }
         let allow = compile_all("allow_regex", wire.allow_regex.as_deref(), false)?;
         let restrict = compile_all("restrict_regex", wire.restrict_regex.as_deref(), true)?;
-        let shift = match wire.transformations.as_ref().and_then(|t| t.shift_dates.as_ref()) {
+        let shift = match wire
+            .transformations
+            .as_ref()
+            .and_then(|t| t.shift_dates.as_ref())
+        {
             Some(shift) if with_transformations => Some(parse_shift(shift)?),
             Some(_) => {
                 return Err(ApiError::bad_request(
@@ -228,7 +242,11 @@ fn check_support(entities: &[EntityType]) -> Result<(), ApiError> {
     )))
 }
 
-fn compile_all(field: &str, patterns: Option<&[String]>, anchored: bool) -> Result<Vec<Regex>, ApiError> {
+fn compile_all(
+    field: &str,
+    patterns: Option<&[String]>,
+    anchored: bool,
+) -> Result<Vec<Regex>, ApiError> {
     let patterns = patterns.unwrap_or_default();
     if patterns.len() > MAX_PATTERNS {
         return Err(ApiError::bad_request(format!(
@@ -281,11 +299,12 @@ fn parse_shift(shift: &ShiftDatesWire) -> Result<Shift, ApiError> {
             "Invalid {field}: name at least one of date, date_interval, dob."
         )));
     }
-    if let Some((i, e)) = entities
-        .iter()
-        .enumerate()
-        .find(|(_, e)| !matches!(e, EntityType::Date | EntityType::DateInterval | EntityType::Dob))
-    {
+    if let Some((i, e)) = entities.iter().enumerate().find(|(_, e)| {
+        !matches!(
+            e,
+            EntityType::Date | EntityType::DateInterval | EntityType::Dob
+        )
+    }) {
         return Err(ApiError::bad_request(format!(
             "Invalid {field}[{i}]: `{e}` cannot be shifted; only date, date_interval and dob can."
         )));

@@ -92,7 +92,11 @@ fn bracketed() -> &'static Regex {
 }
 
 /// Restores the vault tokens of `text`.
-pub(crate) fn reidentify(text: &str, tokens: &VaultTokens<'_>, format: &Format) -> EngineResult<String> {
+pub(crate) fn reidentify(
+    text: &str,
+    tokens: &VaultTokens<'_>,
+    format: &Format,
+) -> EngineResult<String> {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for caps in bracketed().captures_iter(text) {
@@ -140,7 +144,9 @@ pub(crate) fn mask(entity: Option<EntityType>, value: &str) -> String {
 /// Letters and digits become `X`, except the last `keep` of them; separators stay.
 fn keep_last(value: &str, keep: usize) -> String {
     let total = value.chars().filter(|c| c.is_alphanumeric()).count();
-    let hide = total.saturating_sub(keep).max(usize::from(total <= keep) * total);
+    let hide = total
+        .saturating_sub(keep)
+        .max(usize::from(total <= keep) * total);
     let mut seen = 0;
     value
         .chars()
@@ -162,7 +168,10 @@ mod tests {
     #[test]
     fn masks() {
         assert_eq!(mask(Some(EntityType::Ssn), "123-45-6789"), "XXX-XX-6789");
-        assert_eq!(mask(Some(EntityType::EmailAddress), "jane@example.com"), "jXXX@example.com");
+        assert_eq!(
+            mask(Some(EntityType::EmailAddress), "jane@example.com"),
+            "jXXX@example.com"
+        );
         assert_eq!(mask(Some(EntityType::NameGiven), "Jane Doe"), "JXXX DXX");
         assert_eq!(mask(None, "1234"), "XXXX");
     }

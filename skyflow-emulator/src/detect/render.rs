@@ -114,7 +114,10 @@ impl<'a> Renderer<'a> {
             byte_at = finding.end;
         }
         out.push_str(&text[byte_at..]);
-        Ok(Rendered { text: out, entities })
+        Ok(Rendered {
+            text: out,
+            entities,
+        })
     }
 
     /// The token of an entity (as reported) and what replaces it in the text.

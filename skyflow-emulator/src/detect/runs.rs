@@ -87,7 +87,8 @@ impl RunState {
         let message = match error {
             FileError::Invalid(message) => message.clone(),
             FileError::Engine(_) => {
-                "The emulator could not store the file's vault tokens. Check the emulator's logs.".to_owned()
+                "The emulator could not store the file's vault tokens. Check the emulator's logs."
+                    .to_owned()
             }
         };
         RunState::base("FAILED", &message)
@@ -141,7 +142,12 @@ fn key(vault: &str, run_id: &str) -> String {
 }
 
 /// Stores the state of a run.
-pub(crate) fn put(engine: &Engine, vault: &str, run_id: &str, state: &RunState) -> EngineResult<()> {
+pub(crate) fn put(
+    engine: &Engine,
+    vault: &str,
+    run_id: &str,
+    state: &RunState,
+) -> EngineResult<()> {
     let bytes = serde_json::to_vec(state).expect("a run serializes");
     engine.meta_put(&key(vault, run_id), &bytes)
 }

@@ -41,12 +41,18 @@ fn mac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 
 impl<'a> VaultTokens<'a> {
     pub(crate) fn new(engine: &'a Engine, vault: &'a str) -> Self {
-        let key = mac(&engine.server_signing_key(), &[b"skyflow-emulator detect tokens"]);
+        let key = mac(
+            &engine.server_signing_key(),
+            &[b"skyflow-emulator detect tokens"],
+        );
         VaultTokens { engine, vault, key }
     }
 
     fn store_key(&self, token: &str) -> String {
-        let fp = mac(&self.key, &[b"token", self.vault.as_bytes(), token.as_bytes()]);
+        let fp = mac(
+            &self.key,
+            &[b"token", self.vault.as_bytes(), token.as_bytes()],
+        );
         let hex: String = fp.iter().map(|b| format!("{b:02x}")).collect();
         format!("detect-token/{hex}")
     }
@@ -56,9 +62,17 @@ impl<'a> VaultTokens<'a> {
     pub(crate) fn tokenize(&self, entity: EntityType, value: &str) -> EngineResult<String> {
         let digest = mac(
             &self.key,
-            &[b"value", self.vault.as_bytes(), entity.as_wire().as_bytes(), value.as_bytes()],
+            &[
+                b"value",
+                self.vault.as_bytes(),
+                entity.as_wire().as_bytes(),
+                value.as_bytes(),
+            ],
         );
-        let id: String = digest.iter().map(|b| BASE62[usize::from(*b) % 62] as char).collect();
+        let id: String = digest
+            .iter()
+            .map(|b| BASE62[usize::from(*b) % 62] as char)
+            .collect();
         let record = StoredToken {
             value: value.to_owned(),
             entity: entity.as_label().to_owned(),

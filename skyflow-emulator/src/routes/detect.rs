@@ -43,11 +43,20 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/v1/detect/reidentify/string", post(reidentify_string))
         .route("/v1/detect/deidentify/file", post(file_generic))
         .route("/v1/detect/deidentify/file/text", post(file_text))
-        .route("/v1/detect/deidentify/file/structured_text", post(file_structured))
-        .route("/v1/detect/deidentify/file/spreadsheet", post(file_spreadsheet))
+        .route(
+            "/v1/detect/deidentify/file/structured_text",
+            post(file_structured),
+        )
+        .route(
+            "/v1/detect/deidentify/file/spreadsheet",
+            post(file_spreadsheet),
+        )
         .route("/v1/detect/deidentify/file/document", post(file_document))
         .route("/v1/detect/deidentify/file/document/pdf", post(file_pdf))
-        .route("/v1/detect/deidentify/file/presentation", post(file_presentation))
+        .route(
+            "/v1/detect/deidentify/file/presentation",
+            post(file_presentation),
+        )
         .route("/v1/detect/deidentify/file/image", post(file_image))
         .route("/v1/detect/deidentify/file/audio", post(file_audio))
         .route("/v1/detect/runs/{run_id}", get(get_run))
@@ -90,9 +99,9 @@ pub(crate) async fn deidentify_string(
 ) -> Result<Response, ApiError> {
     let vault = required("vault_id", &body.vault_id)?.to_owned();
     call.authorize(&vault, Permission::Write)?;
-    let text = body.text.ok_or_else(|| {
-        ApiError::bad_request("Invalid text: it is required.")
-    })?;
+    let text = body
+        .text
+        .ok_or_else(|| ApiError::bad_request("Invalid text: it is required."))?;
     if text.trim().is_empty() {
         return Err(ApiError::bad_request("Invalid text: it must not be empty."));
     }
@@ -131,7 +140,9 @@ pub(crate) async fn reidentify_string(
 ) -> Result<Response, ApiError> {
     let vault = required("vault_id", &body.vault_id)?.to_owned();
     let call = call.authorize(&vault, Permission::Read)?;
-    let text = body.text.ok_or_else(|| ApiError::bad_request("Invalid text: it is required."))?;
+    let text = body
+        .text
+        .ok_or_else(|| ApiError::bad_request("Invalid text: it is required."))?;
     if text.trim().is_empty() {
         return Err(ApiError::bad_request("Invalid text: it must not be empty."));
     }
@@ -180,7 +191,10 @@ impl FileEndpoint {
     fn takes_transformations(self) -> bool {
         matches!(
             self,
-            FileEndpoint::Generic | FileEndpoint::Text | FileEndpoint::StructuredText | FileEndpoint::Audio
+            FileEndpoint::Generic
+                | FileEndpoint::Text
+                | FileEndpoint::StructuredText
+                | FileEndpoint::Audio
         )
     }
 }
@@ -189,9 +203,9 @@ impl FileEndpoint {
 fn unsupported(format: &str) -> Option<&'static str> {
     match format {
         "txt" | "json" | "jsonl" | "xml" | "csv" | "xlsx" | "docx" | "pptx" => None,
-        "jpg" | "jpeg" | "tif" | "tiff" | "png" | "bmp" => Some(
-            "image files need OCR, and no local OCR engine is available to this emulator",
-        ),
+        "jpg" | "jpeg" | "tif" | "tiff" | "png" | "bmp" => {
+            Some("image files need OCR, and no local OCR engine is available to this emulator")
+        }
         "mp3" | "wav" => Some(
             "audio files need speech recognition, and no local speech engine is available to this emulator",
         ),
@@ -222,10 +236,16 @@ pub(crate) struct FileBody {
     #[serde(flatten)]
     options: DeidentifyOptionsWire,
     #[serde(default)]
-    #[expect(dead_code, reason = "type-checked only: image and audio files are refused")]
+    #[expect(
+        dead_code,
+        reason = "type-checked only: image and audio files are refused"
+    )]
     output_processed_image: Option<bool>,
     #[serde(default)]
-    #[expect(dead_code, reason = "type-checked only: image and audio files are refused")]
+    #[expect(
+        dead_code,
+        reason = "type-checked only: image and audio files are refused"
+    )]
     output_ocr_text: Option<bool>,
     #[serde(default)]
     masking_method: Option<String>,
@@ -236,7 +256,10 @@ pub(crate) struct FileBody {
     #[serde(default)]
     output_transcription: Option<String>,
     #[serde(default)]
-    #[expect(dead_code, reason = "type-checked only: image and audio files are refused")]
+    #[expect(
+        dead_code,
+        reason = "type-checked only: image and audio files are refused"
+    )]
     output_processed_audio: Option<bool>,
     #[serde(default)]
     bleep_gain: Option<f64>,
@@ -262,7 +285,10 @@ impl FileBody {
         if let Some(kind) = &self.output_transcription
             && !matches!(
                 kind.as_str(),
-                "transcription" | "medical_transcription" | "diarized_transcription" | "medical_diarized_transcription"
+                "transcription"
+                    | "medical_transcription"
+                    | "diarized_transcription"
+                    | "medical_diarized_transcription"
             )
         {
             return Err(ApiError::bad_request(format!(
@@ -270,7 +296,10 @@ impl FileBody {
                 truncate(kind)
             )));
         }
-        for (name, value) in [("density", self.density), ("max_resolution", self.max_resolution)] {
+        for (name, value) in [
+            ("density", self.density),
+            ("max_resolution", self.max_resolution),
+        ] {
             if let Some(v) = value
                 && (v < 0.0 || v.fract() != 0.0 || v > f64::from(i32::MAX))
             {
@@ -288,7 +317,9 @@ impl FileBody {
             if let Some(v) = value
                 && (!v.is_finite() || name != "bleep_gain" && v < 0.0)
             {
-                return Err(ApiError::bad_request(format!("Invalid {name}: it must be a finite, non-negative number.")));
+                return Err(ApiError::bad_request(format!(
+                    "Invalid {name}: it must be a finite, non-negative number."
+                )));
             }
         }
         Ok(())

@@ -372,7 +372,12 @@ impl Harness {
         }
         if let Some(template) = template_for(path_only) {
             let schema = response_schema(&template, &method, status);
-            assert_valid_in(&template, &schema, &body, &format!("{method} {template} {status}"));
+            assert_valid_in(
+                &template,
+                &schema,
+                &body,
+                &format!("{method} {template} {status}"),
+            );
             assert_overlay(&template, &method, status, &body);
         } else if !(status.is_client_error() || status.is_server_error()) {
             // Only the token exchange answers outside the Data API document.
