@@ -137,11 +137,10 @@ async fn vault_tokens_round_trip_through_reidentify() {
             .await,
         "Naïve café: SSN *REDACTED* ✅ mail zXX@example.com 🎉 end"
     );
-    assert_eq!(
+    assert!(
         reidentify(json!({"masked": ["all"]}))
             .await
-            .contains("XXX-XX-6789"),
-        true
+            .contains("XXX-XX-6789")
     );
 
     // Counter tokens are not stored: re-identify leaves them.

@@ -350,10 +350,8 @@ fn xml(bytes: &[u8], c: &mut Collector<'_, '_>, mode: XmlText) -> FileResult<Vec
             (Item::Event(Event::End(_)), XmlText::AllText) => {
                 stack.pop();
             }
-            (Item::Text(text), XmlText::AllText) => {
-                if !text.trim().is_empty() {
-                    *text = c.text(text, stack.last().map(String::as_str))?;
-                }
+            (Item::Text(text), XmlText::AllText) if !text.trim().is_empty() => {
+                *text = c.text(text, stack.last().map(String::as_str))?;
             }
             (Item::Event(Event::Start(start)), XmlText::Paragraphs { paragraph: p, run }) => {
                 let name = start.local_name();
