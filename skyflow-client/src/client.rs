@@ -1135,7 +1135,7 @@ impl DetectClient {
         &self.vault_id
     }
 
-    #[allow(dead_code, reason = "used by the detect operation modules")]
+    #[expect(dead_code, reason = "the Detect operations, not written yet, call it")]
     pub(crate) fn transport(&self) -> &Transport {
         &self.transport
     }
@@ -1186,7 +1186,10 @@ impl ConnectionClient {
         self.transport.base_url()
     }
 
-    #[allow(dead_code, reason = "used by the connection operation module")]
+    #[expect(
+        dead_code,
+        reason = "the connection operation, not written yet, calls it"
+    )]
     pub(crate) fn transport(&self) -> &Transport {
         &self.transport
     }

@@ -21,9 +21,11 @@
 //! - [`auth`]: API keys, service accounts, the token exchange, roles;
 //! - [`envelope`]: Skyflow's JSON error envelope;
 //! - [`engine`]: the data engine (schemas, storage, records, tokens, files, query, audit)
-//!   and its [`Limits`].
+//!   and its [`Limits`];
+//! - [`detect`]: Skyflow Detect, with its local detection engine in [`detect::engine`].
 
 pub mod auth;
+pub mod detect;
 pub mod embedded;
 pub mod engine;
 pub mod envelope;
