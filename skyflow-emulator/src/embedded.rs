@@ -151,8 +151,10 @@ impl EmulatorOptions {
         self
     }
 
-    /// Adds a vault from a Skyflow vault schema JSON file (repeatable). Without any, the
-    /// default vault (quickstart plus `table1`) is served.
+    /// Adds the vaults of a Skyflow vault schema JSON file (repeatable): one vault, named
+    /// after the file, or several when the file is a JSON array of vault schemas (named as
+    /// the file names them). Without any, the default vault (quickstart plus `table1`) is
+    /// served.
     ///
     /// # Example
     ///

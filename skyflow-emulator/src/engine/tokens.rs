@@ -392,7 +392,7 @@ impl Ops<'_> {
                         let vt = if col.is_array {
                             ValueType::Array
                         } else {
-                            col.datatype.value_type()
+                            ValueType::from(col.datatype)
                         };
                         (canon(&shown), vt)
                     }
