@@ -1142,7 +1142,7 @@ impl DetectClient {
         &self.vault_id
     }
 
-    #[allow(dead_code, reason = "used by the detect operation modules")]
+    #[expect(dead_code, reason = "the Detect operations, not written yet, call it")]
     pub(crate) fn transport(&self) -> &Transport {
         &self.transport
     }
@@ -1224,11 +1224,11 @@ impl ConnectionClient {
         request: &InvokeConnectionRequest,
     ) -> Result<InvokeConnectionResponse> {
         self.transport
-            .perform(
-                INVOKE_OP,
-                || request.to_http(&self.path),
-                |response| Ok(InvokeConnectionResponse::from_http(response)),
-            )
+            .perform(INVOKE_OP, |exchange| async move {
+                let http = request.to_http(&self.path)?;
+                let response = exchange.send(&http).await?;
+                Ok(InvokeConnectionResponse::from_http(response))
+            })
             .await
     }
 }

@@ -20,9 +20,11 @@
 //! - [`server`]: [`app`], the axum router, its middleware and [`Limits`];
 //! - [`auth`]: API keys, service accounts, the token exchange, roles;
 //! - [`envelope`]: Skyflow's JSON error envelope;
-//! - [`engine`]: the data engine (schemas, storage, records, tokens, files, query, audit).
+//! - [`engine`]: the data engine (schemas, storage, records, tokens, files, query, audit);
+//! - [`detect`]: Skyflow Detect, with its local detection engine in [`detect::engine`].
 
 pub mod auth;
+pub mod detect;
 pub mod embedded;
 pub mod engine;
 pub mod envelope;

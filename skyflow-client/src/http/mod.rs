@@ -107,9 +107,5 @@ pub(crate) mod transport;
 #[cfg(test)]
 mod tests;
 
-#[allow(
-    unused_imports,
-    reason = "for the Detect and connection operation modules, not written yet; tests use them"
-)]
 pub(crate) use decode::{decode_error, json_body};
 pub(crate) use transport::{AuthStyle, HttpShared, Transport};
