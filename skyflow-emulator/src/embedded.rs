@@ -154,8 +154,10 @@ impl EmulatorOptions {
         self
     }
 
-    /// Adds a vault from a Skyflow vault schema JSON file (repeatable). Without any, the
-    /// default vault (quickstart plus `table1`) is served.
+    /// Adds the vaults of a Skyflow vault schema JSON file (repeatable): one vault, named
+    /// after the file, or several when the file is a JSON array of vault schemas (named as
+    /// the file names them). Without any, the default vault (quickstart plus `table1`) is
+    /// served.
     ///
     /// # Example
     ///
@@ -387,18 +389,28 @@ fn ensure_vaults(engine: &Engine, options: &EmulatorOptions) -> Result<Vec<Vault
     for path in &options.schema_files {
         let text = std::fs::read_to_string(path)
             .map_err(|_| StartError::new(format!("couldn't read the schema {}", path.display())))?;
-        let schema = VaultSchema::from_json(&text).map_err(|e| {
+        let vaults = VaultSchema::from_file_json(&text).map_err(|e| {
             StartError::new(format!(
                 "invalid schema {}: {}",
                 path.display(),
                 e.message()
             ))
         })?;
-        let name = path
+        let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "vault".to_owned());
-        schemas.push((name, schema));
+        // A file of one vault names it after the file; a file of several uses each vault's
+        // own name, or the file's name and its position.
+        let several = vaults.len() > 1;
+        for (index, (name, schema)) in vaults.into_iter().enumerate() {
+            let name = match name {
+                Some(name) if several => name,
+                _ if several => format!("{stem}-{}", index + 1),
+                _ => stem.clone(),
+            };
+            schemas.push((name, schema));
+        }
     }
     let mut names: std::collections::BTreeMap<String, String> = engine
         .meta_get(META_VAULT_NAMES)

@@ -419,7 +419,7 @@ impl Ops<'_> {
                     }
                     Some(col) => {
                         let shown = redaction::apply(col, p.redaction.unwrap_or_default(), ctx.default_redaction_only, &v);
-                        let vt = if col.is_array { ValueType::Array } else { col.datatype.value_type() };
+                        let vt = if col.is_array { ValueType::Array } else { ValueType::from(col.datatype) };
                         (canon(&shown), vt)
                     }
                     // The column is gone from the schema: its redaction policy is unknown, so
