@@ -70,9 +70,23 @@ fn rebuild_project(trybuild: &Path) -> PathBuf {
     dir
 }
 
-/// `cargo build` of the rebuild crate, as trybuild runs it (same target dir and flags).
+/// The host's target triple, which trybuild builds for.
+fn host() -> String {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(rustc).arg("-vV").output().expect("rustc runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV names the host")
+        .to_owned()
+}
+
+/// `cargo build` of the rebuild crate, as trybuild runs it (same target dir, target and
+/// flags).
 fn build(dir: &Path, env_schema: Option<&str>) -> Output {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let host = host();
+    let flags = r#"["--cfg","trybuild","--verbose","-A","dead_code"]"#;
     let mut cmd = Command::new(cargo);
     cmd.current_dir(dir)
         .env("CARGO_TARGET_DIR", dir.parent().unwrap())
@@ -85,7 +99,10 @@ fn build(dir: &Path, env_schema: Option<&str>) -> Output {
             "--color=never",
             "--bin",
             "schema-rebuild",
-            r#"--config=build.rustflags=["--cfg","trybuild","--verbose","-A","dead_code"]"#,
+            "--target",
+            &host,
+            &format!("--config=build.rustflags={flags}"),
+            &format!("--config=target.{host}.rustflags={flags}"),
         ]);
     match env_schema {
         Some(path) => cmd.env("SKYFLOW_VAULT_SCHEMA", path),

@@ -87,6 +87,7 @@ pub(crate) fn check_with(
     let env_name = SCHEMA_ENV;
     // Setting, changing or clearing the variable rebuilds the struct.
     let mut tracking = quote! {
+        #[allow(unused_qualifications)]
         const _: ::core::option::Option<&str> = ::core::option_env!(#env_name);
     };
     let Some(source) = Source::resolve(cont, env, manifest_dir) else {
@@ -118,6 +119,7 @@ pub(crate) fn check_with(
     if let Some(path) = source.path.to_str() {
         let path = LitStr::new(path, proc_macro2::Span::call_site());
         tracking.extend(quote! {
+            #[allow(unused_qualifications)]
             const _: &[u8] = ::core::include_bytes!(#path);
         });
     }

@@ -44,7 +44,7 @@ pub struct Person {
 /// A struct that never inserts may leave required columns out.
 #[derive(Debug, VaultTable)]
 #[vault(table = "persons", schema = "schemas/vault.json", partial)]
-pub struct PersonState {
+pub struct StateOnly {
     #[vault(skyflow_id)]
     pub id: Option<SkyflowId>,
     pub state: Option<String>,
@@ -56,5 +56,5 @@ fn main() {
     let by_email = GetByColumn::new(Person::EMAIL, ["jane@example.com"]).unwrap();
     assert_eq!(by_email.column_name(), "email_address");
     assert_eq!(Everything::COLUMNS.len(), 12);
-    assert_eq!(PersonState::COLUMNS.len(), 1);
+    assert_eq!(StateOnly::COLUMNS.len(), 1);
 }
