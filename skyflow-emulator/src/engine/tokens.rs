@@ -121,8 +121,7 @@ impl Ops<'_> {
         if let Some(vfp) = &value_fp {
             let existing = self.rows(c).deterministic_token(&col.column_group, vfp)?;
             if let Some((tfp, tct)) = existing {
-                let token = String::from_utf8(self.inner.keys.decrypt(&self.token_aad(), &tct)?)
-                    .map_err(|_| EngineError::internal("stored token is corrupt"))?;
+                let token = self.decrypt_token(&tct)?;
                 if let Some(b) = byot
                     && b != token
                 {
@@ -209,9 +208,26 @@ impl Ops<'_> {
     ) -> EngineResult<()> {
         let rows = self.rows(c);
         match rows.cell_token_fp(table, sid, col)? {
-            Some(tfp) => rows.unlink_cell(table, sid, col, &tfp),
+            Some(tfp) => {
+                rows.unlink_cell(table, sid, col)?;
+                rows.drop_token_if_unused(&tfp)
+            }
             None => Ok(()),
         }
+    }
+
+    /// The text of the stored token with hash `token_fp`.
+    pub(crate) fn token_text(&self, c: &Connection, token_fp: &[u8]) -> EngineResult<String> {
+        let ct = self
+            .rows(c)
+            .token_ct(token_fp)?
+            .ok_or_else(|| EngineError::internal("a cell links to a missing token"))?;
+        self.decrypt_token(&ct)
+    }
+
+    fn decrypt_token(&self, ct: &[u8]) -> EngineResult<String> {
+        String::from_utf8(self.inner.keys.decrypt(&self.token_aad(), ct)?)
+            .map_err(|_| EngineError::internal("stored token is corrupt"))
     }
 
     /// Column → token of the cells of one record.
@@ -224,8 +240,7 @@ impl Ops<'_> {
         let rows = self.rows(c).record_cell_tokens(table, sid)?;
         let mut out = HashMap::new();
         for (col, ct) in rows {
-            let t = String::from_utf8(self.inner.keys.decrypt(&self.token_aad(), &ct)?)
-                .map_err(|_| EngineError::internal("stored token is corrupt"))?;
+            let t = self.decrypt_token(&ct)?;
             out.insert(col, t);
         }
         Ok(out)
@@ -285,8 +300,7 @@ impl Ops<'_> {
                 };
                 match found {
                     Some(ct) => {
-                        let t = String::from_utf8(self.inner.keys.decrypt(&self.token_aad(), &ct)?)
-                            .map_err(|_| EngineError::internal("stored token is corrupt"))?;
+                        let t = self.decrypt_token(&ct)?;
                         out.push(TokenRecord { token: t });
                     }
                     None => {
