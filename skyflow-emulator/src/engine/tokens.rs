@@ -15,16 +15,16 @@ use serde_json::Value;
 use super::audit::RequestContext;
 use super::error::{EngineError, EngineResult, ErrorKind};
 use super::fpt;
-use super::ops::Ops;
 use super::redaction;
 use super::schema::{Column, DataType, Table, TokenPolicy};
 use super::store::{TokenRow, TokenTarget};
 use super::types::*;
 use super::validate::canon;
+use super::vault::Vault;
 
 const MAX_TOKEN_ATTEMPTS: usize = 32;
 
-impl Ops<'_> {
+impl Vault {
     fn token_fp(&self, token: &str) -> Vec<u8> {
         self.inner
             .keys
@@ -246,7 +246,18 @@ impl Ops<'_> {
         Ok(out)
     }
 
-    pub(crate) fn tokenize(
+    /// Returns the existing tokens of values already stored in a deterministic column of the
+    /// given group (or table + column). Never creates anything; 404 when a value is absent.
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let req: TokenizeRequest = serde_json::from_value(serde_json::json!({
+    ///     "tokenizationParameters": [{"value": "x@y.com", "table": "table1", "column": "email"}]})).unwrap();
+    /// assert_eq!(v.tokenize(&RequestContext::system(), req).unwrap_err().http_code(), 404);
+    /// ```
+    pub fn tokenize(
         &self,
         ctx: &RequestContext,
         req: TokenizeRequest,
@@ -326,7 +337,19 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn detokenize(
+    /// Resolves tokens to values with per-token redaction. Without `continueOnError` the
+    /// first missing token fails the call (404 `Token not found for <token>`).
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let req: DetokenizeRequest = serde_json::from_value(serde_json::json!({
+    ///     "detokenizationParameters": [{"token": "nope"}], "continueOnError": true})).unwrap();
+    /// let res = v.detokenize(&RequestContext::system(), req).unwrap();
+    /// assert_eq!(res.http_status(), 207);
+    /// ```
+    pub fn detokenize(
         &self,
         ctx: &RequestContext,
         req: DetokenizeRequest,

@@ -6,10 +6,10 @@ use serde_json::{Map, Value};
 
 use super::audit::RequestContext;
 use super::error::{EngineError, EngineResult};
-use super::ops::Ops;
 use super::schema::{Column, Table};
 use super::types::*;
 use super::validate::invalid_field;
+use super::vault::Vault;
 
 /// One cell being written.
 #[derive(Clone, Copy)]
@@ -27,7 +27,7 @@ pub(crate) struct InsertOpts<'a> {
     pub byot: ByotMode,
 }
 
-impl Ops<'_> {
+impl Vault {
     /// Inserts (or upserts) one record inside the caller's transaction.
     pub(crate) fn insert_one(
         &self,
@@ -94,7 +94,22 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn insert(
+    /// Inserts records into `table` (one transaction: all or nothing). Honours tokenization,
+    /// upsert on a unique column, homogeneous and BYOT. Errors: unknown table (400) or column
+    /// (400 `Insert failed. Column <c> is invalid. Specify a valid column.`), validation
+    /// failures (400), duplicate unique values (400/9 with Skyflow's exact message), BYOT rule
+    /// violations (400), too many records (400).
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let req: InsertRequest = serde_json::from_value(serde_json::json!({
+    ///     "records": [{"fields": {"email": "a@b.com"}}], "tokenization": true})).unwrap();
+    /// let res = v.insert(&RequestContext::system(), "table1", req).unwrap();
+    /// assert!(res.records[0].tokens.as_ref().unwrap().contains_key("email"));
+    /// ```
+    pub fn insert(
         &self,
         ctx: &RequestContext,
         table: &str,
@@ -200,7 +215,17 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn update(
+    /// Updates the given fields of record `id` (each field replaced whole; new tokens issued
+    /// for changed values; transient TTLs restart).
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let err = v.update(&RequestContext::system(), "table1", "missing", UpdateRequest::default()).unwrap_err();
+    /// assert_eq!(err.http_code(), 404);
+    /// ```
+    pub fn update(
         &self,
         ctx: &RequestContext,
         table: &str,
@@ -348,7 +373,18 @@ impl Ops<'_> {
         rows.delete_record(&table.name, sid)
     }
 
-    pub(crate) fn delete(
+    /// Deletes records by id (`["*"]` deletes all rows of the table). Persistent tokens of the
+    /// deleted values are removed when no other record uses them; transient tokens live on
+    /// until their TTL. 404 when none of the ids exist.
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let res = v.delete(&RequestContext::system(), "table1", DeleteRequest { skyflow_ids: vec!["*".into()] }).unwrap();
+    /// assert_eq!(res.record_id_response, vec!["*"]);
+    /// ```
+    pub fn delete(
         &self,
         ctx: &RequestContext,
         table: &str,
@@ -399,7 +435,15 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn delete_one(
+    /// Deletes one record.
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// assert_eq!(v.delete_one(&RequestContext::system(), "table1", "missing").unwrap_err().http_code(), 404);
+    /// ```
+    pub fn delete_one(
         &self,
         ctx: &RequestContext,
         table: &str,
