@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 
 use crate::auth::{self, Authority, RoleKind};
 use crate::engine::{ApiKeyRecord, Engine, EngineConfig, VaultSchema};
+use crate::gateway::{ConnectionSpec, connection_url};
 use crate::server::{AppState, Limits, StateInner};
 
 /// Name of the facts file written into the data directory.
@@ -622,6 +623,7 @@ impl Emulator {
                 auth: authority,
                 limits: options.limits,
                 base_url: RwLock::new(String::new()),
+                gateway: crate::gateway::Gateway::new(),
             }),
         };
         state.set_base_url(&vault_url);
@@ -769,6 +771,39 @@ impl Emulator {
     /// ```
     pub fn state(&self) -> AppState {
         self.state.clone()
+    }
+
+    /// Adds a connection to the local gateway (replacing one with the same id) and
+    /// returns its connection URL, for the SDK's `ConnectionConfig`. See
+    /// [`gateway`](crate::gateway) for what a connection does.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(emulator: skyflow_emulator::Emulator) -> Result<(), skyflow_emulator::StartError> {
+    /// use skyflow_emulator::gateway::{ConnectionSpec, Field};
+    /// let url = emulator.add_connection(
+    ///     ConnectionSpec::new("kyc", "/check", "http://127.0.0.1:9000/check")
+    ///         .detokenize(Field::Json("ssn".to_owned())),
+    /// )?;
+    /// assert!(url.ends_with("/v1/gateway/outboundRoutes/kyc/check"));
+    /// # Ok(()) }
+    /// ```
+    pub fn add_connection(&self, spec: ConnectionSpec) -> Result<String, StartError> {
+        let url = connection_url(self.vault_url(), &spec);
+        self.state.gateway().add(spec).map_err(StartError::new)?;
+        Ok(url)
+    }
+
+    /// Removes a connection of the local gateway; `false` when there was none.
+    pub fn remove_connection(&self, id: &str) -> bool {
+        self.state.gateway().remove(id)
+    }
+
+    /// The connection URL of connection `id`, if configured.
+    pub fn connection_url(&self, id: &str) -> Option<String> {
+        let spec = self.state.gateway().get(id)?;
+        Some(connection_url(self.vault_url(), &spec))
     }
 
     /// Registers a new service account holding `role_ids` (see [`VaultInfo::roles`]) and

@@ -20,6 +20,8 @@
 //! - [`server`]: [`app`], the axum router, its middleware and [`Limits`];
 //! - [`auth`]: API keys, service accounts, the token exchange, roles;
 //! - [`envelope`]: Skyflow's JSON error envelope;
+//! - [`gateway`]: the local connection gateway (Skyflow Connections: detokenize on the way
+//!   out, tokenize on the way back);
 //! - [`engine`]: the data engine (schemas, storage, records, tokens, files, query, audit);
 //! - [`detect`]: Skyflow Detect, with its local detection engine in [`detect::engine`].
 
@@ -28,6 +30,7 @@ pub mod detect;
 pub mod embedded;
 pub mod engine;
 pub mod envelope;
+pub mod gateway;
 mod routes;
 pub mod server;
 

@@ -177,6 +177,7 @@ pub(crate) struct StateInner {
     pub(crate) auth: Authority,
     pub(crate) limits: Limits,
     pub(crate) base_url: RwLock<String>,
+    pub(crate) gateway: crate::gateway::Gateway,
 }
 
 impl AppState {
@@ -186,6 +187,10 @@ impl AppState {
 
     pub(crate) fn limits(&self) -> &Limits {
         &self.inner.limits
+    }
+
+    pub(crate) fn gateway(&self) -> &crate::gateway::Gateway {
+        &self.inner.gateway
     }
 
     pub(crate) fn set_base_url(&self, url: &str) {
