@@ -11,7 +11,8 @@
 //! 3. binds the listener, then writes `emulator.json` (the facts below) and starts serving.
 //!
 //! `emulator.json` holds `vault_id`, `vault_url`, `api_key`, `credentials_file`, `listen`, plus
-//! `vaults` (every vault's id, name and role ids).
+//! `vaults` (every vault's id, name and role ids) and `connections` (each configured
+//! connection's `connection_id` and `connection_url`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -22,20 +23,17 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::auth::{self, Authority, RoleKind};
-use crate::engine::{ApiKeyRecord, Engine, EngineConfig, VaultSchema};
+use crate::auth;
+use crate::engine::Limits;
+use crate::engine::{ApiKeyRecord, Engine};
 use crate::gateway::{ConnectionSpec, connection_url};
-use crate::server::{AppState, Limits, StateInner};
+use crate::provision::{Provisioned, engine_error, provision, register_token_uri};
+use crate::server::{AppState, StateInner};
 
 /// Name of the facts file written into the data directory.
 pub const INFO_FILE: &str = "emulator.json";
 /// Name of the default service account's credentials file.
 pub const CREDENTIALS_FILE: &str = "credentials.json";
-const META_API_KEY: &str = "emulator.api_key";
-const META_DEFAULT_SA: &str = "emulator.default_service_account";
-const META_VAULT_NAMES: &str = "emulator.vault_names";
-const META_TOKEN_URIS: &str = "emulator.token_uris";
-
 /// An error while starting the emulator.
 ///
 /// # Example
@@ -55,7 +53,7 @@ pub struct StartError {
 }
 
 impl StartError {
-    fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
         }
@@ -76,15 +74,17 @@ impl StartError {
 /// ```
 #[derive(Debug, Clone)]
 pub struct EmulatorOptions {
-    data_dir: Option<PathBuf>,
-    in_memory: bool,
+    pub(crate) data_dir: Option<PathBuf>,
+    pub(crate) in_memory: bool,
     listen: String,
-    schema_files: Vec<PathBuf>,
-    limits: Limits,
-    token_ttl: Duration,
-    download_url_ttl: Duration,
-    auth: bool,
-    skyflow_quirks: bool,
+    pub(crate) schema_files: Vec<PathBuf>,
+    pub(crate) limits: Limits,
+    pub(crate) token_ttl: Duration,
+    pub(crate) download_url_ttl: Duration,
+    pub(crate) auth: bool,
+    pub(crate) skyflow_quirks: bool,
+    connection_files: Vec<PathBuf>,
+    connections: Vec<ConnectionSpec>,
 }
 
 impl EmulatorOptions {
@@ -108,6 +108,8 @@ impl EmulatorOptions {
             download_url_ttl: Duration::from_secs(900),
             auth: true,
             skyflow_quirks: false,
+            connection_files: Vec::new(),
+            connections: Vec::new(),
         }
     }
 
@@ -238,6 +240,65 @@ impl EmulatorOptions {
         self.skyflow_quirks = enabled;
         self
     }
+
+    /// Configures the local connection gateway from a connections file (the binary's
+    /// `--connections FILE`; format in [`gateway`](crate::gateway)); may be repeated. A
+    /// file that can't be read or holds an invalid connection fails the start.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().connections_file("connections.json");
+    /// # let _ = opts;
+    /// ```
+    pub fn connections_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.connection_files.push(path.into());
+        self
+    }
+
+    /// Adds one connection to the local gateway at start (see also
+    /// [`Emulator::add_connection`] for a running emulator).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use skyflow_emulator::gateway::ConnectionSpec;
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory()
+    ///     .connection(ConnectionSpec::new("kyc", "/check", "http://127.0.0.1:9000/check"));
+    /// # let _ = opts;
+    /// ```
+    pub fn connection(mut self, spec: ConnectionSpec) -> Self {
+        self.connections.push(spec);
+        self
+    }
+
+    /// Every connection to configure: the files' connections, then the ones added one by
+    /// one; an id seen twice is an error.
+    fn all_connections(&self) -> Result<Vec<ConnectionSpec>, StartError> {
+        let mut specs = Vec::new();
+        for path in &self.connection_files {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                StartError::new(format!(
+                    "couldn't read the connections file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            let parsed = crate::gateway::parse_connections(&text)
+                .map_err(|e| StartError::new(format!("{}: {e}", path.display())))?;
+            specs.extend(parsed);
+        }
+        specs.extend(self.connections.iter().cloned());
+        for (index, spec) in specs.iter().enumerate() {
+            spec.validate().map_err(StartError::new)?;
+            if specs[..index].iter().any(|s| s.id == spec.id) {
+                return Err(StartError::new(format!(
+                    "connection id `{}` is configured twice",
+                    spec.id
+                )));
+            }
+        }
+        Ok(specs)
+    }
 }
 
 /// The facts about a running emulator, as written to `emulator.json`.
@@ -266,6 +327,29 @@ pub struct EmulatorInfo {
     pub listen: String,
     /// Every vault served.
     pub vaults: Vec<VaultInfo>,
+    /// The connections of the local gateway configured at start, with the URL a client
+    /// uses for each.
+    #[serde(default)]
+    pub connections: Vec<ConnectionInfo>,
+}
+
+/// One connection of the local gateway, as listed in `emulator.json`.
+///
+/// # Example
+///
+/// ```
+/// let c = skyflow_emulator::ConnectionInfo {
+///     connection_id: "kyc".into(),
+///     connection_url: "http://127.0.0.1:8080/v1/gateway/outboundRoutes/kyc/check".into(),
+/// };
+/// assert_eq!(c.connection_id, "kyc");
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// The connection id.
+    pub connection_id: String,
+    /// The connection URL, `{name}` placeholders included.
+    pub connection_url: String,
 }
 
 impl std::fmt::Debug for EmulatorInfo {
@@ -277,6 +361,7 @@ impl std::fmt::Debug for EmulatorInfo {
             .field("credentials_file", &self.credentials_file)
             .field("listen", &self.listen)
             .field("vaults", &self.vaults)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -297,13 +382,6 @@ pub struct VaultInfo {
     pub name: String,
     /// Role ids: `owner`, `editor`, `viewer` → id, for `scope: "role:<id>"`.
     pub roles: std::collections::BTreeMap<String, String>,
-}
-
-/// The default service account's private half, kept (encrypted) in the engine's store.
-#[derive(Serialize, Deserialize)]
-struct DefaultAccount {
-    client_id: String,
-    private_key_pem: String,
 }
 
 /// A running emulator. Dropping it stops the server (call [`Emulator::shutdown`] to wait for
@@ -363,104 +441,6 @@ fn write_atomic(path: &Path, contents: &[u8], private: bool) -> Result<(), Start
     Ok(())
 }
 
-fn engine_error(what: &str) -> impl FnOnce(crate::engine::EngineError) -> StartError + '_ {
-    move |e| StartError::new(format!("{what}: {}", e.message()))
-}
-
-fn open_engine(options: &EmulatorOptions, dir: &Path) -> Result<Engine, StartError> {
-    let mut config = if options.in_memory {
-        EngineConfig::in_memory()
-    } else {
-        EngineConfig::on_disk(dir)
-    };
-    config.limits.max_records_per_request = options.limits.max_records_per_request;
-    config.limits.max_tokens_per_request = options.limits.max_records_per_request;
-    config.limits.max_body_bytes = options.limits.max_body_bytes;
-    config.limits.max_file_bytes = options.limits.effective_max_file_bytes();
-    config.limits.query_timeout = options.limits.query_timeout;
-    config.limits.download_url_ttl = options.download_url_ttl;
-    config.skyflow_quirks = options.skyflow_quirks;
-    Engine::open(config).map_err(engine_error("couldn't open the vault store"))
-}
-
-/// Creates the vaults on first start; on a restart keeps them, replacing their schemas with
-/// the `--schema` files given (in order; extra files add vaults).
-fn ensure_vaults(engine: &Engine, options: &EmulatorOptions) -> Result<Vec<VaultInfo>, StartError> {
-    let mut schemas = Vec::new();
-    for path in &options.schema_files {
-        let text = std::fs::read_to_string(path)
-            .map_err(|_| StartError::new(format!("couldn't read the schema {}", path.display())))?;
-        let vaults = VaultSchema::from_file_json(&text).map_err(|e| {
-            StartError::new(format!(
-                "invalid schema {}: {}",
-                path.display(),
-                e.message()
-            ))
-        })?;
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "vault".to_owned());
-        // A file of one vault names it after the file; a file of several uses each vault's
-        // own name, or the file's name and its position.
-        let several = vaults.len() > 1;
-        for (index, (name, schema)) in vaults.into_iter().enumerate() {
-            let name = match name {
-                Some(name) if several => name,
-                _ if several => format!("{stem}-{}", index + 1),
-                _ => stem.clone(),
-            };
-            schemas.push((name, schema));
-        }
-    }
-    let mut names: std::collections::BTreeMap<String, String> = engine
-        .meta_get(META_VAULT_NAMES)
-        .map_err(engine_error("couldn't read the vault names"))?
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
-    let existing = engine.vaults();
-    if existing.is_empty() && schemas.is_empty() {
-        schemas.push(("default".to_owned(), VaultSchema::default_schema()));
-    }
-    for (index, (name, schema)) in schemas.into_iter().enumerate() {
-        let id = match existing.get(index) {
-            Some(vault) => {
-                engine
-                    .put_vault(&vault.id, schema)
-                    .map_err(engine_error("couldn't update a vault schema"))?;
-                vault.id.clone()
-            }
-            None => engine
-                .create_vault(None, schema)
-                .map_err(engine_error("couldn't create a vault"))?,
-        };
-        names.insert(id, name);
-    }
-    let bytes = serde_json::to_vec(&names).unwrap_or_default();
-    engine
-        .meta_put(META_VAULT_NAMES, &bytes)
-        .map_err(engine_error("couldn't store the vault names"))?;
-    Ok(engine
-        .vaults()
-        .into_iter()
-        .map(|v| VaultInfo {
-            name: names
-                .get(&v.id)
-                .cloned()
-                .unwrap_or_else(|| "vault".to_owned()),
-            roles: RoleKind::ALL
-                .iter()
-                .map(|k| {
-                    let role = k.role_id(&v.id);
-                    let kind = role.split('-').next().unwrap_or_default().to_owned();
-                    (kind, role)
-                })
-                .collect(),
-            vault_id: v.id,
-        })
-        .collect())
-}
-
 impl Emulator {
     /// Starts the emulator and returns once it is listening.
     ///
@@ -492,99 +472,15 @@ impl Emulator {
             ))
         })?;
 
-        let engine = open_engine(&options, &dir)?;
-        let vaults = ensure_vaults(&engine, &options)?;
+        let Provisioned {
+            engine,
+            vaults,
+            api_key,
+            default_record,
+            private_key_pem,
+            authority,
+        } = provision(&options, &dir).await?;
         let vault_ids: Vec<String> = vaults.iter().map(|v| v.vault_id.clone()).collect();
-        let all_roles: Vec<String> = vault_ids
-            .iter()
-            .flat_map(|v| RoleKind::ALL.map(|k| k.role_id(v)))
-            .collect();
-
-        // Auth state lives in the engine's store; first start creates it.
-        let api_key = match engine
-            .meta_get(META_API_KEY)
-            .map_err(engine_error("couldn't read the API key"))?
-        {
-            Some(bytes) => String::from_utf8(bytes)
-                .map_err(|_| StartError::new("the stored API key is not text"))?,
-            None => {
-                let key = auth::generate_api_key();
-                engine
-                    .put_api_key(
-                        &key,
-                        &ApiKeyRecord {
-                            vault_id: None,
-                            roles: all_roles.clone(),
-                        },
-                    )
-                    .map_err(engine_error("couldn't store the API key"))?;
-                engine
-                    .meta_put(META_API_KEY, key.as_bytes())
-                    .map_err(engine_error("couldn't store the API key"))?;
-                key
-            }
-        };
-        let default_account: DefaultAccount = match engine
-            .meta_get(META_DEFAULT_SA)
-            .map_err(engine_error("couldn't read the service account"))?
-        {
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|_| StartError::new("the stored service account is not valid"))?,
-            None => {
-                let account = tokio::task::spawn_blocking(|| {
-                    auth::generate_service_account("skyflow-emulator", Vec::new())
-                })
-                .await
-                .map_err(|_| StartError::new("key generation failed"))?
-                .map_err(StartError::new)?;
-                engine
-                    .put_service_account(&account.record)
-                    .map_err(engine_error("couldn't store the service account"))?;
-                let default = DefaultAccount {
-                    client_id: account.record.client_id.clone(),
-                    private_key_pem: account.private_key_pem,
-                };
-                let bytes = serde_json::to_vec(&default)
-                    .map_err(|_| StartError::new("couldn't encode the service account"))?;
-                engine
-                    .meta_put(META_DEFAULT_SA, &bytes)
-                    .map_err(engine_error("couldn't store the service account"))?;
-                default
-            }
-        };
-        // The default account always holds every role of every vault served now.
-        let mut default_record = engine
-            .service_account(&default_account.client_id)
-            .map_err(engine_error("couldn't read the service account"))?
-            .ok_or_else(|| StartError::new("the default service account is missing"))?;
-        if default_record.roles != all_roles {
-            default_record.roles = all_roles.clone();
-            engine
-                .put_service_account(&default_record)
-                .map_err(engine_error("couldn't store the service account"))?;
-        }
-
-        let authority = Authority::new(
-            options.auth,
-            api_key.clone(),
-            engine.server_signing_key().to_vec(),
-            options.token_ttl,
-            &vault_ids,
-        );
-        // A primary key revoked in an earlier run stays revoked.
-        if engine
-            .api_key(&api_key)
-            .map_err(engine_error("couldn't read the API key"))?
-            .is_none()
-        {
-            authority.revoke_primary(&api_key);
-        }
-        for account in engine
-            .service_accounts()
-            .map_err(engine_error("couldn't list the service accounts"))?
-        {
-            authority.add_account(account).map_err(StartError::new)?;
-        }
 
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -599,40 +495,28 @@ impl Emulator {
         };
         let vault_url = format!("http://{host}:{}", local.port());
         let token_uri = format!("{vault_url}{}", auth::TOKEN_PATH);
-        // Token URIs of earlier starts stay valid audiences (credentials files written then
-        // name them); record this one for later starts.
-        let mut earlier: Vec<String> = engine
-            .meta_get(META_TOKEN_URIS)
-            .map_err(engine_error("couldn't read the token URIs"))?
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
-        if !earlier.contains(&token_uri) {
-            let mut all = earlier.clone();
-            all.push(token_uri.clone());
-            let bytes = serde_json::to_vec(&all).unwrap_or_default();
-            engine
-                .meta_put(META_TOKEN_URIS, &bytes)
-                .map_err(engine_error("couldn't store the token URIs"))?;
-        }
-        earlier.retain(|u| *u != token_uri);
-        authority.set_endpoint(&token_uri, earlier);
+        register_token_uri(&engine, &authority, &token_uri)?;
 
         let state = AppState {
             inner: Arc::new(StateInner {
                 engine: Arc::new(engine),
                 auth: authority,
-                limits: options.limits,
                 base_url: RwLock::new(String::new()),
                 gateway: crate::gateway::Gateway::new(),
             }),
         };
         state.set_base_url(&vault_url);
+        let mut connections = Vec::new();
+        for spec in options.all_connections()? {
+            connections.push(ConnectionInfo {
+                connection_id: spec.id.clone(),
+                connection_url: connection_url(&vault_url, &spec),
+            });
+            state.gateway().add(spec).map_err(StartError::new)?;
+        }
 
-        let credentials_json = auth::credentials_json(
-            &default_record,
-            &default_account.private_key_pem,
-            &token_uri,
-        );
+        let credentials_json =
+            auth::credentials_json(&default_record, &private_key_pem, &token_uri);
         let credentials_file = dir.join(CREDENTIALS_FILE);
         write_atomic(&credentials_file, credentials_json.as_bytes(), true)?;
 
@@ -643,6 +527,7 @@ impl Emulator {
             credentials_file,
             listen: local.to_string(),
             vaults,
+            connections,
         };
         let info_json = serde_json::to_string(&info)
             .map_err(|_| StartError::new("couldn't encode emulator.json"))?;

@@ -17,12 +17,13 @@
 //! Modules:
 //! - [`embedded`]: [`Emulator`] and [`EmulatorOptions`], the in-process server and the
 //!   data-directory contract shared with the `skyflow-emulator` binary;
-//! - [`server`]: [`app`], the axum router, its middleware and [`Limits`];
+//! - [`server`]: [`app`], the axum router, its middleware and the shared [`AppState`];
 //! - [`auth`]: API keys, service accounts, the token exchange, roles;
 //! - [`envelope`]: Skyflow's JSON error envelope;
 //! - [`gateway`]: the local connection gateway (Skyflow Connections: detokenize on the way
 //!   out, tokenize on the way back);
-//! - [`engine`]: the data engine (schemas, storage, records, tokens, files, query, audit);
+//! - [`engine`]: the data engine (schemas, storage, records, tokens, files, query, audit)
+//!   and its [`Limits`];
 //! - [`detect`]: Skyflow Detect, with its local detection engine in [`detect::engine`].
 
 pub mod auth;
@@ -31,8 +32,12 @@ pub mod embedded;
 pub mod engine;
 pub mod envelope;
 pub mod gateway;
+mod provision;
 mod routes;
 pub mod server;
 
-pub use embedded::{Emulator, EmulatorInfo, EmulatorOptions, StartError, VaultInfo};
-pub use server::{AppState, Limits, app};
+pub use embedded::{
+    ConnectionInfo, Emulator, EmulatorInfo, EmulatorOptions, StartError, VaultInfo,
+};
+pub use engine::Limits;
+pub use server::{AppState, app};

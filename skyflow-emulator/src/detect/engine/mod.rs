@@ -23,7 +23,10 @@
 //! );
 //! ```
 
+mod address;
 mod entity;
+mod lists;
+mod proper;
 mod recognizer;
 mod resolve;
 mod text;
@@ -93,6 +96,9 @@ pub struct Finding {
 /// `Send + Sync` and every call to [`Engine::analyze`] is independent.
 pub struct Engine {
     patterns: Patterns,
+    lists: lists::Lists,
+    proper: proper::Proper,
+    addresses: address::Addresses,
     /// Bit per [`EntityType`] (by discriminant) that some recognizer can report.
     supported: u128,
 }
@@ -136,7 +142,26 @@ impl Engine {
 
     fn from_data(recognizers: &str) -> Result<Engine, String> {
         let patterns = Patterns::compile(recognizers)?;
+        let lists = lists::Lists::load()?;
+        let addresses = address::Addresses::new(&lists)?;
+        let proper = proper::Proper::new()?;
         let mut supported = patterns.recognizers.iter().fold(0, |m, r| m | r.outputs);
+        use EntityType as E;
+        for ty in [
+            E::NameGiven,
+            E::NameFamily,
+            E::NameMedicalProfessional,
+            E::Organization,
+            E::OrganizationMedicalFacility,
+            E::LocationCity,
+            E::LocationState,
+            E::LocationCountry,
+            E::LocationAddress,
+            E::LocationAddressStreet,
+            E::LocationZip,
+        ] {
+            supported |= mask_of(ty);
+        }
         // A parent is supported when something below it is.
         for &ty in EntityType::ALL {
             if supported & mask_of(ty) != 0 {
@@ -146,6 +171,9 @@ impl Engine {
         supported |= mask_of(EntityType::All);
         Ok(Engine {
             patterns,
+            lists,
+            proper,
+            addresses,
             supported,
         })
     }
@@ -215,6 +243,23 @@ impl Engine {
         let mut candidates: Vec<Candidate> = Vec::new();
         self.patterns
             .run(text, wanted, options.context, THRESHOLD, &mut candidates);
+        self.proper.run(
+            &self.lists,
+            text,
+            wanted,
+            options.context,
+            THRESHOLD,
+            &mut candidates,
+        );
+        let address_types = mask_of(EntityType::LocationAddress)
+            | mask_of(EntityType::LocationAddressStreet)
+            | mask_of(EntityType::LocationCity)
+            | mask_of(EntityType::LocationState)
+            | mask_of(EntityType::LocationZip);
+        if wanted & address_types != 0 {
+            self.addresses.run(&self.lists, text, &mut candidates);
+        }
+        candidates.retain(|c| c.score + 1e-9 >= THRESHOLD);
         resolve::resolve(candidates, wanted)
     }
 }

@@ -49,6 +49,8 @@ struct Def {
     #[serde(default)]
     not_after: String,
     #[serde(default)]
+    not_followed_by: Option<String>,
+    #[serde(default)]
     promote: Option<PromoteDef>,
     pattern: Vec<PatternDef>,
 }
@@ -139,6 +141,7 @@ pub(crate) struct Recognizer {
     negative_penalty: f64,
     trim_end: Vec<char>,
     not_after: Vec<char>,
+    not_followed_by: Option<Regex>,
     promote: Option<(EntityType, Context, usize)>,
     /// Every type this recognizer can report.
     pub(crate) outputs: u128,
@@ -148,6 +151,8 @@ struct Pattern {
     recognizer: usize,
     score: f64,
     regex: Regex,
+    /// The pattern marks its value with a group named `v`.
+    value_group: bool,
 }
 
 /// All pattern recognizers, compiled.
@@ -220,10 +225,12 @@ impl Patterns {
                 let regex = Regex::new(&source)
                     .map_err(|e| format!("recognizer {} pattern {}: {e}", def.id, p.name))?;
                 sources.push(source);
+                let value_group = regex.capture_names().any(|n| n == Some("v"));
                 patterns.push(Pattern {
                     recognizer: index,
                     score: p.score,
                     regex,
+                    value_group,
                 });
             }
             recognizers.push(Recognizer {
@@ -239,6 +246,13 @@ impl Patterns {
                 negative_penalty: def.negative_penalty,
                 trim_end: def.trim_end.chars().collect(),
                 not_after: def.not_after.chars().collect(),
+                not_followed_by: match &def.not_followed_by {
+                    Some(r) => Some(
+                        Regex::new(&format!("^(?:{r})"))
+                            .map_err(|e| format!("recognizer {}: not_followed_by: {e}", def.id))?,
+                    ),
+                    None => None,
+                },
                 promote,
                 outputs,
             });
@@ -275,8 +289,18 @@ impl Patterns {
                 continue;
             }
             let rec = &self.recognizers[pattern.recognizer];
-            for m in pattern.regex.find_iter(text) {
-                let (start, mut end) = (m.start(), m.end());
+            let spans: Box<dyn Iterator<Item = (usize, usize)>> = if pattern.value_group {
+                Box::new(
+                    pattern
+                        .regex
+                        .captures_iter(text)
+                        .filter_map(|c| c.name("v"))
+                        .map(|m| (m.start(), m.end())),
+                )
+            } else {
+                Box::new(pattern.regex.find_iter(text).map(|m| (m.start(), m.end())))
+            };
+            for (start, mut end) in spans {
                 while end > start {
                     let last = text[..end].chars().next_back().unwrap_or(' ');
                     if rec.trim_end.contains(&last) {
@@ -289,6 +313,10 @@ impl Patterns {
                 if end == start
                     || !bounded(text, start, end)
                     || preceding.is_some_and(|c| rec.not_after.contains(&c))
+                    || rec
+                        .not_followed_by
+                        .as_ref()
+                        .is_some_and(|r| r.is_match(&text[end..]))
                 {
                     continue;
                 }

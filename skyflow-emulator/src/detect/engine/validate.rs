@@ -64,7 +64,7 @@ impl Validator {
             Validator::CreditCard => credit_card(s),
             Validator::Ssn => ssn(s),
             Validator::Iban => iban(s),
-            Validator::Aba => proven(aba(s)),
+            Validator::Aba => plausible(aba(s)),
             Validator::Vin => proven(vin(s)),
             Validator::Ipv4 => plausible(ipv4(s)),
             Validator::Ipv6 => plausible(ipv6(s)),
