@@ -521,11 +521,12 @@ async fn limit_flags_are_honoured() {
     assert!(!log.contains("car_number"), "{log}");
 }
 
+/// What a stand-in upstream received: (path and query, body) per request.
+type Seen = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
 /// A third-party stand-in: records each request's path and body, answers with `reply`.
-async fn recording_upstream(
-    reply: Value,
-) -> (std::net::SocketAddr, Arc<Mutex<Vec<(String, Vec<u8>)>>>) {
-    let seen: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+async fn recording_upstream(reply: Value) -> (std::net::SocketAddr, Seen) {
+    let seen: Seen = Arc::default();
     let record = seen.clone();
     let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
         let record = record.clone();
