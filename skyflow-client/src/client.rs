@@ -1142,7 +1142,6 @@ impl DetectClient {
         &self.vault_id
     }
 
-    #[expect(dead_code, reason = "the Detect operations, not written yet, call it")]
     pub(crate) fn transport(&self) -> &Transport {
         &self.transport
     }

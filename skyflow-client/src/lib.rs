@@ -108,6 +108,7 @@ pub mod client;
 pub mod config;
 pub mod connection;
 pub mod credentials;
+pub mod detect;
 pub mod error;
 pub mod logging;
 pub mod service_account;

@@ -830,7 +830,7 @@ pub fn pii_free(seed: u64, lines: usize) -> String {
             rng.range(0, 999)
         );
         let id = format!("{:016x}", rng.next());
-        let line = match i % 16 {
+        let line = match i % 28 {
             0 => format!("{ts} INFO  request_id={id} method=GET path=/v1/items/{} status=200 duration_ms={}", rng.range(1, 99999), rng.range(1, 900)),
             1 => format!("{ts} WARN  retrying job {} (attempt {} of 5) after {}ms backoff", rng.range(1000, 99999), rng.range(1, 4), rng.range(100, 5000)),
             2 => format!("Order #{}-{} shipped in {} boxes; tracking {} updated at {}", rng.range(10000, 99999), rng.range(10, 99), rng.range(1, 5), rng.digits(12), rng.range(1, 12)),
@@ -845,6 +845,18 @@ pub fn pii_free(seed: u64, lines: usize) -> String {
             11 => format!("SELECT id, status, created_at FROM orders WHERE total > {} AND region = 'north' LIMIT {};", rng.range(10, 999), rng.range(10, 100)),
             12 => format!("{ts} DEBUG cache hit ratio {}.{}% over {} keys, evicted {} entries", rng.range(50, 99), rng.range(0, 9), rng.range(1000, 99999), rng.range(0, 999)),
             13 => "Our Engineering and Support teams met on Monday in the Main Conference Room to plan the Q3 Roadmap.".to_string(),
+            16 => format!("pid {} exited with status 137 after {} ms; restarted by supervisor", rng.range(1_000_000, 9_999_999), rng.range(100, 99_999)),
+            17 => "INTRODUCTORY OFFER: save 20% on all annual plans. TERMS AND CONDITIONS APPLY.".to_string(),
+            18 => format!("SKU {} is out of stock; {} units expected in the next delivery.", ["4006381333931", "5901234123457", "0012345678905", "4902430543422"][rng.below(4)], rng.range(10, 500)),
+            19 => "Use HashMap<String, Vec<u8>> for the cache and Arc<Mutex<State>> for shared state; see Error Handling below.".to_string(),
+            20 => format!("job {:08x}-{:04x}-4{:03x}-a{:03x}-{:012x} finished: {} rows exported, {} skipped", rng.next() as u32, rng.range(0, 0xffff), rng.range(0, 0xfff), rng.range(0, 0xfff), rng.next() & 0xffff_ffff_ffff, rng.range(0, 100_000), rng.range(0, 99)),
+            21 => "Sprint Review agenda: Backlog Grooming, Release Planning, the Retrospective and a short Demo by the Platform Team.".to_string(),
+            22 => format!("Total due: {},{:03}.{:02} USD including {}.{:02} tax; reference {}.", rng.range(1, 99), rng.range(0, 999), rng.range(0, 99), rng.range(1, 999), rng.range(0, 99), rng.digits(10)),
+            23 => format!("Version {}.{}.{} fixes a crash when the config file is empty and speeds up start-up by {}%.", rng.range(1, 9), rng.range(0, 30), rng.range(0, 20), rng.range(2, 60)),
+            24 => "Thanks for the update. Sounds good, let us sync tomorrow after the standup and then ship it.".to_string(),
+            25 => format!("The API returns 429 when more than {} requests arrive within {} seconds from one client.", rng.range(10, 1000), rng.range(1, 120)),
+            26 => format!("Chapter {}: Getting Started, Configuration, Deployment and Troubleshooting with the Command Line Interface.", rng.range(1, 20)),
+            27 => format!("Tracking {} shows the parcel left the Central Warehouse and is in transit.", ["1Z999AA10123456784", "9400111899223100012345", "7489 2210 4455 12"][rng.below(3)]),
             14 => format!("commit {id} Merge branch 'feature/export-csv' into main; {} files changed, {} insertions", rng.range(1, 40), rng.range(1, 900)),
             _ => format!("docker run -p {}:{} --memory {}m registry.local/app:{}.{}", rng.range(3000, 9000), rng.range(3000, 9000), rng.range(128, 4096), rng.range(1, 9), rng.range(0, 20)),
         };

@@ -90,7 +90,7 @@ impl Addresses {
                 }
             }
             let score = if is_street {
-                if end > street_end { 0.9 } else { 0.75 }
+                if end > street_end { 0.95 } else { 0.75 }
             } else {
                 0.6
             };

@@ -240,25 +240,19 @@ impl Engine {
         if wanted == 0 || text.is_empty() {
             return Vec::new();
         }
+        // Every recognizer runs whatever was asked for: a span another type would win keeps that
+        // type's claim, so a narrower request reports a subset of the full analysis.
         let mut candidates: Vec<Candidate> = Vec::new();
         self.patterns
-            .run(text, wanted, options.context, THRESHOLD, &mut candidates);
+            .run(text, options.context, THRESHOLD, &mut candidates);
         self.proper.run(
             &self.lists,
             text,
-            wanted,
             options.context,
             THRESHOLD,
             &mut candidates,
         );
-        let address_types = mask_of(EntityType::LocationAddress)
-            | mask_of(EntityType::LocationAddressStreet)
-            | mask_of(EntityType::LocationCity)
-            | mask_of(EntityType::LocationState)
-            | mask_of(EntityType::LocationZip);
-        if wanted & address_types != 0 {
-            self.addresses.run(&self.lists, text, &mut candidates);
-        }
+        self.addresses.run(&self.lists, text, &mut candidates);
         candidates.retain(|c| c.score + 1e-9 >= THRESHOLD);
         resolve::resolve(candidates, wanted)
     }

@@ -63,9 +63,129 @@ enum Class {
     Initial,
     /// A title (Mr, Dr…).
     Title,
-    /// Anything else: dictionary words, places, calendar words, organisation words.
+    /// A lower-case dictionary word written with a capital (Straight, Lavender, Parent): a name
+    /// word only after a title or next to a name word, never on its own.
+    Common,
+    /// Anything else: function words, places, calendar words, organisation words, identifiers.
     Other,
 }
+
+/// Dictionary words that never become part of a name.
+const FUNCTION_WORDS: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "this",
+    "that",
+    "these",
+    "those",
+    "our",
+    "your",
+    "my",
+    "his",
+    "her",
+    "their",
+    "its",
+    "please",
+    "and",
+    "or",
+    "but",
+    "if",
+    "when",
+    "all",
+    "any",
+    "each",
+    "every",
+    "some",
+    "no",
+    "not",
+    "new",
+    "old",
+    "dear",
+    "hi",
+    "hello",
+    "thanks",
+    "on",
+    "in",
+    "at",
+    "for",
+    "with",
+    "from",
+    "to",
+    "by",
+    "of",
+    "as",
+    "is",
+    "are",
+    "was",
+    "be",
+    "will",
+    "can",
+    "may",
+    "should",
+    "would",
+    "could",
+    "it",
+    "we",
+    "you",
+    "they",
+    "he",
+    "she",
+    "there",
+    "here",
+    "what",
+    "who",
+    "how",
+    "why",
+    "where",
+    "after",
+    "before",
+    "during",
+    "since",
+    "until",
+    "about",
+    "over",
+    "under",
+    "into",
+    "per",
+    "via",
+    "team",
+    "group",
+    "department",
+    "office",
+    "account",
+    "order",
+    "invoice",
+    "total",
+    "phone",
+    "email",
+    "address",
+    "date",
+    "number",
+    "status",
+    "error",
+    "new",
+    "update",
+    "payment",
+    "card",
+    "user",
+    "admin",
+    "system",
+    "service",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "also",
+    "just",
+    "then",
+    "than",
+    "so",
+    "yes",
+    "okay",
+    "see",
+    "call",
+    "send",
+];
 
 const TITLES: &[&str] = &[
     "Mr",
@@ -157,7 +277,6 @@ const NAME_TRIGGERS: &[&str] = &[
     "name's",
     "named",
     "name:",
-    "names",
     "called",
     "dear",
     "hi",
@@ -180,13 +299,11 @@ const NAME_TRIGGERS: &[&str] = &[
     "spoke to",
     "talked to",
     "talked with",
-    "per",
     "attn",
     "attention",
     "from:",
     "to:",
     "cc:",
-    "by",
     "mother",
     "father",
     "wife",
@@ -236,19 +353,24 @@ const NAME_TRIGGERS: &[&str] = &[
     "sender",
     "supervisor",
     "spouse",
-    "partner",
-    "parent",
-    "and",
-    "&",
-    "with",
-    "for",
-    "cc",
     "ceo",
     "cfo",
     "director",
     "consultant",
     "rep",
     "representative",
+    "met with",
+    "meeting with",
+    "reviewed with",
+    "call with",
+    "appointment with",
+    "met",
+    "for mr",
+    "by mr",
+    "organised by",
+    "organized by",
+    "written by",
+    "signed by",
 ];
 const MEDICAL_TRIGGERS: &[&str] = &[
     "dr",
@@ -310,6 +432,8 @@ pub(crate) struct Proper {
     name_triggers: Context,
     medical_triggers: Context,
     place_triggers: Context,
+    /// Structured-input keys and headers that hold places ("city", "town").
+    place_columns: Context,
 }
 
 impl Proper {
@@ -322,34 +446,27 @@ impl Proper {
             name_triggers: need(Context::new(NAME_TRIGGERS))?,
             medical_triggers: need(Context::new(MEDICAL_TRIGGERS))?,
             place_triggers: need(Context::new(PLACE_TRIGGERS))?,
+            place_columns: need(Context::new([
+                "city",
+                "town",
+                "municipality",
+                "place of",
+                "birthplace",
+                "location",
+            ]))?,
         })
     }
 
-    /// Pushes name, organisation and place candidates for the types in `wanted`.
+    /// Pushes name, organisation and place candidates.
     pub(crate) fn run(
         &self,
         lists: &Lists,
         text: &str,
-        wanted: u128,
         structured: Option<&str>,
         threshold: f64,
         out: &mut Vec<Candidate>,
     ) {
-        let want = |t: EntityType| wanted & super::mask_of(t) != 0;
-        let names = want(EntityType::Name)
-            || want(EntityType::NameGiven)
-            || want(EntityType::NameFamily)
-            || want(EntityType::NameMedicalProfessional);
-        let orgs = want(EntityType::Organization) || want(EntityType::OrganizationMedicalFacility);
-        let places = want(EntityType::LocationCity)
-            || want(EntityType::LocationState)
-            || want(EntityType::LocationCountry);
-        if places {
-            self.places(lists, text, out);
-        }
-        if !names && !orgs {
-            return;
-        }
+        self.places(lists, text, out);
         let mut toks = Vec::new();
         tokenize(text, &mut toks);
         let mut lower = String::new();
@@ -379,26 +496,23 @@ impl Proper {
                 i += 1;
                 continue;
             }
-            if let Some(c) = orgs.then(|| self.organization(text, &toks[i..j])).flatten() {
+            if let Some(c) = self.organization(text, &toks[i..j]) {
                 out.push(c);
                 i = j;
                 continue;
             }
-            let place_before = place_preposition(text, toks[i].start);
-            if places {
-                city_run(lists, text, &toks[i..j], &classes[i..j], place_before, out);
-            }
-            if names {
-                self.name_run(
-                    lists,
-                    text,
-                    &toks[i..j],
-                    &classes[i..j],
-                    structured,
-                    threshold,
-                    out,
-                );
-            }
+            let place_before = place_preposition(text, toks[i].start)
+                || structured.is_some_and(|s| self.place_columns.found_in(s));
+            city_run(lists, text, &toks[i..j], &classes[i..j], place_before, out);
+            self.name_run(
+                lists,
+                text,
+                &toks[i..j],
+                &classes[i..j],
+                structured,
+                threshold,
+                out,
+            );
             i = j;
         }
     }
@@ -470,6 +584,28 @@ impl Proper {
         threshold: f64,
         out: &mut Vec<Candidate>,
     ) {
+        // A capitalised dictionary word counts as a name word after a title or next to a name
+        // word (not as the first word of a sentence); otherwise it ends the name.
+        let mut resolved: Vec<Class> = classes.to_vec();
+        for k in 0..run.len() {
+            if resolved[k] != Class::Common {
+                continue;
+            }
+            // After a title (or a title and one converted word): "Dr. Fairy Mead".
+            let after_title = (k > 0 && classes[k - 1] == Class::Title)
+                || (k > 1 && classes[k - 2] == Class::Title && resolved[k - 1] == Class::Ambiguous);
+            let near_name = |j: Option<usize>| {
+                j.and_then(|j| classes.get(j))
+                    .is_some_and(|c| matches!(c, Class::Name | Class::Unknown | Class::Initial))
+            };
+            resolved[k] = if after_title || near_name(k.checked_sub(1)) || near_name(Some(k + 1)) {
+                Class::Ambiguous
+            } else {
+                Class::Other
+            };
+        }
+        let classes = resolved;
+        let classes = classes.as_slice();
         // Strip titles and other words in front; remember the title.
         let mut a = 0;
         let mut title = None;
@@ -576,7 +712,8 @@ impl Proper {
             score += 0.3;
         }
         let after = &text[end..];
-        if after.starts_with("'s ")
+        if credential_follows(after)
+            || after.starts_with("'s ")
             || after.starts_with("’s ")
             || starts_with_any(
                 after,
@@ -593,12 +730,6 @@ impl Proper {
                     " (DOB",
                     " (age",
                     ", age",
-                    ", MD",
-                    ", M.D.",
-                    ", RN",
-                    ", NP",
-                    " MD",
-                    " RN",
                 ],
             )
         {
@@ -609,7 +740,10 @@ impl Proper {
             score -= 0.4;
         }
         // "in Springfield", "moved to Fair Oaks": a place, unless a title says otherwise.
-        if title.is_none() && place_preposition(text, start) {
+        if title.is_none()
+            && (place_preposition(text, start)
+                || structured.is_some_and(|s| self.place_columns.found_in(s)))
+        {
             score -= 0.35;
         }
         let score = score.min(1.0);
@@ -618,12 +752,7 @@ impl Proper {
         }
         let medical = title.is_some_and(|t| MEDICAL_TITLES.contains(&t))
             || self.medical_triggers.found_in(window)
-            || starts_with_any(
-                after,
-                &[
-                    ", MD", ", M.D.", ", RN", ", NP", " MD", " RN", ", DO", ", PA-C",
-                ],
-            );
+            || credential_follows(after);
         let entity = if medical {
             EntityType::NameMedicalProfessional
         } else {
@@ -655,9 +784,6 @@ impl Proper {
                 parts.push((EntityType::NameFamily, last.start, last.end));
             }
             [] => {}
-        }
-        if entity == EntityType::NameMedicalProfessional {
-            parts.push((EntityType::Name, start, end));
         }
         out.push(Candidate {
             entity,
@@ -771,6 +897,22 @@ fn city_run(
         score,
         parts: Vec::new(),
     });
+}
+
+/// Whether a clinical credential follows a name (", MD", " RN", ", D.O.").
+fn credential_follows(after: &str) -> bool {
+    let rest = after
+        .strip_prefix(", ")
+        .or_else(|| after.strip_prefix(' '))
+        .unwrap_or("");
+    [
+        "MD", "M.D.", "RN", "NP", "DO", "D.O.", "PA-C", "DDS", "DNP", "PhD",
+    ]
+    .iter()
+    .any(|c| {
+        rest.strip_prefix(c)
+            .is_some_and(|r| !r.starts_with(|ch: char| ch.is_alphanumeric()))
+    })
 }
 
 /// Whether `after` starts with ", " and a state or province (code or name).
@@ -925,7 +1067,13 @@ fn classify(lists: &Lists, word: &str, lower: &mut String) -> Class {
     match (listed, common) {
         (true, false) => Class::Name,
         (true, true) => Class::Ambiguous,
-        (false, true) => Class::Other,
+        (false, true)
+            if FUNCTION_WORDS.contains(&lower.as_str())
+                || NAME_TRIGGERS.contains(&lower.as_str()) =>
+        {
+            Class::Other
+        }
+        (false, true) => Class::Common,
         (false, false) if lists.is_non_person(word) || lists.place(word).is_some() => Class::Proper,
         (false, false) => Class::Unknown,
     }

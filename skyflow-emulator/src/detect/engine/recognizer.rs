@@ -265,29 +265,17 @@ impl Patterns {
         })
     }
 
-    /// Runs every pattern whose recognizer can report a type in `wanted` and pushes candidates
-    /// scoring at least `threshold`.
+    /// Runs every pattern the prefilter finds in `text` and pushes candidates scoring at least
+    /// `threshold`.
     pub(crate) fn run(
         &self,
         text: &str,
-        wanted: u128,
         structured: Option<&str>,
         threshold: f64,
         out: &mut Vec<Candidate>,
     ) {
-        let live: Vec<bool> = self
-            .recognizers
-            .iter()
-            .map(|r| r.outputs & wanted != 0)
-            .collect();
-        if !live.iter().any(|&l| l) {
-            return;
-        }
         for index in self.set.matches(text).iter() {
             let pattern = &self.patterns[index];
-            if !live[pattern.recognizer] {
-                continue;
-            }
             let rec = &self.recognizers[pattern.recognizer];
             let spans: Box<dyn Iterator<Item = (usize, usize)>> = if pattern.value_group {
                 Box::new(

@@ -5,14 +5,19 @@ use std::collections::BTreeMap;
 use super::recognizer::Candidate;
 use super::{EntityType, Finding, mask_of};
 
-/// Keeps the best candidates that do not overlap, deterministically: higher score first, then the
+/// Keeps the best candidates that do not overlap, deterministically: full addresses first (their
+/// city, state and ZIP must not be taken apart), then higher score, then the
 /// longer span, then the earlier start, then the more specific type (deeper in the hierarchy),
-/// then the type's order. A candidate whose type was not asked for is replaced by its asked-for
-/// parts (the street of an address when only streets were requested).
+/// then the type's order. A candidate whose type was not asked for still holds its span, and
+/// reports its asked-for parts instead (the street of an address when only streets were
+/// requested).
 pub(crate) fn resolve(mut candidates: Vec<Candidate>, wanted: u128) -> Vec<Finding> {
+    // A full address (street, city, state…) is placed before anything it contains.
+    let composite = |c: &Candidate| c.parts.len() >= 3;
     candidates.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
+        composite(b)
+            .cmp(&composite(a))
+            .then(b.score.total_cmp(&a.score))
             .then((b.end - b.start).cmp(&(a.end - a.start)))
             .then(a.start.cmp(&b.start))
             .then(
@@ -23,38 +28,32 @@ pub(crate) fn resolve(mut candidates: Vec<Candidate>, wanted: u128) -> Vec<Findi
             )
             .then(a.entity.cmp(&b.entity))
     });
-    // Accepted spans by start; values are the end and the index into `findings`.
+    // Every candidate competes, asked for or not, so that asking for fewer types gives a subset
+    // of the same analysis; accepted spans by start, with their ends.
     let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
     let mut findings = Vec::new();
-    let mut place = |entity: EntityType,
-                     start: usize,
-                     end: usize,
-                     score: f64,
-                     taken: &mut BTreeMap<usize, usize>| {
-        if start >= end || overlaps(taken, start, end) {
-            return;
-        }
-        taken.insert(start, end);
-        let also = entity
+    let finding = |entity: EntityType, start: usize, end: usize, score: f64| Finding {
+        entity,
+        start,
+        end,
+        score,
+        also: entity
             .ancestors()
             .filter(|&a| a != EntityType::All)
             .map(|a| (a, score))
-            .collect();
-        findings.push(Finding {
-            entity,
-            start,
-            end,
-            score,
-            also,
-        });
+            .collect(),
     };
     for c in candidates {
+        if c.start >= c.end || overlaps(&taken, c.start, c.end) {
+            continue;
+        }
+        taken.insert(c.start, c.end);
         if wanted & mask_of(c.entity) != 0 {
-            place(c.entity, c.start, c.end, c.score, &mut taken);
+            findings.push(finding(c.entity, c.start, c.end, c.score));
         } else {
             for &(ty, s, e) in &c.parts {
                 if wanted & mask_of(ty) != 0 {
-                    place(ty, s, e, c.score, &mut taken);
+                    findings.push(finding(ty, s, e, c.score));
                 }
             }
         }

@@ -278,3 +278,243 @@ fn parents_are_reported_in_also_and_requests_expand_to_subtypes() {
     );
     assert_eq!(all, findings);
 }
+
+#[test]
+fn names_need_a_second_signal_when_they_are_common_words() {
+    assert!(
+        find(
+            "May we suggest that the committee will long remember this.",
+            None
+        )
+        .is_empty()
+    );
+    assert!(find("Will the new policy take effect in May?", None).is_empty());
+    assert_eq!(
+        found_as("Please ask Will Long to call back.", EntityType::Name),
+        ["Will Long"]
+    );
+    assert_eq!(
+        found_as("Mr. Long called twice.", EntityType::Name),
+        ["Long"]
+    );
+    assert_eq!(
+        found_as(
+            "Yesterday Jennifer Gonzalez signed the lease.",
+            EntityType::Name
+        ),
+        ["Jennifer Gonzalez"]
+    );
+    assert_eq!(
+        found_as("Dear Zorbin Quistlewaite, thank you.", EntityType::Name),
+        ["Zorbin Quistlewaite"]
+    );
+    assert!(
+        find(
+            "fn parse(input: &str) -> Result<Header, ParseError> { todo }",
+            None
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn name_parts_are_reported_when_only_parts_are_requested() {
+    let text = "Patient Jennifer Gonzalez was seen today.";
+    assert_eq!(
+        find(text, Some(&[EntityType::NameGiven, EntityType::NameFamily])),
+        [
+            (EntityType::NameGiven, "Jennifer".to_string()),
+            (EntityType::NameFamily, "Gonzalez".to_string())
+        ]
+    );
+    assert_eq!(
+        find(text, Some(&[EntityType::Name])),
+        [(EntityType::Name, "Jennifer Gonzalez".to_string())]
+    );
+    let doctor = find("Seen by Dr. Maria Lopez, MD today.", None);
+    assert_eq!(
+        doctor,
+        [(
+            EntityType::NameMedicalProfessional,
+            "Maria Lopez".to_string()
+        )]
+    );
+}
+
+#[test]
+fn addresses_and_their_parts() {
+    let text = "Ship to 1600 Pennsylvania Ave NW, Apt 4B, Washington, DC 20500 today.";
+    assert_eq!(
+        find(text, None),
+        [(
+            EntityType::LocationAddress,
+            "1600 Pennsylvania Ave NW, Apt 4B, Washington, DC 20500".to_string()
+        )]
+    );
+    assert_eq!(
+        find(
+            text,
+            Some(&[EntityType::LocationAddressStreet, EntityType::LocationZip])
+        ),
+        [
+            (
+                EntityType::LocationAddressStreet,
+                "1600 Pennsylvania Ave NW, Apt 4B".to_string()
+            ),
+            (EntityType::LocationZip, "20500".to_string())
+        ]
+    );
+    let findings = Engine::shared().analyze(text, &AnalyzeOptions::default());
+    assert_eq!(
+        findings[0].also,
+        [(EntityType::Location, findings[0].score)]
+    );
+    assert_eq!(
+        found_as(
+            "Mail it to P.O. Box 1234 please",
+            EntityType::LocationAddress
+        ),
+        ["P.O. Box 1234"]
+    );
+}
+
+#[test]
+fn places_and_organisations() {
+    assert_eq!(
+        find("She moved from Chicago to Texas, then to Canada.", None),
+        [
+            (EntityType::LocationCity, "Chicago".to_string()),
+            (EntityType::LocationState, "Texas".to_string()),
+            (EntityType::LocationCountry, "Canada".to_string())
+        ]
+    );
+    assert_eq!(
+        found_as("I live in Quarrytown now", EntityType::LocationCity),
+        ["Quarrytown"]
+    );
+    assert_eq!(
+        found_as(
+            "offices in Brindleford, OH since 2001",
+            EntityType::LocationCity
+        ),
+        ["Brindleford"]
+    );
+    assert_eq!(
+        found_as(
+            "She works for Quistly Logistics LLC in sales.",
+            EntityType::Organization
+        ),
+        ["Quistly Logistics LLC"]
+    );
+    assert_eq!(
+        found_as(
+            "admitted to Riverside General Hospital",
+            EntityType::OrganizationMedicalFacility
+        ),
+        ["Riverside General Hospital"]
+    );
+    assert_eq!(
+        found_as("zip code 94103", EntityType::LocationZip),
+        ["94103"]
+    );
+    assert!(found_as("we shipped 94103 units", EntityType::LocationZip).is_empty());
+}
+
+#[test]
+fn checksummed_identifiers() {
+    assert_eq!(
+        found_as(
+            "IBAN GB82 WEST 1234 5698 7654 32 ok",
+            EntityType::BankAccount
+        ),
+        ["GB82 WEST 1234 5698 7654 32"]
+    );
+    assert!(
+        found_as(
+            "IBAN GB82 WEST 1234 5698 7654 33 ok",
+            EntityType::BankAccount
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        found_as("routing number 021000021", EntityType::RoutingNumber),
+        ["021000021"]
+    );
+    assert!(found_as("routing number 021000022", EntityType::RoutingNumber).is_empty());
+    assert_eq!(
+        found_as("VIN 1M8GDM9AXKP042788", EntityType::VehicleId),
+        ["1M8GDM9AXKP042788"]
+    );
+    assert!(found_as("VIN 1M8GDM9A1KP042788", EntityType::VehicleId).is_empty());
+    assert_eq!(
+        found_as("provider NPI 1234567893", EntityType::HealthcareNumber),
+        ["1234567893"]
+    );
+    assert_eq!(
+        found_as("Medicare MBI 1EG4-TE5-MK73", EntityType::HealthcareNumber),
+        ["1EG4-TE5-MK73"]
+    );
+    assert_eq!(
+        found_as("checking account 12345678", EntityType::BankAccount),
+        ["12345678"]
+    );
+}
+
+#[test]
+fn context_gated_types() {
+    assert_eq!(found_as("CVV 123", EntityType::Cvv), ["123"]);
+    assert!(found_as("room 123", EntityType::Cvv).is_empty());
+    assert_eq!(
+        found_as("exp 09/27", EntityType::CreditCardExpiration),
+        ["09/27"]
+    );
+    assert_eq!(
+        found_as("passport number X12345678", EntityType::PassportNumber),
+        ["X12345678"]
+    );
+    assert_eq!(
+        found_as("driver's license D1234567", EntityType::DriverLicense),
+        ["D1234567"]
+    );
+    assert_eq!(
+        found_as("policy number POL-12345678", EntityType::AccountNumber),
+        ["POL-12345678"]
+    );
+    assert_eq!(
+        found_as("EIN 12-3456789", EntityType::OrganizationId),
+        ["12-3456789"]
+    );
+    assert_eq!(
+        found_as("device MAC 00:1A:2B:3C:4D:5E", EntityType::NumericalPii),
+        ["00:1A:2B:3C:4D:5E"]
+    );
+    assert_eq!(
+        found_as("a 45-year-old man, aged 45", EntityType::Age),
+        ["45", "45"]
+    );
+    assert_eq!(
+        found_as("call me at 3:45 PM or 10:30", EntityType::Time),
+        ["3:45 PM", "10:30"]
+    );
+    assert!(
+        found_as("2025-03-05T12:30:45.123Z INFO started", EntityType::Date).is_empty(),
+        "machine timestamps are not personal dates"
+    );
+}
+
+#[test]
+fn a_narrower_request_reports_a_subset_of_the_full_analysis() {
+    let text = "Dr. Maria Lopez saw Jennifer Gonzalez (DOB 03/15/1961, SSN 536-22-1234) at 12 Oak Lane, \
+                Springfield, IL 62704; card 4111 1111 1111 1111, call (415) 555-0132, Quistly Logistics LLC.";
+    let engine = Engine::shared();
+    let all = engine.analyze(text, &AnalyzeOptions::default());
+    assert!(all.len() >= 8, "{all:?}");
+    for &ty in EntityType::ALL {
+        let only = engine.analyze(text, &AnalyzeOptions { entities: Some(&[ty]), context: None });
+        for f in &only {
+            let inside = all.iter().any(|g| g.start <= f.start && f.end <= g.end);
+            assert!(inside, "{ty}: {f:?} is not within the full analysis {all:?}");
+            assert!(f.entity.is_within(ty));
+        }
+    }
+}
