@@ -37,6 +37,8 @@
 //! - [`server`]: [`app`], the axum router, its middleware and the shared [`AppState`];
 //! - [`auth`]: API keys, service accounts, the token exchange, roles;
 //! - [`envelope`]: Skyflow's JSON error envelope;
+//! - [`gateway`]: the local connection gateway (Skyflow Connections: detokenize on the way
+//!   out, tokenize on the way back);
 //! - [`engine`]: the data engine (schemas, storage, records, tokens, files, query, audit)
 //!   and its [`Limits`];
 //! - [`detect`]: Skyflow Detect, with its local detection engine in [`detect::engine`].
@@ -46,10 +48,13 @@ pub mod detect;
 pub mod embedded;
 pub mod engine;
 pub mod envelope;
+pub mod gateway;
 mod provision;
 mod routes;
 pub mod server;
 
-pub use embedded::{Emulator, EmulatorInfo, EmulatorOptions, StartError, VaultInfo};
+pub use embedded::{
+    ConnectionInfo, Emulator, EmulatorInfo, EmulatorOptions, StartError, VaultInfo,
+};
 pub use engine::Limits;
 pub use server::{AppState, app};
