@@ -125,6 +125,20 @@ pub(crate) fn visit(
     Ok(())
 }
 
+/// The distinct non-empty values `fields` name in `message`, in the order found.
+pub(crate) fn collect(message: &mut Message, fields: &[Field]) -> Result<Vec<String>, FieldError> {
+    let mut values: Vec<String> = Vec::new();
+    for field in fields {
+        visit(message, field, &mut |value| {
+            if !value.is_empty() && !values.iter().any(|v| v == value) {
+                values.push(value.to_owned());
+            }
+            None
+        })?;
+    }
+    Ok(values)
+}
+
 fn replace_pairs(
     pairs: &mut [(String, String)],
     name: &str,
