@@ -246,13 +246,7 @@ fn assert_multipart_detokenized(received: &Received, other_token: &str) {
 async fn every_method_and_encoding_is_detokenized_out_and_tokenized_back() {
     let s = Setup::start().await;
     let conn = s.connection(payments(&s.upstream), s.api_key());
-    for method in [
-        RequestMethod::Get,
-        RequestMethod::Post,
-        RequestMethod::Put,
-        RequestMethod::Patch,
-        RequestMethod::Delete,
-    ] {
+    for method in RequestMethod::ALL {
         for case in cases(&s) {
             let label = format!("{method} {}", case.content_type);
             s.upstream.reply(

@@ -68,13 +68,7 @@ fn assert_sdk_headers(received: &Received, authorization: &str) {
 async fn every_method_reaches_the_url_with_params_and_auth() {
     let upstream = Upstream::start().await;
     let conn = connection(&upstream, "/v1/cards/{card_id}/charges/{kind}/");
-    for method in [
-        RequestMethod::Get,
-        RequestMethod::Post,
-        RequestMethod::Put,
-        RequestMethod::Patch,
-        RequestMethod::Delete,
-    ] {
+    for method in RequestMethod::ALL {
         let request = InvokeConnectionRequest::new(method)
             .path_param("card_id", "tok 1/2")
             .path_param("kind", "auth")
