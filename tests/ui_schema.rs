@@ -45,8 +45,8 @@ fn schema(column: &str) -> String {
 /// A crate beside trybuild's with the same manifest (dependencies, features) and one binary,
 /// `ui-schema/rebuild/main.rs`.
 fn rebuild_project(trybuild: &Path) -> PathBuf {
-    let manifest = std::fs::read_to_string(trybuild.join("Cargo.toml"))
-        .expect("trybuild wrote its manifest");
+    let manifest =
+        std::fs::read_to_string(trybuild.join("Cargo.toml")).expect("trybuild wrote its manifest");
     let mut kept = String::new();
     let mut in_bin = false;
     for line in manifest.lines() {
@@ -136,9 +136,8 @@ fn ui_schema() {
     let out = build(&dir, None);
     assert!(!out.status.success(), "a schema edit must re-run the check");
     assert!(
-        stderr(&out).contains(
-            "column `email` is not in table `persons` of vault schema `schema.json`"
-        ),
+        stderr(&out)
+            .contains("column `email` is not in table `persons` of vault schema `schema.json`"),
         "{}",
         stderr(&out)
     );
@@ -148,7 +147,10 @@ fn ui_schema() {
     assert!(out.status.success(), "{}", stderr(&out));
 
     let out = build(&dir, Some("other.json"));
-    assert!(!out.status.success(), "setting SKYFLOW_VAULT_SCHEMA must re-run the check");
+    assert!(
+        !out.status.success(),
+        "setting SKYFLOW_VAULT_SCHEMA must re-run the check"
+    );
     assert!(
         stderr(&out).contains(
             "column `email` is not in table `persons` of vault schema `other.json` (from SKYFLOW_VAULT_SCHEMA)"

@@ -211,17 +211,18 @@ fn find_table<'f>(
             } else if let Some(s) = closest(name, tables.iter().copied()) {
                 msg.push_str(&format!("\nhelp: did you mean `{s}`?"));
             } else {
-                let what = if several { "its tables" } else { "the schema's tables" };
+                let what = if several {
+                    "its tables"
+                } else {
+                    "the schema's tables"
+                };
                 msg.push_str(&format!("\nhelp: {what} are {}", list(&tables)));
             }
             cx.error_spanned_by(&table.tokens, msg);
             None
         }
         several => {
-            let labels: Vec<String> = several
-                .iter()
-                .map(|(i, v, _)| vault_label(v, *i))
-                .collect();
+            let labels: Vec<String> = several.iter().map(|(i, v, _)| vault_label(v, *i)).collect();
             cx.error_spanned_by(
                 &table.tokens,
                 format!(
@@ -422,8 +423,8 @@ fn shape(mut ty: &Type) -> Shape<'_> {
             Some(match last.ident.to_string().as_str() {
                 "String" | "str" | "char" => Kind::Text,
                 "i32" => Kind::Int32,
-                "i8" | "i16" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64"
-                | "u128" | "usize" => Kind::OtherInt,
+                "i8" | "i16" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128"
+                | "usize" => Kind::OtherInt,
                 "f32" | "f64" => Kind::Float,
                 "bool" => Kind::Bool,
                 "NaiveDate" | "Date" => Kind::Date,
@@ -581,7 +582,10 @@ mod tests {
         assert!(errors[0].contains("did you mean `name`?"), "{}", errors[0]);
         assert!(tracking.contains("include_bytes !"), "{tracking}");
         assert!(tracking.contains("quickstart.json"), "{tracking}");
-        assert!(tracking.contains("option_env ! (\"SKYFLOW_VAULT_SCHEMA\")"), "{tracking}");
+        assert!(
+            tracking.contains("option_env ! (\"SKYFLOW_VAULT_SCHEMA\")"),
+            "{tracking}"
+        );
     }
 
     #[test]
@@ -655,7 +659,11 @@ mod tests {
         let (errors, _, _) = run(input(Some("us")), None);
         assert!(errors.is_empty(), "{errors:#?}");
         let (errors, _, _) = run(input(Some("uss")), None);
-        assert!(errors[0].starts_with("vault `uss` is not in vault schema"), "{}", errors[0]);
+        assert!(
+            errors[0].starts_with("vault `uss` is not in vault schema"),
+            "{}",
+            errors[0]
+        );
         assert!(errors[0].contains("did you mean `us`?"), "{}", errors[0]);
         std::fs::remove_file(&path).unwrap();
     }
