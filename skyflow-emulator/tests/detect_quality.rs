@@ -105,18 +105,28 @@ struct Evaluation {
 }
 
 fn evaluate(engine: &Engine, samples: &[detect_eval::Sample]) -> Evaluation {
-    let mut labelled: Vec<&str> = samples.iter().flat_map(|s| s.labels.iter().map(|l| l.entity)).collect();
+    let mut labelled: Vec<&str> = samples
+        .iter()
+        .flat_map(|s| s.labels.iter().map(|l| l.entity))
+        .collect();
     labelled.sort_unstable();
     labelled.dedup();
     let mut per: BTreeMap<&'static str, Counts> = BTreeMap::new();
     let (mut misses, mut spurious) = (Vec::new(), Vec::new());
     for sample in samples {
         let findings = analyze(engine, sample);
-        let shown = || findings.iter().map(|f| (f.entity.as_wire(), &sample.text[f.start..f.end])).collect::<Vec<_>>();
+        let shown = || {
+            findings
+                .iter()
+                .map(|f| (f.entity.as_wire(), &sample.text[f.start..f.end]))
+                .collect::<Vec<_>>()
+        };
         let mut matched = vec![false; findings.len()];
         for label in &sample.labels {
             let want = EntityType::from_wire(label.entity).expect("label type");
-            let hit = findings.iter().position(|f| f.start == label.start && f.end == label.end && f.entity.is_within(want));
+            let hit = findings.iter().position(|f| {
+                f.start == label.start && f.end == label.end && f.entity.is_within(want)
+            });
             let c = per.entry(label.entity).or_default();
             match hit {
                 Some(i) => {
@@ -125,7 +135,13 @@ fn evaluate(engine: &Engine, samples: &[detect_eval::Sample]) -> Evaluation {
                 }
                 None => {
                     c.fn_ += 1;
-                    misses.push(format!("{}: {:?} in {:?} (found {:?})", label.entity, &sample.text[label.start..label.end], sample.text, shown()));
+                    misses.push(format!(
+                        "{}: {:?} in {:?} (found {:?})",
+                        label.entity,
+                        &sample.text[label.start..label.end],
+                        sample.text,
+                        shown()
+                    ));
                 }
             }
         }
@@ -133,7 +149,12 @@ fn evaluate(engine: &Engine, samples: &[detect_eval::Sample]) -> Evaluation {
             if !m {
                 let ty = eval_type(f.entity, &labelled);
                 per.entry(ty).or_default().fp += 1;
-                spurious.push(format!("{ty}: {} {:?} in {:?}", f.entity.as_wire(), &sample.text[f.start..f.end], sample.text));
+                spurious.push(format!(
+                    "{ty}: {} {:?} in {:?}",
+                    f.entity.as_wire(),
+                    &sample.text[f.start..f.end],
+                    sample.text
+                ));
             }
         }
     }
@@ -143,13 +164,31 @@ fn evaluate(engine: &Engine, samples: &[detect_eval::Sample]) -> Evaluation {
         total.fp += c.fp;
         total.fn_ += c.fn_;
     }
-    Evaluation { per, total, misses, spurious }
+    Evaluation {
+        per,
+        total,
+        misses,
+        spurious,
+    }
 }
 
 fn table(title: &str, e: &Evaluation) -> String {
     let mut report = format!("\n{title}\n");
-    report.push_str(&format!("{:<26} {:>6} {:>6} {:>6} {:>9} {:>7} {:>7}\n", "entity", "TP", "FP", "FN", "precision", "recall", "F1"));
-    let row = |name: &str, c: Counts| format!("{name:<26} {:>6} {:>6} {:>6} {:>9.3} {:>7.3} {:>7.3}\n", c.tp, c.fp, c.fn_, c.precision(), c.recall(), c.f1());
+    report.push_str(&format!(
+        "{:<26} {:>6} {:>6} {:>6} {:>9} {:>7} {:>7}\n",
+        "entity", "TP", "FP", "FN", "precision", "recall", "F1"
+    ));
+    let row = |name: &str, c: Counts| {
+        format!(
+            "{name:<26} {:>6} {:>6} {:>6} {:>9.3} {:>7.3} {:>7.3}\n",
+            c.tp,
+            c.fp,
+            c.fn_,
+            c.precision(),
+            c.recall(),
+            c.f1()
+        )
+    };
     for (entity, c) in &e.per {
         report.push_str(&row(entity, *c));
     }
@@ -166,20 +205,44 @@ fn quality_meets_the_floors() {
     let engine = Engine::shared();
     let samples = detect_eval::generate(SEED, SENTENCES);
     let tuned = evaluate(engine, &samples);
-    let held_out = evaluate(engine, &detect_eval::generate_from(detect_eval::HELD_OUT_TEMPLATES, SEED ^ 0x4E1D, HELD_OUT_SENTENCES));
-    let mut report = table(&format!("Detect engine quality on {} generated sentences (seed {SEED:#x}), exact spans", samples.len()), &tuned);
-    report.push_str(&table(&format!("Held-out templates (never used for tuning), {HELD_OUT_SENTENCES} sentences"), &held_out));
+    let held_out = evaluate(
+        engine,
+        &detect_eval::generate_from(
+            detect_eval::HELD_OUT_TEMPLATES,
+            SEED ^ 0x4E1D,
+            HELD_OUT_SENTENCES,
+        ),
+    );
+    let mut report = table(
+        &format!(
+            "Detect engine quality on {} generated sentences (seed {SEED:#x}), exact spans",
+            samples.len()
+        ),
+        &tuned,
+    );
+    report.push_str(&table(
+        &format!("Held-out templates (never used for tuning), {HELD_OUT_SENTENCES} sentences"),
+        &held_out,
+    ));
 
     let corpus = detect_eval::pii_free(SEED ^ 0xF00D, 1600);
     let words = corpus.split_whitespace().count();
     let mut false_hits = Vec::new();
     for line in corpus.lines() {
         for f in engine.analyze(line, &AnalyzeOptions::default()) {
-            false_hits.push(format!("{} {:?} in {:?}", f.entity.as_wire(), &line[f.start..f.end], line));
+            false_hits.push(format!(
+                "{} {:?} in {:?}",
+                f.entity.as_wire(),
+                &line[f.start..f.end],
+                line
+            ));
         }
     }
     let per_1000 = false_hits.len() as f64 * 1000.0 / words as f64;
-    report.push_str(&format!("PII-free corpus: {words} words, {} false detections, {per_1000:.2} per 1,000 words\n", false_hits.len()));
+    report.push_str(&format!(
+        "PII-free corpus: {words} words, {} false detections, {per_1000:.2} per 1,000 words\n",
+        false_hits.len()
+    ));
 
     // The floors hold on the main set; the held-out set (small per entity) must keep the micro
     // F1 floor.
@@ -196,11 +259,16 @@ fn quality_meets_the_floors() {
     }
     for (name, e) in [("", &tuned), ("held-out ", &held_out)] {
         if e.total.f1() < MICRO_F1_FLOOR {
-            failures.push(format!("{name}micro F1 {:.3} < {MICRO_F1_FLOOR}", e.total.f1()));
+            failures.push(format!(
+                "{name}micro F1 {:.3} < {MICRO_F1_FLOOR}",
+                e.total.f1()
+            ));
         }
     }
     if per_1000 > FALSE_PER_1000_WORDS_CEILING {
-        failures.push(format!("{per_1000:.2} false detections per 1,000 words > {FALSE_PER_1000_WORDS_CEILING}"));
+        failures.push(format!(
+            "{per_1000:.2} false detections per 1,000 words > {FALSE_PER_1000_WORDS_CEILING}"
+        ));
     }
     println!("{report}");
     if verbose() {
@@ -215,8 +283,16 @@ fn quality_meets_the_floors() {
         }
     }
     let checked = FLOORS.len() * 2 + 3;
-    println!("{} passed, {} failed", checked - failures.len(), failures.len());
-    assert!(failures.is_empty(), "quality floors not met:\n{}\n{report}", failures.join("\n"));
+    println!(
+        "{} passed, {} failed",
+        checked - failures.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "quality floors not met:\n{}\n{report}",
+        failures.join("\n")
+    );
 }
 
 #[test]
