@@ -17,8 +17,8 @@
 //! # Redaction is in the types
 //!
 //! A plain-text read gives you `Person`: every field has its own type. Any other read gives
-//! you a `PersonView<M>` whose fields say how they were read: `Masked<String>`,
-//! `Redacted<String>`, `DefaultRedacted<String>`, or `Option<Token<PersonSsn>>`. None of
+//! you a `PersonView<M>` whose fields say how they were read: `MaskedValue<String>`,
+//! `RedactedValue<String>`, `DefaultRedacted<String>`, or `Option<Token<PersonSsn>>`. None of
 //! these hold the plain value, and none convert into it, so a masked card number can't end up
 //! in a `String` field by accident; the only way to a plain value is a new plain-text read
 //! (or detokenizing a token). `Debug` of a view never prints plaintext, and
@@ -48,7 +48,7 @@
 //!     "card_number": "XXXX-XXXX-XXXX-1111",
 //! }))?;
 //! let masked = PersonView::<redaction::Masked>::from_record(&fields)?;
-//! let card: &Masked<Sensitive<String>> = &masked.card;
+//! let card: &MaskedValue<Sensitive<String>> = &masked.card;
 //! assert_eq!(card.as_str(), Some("XXXX-XXXX-XXXX-1111"));
 //! assert_eq!(masked.id.as_str(), "id-1");
 //!
@@ -89,9 +89,9 @@
 //! let people = vault.table::<Person>();
 //! let jane = Person { id: None, name: "Jane".into(), email: "jane@x.com".into() };
 //! let tokens: PersonTokens = people.insert(&jane).return_tokens().send().await?;
-//! let masked: Vec<PersonView<Masked>> = people.get::<Masked>([&tokens.id]).send().await?;
+//! let masked: Vec<PersonView<Masked>> = people.get([&tokens.id]).masked().send().await?;
 //! people.update(&tokens.id, Update::new().set(Person::NAME, "Janet")).send().await?;
-//! people.delete([&tokens.id]).await?;
+//! people.delete([&tokens.id]).send().await?;
 //! # let _ = masked; Ok(()) }
 //! ```
 //!
@@ -117,11 +117,17 @@ mod tests;
 
 use std::fmt;
 
-pub use column::{AnyColumn, Column, ColumnInfo, ColumnOf, Nullable, UniqueColumn, VaultValue};
+pub use builders::{
+    Delete, Detokenize, DetokenizeOne, Get, Insert, InsertMany, Query, UpdateRecord,
+};
+pub use column::{
+    AnyColumn, Column, ColumnInfo, ColumnOf, IntoValue, Nullable, UniqueColumn, VaultValue,
+};
 pub use convert::{FieldMap, FieldReader, FieldWriter};
 pub use handle::Table;
-pub use ops::{Detokenize, Fields, GetByColumn, Order, Patch, Select, TokenMap, Update, Upsert};
-pub use value::{DefaultRedacted, Masked, Redacted, Sensitive, SkyflowId, Token};
+pub use ops::{Fields, GetByColumn, Order, Patch, Select, TokenMap, Update, Upsert};
+pub use redaction::{FieldDefault, Masked, PlainText, Redacted, Tokens, VaultDefault};
+pub use value::{DefaultRedacted, MaskedValue, RedactedValue, Sensitive, SkyflowId, Token};
 
 use crate::Result;
 use redaction::ReadMode;
