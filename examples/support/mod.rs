@@ -8,7 +8,7 @@
 use std::error::Error;
 
 use skyflow::credentials::Credentials;
-use skyflow::{Env, Skyflow, VaultClient, VaultConfig};
+use skyflow::{DetectClient, Env, Skyflow, VaultClient, VaultConfig};
 use skyflow_emulator::{Emulator, EmulatorOptions};
 
 /// Any error an example reports.
@@ -36,6 +36,7 @@ pub const VARS: [&str; 4] = [
 /// The vault an example talks to, and the emulator behind it when embedded.
 pub struct Target {
     vault: VaultClient,
+    detect: DetectClient,
     description: String,
     emulator: Option<Emulator>,
 }
@@ -44,6 +45,11 @@ impl Target {
     /// The vault handle.
     pub fn vault(&self) -> &VaultClient {
         &self.vault
+    }
+
+    /// The Detect handle, through the same vault.
+    pub fn detect(&self) -> &DetectClient {
+        &self.detect
     }
 
     /// One line saying where the example runs (no credentials in it).
@@ -122,7 +128,9 @@ pub async fn connect() -> Result<Target, BoxError> {
         .credentials(credentials)
         .build()?;
     let vault = client.default_vault()?;
+    let detect = client.default_detect()?;
     Ok(Target {
+        detect,
         description: format!(
             "vault {} at {} ({})",
             real.vault_id,
@@ -150,7 +158,9 @@ pub async fn embedded() -> Result<Target, BoxError> {
         .credentials(Credentials::api_key(emulator.api_key()))
         .build()?;
     let vault = client.default_vault()?;
+    let detect = client.default_detect()?;
     Ok(Target {
+        detect,
         description: format!(
             "embedded emulator at {} (in memory; set {} for a real vault)",
             emulator.vault_url(),

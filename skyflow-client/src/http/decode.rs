@@ -279,6 +279,7 @@ mod tests {
         HttpResponse {
             status: 200,
             request_id: Some("ok-1".into()),
+            headers: reqwest::header::HeaderMap::new(),
             body: bytes::Bytes::from_static(body),
         }
     }

@@ -374,6 +374,7 @@ impl Transport {
                             return Ok(HttpResponse {
                                 status: raw.status,
                                 request_id: raw.request_id,
+                                headers: raw.headers,
                                 body: raw.body,
                             });
                         }
@@ -523,6 +524,7 @@ impl Transport {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
             Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
             Method::Delete => reqwest::Method::DELETE,
         };
         let mut builder = self
@@ -549,6 +551,7 @@ impl Transport {
             Body::Multipart(parts) => {
                 builder.multipart(multipart_form(request.operation, parts).map_err(not_sent)?)
             }
+            Body::Bytes(bytes) => builder.body(bytes.clone()),
         };
         let response = builder.send().await.map_err(send_failure)?;
         let status = response.status().as_u16();
@@ -568,6 +571,7 @@ impl Transport {
             }
             AuthStyle::Vault => None,
         };
+        let response_headers = headers.clone();
         let body = response.bytes().await.map_err(|e| {
             let mut error = reqwest_error(e, "reading the response failed").with_status(status);
             if let Some(id) = &request_id {
@@ -583,6 +587,7 @@ impl Transport {
             request_id,
             retry_after,
             error_from_client,
+            headers: response_headers,
             body,
         })
     }
@@ -608,6 +613,7 @@ struct RawResponse {
     request_id: Option<String>,
     retry_after: Option<Duration>,
     error_from_client: Option<bool>,
+    headers: HeaderMap,
     body: bytes::Bytes,
 }
 
