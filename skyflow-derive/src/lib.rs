@@ -133,7 +133,7 @@ use syn::{DeriveInput, parse_macro_input};
 ///
 /// ```
 /// use skyflow::VaultTable;
-/// use skyflow::table::{FieldMap, FromRecord, Masked, SkyflowId, redaction};
+/// use skyflow::table::{FieldMap, FromRecord, MaskedValue, SkyflowId, redaction};
 ///
 /// #[derive(VaultTable)]
 /// #[vault(table = "cards")]

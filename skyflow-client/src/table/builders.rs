@@ -33,8 +33,8 @@ use crate::{Error, Result};
 macro_rules! read_modes {
     ($builder:ident<$param:ident>; $($method:ident => $mode:ident),* $(,)?) => {$(
         #[doc = concat!(
-            "Reads in [`", stringify!($mode), "`](redaction::", stringify!($mode),
-            ") mode (see [`redaction`] for what each mode returns)."
+            "Reads in [`", stringify!($mode), "`](crate::table::redaction::", stringify!($mode),
+            ") mode (see [`redaction`](crate::table::redaction) for what each mode returns)."
         )]
         pub fn $method(self) -> $builder<$param, $mode> {
             self.mode::<$mode>()
@@ -747,7 +747,7 @@ pub(crate) enum Lookup {
 /// `send()` returns `Vec<M::Record<T>>`: `Vec<Person>` for plain text, `Vec<PersonView<M>>`
 /// otherwise.
 ///
-/// For [`FieldDefault`](super::redaction::FieldDefault), whose columns may ask for
+/// For [`FieldDefault`], whose columns may ask for
 /// different redactions, the builder sends one request per redaction (each selecting its
 /// columns) and joins the records by skyflow_id.
 ///
@@ -857,7 +857,7 @@ impl<T: VaultTable, M: ReadMode> Get<T, M> {
     ///
     /// ```no_run
     /// # use skyflow::{VaultTable, table::SkyflowId};
-    /// use skyflow::table::{Fields, redaction::Masked};
+    /// use skyflow::table::Fields;
     /// # #[derive(VaultTable)] #[vault(table = "persons")]
     /// # struct Person { #[vault(skyflow_id)] id: Option<SkyflowId>, name: String, ssn: String }
     /// # async fn run(vault: skyflow::VaultClient, id: SkyflowId) -> skyflow::Result<()> {
@@ -912,13 +912,14 @@ impl<T: VaultTable, M: ReadMode> Get<T, M> {
     ///
     /// ```no_run
     /// # use skyflow::{VaultTable, table::SkyflowId};
-    /// use skyflow::table::{Order, redaction::Redacted};
+    /// use skyflow::table::Order;
     /// # #[derive(VaultTable)] #[vault(table = "persons")]
     /// # struct Person { #[vault(skyflow_id)] id: Option<SkyflowId>, name: String }
     /// # async fn run(vault: skyflow::VaultClient) -> skyflow::Result<()> {
     /// let newest_ids_first = vault
     ///     .table::<Person>()
-    ///     .get_all().redacted()
+    ///     .get_all()
+    ///     .redacted()
     ///     .order(Order::Descending)
     ///     .send()
     ///     .await?;

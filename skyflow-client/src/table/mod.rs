@@ -26,7 +26,7 @@
 //!
 //! ```
 //! use skyflow::VaultTable;
-//! use skyflow::table::{FieldMap, FromRecord, Masked, Sensitive, SkyflowId, Token, redaction};
+//! use skyflow::table::{FieldMap, FromRecord, MaskedValue, Sensitive, SkyflowId, Token, redaction};
 //!
 //! #[derive(Debug, VaultTable)]
 //! #[vault(table = "persons")]
@@ -73,7 +73,7 @@
 //!
 //! ```no_run
 //! use skyflow::VaultTable;
-//! use skyflow::table::{SkyflowId, Update, redaction::Masked};
+//! use skyflow::table::{SkyflowId, Update};
 //!
 //! #[derive(VaultTable)]
 //! #[vault(table = "persons")]
@@ -88,16 +88,17 @@
 //! # async fn run(vault: skyflow::VaultClient) -> skyflow::Result<()> {
 //! let people = vault.table::<Person>();
 //! let jane = Person { id: None, name: "Jane".into(), email: "jane@x.com".into() };
-//! let tokens: PersonTokens = people.insert(&jane).return_tokens().send().await?;
-//! let masked: Vec<PersonView<Masked>> = people.get([&tokens.id]).masked().send().await?;
+//! let tokens = people.insert(&jane).return_tokens().send().await?; // PersonTokens
+//! let masked = people.get([&tokens.id]).masked().send().await?; // Vec<PersonView<Masked>>
+//! println!("{:?}", masked[0].email.as_str());
 //! people.update(&tokens.id, Update::new().set(Person::NAME, "Janet")).send().await?;
 //! people.delete([&tokens.id]).send().await?;
-//! # let _ = masked; Ok(()) }
+//! # Ok(()) }
 //! ```
 //!
 //! # Requests built from columns
 //!
-//! [`GetByColumn`], [`Upsert`], [`Fields`], [`Update`], [`Select`], [`Detokenize`] and
+//! [`GetByColumn`], [`Upsert`], [`Fields`], [`Update`], [`Select`] and
 //! [`TokenMap`] describe the typed parts of vault operations. They are plain values that
 //! convert to what the request API sends (column names, JSON values, SQL), so the typed
 //! operations are a thin layer over the untyped requests.
