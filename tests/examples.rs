@@ -30,6 +30,10 @@ mod deidentify_file;
 #[allow(dead_code, reason = "the example's `main` is not called here")]
 mod get_detect_run;
 
+#[path = "../examples/invoke_connection.rs"]
+#[allow(dead_code, reason = "the example's `main` is not called here")]
+mod invoke_connection;
+
 #[path = "../examples/support/mod.rs"]
 mod support;
 
@@ -243,6 +247,36 @@ async fn typed_crud_runs_and_prints_no_secrets() {
     assert!(!text.contains("customer1"), "a plaintext email in {text}");
     assert!(!text.contains("not an ssn"), "{text}");
     assert!(uuids(&text).len() <= 1, "{text}");
+}
+
+#[tokio::test]
+async fn invoke_connection_runs_and_prints_only_masked_values() {
+    let mut out = Vec::new();
+    let result = invoke_connection::run(&mut out).await;
+    let text = String::from_utf8(out).expect("utf-8 output");
+    if let Err(err) = result {
+        panic!("the example failed: {err}\n{text}");
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[1].starts_with("stored a card"), "{text}");
+    assert_eq!(
+        lines[2],
+        "processor received POST /v1/charges/XXXX-XXXX-XXXX-1111 with amount 1250 and cvv XXX",
+        "{text}"
+    );
+    assert!(lines[3].starts_with("answer 200 (request id "), "{text}");
+    assert!(lines[3].ends_with("resolves to XXX-XX-1120"), "{text}");
+    for secret in [
+        invoke_connection::CARD_NUMBER,
+        invoke_connection::PROCESSOR_SSN,
+    ] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    assert!(
+        uuids(&text).len() <= 1,
+        "only the request id is UUID-shaped: {text}"
+    );
 }
 
 #[test]
