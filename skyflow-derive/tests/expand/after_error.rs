@@ -144,3 +144,5 @@ const _: () = {
         }
     }
 };
+#[allow(unused_qualifications)]
+const _: ::core::option::Option<&str> = ::core::option_env!("SKYFLOW_VAULT_SCHEMA");
