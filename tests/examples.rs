@@ -1,21 +1,59 @@
-//! Runs both examples' logic on the embedded emulator (as `cargo run --example NAME` does
-//! with no vault configured), checks what they print, and that they print no secrets. Also
-//! checks how the examples choose between the emulator and a real vault.
+//! Runs every example on the embedded emulator (as `cargo run --example NAME` does with no
+//! vault configured), through a proxy that records the secrets the example used, and fails
+//! if an example fails or prints or logs a secret (see `harness`). Also checks how the
+//! examples choose between the emulator and a real vault.
 #![allow(
     clippy::duplicate_mod,
     reason = "each example declares `mod support;` itself, as `cargo run --example` needs"
 )]
 
-#[path = "../examples/quickstart.rs"]
-#[allow(dead_code, reason = "the example's `main` is not called here")]
-mod quickstart;
-
-#[path = "../examples/typed_crud.rs"]
-#[allow(dead_code, reason = "the example's `main` is not called here")]
-mod typed_crud;
+mod harness;
 
 #[path = "../examples/support/mod.rs"]
 mod support;
+
+/// Includes examples by path (their `main` is not called here).
+macro_rules! examples {
+    ($($name:ident = $path:literal),* $(,)?) => {$(
+        #[path = $path]
+        #[allow(dead_code, reason = "the example's `main` is not called here")]
+        mod $name;
+    )*};
+}
+
+examples!(
+    quickstart = "../examples/quickstart.rs",
+    typed_crud = "../examples/typed_crud.rs",
+    insert_records = "../examples/insert_records.rs",
+);
+
+/// A test that runs an example with `run(&Target, &mut out)` through the harness and
+/// checks that it printed a few lines and no secret; `$check` sees the [`harness::Run`].
+macro_rules! example_test {
+    ($name:ident $(, options = $options:expr)? $(, check = $check:expr)?) => {
+        #[tokio::test]
+        async fn $name() {
+            #[allow(unused_variables)]
+            let options = support::default_options();
+            $(let options = $options;)?
+            let run = harness::run(options, async |target, out| $name::run(target, out).await).await;
+            let lines = run.lines();
+            assert!(
+                (1..=12).contains(&lines.len()),
+                "a few readable lines, got {}:\n{}",
+                lines.len(),
+                run.output
+            );
+            run.assert_no_secrets();
+            $(($check)(&run);)?
+        }
+    };
+}
+
+example_test!(insert_records, check = |run: &harness::Run| {
+    assert!(run.output.contains("inserted 2 persons"), "{}", run.output);
+    assert!(run.secrets.contains("123-45-6701"), "the proxy saw the ssn");
+});
 
 use skyflow::Env;
 
@@ -38,30 +76,22 @@ fn has_ssn_shape(text: &str) -> bool {
     })
 }
 
-async fn output_of<F, Fut>(example: F) -> String
-where
-    F: FnOnce(skyflow::VaultClient) -> Fut,
-    Fut: Future<Output = (Vec<u8>, Result<(), support::BoxError>)>,
-{
-    let target = support::embedded().await.expect("the emulator starts");
-    assert!(target.is_embedded());
-    let (out, result) = example(target.vault().clone()).await;
-    let text = String::from_utf8(out).expect("utf-8 output");
-    if let Err(err) = result {
-        panic!("the example failed: {err}\n{text}");
-    }
-    target.shutdown().await;
-    text
+/// Runs an example whose `run` takes the vault handle, through the harness; checks that it
+/// printed and logged no secret, and returns its output.
+async fn output_of(
+    example: impl AsyncFnOnce(&skyflow::VaultClient, &mut Vec<u8>) -> Result<(), support::BoxError>,
+) -> String {
+    let run = harness::run(support::default_options(), async |target, out| {
+        example(target.vault(), out).await
+    })
+    .await;
+    run.assert_no_secrets();
+    run.output
 }
 
 #[tokio::test]
 async fn quickstart_runs_and_prints_no_secrets() {
-    let text = output_of(|vault| async move {
-        let mut out = Vec::new();
-        let result = quickstart::run(&vault, &mut out).await;
-        (out, result)
-    })
-    .await;
+    let text = output_of(async |vault, out| quickstart::run(vault, out).await).await;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 5, "{text}");
     assert!(
@@ -88,12 +118,7 @@ async fn quickstart_runs_and_prints_no_secrets() {
 
 #[tokio::test]
 async fn typed_crud_runs_and_prints_no_secrets() {
-    let text = output_of(|vault| async move {
-        let mut out = Vec::new();
-        let result = typed_crud::run(&vault, &mut out).await;
-        (out, result)
-    })
-    .await;
+    let text = output_of(async |vault, out| typed_crud::run(vault, out).await).await;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 9, "{text}");
     assert_eq!(lines[0], "inserted 3 customers");
@@ -138,4 +163,40 @@ fn the_examples_use_a_real_vault_only_when_all_four_variables_are_set() {
 
     let bad_env = |name: &str| Some(if name == "SKYFLOW_ENV" { "moon" } else { "x" }.to_owned());
     assert!(support::select(bad_env).is_err());
+}
+
+#[tokio::test]
+async fn the_secret_check_fails_on_a_printed_value_token_or_credential() {
+    use std::io::Write;
+
+    use skyflow::vault::InsertRequest;
+
+    let mut api_key = String::new();
+    let run = harness::run(support::default_options(), async |target, out| {
+        api_key = target.emulator().expect("embedded").api_key().to_owned();
+        let request = InsertRequest::new("persons")
+            .value(serde_json::json!({ "name": "Leaky Example", "ssn": "123-45-9999" }));
+        let response = target.vault().insert(&request).await?;
+        let token = response.inserted()[0].token("ssn").unwrap_or_default();
+        writeln!(out, "the ssn token is {token}")?;
+        Ok(())
+    })
+    .await;
+    // The token printed is caught; so is each other kind of secret.
+    let found = harness::leaks(&run.output, &run.secrets);
+    assert_eq!(found.len(), 1, "{found:?}");
+    for text in [
+        "name Leaky Example",
+        "ssn 123-45-9999",
+        api_key.as_str(),
+        "signed_token_eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
+        "-----BEGIN PRIVATE KEY-----",
+        "key sky-ab1c2-0123456789abcdef0123456789abcdef",
+    ] {
+        assert!(
+            !harness::leaks(text, &run.secrets).is_empty(),
+            "not caught: {text}"
+        );
+    }
+    assert!(harness::leaks("inserted 1 record", &run.secrets).is_empty());
 }
