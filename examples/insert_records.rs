@@ -14,9 +14,9 @@ mod support;
 
 use std::io::Write;
 
+use crate::support::{BoxError, Target, check, default_options, run_example, run_tag};
 use serde_json::json;
 use skyflow::vault::{DeleteRequest, InsertRequest};
-use crate::support::{BoxError, Target, check, default_options, run_example, run_tag};
 
 /// Inserts, upserts, then deletes what it wrote, writing what it does to `out`.
 ///
@@ -65,7 +65,12 @@ pub async fn run(target: &Target, out: &mut impl Write) -> Result<(), BoxError> 
         response.inserted().iter().all(|r| r.tokens().is_empty()),
         "no tokens were returned",
     )?;
-    ids.extend(response.inserted().iter().map(|r| r.skyflow_id().to_owned()));
+    ids.extend(
+        response
+            .inserted()
+            .iter()
+            .map(|r| r.skyflow_id().to_owned()),
+    );
     writeln!(
         out,
         "inserted 2 more, homogeneous and without tokens: {} records in persons so far",
@@ -90,9 +95,14 @@ pub async fn run(target: &Target, out: &mut impl Write) -> Result<(), BoxError> 
         second.inserted()[0].skyflow_id() == id,
         "the upsert updated the existing record",
     )?;
-    writeln!(out, "upserted on table1.email: record {id} updated, not duplicated")?;
+    writeln!(
+        out,
+        "upserted on table1.email: record {id} updated, not duplicated"
+    )?;
 
-    let deleted = vault.delete(&DeleteRequest::new("persons").ids(&ids)).await?;
+    let deleted = vault
+        .delete(&DeleteRequest::new("persons").ids(&ids))
+        .await?;
     vault.delete(&DeleteRequest::new("table1").id(id)).await?;
     writeln!(
         out,
@@ -104,5 +114,8 @@ pub async fn run(target: &Target, out: &mut impl Write) -> Result<(), BoxError> 
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    run_example(default_options(), async |target, out| run(target, out).await).await
+    run_example(default_options(), async |target, out| {
+        run(target, out).await
+    })
+    .await
 }

@@ -302,13 +302,13 @@ pub fn check(ok: bool, what: &str) -> Result<(), BoxError> {
 pub struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl LogCapture {
-    /// A plain-text subscriber (no time, no colours) writing every event up to `level`
-    /// into this capture.
+    /// A plain-text subscriber (no time, no colours) writing the SDK's events (target
+    /// `skyflow`) up to `level` into this capture.
     pub fn subscriber(&self, level: tracing::Level) -> tracing::Dispatch {
         tracing::Dispatch::new(
             tracing_subscriber::fmt()
                 .with_writer(self.clone())
-                .with_max_level(level)
+                .with_env_filter(format!("skyflow={level}"))
                 .without_time()
                 .with_ansi(false)
                 .finish(),
@@ -317,7 +317,10 @@ impl LogCapture {
 
     /// The lines captured so far, emptying the capture.
     pub fn take(&self) -> Vec<String> {
-        let mut buf = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut buf = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let text = String::from_utf8_lossy(&buf).into_owned();
         buf.clear();
         text.lines().map(str::to_owned).collect()

@@ -9,10 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use skyflow_emulator::EmulatorOptions;
 
-const SCHEMA: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/schemas/quickstart.json"
-);
+const SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/quickstart.json");
 
 fn creds(h: &Harness) -> Value {
     serde_json::from_str(h.emulator.credentials_json()).expect("credentials JSON")

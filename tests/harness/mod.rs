@@ -68,19 +68,23 @@ pub async fn run(
     recorder.add_emulator(&emulator);
     let proxy = start_proxy(emulator.vault_url(), recorder.clone()).await;
     let target = support::on_emulator(emulator, &proxy).expect("the client is built");
-    target.client().set_log_level(LogLevel::Debug);
 
     let logs = LogCapture::default();
     let mut out = Vec::new();
-    let result = example(&target, &mut out)
-        .with_subscriber(logs.subscriber(tracing::Level::TRACE))
-        .await;
+    let result = async {
+        target.client().set_log_level(LogLevel::Debug);
+        example(&target, &mut out).await
+    }
+    .with_subscriber(logs.subscriber(tracing::Level::TRACE))
+    .await;
     let output = String::from_utf8(out).expect("the output is UTF-8");
     let logs = logs.take().join("\n");
     if let Err(err) = result {
         panic!("the example failed: {err}\n--- output:\n{output}\n--- logs:\n{logs}");
     }
     target.shutdown().await;
+    // Shown with `cargo test --test examples -- --nocapture`.
+    println!("{output}");
     Run {
         output,
         logs,
@@ -134,7 +138,10 @@ impl Recorder {
 
     /// The secrets recorded.
     pub fn secrets(&self) -> BTreeSet<String> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The emulator's API key and its service account's private key, client id and key id.
@@ -178,9 +185,7 @@ impl Recorder {
                     let secret = match key.as_str() {
                         "fields" => request || fields_are_tokens,
                         "value" => request,
-                        "tokens" | "tokenized_data" | "token" | "assertion" | "accessToken" => {
-                            true
-                        }
+                        "tokens" | "tokenized_data" | "token" | "assertion" | "accessToken" => true,
                         _ => false,
                     };
                     if secret {
