@@ -85,10 +85,14 @@ pub async fn run(target: &Target, out: &mut impl Write) -> Result<(), BoxError> 
         found == [0, 2] && failed == [1],
         "tokens 0 and 2 found, 1 not",
     )?;
+    // (An error's message may quote the token, so it is not printed.)
+    let not_found = response.errors()[0]
+        .message()
+        .to_lowercase()
+        .contains("not found");
     writeln!(
         out,
-        "detokenized with continue-on-error: tokens {found:?} found, token {failed:?} failed: {}",
-        response.errors()[0].message()
+        "detokenized with continue-on-error: tokens {found:?} found, token {failed:?} failed (not found: {not_found})"
     )?;
 
     vault

@@ -36,6 +36,11 @@ examples!(
     tokenize_records = "../examples/tokenize_records.rs",
     upload_file = "../examples/upload_file.rs",
     bulk_import = "../examples/bulk_import.rs",
+    token_generation = "../examples/token_generation.rs",
+    scoped_token_generation = "../examples/scoped_token_generation.rs",
+    token_generation_with_context = "../examples/token_generation_with_context.rs",
+    signed_token_generation = "../examples/signed_token_generation.rs",
+    bearer_token_expiry = "../examples/bearer_token_expiry.rs",
 );
 
 /// A test that runs an example with `run(&Target, &mut out)` through the harness and
@@ -78,6 +83,14 @@ example_test!(delete_records);
 example_test!(query_records);
 example_test!(tokenize_records);
 example_test!(upload_file);
+example_test!(token_generation);
+example_test!(scoped_token_generation);
+example_test!(token_generation_with_context);
+example_test!(signed_token_generation);
+example_test!(
+    bearer_token_expiry,
+    options = bearer_token_expiry::emulator_options()
+);
 
 use skyflow::Env;
 

@@ -62,6 +62,19 @@ impl Target {
         self.vault_config.clone()
     }
 
+    /// A handle on the same vault through a new client using `credentials`.
+    ///
+    /// # Errors
+    ///
+    /// When the credentials are invalid.
+    pub fn vault_with(&self, credentials: Credentials) -> Result<VaultClient, BoxError> {
+        let client = Skyflow::builder()
+            .vault_config(self.vault_config())
+            .credentials(credentials)
+            .build()?;
+        Ok(client.default_vault()?)
+    }
+
     /// The credentials the client uses (an API key on the emulator, `SKYFLOW_CREDENTIALS`
     /// on a real vault).
     pub fn credentials(&self) -> &Credentials {
@@ -352,4 +365,17 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
 /// How the examples start the embedded emulator: in memory, on a free port of 127.0.0.1.
 pub fn default_options() -> EmulatorOptions {
     EmulatorOptions::in_memory()
+}
+
+/// The claims of a JWT (its middle part), decoded without checking the signature: enough
+/// to show what a token says (expiry, roles, context) without printing the token.
+///
+/// # Errors
+///
+/// When `token` is not a JWT with a JSON payload.
+pub fn jwt_claims(token: &str) -> Result<serde_json::Value, BoxError> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).ok_or("not a JWT")?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload)?;
+    Ok(serde_json::from_slice(&bytes)?)
 }
