@@ -17,7 +17,7 @@ mod support;
 use std::io::Write;
 use std::time::{Duration, SystemTime};
 
-use crate::support::{BoxError, LogCapture, Target, check, run_example};
+use crate::support::{BoxError, LogCapture, Target, check, default_options, run_example};
 use serde_json::json;
 use skyflow::credentials::Credentials;
 use skyflow::service_account::{self, BearerTokenOptions};
@@ -31,7 +31,7 @@ pub const TOKEN_LIFETIME: Duration = Duration::from_secs(3);
 
 /// The embedded emulator, issuing tokens that live [`TOKEN_LIFETIME`].
 pub fn emulator_options() -> EmulatorOptions {
-    crate::support::default_options().token_ttl(TOKEN_LIFETIME)
+    default_options().token_ttl(TOKEN_LIFETIME)
 }
 
 /// Uses both kinds of client before and after the tokens expire.

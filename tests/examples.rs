@@ -41,6 +41,9 @@ examples!(
     token_generation_with_context = "../examples/token_generation_with_context.rs",
     signed_token_generation = "../examples/signed_token_generation.rs",
     bearer_token_expiry = "../examples/bearer_token_expiry.rs",
+    client_operations = "../examples/client_operations.rs",
+    credentials_options = "../examples/credentials_options.rs",
+    logging = "../examples/logging.rs",
 );
 
 /// A test that runs an example with `run(&Target, &mut out)` through the harness and
@@ -83,6 +86,9 @@ example_test!(delete_records);
 example_test!(query_records);
 example_test!(tokenize_records);
 example_test!(upload_file);
+example_test!(client_operations);
+example_test!(credentials_options);
+example_test!(logging);
 example_test!(token_generation);
 example_test!(scoped_token_generation);
 example_test!(token_generation_with_context);

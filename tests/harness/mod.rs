@@ -113,7 +113,7 @@ pub fn leaks(text: &str, secrets: &BTreeSet<String>) -> Vec<String> {
 /// `sky-` followed by 5 alphanumerics, `-` and 32 hex digits.
 fn has_api_key_shape(text: &str) -> bool {
     text.match_indices("sky-").any(|(at, _)| {
-        let rest = text[at + 4..].as_bytes();
+        let rest = &text.as_bytes()[at + 4..];
         rest.len() >= 38
             && rest[..5].iter().all(u8::is_ascii_alphanumeric)
             && rest[5] == b'-'
@@ -225,10 +225,10 @@ impl Recorder {
         };
         let body = String::from_utf8_lossy(body);
         for part in body.split(&format!("--{boundary}")) {
-            if let Some((head, content)) = part.split_once("\r\n\r\n") {
-                if head.contains("name=\"file\"") {
-                    self.add(content.trim_end_matches("\r\n"));
-                }
+            if let Some((head, content)) = part.split_once("\r\n\r\n")
+                && head.contains("name=\"file\"")
+            {
+                self.add(content.trim_end_matches("\r\n"));
             }
         }
     }
