@@ -17,12 +17,14 @@ mod support;
 use std::io::Write;
 use std::time::{Duration, SystemTime};
 
-use crate::support::{BoxError, LogCapture, Target, check, default_options, run_example};
+use crate::support::{
+    BoxError, LogCapture, Target, check, default_options, insert_and_delete, run_example,
+};
 use serde_json::json;
 use skyflow::credentials::Credentials;
 use skyflow::service_account::{self, BearerTokenOptions};
-use skyflow::vault::{DeleteRequest, InsertRequest};
-use skyflow::{LogLevel, Skyflow, VaultClient};
+use skyflow::vault::InsertRequest;
+use skyflow::{LogLevel, Skyflow};
 use skyflow_emulator::EmulatorOptions;
 use tracing::instrument::WithSubscriber;
 
@@ -68,7 +70,7 @@ pub async fn run(target: &Target, out: &mut impl Write) -> Result<(), BoxError> 
         .log_level(LogLevel::Info)
         .build()?
         .default_vault()?;
-    write_twice(&managed)
+    insert_and_delete(&managed, "Expiry Example")
         .with_subscriber(logs.subscriber(tracing::Level::INFO))
         .await?;
     writeln!(
@@ -87,7 +89,7 @@ pub async fn run(target: &Target, out: &mut impl Write) -> Result<(), BoxError> 
     tokio::time::sleep(lifetime + Duration::from_millis(500)).await;
     check(token.is_expired(), "our token has expired")?;
 
-    write_twice(&managed)
+    insert_and_delete(&managed, "Expiry Example")
         .with_subscriber(logs.subscriber(tracing::Level::INFO))
         .await?;
     writeln!(
@@ -108,16 +110,6 @@ pub async fn run(target: &Target, out: &mut impl Write) -> Result<(), BoxError> 
         err.kind(),
         err.message()
     )?;
-    Ok(())
-}
-
-/// Inserts a record and deletes it: two calls.
-async fn write_twice(vault: &VaultClient) -> Result<(), BoxError> {
-    let request = InsertRequest::new("persons").value(json!({ "name": "Expiry Example" }));
-    let id = vault.insert(&request).await?.inserted()[0]
-        .skyflow_id()
-        .to_owned();
-    vault.delete(&DeleteRequest::new("persons").id(&id)).await?;
     Ok(())
 }
 

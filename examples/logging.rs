@@ -19,10 +19,12 @@ mod support;
 
 use std::io::Write;
 
-use crate::support::{BoxError, LogCapture, Target, check, default_options, run_example};
+use crate::support::{
+    BoxError, LogCapture, Target, check, default_options, insert_and_delete, run_example,
+};
 use serde_json::json;
-use skyflow::vault::{DeleteRequest, InsertRequest};
-use skyflow::{LogLevel, Skyflow, VaultClient};
+use skyflow::vault::InsertRequest;
+use skyflow::{LogLevel, Skyflow};
 use tracing::instrument::WithSubscriber;
 
 /// Makes the same calls at several log levels and reports what was logged.
@@ -57,7 +59,7 @@ pub async fn run(target: &Target, out: &mut impl Write) -> Result<(), BoxError> 
         LogLevel::Off,
     ] {
         client.set_log_level(level);
-        insert_and_delete(&vault)
+        insert_and_delete(&vault, "Logged Example")
             .with_subscriber(dispatch.clone())
             .await?;
         let captured = lines.take();
@@ -83,16 +85,6 @@ pub async fn run(target: &Target, out: &mut impl Write) -> Result<(), BoxError> 
         captured.len(),
         captured.first().map_or("", |l| l.trim())
     )?;
-    Ok(())
-}
-
-/// Inserts a record and deletes it.
-async fn insert_and_delete(vault: &VaultClient) -> Result<(), BoxError> {
-    let request = InsertRequest::new("persons").value(json!({ "name": "Logged Example" }));
-    let id = vault.insert(&request).await?.inserted()[0]
-        .skyflow_id()
-        .to_owned();
-    vault.delete(&DeleteRequest::new("persons").id(&id)).await?;
     Ok(())
 }
 

@@ -15,12 +15,11 @@ mod support;
 use std::io::Write;
 use std::time::SystemTime;
 
-use crate::support::{BoxError, Target, check, default_options, run_example, run_tag};
-use serde_json::json;
-use skyflow::VaultClient;
+use crate::support::{
+    BoxError, Target, check, default_options, insert_and_delete, run_example, run_tag,
+};
 use skyflow::credentials::Credentials;
 use skyflow::service_account::{self, BearerTokenOptions};
-use skyflow::vault::{DeleteRequest, InsertRequest};
 
 /// Gets tokens from a file and from a string, uses them, then lets the client do it.
 ///
@@ -57,7 +56,7 @@ pub async fn run(target: &Target, out: &mut impl Write) -> Result<(), BoxError> 
     .await?;
     // Use it as a client's credentials.
     let vault = target.vault_with(Credentials::bearer_token(token.access_token()))?;
-    let written = insert_and_delete(&vault).await?;
+    let written = insert_and_delete(&vault, "Token User").await?;
     writeln!(
         out,
         "generated another from the credentials string; a client using it inserted and deleted {written}"
@@ -66,22 +65,12 @@ pub async fn run(target: &Target, out: &mut impl Write) -> Result<(), BoxError> 
     // Usually you give the client the service account itself: it gets a token when it
     // needs one, caches it and replaces it before it expires.
     let vault = target.vault_with(Credentials::service_account_json(credentials_json))?;
-    let written = insert_and_delete(&vault).await?;
+    let written = insert_and_delete(&vault, "Token User").await?;
     writeln!(
         out,
         "a client given the service account itself managed its own token and inserted and deleted {written}"
     )?;
     Ok(())
-}
-
-/// Inserts a record and deletes it; returns its id.
-async fn insert_and_delete(vault: &VaultClient) -> Result<String, BoxError> {
-    let request = InsertRequest::new("persons").value(json!({ "name": "Token User" }));
-    let id = vault.insert(&request).await?.inserted()[0]
-        .skyflow_id()
-        .to_owned();
-    vault.delete(&DeleteRequest::new("persons").id(&id)).await?;
-    Ok(id)
 }
 
 #[tokio::main]

@@ -14,11 +14,11 @@ mod support;
 
 use std::io::Write;
 
-use crate::support::{BoxError, Target, check, default_options, jwt_claims, run_example};
-use serde_json::json;
+use crate::support::{
+    BoxError, Target, check, default_options, insert_and_delete, jwt_claims, run_example,
+};
 use skyflow::credentials::Credentials;
 use skyflow::service_account::{self, BearerTokenOptions, Context};
-use skyflow::vault::{DeleteRequest, InsertRequest};
 
 /// Gets tokens with a string and a map context, shows a refused key, uses one.
 ///
@@ -66,11 +66,7 @@ pub async fn run(target: &Target, out: &mut impl Write) -> Result<(), BoxError> 
     // On client-managed credentials: every token the client gets carries the context.
     let credentials = Credentials::service_account_json(credentials_json).with_context(context);
     let vault = target.vault_with(credentials)?;
-    let request = InsertRequest::new("persons").value(json!({ "name": "Context User" }));
-    let id = vault.insert(&request).await?.inserted()[0]
-        .skyflow_id()
-        .to_owned();
-    vault.delete(&DeleteRequest::new("persons").id(&id)).await?;
+    let id = insert_and_delete(&vault, "Context User").await?;
     writeln!(
         out,
         "a client whose credentials carry the map context inserted and deleted {id}"

@@ -379,3 +379,25 @@ pub fn jwt_claims(token: &str) -> Result<serde_json::Value, BoxError> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload)?;
     Ok(serde_json::from_slice(&bytes)?)
 }
+
+/// Inserts a `persons` record named `name` and deletes it (two calls); returns its id.
+/// The examples about credentials and logging use it to show a client at work.
+///
+/// # Errors
+///
+/// The vault's errors.
+pub async fn insert_and_delete(vault: &VaultClient, name: &str) -> Result<String, BoxError> {
+    let request =
+        skyflow::vault::InsertRequest::new("persons").value(serde_json::json!({ "name": name }));
+    let response = vault.insert(&request).await?;
+    let id = response
+        .inserted()
+        .first()
+        .ok_or("the insert returned no record")?
+        .skyflow_id()
+        .to_owned();
+    vault
+        .delete(&skyflow::vault::DeleteRequest::new("persons").id(&id))
+        .await?;
+    Ok(id)
+}
