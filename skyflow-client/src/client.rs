@@ -33,6 +33,9 @@ use crate::auth::{DEFAULT_REFRESH_MARGIN, TokenCache};
 use crate::config::{
     BulkConfig, ConnectionConfig, LogLevel, RetryConfig, TimeoutConfig, VaultConfig,
 };
+use crate::connection::{
+    INVOKE_OP, InvokeConnectionRequest, InvokeConnectionResponse, split_connection_url,
+};
 use crate::credentials::Credentials;
 use crate::http::transport::allowed_header;
 use crate::http::{AuthStyle, HttpShared, Transport};
@@ -744,12 +747,14 @@ impl Skyflow {
         };
         let credentials = Credentials::select(config.credentials(), client_credentials.as_ref())?;
         let bearer = self.inner.tokens.source_for(&credentials)?;
+        let url = config.connection_url().trim().trim_end_matches('/');
+        let (origin, path) = split_connection_url(url);
         let transport = Transport::new(
             self.inner.http.clone(),
-            config.connection_url().trim(),
+            origin,
             bearer,
-            self.inner.retry,
-            self.inner.timeout,
+            config.retry().unwrap_or(self.inner.retry),
+            config.timeout().unwrap_or(self.inner.timeout),
             Arc::new(HeaderMap::new()),
             AuthStyle::Connection,
         )?;
@@ -759,6 +764,8 @@ impl Skyflow {
         ));
         Ok(ConnectionClient {
             connection_id: Arc::from(config.connection_id()),
+            url: Arc::from(url),
+            path: Arc::from(path),
             transport,
         })
     }
@@ -1135,7 +1142,6 @@ impl DetectClient {
         &self.vault_id
     }
 
-    #[allow(dead_code, reason = "used by the detect operation modules")]
     pub(crate) fn transport(&self) -> &Transport {
         &self.transport
     }
@@ -1160,6 +1166,10 @@ impl DetectClient {
 #[derive(Clone, Debug)]
 pub struct ConnectionClient {
     connection_id: Arc<str>,
+    /// The connection URL, placeholders included.
+    url: Arc<str>,
+    /// The URL after its origin (the transport's base URL): path template and query.
+    path: Arc<str>,
     transport: Transport,
 }
 
@@ -1183,12 +1193,42 @@ impl ConnectionClient {
     /// # }
     /// ```
     pub fn connection_url(&self) -> &str {
-        self.transport.base_url()
+        &self.url
     }
 
-    #[allow(dead_code, reason = "used by the connection operation module")]
-    pub(crate) fn transport(&self) -> &Transport {
-        &self.transport
+    /// Invokes the connection: validates `request`, fills the URL's placeholders, encodes
+    /// the body by its content type, adds `x-skyflow-authorization` from the connection's
+    /// credentials (through the client's token cache) and sends it with the connection's
+    /// timeouts and retries. See [`connection`](crate::connection) for every rule.
+    ///
+    /// A status of 400 or more is an [`Error`] with the status, the body's message and
+    /// the request id.
+    ///
+    /// ```no_run
+    /// use serde_json::json;
+    /// use skyflow_client::connection::{InvokeConnectionRequest, RequestMethod};
+    /// # async fn run(conn: skyflow_client::ConnectionClient) -> skyflow_client::Result<()> {
+    /// let request = InvokeConnectionRequest::new(RequestMethod::Post)
+    ///     .path_param("card_id", "c-42")
+    ///     .body(json!({ "card_number": "4a1b2c3d-token" }));
+    /// match conn.invoke(&request).await {
+    ///     Ok(response) => println!("{} {:?}", response.status(), response.json()),
+    ///     Err(err) => eprintln!("{} (status {:?}, request id {:?})", err, err.status(), err.request_id()),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn invoke(
+        &self,
+        request: &InvokeConnectionRequest,
+    ) -> Result<InvokeConnectionResponse> {
+        self.transport
+            .perform(INVOKE_OP, |exchange| async move {
+                let http = request.to_http(&self.path)?;
+                let response = exchange.send(&http).await?;
+                Ok(InvokeConnectionResponse::from_http(response))
+            })
+            .await
     }
 }
 

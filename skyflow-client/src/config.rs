@@ -1141,6 +1141,8 @@ pub struct ConnectionConfig {
     connection_id: String,
     connection_url: String,
     credentials: Option<Credentials>,
+    retry: Option<RetryConfig>,
+    timeout: Option<TimeoutConfig>,
 }
 
 impl ConnectionConfig {
@@ -1156,7 +1158,50 @@ impl ConnectionConfig {
             connection_id: connection_id.into(),
             connection_url: connection_url.into(),
             credentials: None,
+            retry: None,
+            timeout: None,
         }
+    }
+
+    /// Sets retries for invocations of this connection, replacing the client-wide setting.
+    /// Only idempotent methods (GET, PUT, DELETE) are retried after the request may have
+    /// reached the connection; POST and PATCH are retried only when they were never sent.
+    ///
+    /// ```
+    /// use skyflow_client::{ConnectionConfig, RetryConfig};
+    /// let cfg = ConnectionConfig::new("c1", "https://gw.example.com")
+    ///     .with_retry(RetryConfig::standard().with_max_attempts(5));
+    /// assert_eq!(cfg.retry().map(|r| r.max_attempts()), Some(5));
+    /// ```
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Sets timeouts for invocations of this connection, replacing the client-wide setting.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use skyflow_client::{ConnectionConfig, TimeoutConfig};
+    /// let cfg = ConnectionConfig::new("c1", "https://gw.example.com")
+    ///     .with_timeout(TimeoutConfig::standard().with_overall(Duration::from_secs(5)));
+    /// assert_eq!(cfg.timeout().and_then(|t| t.overall()), Some(Duration::from_secs(5)));
+    /// ```
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: TimeoutConfig) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// This connection's retry setting, if it overrides the client's.
+    pub fn retry(&self) -> Option<RetryConfig> {
+        self.retry
+    }
+
+    /// This connection's timeouts, if they override the client's.
+    pub fn timeout(&self) -> Option<TimeoutConfig> {
+        self.timeout
     }
 
     /// Sets the credentials for this connection; they win over the client-wide credentials
@@ -1204,8 +1249,8 @@ impl ConnectionConfig {
         &self.connection_url
     }
 
-    /// Checks the configuration: a non-blank id, an `http`/`https` URL with a host, and
-    /// valid credentials when set. Errors name the field (`credentials.<field>` for the
+    /// Checks the configuration: a non-blank id, an `http`/`https` URL with a host, valid
+    /// credentials when set, and valid retry and timeout settings. Errors name the field (`credentials.<field>` for the
     /// credentials); the client adds the connection, as in `connections[<id>].connection_url`.
     ///
     /// ```
@@ -1224,6 +1269,12 @@ impl ConnectionConfig {
         if let Some(credentials) = &self.credentials {
             credentials.validate().map_err(within_credentials)?;
         }
+        if let Some(retry) = &self.retry {
+            retry.validate()?;
+        }
+        if let Some(timeout) = &self.timeout {
+            timeout.validate()?;
+        }
         Ok(())
     }
 }
@@ -1234,6 +1285,8 @@ impl fmt::Debug for ConnectionConfig {
             .field("connection_id", &self.connection_id)
             .field("connection_url", &self.connection_url)
             .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }

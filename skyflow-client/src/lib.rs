@@ -89,6 +89,10 @@
 //! - [`vault`]: one request and one response type per vault operation, the per-call
 //!   [`CallOptions`](vault::CallOptions), and [`vault::batch`] (splitting and merging,
 //!   [`BatchFailure`](vault::BatchFailure)).
+//! - [`connection`]: [`InvokeConnectionRequest`](connection::InvokeConnectionRequest) and
+//!   [`InvokeConnectionResponse`](connection::InvokeConnectionResponse), run by
+//!   [`ConnectionClient::invoke`]: methods, path and query parameters, headers, every body
+//!   encoding, and how answers and errors are read.
 //! - [`config`]: [`VaultConfig`], [`ConnectionConfig`], [`Env`], [`RetryConfig`],
 //!   [`TimeoutConfig`], [`BulkConfig`], [`LogLevel`].
 //! - [`credentials`]: [`Credentials`](credentials::Credentials) and their precedence.
@@ -102,7 +106,9 @@
 
 pub mod client;
 pub mod config;
+pub mod connection;
 pub mod credentials;
+pub mod detect;
 pub mod error;
 pub mod logging;
 pub mod service_account;

@@ -41,9 +41,6 @@ use crate::envelope::{ApiError, EXPIRED_TOKEN_MESSAGE};
 /// Path of the token exchange endpoint.
 pub const TOKEN_PATH: &str = "/v1/auth/sa/oauth/token";
 
-/// Prefix of signed data tokens.
-pub const SIGNED_TOKEN_PREFIX: &str = "signed_token_";
-
 /// Default lifetime of issued access tokens.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);
 
@@ -740,8 +737,7 @@ impl Authority {
         signed: &str,
         caller: &Caller,
     ) -> Result<String, String> {
-        let jwt = signed
-            .strip_prefix(SIGNED_TOKEN_PREFIX)
+        let jwt = crate::engine::split_signed_token(signed)
             .ok_or_else(|| "Invalid signed token.".to_owned())?;
         if peek_alg(jwt).as_deref() != Some("RS256") {
             return Err("Invalid signed token: only RS256 is accepted.".to_owned());

@@ -272,9 +272,7 @@ impl ApiError {
                 "The request is unauthorized. Make sure you have a valid access token.",
             ),
             StatusCode::FORBIDDEN => Self::forbidden("Permission denied."),
-            s if s.is_server_error() => Self::internal(
-                "Skyflow emulator experienced an internal error. Check the emulator's logs.",
-            ),
+            s if s.is_server_error() => Self::internal(crate::engine::INTERNAL_ERROR_MESSAGE),
             s => Self::new(s, GrpcCode::InvalidArgument, "The request was invalid."),
         }
     }
@@ -306,8 +304,8 @@ impl From<crate::engine::EngineError> for ApiError {
         let status =
             StatusCode::from_u16(e.http_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if status.is_server_error() {
-            // Server faults are logged (without caller data) and answered generically when
-            // they are storage faults; Skyflow's own 500 quirks keep their message.
+            // Server faults are logged (without caller data, with the fault's detail); the
+            // wire gets the generic message (storage faults) or Skyflow's own 500 quirk.
             tracing::error!(error = %e, "engine error");
         }
         Self {

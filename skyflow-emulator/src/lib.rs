@@ -17,17 +17,22 @@
 //! Modules:
 //! - [`embedded`]: [`Emulator`] and [`EmulatorOptions`], the in-process server and the
 //!   data-directory contract shared with the `skyflow-emulator` binary;
-//! - [`server`]: [`app`], the axum router, its middleware and [`Limits`];
+//! - [`server`]: [`app`], the axum router, its middleware and the shared [`AppState`];
 //! - [`auth`]: API keys, service accounts, the token exchange, roles;
 //! - [`envelope`]: Skyflow's JSON error envelope;
-//! - [`engine`]: the data engine (schemas, storage, records, tokens, files, query, audit).
+//! - [`engine`]: the data engine (schemas, storage, records, tokens, files, query, audit)
+//!   and its [`Limits`];
+//! - [`detect`]: Skyflow Detect, with its local detection engine in [`detect::engine`].
 
 pub mod auth;
+pub mod detect;
 pub mod embedded;
 pub mod engine;
 pub mod envelope;
+mod provision;
 mod routes;
 pub mod server;
 
 pub use embedded::{Emulator, EmulatorInfo, EmulatorOptions, StartError, VaultInfo};
-pub use server::{AppState, Limits, app};
+pub use engine::Limits;
+pub use server::{AppState, app};

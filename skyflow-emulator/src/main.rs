@@ -41,8 +41,8 @@ struct Cli {
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
 
-    /// A Skyflow vault schema JSON file; repeat for several vaults. Default: the quickstart
-    /// vault plus table1.
+    /// A Skyflow vault schema JSON file (one vault, or a JSON array of several); repeat for
+    /// more vaults. Default: the quickstart vault plus table1.
     #[arg(long = "schema", value_name = "FILE")]
     schemas: Vec<PathBuf>,
 

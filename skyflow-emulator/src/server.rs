@@ -1,4 +1,4 @@
-//! The HTTP server: shared state, limits, the router and its middleware.
+//! The HTTP server: shared state, the router and its middleware.
 //!
 //! [`app`] builds the whole axum [`Router`]; the binary and [`crate::Emulator`] only bind a
 //! socket and serve it. Tests can drive the router in-process with `tower::ServiceExt::oneshot`.
@@ -22,134 +22,17 @@ use axum::response::{IntoResponse, Response};
 
 use crate::auth::Authority;
 use crate::engine::Engine;
+use crate::engine::Limits;
 use crate::envelope::{ApiError, EnvelopeMarker};
 
 /// The `x-request-id` header.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Request limits. All are configurable (CLI flags of the binary, or
-/// [`crate::EmulatorOptions`]); the defaults are generous because Skyflow documents none of
-/// them except the 25-row page of get and query.
+/// Shared state of the server: the data engine (which holds the [`Limits`]), the auth
+/// authority and the public base URL. Cheap to clone.
 ///
-/// | limit | default | error when exceeded |
-/// |---|---|---|
-/// | `max_body_bytes`: size of a request body (JSON or multipart) | 16 MiB | 413 |
-/// | `max_records_per_request`: records in insert/batch, ids in get/delete, items in tokenize/detokenize | 1000 | 400 |
-/// | `max_file_bytes`: size of one uploaded file; never more than `max_body_bytes` (a file travels in a body), so the emulator uses the smaller of the two | 16 MiB | 413 |
-/// | `query_timeout`: wall-clock budget of one query | 5 s | 400 |
-///
-/// # Example
-///
-/// ```
-/// let limits = skyflow_emulator::Limits::default().with_max_records_per_request(10);
-/// assert_eq!(limits.max_records_per_request, 10);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Limits {
-    /// Largest accepted request body, in bytes.
-    pub max_body_bytes: usize,
-    /// Most records (or ids, or tokenize/detokenize items) in one request.
-    pub max_records_per_request: usize,
-    /// Largest uploaded file, in bytes (capped at `max_body_bytes`).
-    pub max_file_bytes: usize,
-    /// Longest a query may run.
-    pub query_timeout: std::time::Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_body_bytes: crate::engine::Limits::default().max_body_bytes,
-            max_records_per_request: crate::engine::Limits::default().max_records_per_request,
-            max_file_bytes: crate::engine::Limits::default().max_file_bytes,
-            query_timeout: crate::engine::Limits::default().query_timeout,
-        }
-    }
-}
-
-impl Limits {
-    /// Sets the body size limit.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let l = skyflow_emulator::Limits::default().with_max_body_bytes(1024);
-    /// assert_eq!(l.max_body_bytes, 1024);
-    /// ```
-    pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
-        self.max_body_bytes = bytes;
-        self
-    }
-
-    /// Sets the records-per-request limit.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let l = skyflow_emulator::Limits::default().with_max_records_per_request(5);
-    /// assert_eq!(l.max_records_per_request, 5);
-    /// ```
-    pub fn with_max_records_per_request(mut self, records: usize) -> Self {
-        self.max_records_per_request = records;
-        self
-    }
-
-    /// Sets the file size limit (the effective limit is the smaller of this and the body
-    /// limit).
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let l = skyflow_emulator::Limits::default().with_max_file_bytes(1 << 20);
-    /// assert_eq!(l.max_file_bytes, 1 << 20);
-    /// assert_eq!(l.with_max_body_bytes(1000).effective_max_file_bytes(), 1000);
-    /// ```
-    pub fn with_max_file_bytes(mut self, bytes: usize) -> Self {
-        self.max_file_bytes = bytes;
-        self
-    }
-
-    /// Sets the query time budget.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let l = skyflow_emulator::Limits::default().with_query_timeout(std::time::Duration::from_secs(1));
-    /// assert_eq!(l.query_timeout.as_secs(), 1);
-    /// ```
-    pub fn with_query_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.query_timeout = timeout;
-        self
-    }
-
-    /// The file size limit in force: `max_file_bytes`, but never more than `max_body_bytes`.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let l = skyflow_emulator::Limits::default();
-    /// assert!(l.effective_max_file_bytes() <= l.max_body_bytes);
-    /// ```
-    pub fn effective_max_file_bytes(&self) -> usize {
-        self.max_file_bytes.min(self.max_body_bytes)
-    }
-
-    /// 400 when `count` is over the records limit.
-    pub(crate) fn check_records(&self, count: usize, what: &str) -> Result<(), ApiError> {
-        if count > self.max_records_per_request {
-            Err(ApiError::bad_request(format!(
-                "Invalid request. Too many {what} in one request: {count}, the limit is {}.",
-                self.max_records_per_request
-            )))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-/// Shared state of the server: the data engine, the auth authority, limits and the public base
-/// URL. Cheap to clone.
+/// New shared state (e.g. a new service's engine) goes in `StateInner` with a `pub(crate)`
+/// getter here; it is built in `crate::embedded`'s provisioning.
 ///
 /// # Example
 ///
@@ -167,7 +50,7 @@ pub struct AppState {
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
-            .field("limits", &self.inner.limits)
+            .field("limits", self.limits())
             .finish_non_exhaustive()
     }
 }
@@ -175,7 +58,6 @@ impl std::fmt::Debug for AppState {
 pub(crate) struct StateInner {
     pub(crate) engine: Arc<Engine>,
     pub(crate) auth: Authority,
-    pub(crate) limits: Limits,
     pub(crate) base_url: RwLock<String>,
 }
 
@@ -185,7 +67,7 @@ impl AppState {
     }
 
     pub(crate) fn limits(&self) -> &Limits {
-        &self.inner.limits
+        self.inner.engine.limits()
     }
 
     pub(crate) fn set_base_url(&self, url: &str) {

@@ -278,7 +278,7 @@ fn refuses_missing_or_wrong_key() {
     drop(Engine::open(EngineConfig::on_disk(other.path())).unwrap());
     std::fs::copy(other.path().join("engine.key"), &key).unwrap();
     let err = Engine::open(EngineConfig::on_disk(dir.path())).unwrap_err();
-    assert!(err.message().contains("key"), "{err}");
+    assert!(err.detail().is_some_and(|d| d.contains("key")), "{err}");
     std::fs::write(&key, saved).unwrap();
     assert!(Engine::open(EngineConfig::on_disk(dir.path())).is_ok());
 }

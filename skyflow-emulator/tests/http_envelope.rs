@@ -174,3 +174,43 @@ async fn unknown_vault_is_404() {
         .await
         .expect_error(404);
 }
+
+#[tokio::test]
+async fn storage_faults_answer_a_generic_500_envelope() {
+    let dir = std::env::temp_dir().join(format!(
+        "sky-fault-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let h = start_with(EmulatorOptions::with_data_dir(&dir)).await;
+    // Break the store under the running server: the records table disappears, so the next
+    // insert fails inside SQLite.
+    let db = rusqlite::Connection::open(dir.join("emulator.db")).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    db.execute_batch("DROP TABLE sky_records").unwrap();
+    drop(db);
+    let path = format!("/v1/vaults/{}/table1", h.vault());
+    let (status, _, body) = raw(
+        &h,
+        h.client
+            .post(h.url(&path))
+            .bearer_auth(&h.bearer)
+            .json(&json!({"records": [{"fields": {"name": "fault"}}]})),
+    )
+    .await;
+    assert_eq!(status, 500);
+    assert_envelope(&body, status);
+    assert_eq!(body["error"]["grpc_code"], 13);
+    let message = body["error"]["message"].as_str().unwrap();
+    assert_eq!(
+        message,
+        skyflow_emulator::engine::INTERNAL_ERROR_MESSAGE,
+        "SQLite's own text stays off the wire"
+    );
+    assert!(!body.to_string().contains("sky_records"));
+    assert!(!body.to_string().to_lowercase().contains("sqlite"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -837,7 +837,7 @@ async fn file_limit_never_exceeds_the_body_limit() {
         ),
     )
     .await;
-    let limits = h.emulator.engine().limits().clone();
+    let limits = *h.emulator.engine().limits();
     assert_eq!(limits.max_file_bytes, 64 * 1024);
     assert_eq!(limits.max_body_bytes, 64 * 1024);
     assert_eq!(limits.query_timeout, Duration::from_millis(1500));

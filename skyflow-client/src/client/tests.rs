@@ -259,14 +259,14 @@ async fn vault_credentials_win_over_client_credentials_and_updates_apply() {
         .vault("own")
         .unwrap()
         .transport()
-        .send(&get_request())
+        .perform_one(&get_request())
         .await
         .unwrap();
     client
         .vault("shared")
         .unwrap()
         .transport()
-        .send(&get_request())
+        .perform_one(&get_request())
         .await
         .unwrap();
 
@@ -279,14 +279,14 @@ async fn vault_credentials_win_over_client_credentials_and_updates_apply() {
         .vault("shared")
         .unwrap()
         .transport()
-        .send(&get_request())
+        .perform_one(&get_request())
         .await
         .unwrap();
     client
         .vault("own")
         .unwrap()
         .transport()
-        .send(&get_request())
+        .perform_one(&get_request())
         .await
         .unwrap();
 
@@ -389,11 +389,12 @@ async fn no_secret_in_debug_output_or_debug_logs() {
     let vault = client.vault("v1").unwrap();
     vault
         .transport()
-        .perform(
-            "GetRequest",
-            || Ok(get_request()),
-            |response| crate::http::json_body::<serde_json::Value>("GetRequest", &response),
-        )
+        .perform("GetRequest", |x| async move {
+            crate::http::json_body::<serde_json::Value>(
+                "GetRequest",
+                &x.send(&get_request()).await?,
+            )
+        })
         .await
         .unwrap();
     let debug = format!(
@@ -474,7 +475,7 @@ async fn expired_service_account_token_is_refreshed_and_the_call_resent_once() {
         .vault("v1")
         .unwrap()
         .transport()
-        .send(&get_request())
+        .perform_one(&get_request())
         .await
         .unwrap();
     assert_eq!(response.status, 200);
@@ -513,7 +514,7 @@ async fn fifty_concurrent_requests_through_clones_and_handles_cause_one_exchange
                 .vault(vault)
                 .unwrap()
                 .transport()
-                .send(&get_request())
+                .perform_one(&get_request())
                 .await
                 .unwrap();
         }));
@@ -622,7 +623,7 @@ async fn env_child() {
         .default_vault()
         .unwrap()
         .transport()
-        .send(&get_request())
+        .perform_one(&get_request())
         .await
         .unwrap();
 }
@@ -645,7 +646,7 @@ async fn service_account_token_lines_follow_the_client_log_level() {
         .vault("v1")
         .unwrap()
         .transport()
-        .send(&get_request())
+        .perform_one(&get_request())
         .await
         .unwrap();
     assert_eq!(tokens.exchanges(), 1);
@@ -662,7 +663,7 @@ async fn service_account_token_lines_follow_the_client_log_level() {
             .vault("v1")
             .unwrap()
             .transport()
-            .send(&get_request())
+            .perform_one(&get_request())
             .await
             .unwrap();
     }
@@ -743,7 +744,7 @@ async fn a_token_endpoint_503_is_retried_even_for_a_non_idempotent_call() {
         .vault("v1")
         .unwrap()
         .transport()
-        .send(&request)
+        .perform_one(&request)
         .await
         .unwrap();
     assert_eq!(response.status, 200);
@@ -771,7 +772,7 @@ async fn a_refused_assertion_is_not_retried() {
         .vault("v1")
         .unwrap()
         .transport()
-        .send(&get_request())
+        .perform_one(&get_request())
         .await
         .unwrap_err();
     assert!(err.is_auth(), "{err}");
@@ -801,7 +802,7 @@ async fn a_failed_refresh_after_a_401_is_retried() {
     tokens.fail_next(502, "bad gateway");
     let mut request = get_request();
     request.idempotent = false;
-    let response = vault.transport().send(&request).await.unwrap();
+    let response = vault.transport().perform_one(&request).await.unwrap();
     assert_eq!(response.status, 200);
     assert_eq!(
         calls.load(Ordering::SeqCst),
@@ -822,7 +823,7 @@ async fn call_vault(client: &Skyflow, id: &str) {
         .vault(id)
         .unwrap()
         .transport()
-        .send(&get_request())
+        .perform_one(&get_request())
         .await
         .unwrap();
 }

@@ -134,10 +134,6 @@ fn as_i32(value: &Value) -> Option<i32> {
 /// Parses a successful response body as `T`. A body that is not JSON, or not the expected
 /// shape, is a [`Decode`](crate::ErrorKind::Decode) error carrying the operation, the status
 /// and the request id, and saying where the body went wrong, without quoting it.
-#[allow(
-    dead_code,
-    reason = "for the Detect and connection operation modules, not written yet; tests use it"
-)]
 pub(crate) fn json_body<T: DeserializeOwned>(
     operation: &'static str,
     response: &HttpResponse,
@@ -166,10 +162,6 @@ pub(crate) fn json_body<T: DeserializeOwned>(
 
 /// A [`Decode`](crate::ErrorKind::Decode) error for a 2xx `response` of `operation`, for
 /// operation modules that find something missing after parsing.
-#[allow(
-    dead_code,
-    reason = "for the Detect and connection operation modules, not written yet; tests use it"
-)]
 pub(crate) fn decode_error(
     operation: &'static str,
     response: &HttpResponse,
@@ -287,12 +279,12 @@ mod tests {
         HttpResponse {
             status: 200,
             request_id: Some("ok-1".into()),
+            headers: reqwest::header::HeaderMap::new(),
             body: bytes::Bytes::from_static(body),
         }
     }
 
     #[derive(serde::Deserialize, Debug)]
-    #[allow(dead_code, reason = "only the shape matters")]
     struct Shape {
         count: u32,
     }

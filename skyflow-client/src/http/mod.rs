@@ -13,6 +13,7 @@ pub(crate) enum Method {
     Get,
     Post,
     Put,
+    Patch,
     Delete,
 }
 
@@ -25,6 +26,8 @@ pub(crate) enum Body {
     Json(serde_json::Value),
     /// A `multipart/form-data` body; parts are sent in order.
     Multipart(Vec<Part>),
+    /// Bytes sent as they are; the content type, if any, is among the request's headers.
+    Bytes(bytes::Bytes),
 }
 
 /// One part of a multipart body.
@@ -92,6 +95,8 @@ pub(crate) struct HttpResponse {
     pub(crate) status: u16,
     /// The `x-request-id` response header.
     pub(crate) request_id: Option<String>,
+    /// Every response header (connection answers expose them).
+    pub(crate) headers: reqwest::header::HeaderMap,
     pub(crate) body: bytes::Bytes,
 }
 
@@ -102,9 +107,5 @@ pub(crate) mod transport;
 #[cfg(test)]
 mod tests;
 
-#[allow(
-    unused_imports,
-    reason = "for the Detect and connection operation modules, not written yet; tests use them"
-)]
 pub(crate) use decode::{decode_error, json_body};
 pub(crate) use transport::{AuthStyle, HttpShared, Transport};

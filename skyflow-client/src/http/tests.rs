@@ -744,8 +744,9 @@ async fn the_bearer_token_never_appears_in_transport_debug_logs_or_errors() {
     );
     let mut req = request(Method::Post, "/v1/x", true);
     req.headers = vec![("x-request-id".into(), "caller-1".into())];
+    let req = &req;
     let err = t
-        .perform("InsertRequest", || Ok(req.clone()), |_| Ok(()))
+        .perform("InsertRequest", |x| async move { x.send(req).await })
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(401));
@@ -766,7 +767,10 @@ async fn the_bearer_token_never_appears_in_transport_debug_logs_or_errors() {
     )
     .unwrap();
     let refused_err = refused
-        .perform("InvokeConnectionRequest", || Ok(req.clone()), |_| Ok(()))
+        .perform(
+            "InvokeConnectionRequest",
+            |x| async move { x.send(req).await },
+        )
         .await
         .unwrap_err();
     assert!(refused_err.is_transport(), "{refused_err}");
@@ -933,26 +937,21 @@ async fn perform_logs_stages_and_failures_without_secrets() {
         logger.clone(),
     );
     let value: serde_json::Value = t
-        .perform(
-            "InsertRequest",
-            || {
-                let mut req = request(Method::Put, "/v1/vaults/v1/persons", true);
-                req.query = vec![(Cow::Borrowed("column_values"), "4111-1111-secret".into())];
-                req.body = Body::Json(serde_json::json!({"card": "4111111111111111"}));
-                Ok(req)
-            },
-            |response| json_body("InsertRequest", &response),
-        )
+        .perform("InsertRequest", |x| async move {
+            let mut req = request(Method::Put, "/v1/vaults/v1/persons", true);
+            req.query = vec![(Cow::Borrowed("column_values"), "4111-1111-secret".into())];
+            req.body = Body::Json(serde_json::json!({"card": "4111111111111111"}));
+            json_body("InsertRequest", &x.send(&req).await?)
+        })
         .await
         .unwrap();
     assert_eq!(value["ok"], true);
 
     let failed = t
-        .perform(
-            "GetRequest",
-            || Err::<HttpRequest, _>(crate::Error::validation("GetRequest", "table", "empty")),
-            |response| json_body::<serde_json::Value>("GetRequest", &response),
-        )
+        .perform("GetRequest", |x| async move {
+            let req: HttpRequest = Err(crate::Error::validation("GetRequest", "table", "empty"))?;
+            json_body::<serde_json::Value>("GetRequest", &x.send(&req).await?)
+        })
         .await
         .unwrap_err();
     assert!(failed.is_validation());
@@ -977,11 +976,9 @@ async fn perform_logs_stages_and_failures_without_secrets() {
     // At ERROR (the default) the stage lines disappear, at runtime.
     logger.set_level(LogLevel::Error);
     let before = captured.text().len();
-    t.perform(
-        "QueryRequest",
-        || Ok(request(Method::Get, "/v1/x", true)),
-        |_| Ok(()),
-    )
+    t.perform("QueryRequest", |x| async move {
+        x.send(&request(Method::Get, "/v1/x", true)).await.map(drop)
+    })
     .await
     .unwrap();
     assert_eq!(captured.text().len(), before, "{}", captured.text());

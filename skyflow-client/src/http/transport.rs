@@ -6,6 +6,7 @@
 //! once with a fresh token after a 401, captures `x-request-id` and decodes error bodies.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
@@ -150,6 +151,32 @@ struct Failed {
     reached_server: bool,
 }
 
+/// One operation in flight, handed to the closure given to [`Transport::perform`]: the
+/// only way to send requests.
+pub(crate) struct Exchange<'a> {
+    transport: &'a Transport,
+    operation: &'static str,
+    /// Set at the first send, which logs "request resolved" and "method triggered".
+    triggered: AtomicBool,
+}
+
+impl Exchange<'_> {
+    /// Sends one HTTP call of this operation and returns its 2xx answer or the error.
+    pub(crate) async fn send(&self, request: &HttpRequest) -> Result<HttpResponse> {
+        if !self.triggered.swap(true, Ordering::Relaxed) {
+            let logger = &self.transport.shared.logger;
+            logger.stage(self.operation, Stage::Resolved);
+            logger.stage(self.operation, Stage::Triggered);
+        }
+        self.transport.send(request).await
+    }
+
+    /// The client's log gate, for an operation's own DEBUG lines (never values).
+    pub(crate) fn logger(&self) -> &Logger {
+        &self.transport.shared.logger
+    }
+}
+
 impl Transport {
     /// A transport for `base_url` (a vault URL, or a connection URL); `headers` are the
     /// client-wide custom headers, already checked.
@@ -180,53 +207,41 @@ impl Transport {
         &self.base_url
     }
 
-    /// The client's log gate, for operation modules.
-    #[allow(
-        dead_code,
-        reason = "the entry point of the vault, Detect and connection operations, which are \
-                  being added to the handles"
-    )]
-    pub(crate) fn logger(&self) -> &Logger {
-        &self.shared.logger
-    }
-
-    /// Logs one INFO stage line for `operation`.
-    pub(crate) fn log_stage(&self, operation: &str, stage: Stage) {
-        self.shared.logger.stage(operation, stage);
-    }
-
-    /// Logs the ERROR line for a failed `operation`.
-    pub(crate) fn log_failure(&self, operation: &str, err: &Error) {
-        self.shared.logger.failure(operation, err);
-    }
-
-    /// Runs a whole operation with its stage lines: "validating request", then `build`
-    /// (validation and request construction), "request resolved", "method triggered", the
-    /// call, `parse`, "success"; or the ERROR line with the error, which is returned with
-    /// the operation name set.
-    #[allow(
-        dead_code,
-        reason = "the entry point of the vault, Detect and connection operations, which are \
-                  being added to the handles"
-    )]
-    pub(crate) async fn perform<T>(
-        &self,
+    /// The one way an operation reaches the network.
+    ///
+    /// Every operation module (vault, Detect, connections) calls this, once per public
+    /// call: `operation` is the request type's name (`"InsertRequest"`), used in log lines
+    /// and set on errors that do not name an operation yet. `run` gets an [`Exchange`]; it
+    /// validates the request, describes each HTTP call as an [`HttpRequest`] (method,
+    /// path, query, body, idempotency, per-call headers), sends it with
+    /// [`Exchange::send`] and parses the answer. A batched operation sends several
+    /// requests through the same exchange, concurrently if it likes.
+    ///
+    /// How the token is presented (the [`AuthStyle`]), the base URL, timeouts, retries, the
+    /// 401 refresh and error decoding belong to this transport, so a new operation only
+    /// says what to send and how to read the answer.
+    ///
+    /// Logs the stages "validating request", "request resolved" and "method triggered"
+    /// (at the first send), then "success" or the ERROR line with the error.
+    pub(crate) async fn perform<'a, T, F, Fut>(
+        &'a self,
         operation: &'static str,
-        build: impl FnOnce() -> Result<HttpRequest>,
-        parse: impl FnOnce(HttpResponse) -> Result<T>,
-    ) -> Result<T> {
-        let result = async {
-            self.log_stage(operation, Stage::Validating);
-            let request = build()?;
-            self.log_stage(operation, Stage::Resolved);
-            self.log_stage(operation, Stage::Triggered);
-            let response = self.send(&request).await?;
-            parse(response)
-        }
-        .await;
-        match result {
+        run: F,
+    ) -> Result<T>
+    where
+        F: FnOnce(Exchange<'a>) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let logger = &self.shared.logger;
+        logger.stage(operation, Stage::Validating);
+        let exchange = Exchange {
+            transport: self,
+            operation,
+            triggered: AtomicBool::new(false),
+        };
+        match run(exchange).await {
             Ok(value) => {
-                self.log_stage(operation, Stage::Success);
+                logger.stage(operation, Stage::Success);
                 Ok(value)
             }
             Err(err) => {
@@ -235,15 +250,15 @@ impl Transport {
                 } else {
                     err
                 };
-                self.log_failure(operation, &err);
+                logger.failure(operation, &err);
                 Err(err)
             }
         }
     }
 
     /// Sends `request` with timeouts, retries and the 401 refresh; returns the successful
-    /// response or the decoded error.
-    pub(crate) async fn send(&self, request: &HttpRequest) -> Result<HttpResponse> {
+    /// response or the decoded error. Operation modules go through [`Transport::perform`].
+    pub(super) async fn send(&self, request: &HttpRequest) -> Result<HttpResponse> {
         let operation = request.operation;
         let prepared = self.prepare(request)?;
         let deadline = self
@@ -359,6 +374,7 @@ impl Transport {
                             return Ok(HttpResponse {
                                 status: raw.status,
                                 request_id: raw.request_id,
+                                headers: raw.headers,
                                 body: raw.body,
                             });
                         }
@@ -508,6 +524,7 @@ impl Transport {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
             Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
             Method::Delete => reqwest::Method::DELETE,
         };
         let mut builder = self
@@ -534,6 +551,7 @@ impl Transport {
             Body::Multipart(parts) => {
                 builder.multipart(multipart_form(request.operation, parts).map_err(not_sent)?)
             }
+            Body::Bytes(bytes) => builder.body(bytes.clone()),
         };
         let response = builder.send().await.map_err(send_failure)?;
         let status = response.status().as_u16();
@@ -553,6 +571,7 @@ impl Transport {
             }
             AuthStyle::Vault => None,
         };
+        let response_headers = headers.clone();
         let body = response.bytes().await.map_err(|e| {
             let mut error = reqwest_error(e, "reading the response failed").with_status(status);
             if let Some(id) = &request_id {
@@ -568,8 +587,18 @@ impl Transport {
             request_id,
             retry_after,
             error_from_client,
+            headers: response_headers,
             body,
         })
+    }
+}
+
+#[cfg(test)]
+impl Transport {
+    /// One request through [`Transport::perform`], for tests that need no parsing.
+    pub(crate) async fn perform_one(&self, request: &HttpRequest) -> Result<HttpResponse> {
+        self.perform(request.operation, |x| async move { x.send(request).await })
+            .await
     }
 }
 
@@ -584,6 +613,7 @@ struct RawResponse {
     request_id: Option<String>,
     retry_after: Option<Duration>,
     error_from_client: Option<bool>,
+    headers: HeaderMap,
     body: bytes::Bytes,
 }
 

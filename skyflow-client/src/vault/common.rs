@@ -1,10 +1,9 @@
 //! Helpers shared by the vault operations: path building, common validation checks and
 //! response decoding.
 
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::http::HttpResponse;
+pub(crate) use crate::http::{decode_error, json_body};
 use crate::{Error, Result};
 
 /// Percent-encodes one path segment: everything except the RFC 3986 unreserved characters
@@ -136,44 +135,6 @@ pub(crate) fn kind_of(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-/// Parses a 2xx body as JSON into `T`.
-///
-/// The error never quotes the body: serde messages can contain record values, so only the
-/// category and position are kept.
-pub(crate) fn parse_body<T: DeserializeOwned>(op: &'static str, resp: &HttpResponse) -> Result<T> {
-    serde_json::from_slice(&resp.body).map_err(|err| {
-        use serde_json::error::Category;
-        let what = match err.classify() {
-            Category::Io | Category::Syntax | Category::Eof => "is not valid JSON",
-            Category::Data => "does not have the expected shape",
-        };
-        decode_error(
-            op,
-            resp,
-            format!(
-                "the response body {what} (line {}, column {})",
-                err.line(),
-                err.column()
-            ),
-        )
-    })
-}
-
-/// A decode error for a 2xx response, carrying its status and request id.
-pub(crate) fn decode_error(
-    op: &'static str,
-    resp: &HttpResponse,
-    message: impl Into<String>,
-) -> Error {
-    let mut err = Error::decode(message)
-        .with_operation(op)
-        .with_status(resp.status);
-    if let Some(id) = &resp.request_id {
-        err = err.with_request_id(id.clone());
-    }
-    err
 }
 
 /// Deserializes an optional JSON object, treating `null` and absence as empty.

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::batch::private::{FromFailedBatch, MergeResponse, SplitRequest};
 use super::batch::{BatchRequest, BatchResponse};
-use super::common::{check_not_blank, check_segment, parse_body, vault_path};
+use super::common::{check_not_blank, check_segment, json_body, vault_path};
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::{Error, Result};
 
@@ -158,7 +158,7 @@ impl DeleteResponse {
             #[serde(rename = "RecordIDResponse")]
             ids: Vec<String>,
         }
-        let raw: Raw = parse_body(OP, &resp)?;
+        let raw: Raw = json_body(OP, &resp)?;
         Ok(DeleteResponse {
             deleted_ids: raw.ids,
         })

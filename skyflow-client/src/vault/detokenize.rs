@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::batch::private::{FromFailedBatch, MergeResponse, SplitRequest};
 use super::batch::{BatchRequest, BatchResponse};
-use super::common::{check_not_blank, error_message, parse_body, vault_path};
+use super::common::{check_not_blank, error_message, json_body, vault_path};
 use super::types::{RedactionType, ValueType};
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::{Error, Result};
@@ -401,7 +401,7 @@ impl DetokenizeResponse {
             value: Value,
         }
 
-        let raw: Raw = parse_body(OP, &resp)?;
+        let raw: Raw = json_body(OP, &resp)?;
         let mut response = DetokenizeResponse::default();
         for (index, record) in raw.records.into_iter().enumerate() {
             if let Some(message) = error_message(&record) {
@@ -419,7 +419,7 @@ impl DetokenizeResponse {
                 continue;
             }
             let record: RawRecord = serde_json::from_value(record).map_err(|_| {
-                super::common::decode_error(
+                crate::http::decode_error(
                     OP,
                     &resp,
                     format!("records[{index}] does not have the expected shape"),

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use super::common::{check_not_blank, check_segment, parse_body, vault_path};
+use super::common::{check_not_blank, check_segment, json_body, vault_path};
 use super::types::FileScanStatus;
 use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
 use crate::{Error, Result};
@@ -392,7 +392,7 @@ impl FileUploadResponse {
             #[serde(rename = "skyflowID")]
             skyflow_id: String,
         }
-        let raw: Raw = parse_body(OP, &resp)?;
+        let raw: Raw = json_body(OP, &resp)?;
         Ok(FileUploadResponse {
             skyflow_id: raw.skyflow_id,
         })
@@ -500,7 +500,7 @@ impl FileScanStatusResponse {
         struct Raw {
             av_scan_status: String,
         }
-        let raw: Raw = parse_body(SCAN_OP, &resp)?;
+        let raw: Raw = json_body(SCAN_OP, &resp)?;
         Ok(FileScanStatusResponse {
             status: FileScanStatus::from_wire(&raw.av_scan_status),
         })
@@ -614,7 +614,7 @@ impl DeleteFileResponse {
             #[serde(default)]
             deleted: bool,
         }
-        let raw: Raw = parse_body(DELETE_OP, &resp)?;
+        let raw: Raw = json_body(DELETE_OP, &resp)?;
         Ok(DeleteFileResponse {
             skyflow_id: raw.skyflow_id,
             deleted: raw.deleted,

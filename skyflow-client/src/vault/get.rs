@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::batch::private::{FromFailedBatch, MergeResponse, SplitRequest};
 use super::batch::{BatchRequest, BatchResponse};
-use super::common::{check_not_blank, check_segment, parse_body, vault_path};
+use super::common::{check_not_blank, check_segment, json_body, vault_path};
 use super::types::{Fields, OrderBy, RedactionType};
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::{Error, Result};
@@ -470,7 +470,7 @@ impl GetResponse {
         struct RawRecord {
             fields: Fields,
         }
-        let raw: Raw = parse_body(OP, &resp)?;
+        let raw: Raw = json_body(OP, &resp)?;
         Ok(GetResponse {
             records: raw.records.into_iter().map(|r| r.fields).collect(),
         })

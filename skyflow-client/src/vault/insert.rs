@@ -11,7 +11,7 @@ use super::batch::private::{FromFailedBatch, MergeResponse, SplitRequest};
 use super::batch::{BatchRequest, BatchResponse};
 use super::common::{
     check_not_blank, check_record, check_segment, check_tokens, decode_error, error_message,
-    object_or_empty, parse_body, vault_path,
+    json_body, object_or_empty, vault_path,
 };
 use super::types::{Fields, TokenMode};
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
@@ -528,7 +528,7 @@ impl InsertResponse {
             records: Vec<RawRecord>,
         }
 
-        let raw: Raw = parse_body(OP, &resp)?;
+        let raw: Raw = json_body(OP, &resp)?;
         let mut response = InsertResponse::default();
         match (raw.records, raw.responses) {
             (_, Some(entries)) => {

@@ -43,7 +43,7 @@
 //! ```
 
 pub mod batch;
-mod common;
+pub(crate) mod common;
 mod delete;
 mod detokenize;
 mod file;

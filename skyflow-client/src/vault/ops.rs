@@ -22,8 +22,7 @@ use super::{
 };
 use crate::client::VaultClient;
 use crate::config::BulkConfig;
-use crate::http::{HttpRequest, Transport};
-use crate::logging::Stage;
+use crate::http::HttpRequest;
 use crate::{Error, Result};
 
 const REQUEST_ID: &str = "x-request-id";
@@ -118,30 +117,6 @@ fn batch_count<Q: BatchRequest>(request: &Q, batch_size: usize) -> usize {
         1
     } else {
         total.div_ceil(batch_size)
-    }
-}
-
-/// Names the operation on an error that does not name one yet.
-fn named(err: Error, op: &'static str) -> Error {
-    if err.operation().is_none() {
-        err.with_operation(op)
-    } else {
-        err
-    }
-}
-
-/// Logs the last stage of an operation: "success", or the failure.
-fn finish<T>(transport: &Transport, op: &'static str, result: Result<T>) -> Result<T> {
-    match result {
-        Ok(value) => {
-            transport.log_stage(op, Stage::Success);
-            Ok(value)
-        }
-        Err(err) => {
-            let err = named(err, op);
-            transport.log_failure(op, &err);
-            Err(err)
-        }
     }
 }
 
@@ -337,20 +312,16 @@ impl VaultClient {
     /// ```
     pub async fn upload_file(&self, request: &FileUploadRequest) -> Result<FileUploadResponse> {
         const OP: &str = "FileUploadRequest";
-        let transport = self.transport();
-        transport.log_stage(OP, Stage::Validating);
-        let result = async {
-            let id = self.call_options_request_id();
-            check_request_id(OP, id)?;
-            let mut http = request.to_http(self.vault_id()).await?;
-            with_request_id(&mut http, id.map(str::to_owned));
-            transport.log_stage(OP, Stage::Resolved);
-            transport.log_stage(OP, Stage::Triggered);
-            let response = transport.send(&http).await?;
-            FileUploadResponse::from_http(response)
-        }
-        .await;
-        finish(transport, OP, result)
+        let id = self.call_options_request_id();
+        let vault_id = self.vault_id();
+        self.transport()
+            .perform(OP, |exchange| async move {
+                check_request_id(OP, id)?;
+                let mut http = request.to_http(vault_id).await?;
+                with_request_id(&mut http, id.map(str::to_owned));
+                FileUploadResponse::from_http(exchange.send(&http).await?)
+            })
+            .await
     }
 
     /// The anti-virus scan status of a record's file.
@@ -387,7 +358,7 @@ impl VaultClient {
         self.call_options().request_id.as_deref()
     }
 
-    /// One call, not split: validation, the request, the answer, with the stage lines.
+    /// One call, not split: validation, the request, the answer.
     async fn single<Q>(&self, request: &Q) -> Result<Q::Response>
     where
         Q: Operation + Sync,
@@ -395,16 +366,12 @@ impl VaultClient {
         let id = self.call_options_request_id();
         let vault_id = self.vault_id();
         self.transport()
-            .perform(
-                Q::NAME,
-                || {
-                    check_request_id(Q::NAME, id)?;
-                    let mut http = request.to_http(vault_id)?;
-                    with_request_id(&mut http, id.map(str::to_owned));
-                    Ok(http)
-                },
-                Q::parse,
-            )
+            .perform(Q::NAME, |exchange| async move {
+                check_request_id(Q::NAME, id)?;
+                let mut http = request.to_http(vault_id)?;
+                with_request_id(&mut http, id.map(str::to_owned));
+                Q::parse(exchange.send(&http).await?)
+            })
             .await
     }
 
@@ -425,68 +392,66 @@ impl VaultClient {
         <Q as BatchRequest>::Response: fmt::Debug + Send + Sync + 'static,
     {
         let op = Q::NAME;
-        let transport = self.transport();
-        transport.log_stage(op, Stage::Validating);
         let base_id = self.call_options_request_id();
-        if let Err(err) = check_request_id(op, base_id).and_then(|()| request.validate_all()) {
-            return finish(transport, op, Err(err));
-        }
-        transport.log_stage(op, Stage::Resolved);
-        let batches = batch_count(request, batch_size);
         let concurrency = self.bulk().concurrency().max(1);
-        if batches > 1 {
-            transport.logger().debug(format_args!(
-                "{op}: {} records in {batches} batches of at most {batch_size}, {concurrency} at a time",
-                request.record_count()
-            ));
-        }
-        transport.log_stage(op, Stage::Triggered);
-
         let vault_id = self.vault_id();
-        if batches == 1 {
-            // Sent whole: no slicing, no copy of the request, the vault's error unchanged.
-            let result = async {
-                let mut http = Operation::to_http(request, vault_id)?;
-                with_request_id(&mut http, base_id.map(str::to_owned));
-                Q::parse(transport.send(&http).await?)
-            }
-            .await
-            .map_err(|err| err.without_secrets(&request.secrets()));
-            return finish(transport, op, result);
-        }
-        let tolerate_not_found = empty_when.is_some();
-        let not_found: Mutex<Option<Error>> = Mutex::new(None);
-        let not_found_ref = &not_found;
-        let result = run_batches(request, batch_size, concurrency, |batch: Batch<Q>| {
-            let header = base_id.map(|id| format!("{id}-{}", batch.index()));
-            async move {
-                let mut http = Operation::to_http(batch.request(), vault_id)?;
-                with_request_id(&mut http, header);
-                match transport.send(&http).await {
-                    Ok(response) => Q::parse(response),
-                    Err(err) if tolerate_not_found && err.is_api() && err.is_not_found() => {
-                        not_found_ref
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .get_or_insert(err);
-                        Ok(Default::default())
+        self.transport()
+            .perform(op, |exchange| async move {
+                check_request_id(op, base_id)?;
+                request.validate_all()?;
+                let batches = batch_count(request, batch_size);
+                if batches == 1 {
+                    // Sent whole: no slicing, no copy of the request, the vault's error
+                    // unchanged.
+                    let result = async {
+                        let mut http = Operation::to_http(request, vault_id)?;
+                        with_request_id(&mut http, base_id.map(str::to_owned));
+                        Q::parse(exchange.send(&http).await?)
                     }
-                    Err(err) => Err(err.without_secrets(&batch.request().secrets())),
+                    .await;
+                    return result.map_err(|err| err.without_secrets(&request.secrets()));
                 }
-            }
-        })
-        .await;
-        let not_found = not_found
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner);
-        let result = match result {
-            Ok(response) => match (empty_when, not_found) {
-                (Some(is_empty), Some(err)) if is_empty(&response) => Err(err),
-                _ => Ok(response),
-            },
-            Err(failure) => Err(failure.into_error()),
-        };
-        finish(transport, op, result)
+                exchange.logger().debug(format_args!(
+                    "{op}: {} records in {batches} batches of at most {batch_size}, {concurrency} at a time",
+                    request.record_count()
+                ));
+                let tolerate_not_found = empty_when.is_some();
+                let not_found: Mutex<Option<Error>> = Mutex::new(None);
+                let not_found_ref = &not_found;
+                let exchange = &exchange;
+                let result = run_batches(request, batch_size, concurrency, |batch: Batch<Q>| {
+                    let header = base_id.map(|id| format!("{id}-{}", batch.index()));
+                    async move {
+                        let mut http = Operation::to_http(batch.request(), vault_id)?;
+                        with_request_id(&mut http, header);
+                        match exchange.send(&http).await {
+                            Ok(response) => Q::parse(response),
+                            Err(err)
+                                if tolerate_not_found && err.is_api() && err.is_not_found() =>
+                            {
+                                not_found_ref
+                                    .lock()
+                                    .unwrap_or_else(PoisonError::into_inner)
+                                    .get_or_insert(err);
+                                Ok(Default::default())
+                            }
+                            Err(err) => Err(err.without_secrets(&batch.request().secrets())),
+                        }
+                    }
+                })
+                .await;
+                let not_found = not_found
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner);
+                match result {
+                    Ok(response) => match (empty_when, not_found) {
+                        (Some(is_empty), Some(err)) if is_empty(&response) => Err(err),
+                        _ => Ok(response),
+                    },
+                    Err(failure) => Err(failure.into_error()),
+                }
+            })
+            .await
     }
 }
 

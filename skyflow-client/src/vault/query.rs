@@ -5,7 +5,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::common::{object_or_empty, parse_body, vault_path};
+use super::common::{json_body, object_or_empty, vault_path};
 use super::types::Fields;
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::{Error, Result};
@@ -162,7 +162,7 @@ impl QueryResponse {
             #[serde(default, deserialize_with = "object_or_empty")]
             tokens: Fields,
         }
-        let raw: Raw = parse_body(OP, &resp)?;
+        let raw: Raw = json_body(OP, &resp)?;
         Ok(QueryResponse {
             records: raw
                 .records

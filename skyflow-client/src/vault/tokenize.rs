@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::batch::private::{FromFailedBatch, MergeResponse, SplitRequest};
 use super::batch::{BatchRequest, BatchResponse};
-use super::common::{check_not_blank, parse_body, vault_path};
+use super::common::{check_not_blank, json_body, vault_path};
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::{Error, Result};
 
@@ -201,7 +201,7 @@ impl TokenizeResponse {
         struct RawRecord {
             token: String,
         }
-        let raw: Raw = parse_body(OP, &resp)?;
+        let raw: Raw = json_body(OP, &resp)?;
         Ok(TokenizeResponse {
             tokens: raw.records.into_iter().map(|r| r.token).collect(),
         })

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::common::{
-    check_record, check_segment, check_tokens, kind_of, object_or_empty, parse_body, vault_path,
+    check_record, check_segment, check_tokens, json_body, kind_of, object_or_empty, vault_path,
 };
 use super::types::{Fields, TokenMode};
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
@@ -310,7 +310,7 @@ impl UpdateResponse {
             #[serde(default, deserialize_with = "object_or_empty")]
             tokens: Fields,
         }
-        let raw: Raw = parse_body(OP, &resp)?;
+        let raw: Raw = json_body(OP, &resp)?;
         Ok(UpdateResponse {
             skyflow_id: raw.skyflow_id,
             tokens: raw.tokens,

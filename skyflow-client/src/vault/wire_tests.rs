@@ -23,6 +23,7 @@ fn ok(body: &str) -> HttpResponse {
     HttpResponse {
         status: 200,
         request_id: Some("req-1".to_owned()),
+        headers: reqwest::header::HeaderMap::new(),
         body: Bytes::from(body.to_owned()),
     }
 }

@@ -280,27 +280,26 @@ fn insert_event(
     let change_id = uuid::Uuid::new_v4().to_string();
     let e = build_event(ctx, ev, ts, &change_id);
     let json = serde_json::to_string(&e).map_err(|e| EngineError::internal(e.to_string()))?;
-    c.prepare_cached(
-        "INSERT INTO sky_audit(change_id, vault_id, ts, request_id, actor, account_id, action_type, resource_type, code, event)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(rusqlite::params![
-        change_id,
-        ev.vault_id,
-        ts,
-        ctx.request_id,
-        ctx.actor,
-        ctx.account_id,
-        ev.action_type,
-        ev.resource_type,
-        ev.code,
-        json
-    ])?;
-    Ok(())
+    insert_audit(
+        c,
+        &AuditRow {
+            change_id: &change_id,
+            vault_id: &ev.vault_id,
+            ts,
+            request_id: &ctx.request_id,
+            actor: &ctx.actor,
+            account_id: ctx.account_id.as_deref(),
+            action_type: ev.action_type,
+            resource_type: ev.resource_type,
+            code: ev.code,
+            event_json: &json,
+        },
+    )
 }
 
 use super::error::{EngineError, EngineResult};
 use super::ops::{Inner, now_nanos};
+use super::store::{AuditQuery, AuditRow, insert_audit};
 
 impl Inner {
     /// Writes `ev` inside the caller's write transaction (atomic with the change it records).
@@ -357,39 +356,26 @@ impl Inner {
     }
 
     pub(crate) fn audit_events(&self, f: &AuditFilter) -> EngineResult<AuditResponse> {
-        let mut sql = String::from("SELECT event, ts, change_id FROM sky_audit WHERE 1 = 1");
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        let mut add = |col: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                args.push(rusqlite::types::Value::Text(v.clone()));
-                sql.push_str(&format!(" AND {col} = ?{}", args.len()));
-            }
+        let mut q = AuditQuery {
+            code: f.response_code,
+            ascending: f.ascending,
+            limit: f.limit.unwrap_or(25).clamp(1, 1000),
+            offset: f.offset.unwrap_or(0),
+            ..Default::default()
         };
-        add("vault_id", &f.vault_id);
-        add("account_id", &f.account_id);
-        add("actor", &f.actor);
-        add("request_id", &f.request_id);
-        add("action_type", &f.action_type);
-        add("resource_type", &f.resource_type);
-        if let Some(code) = f.response_code {
-            args.push(rusqlite::types::Value::Integer(i64::from(code)));
-            sql.push_str(&format!(" AND code = ?{}", args.len()));
+        for (col, v) in [
+            ("vault_id", &f.vault_id),
+            ("account_id", &f.account_id),
+            ("actor", &f.actor),
+            ("request_id", &f.request_id),
+            ("action_type", &f.action_type),
+            ("resource_type", &f.resource_type),
+        ] {
+            if let Some(v) = v {
+                q.equals.push((col, v.as_str()));
+            }
         }
-        let limit = f.limit.unwrap_or(25).clamp(1, 1000);
-        sql.push_str(&format!(
-            " ORDER BY seq {} LIMIT {limit} OFFSET {}",
-            if f.ascending { "ASC" } else { "DESC" },
-            f.offset.unwrap_or(0)
-        ));
-        let rows: Vec<(String, i64, String)> = self.store.read(|c| {
-            let mut st = c.prepare(&sql)?;
-            let rows = st
-                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })?;
+        let rows = self.store.audit_rows(&q)?;
         let mut event = Vec::with_capacity(rows.len());
         let mut next = serde_json::json!({});
         for (json, ts, change_id) in &rows {

@@ -73,6 +73,11 @@ impl ErrorKind {
     }
 }
 
+/// The message a server fault (storage, crypto) answers with. What really happened is logged,
+/// never sent: SQLite's text describes the emulator's internals.
+pub const INTERNAL_ERROR_MESSAGE: &str =
+    "Skyflow emulator experienced an internal error. Check the emulator's logs.";
+
 /// The reason phrase of an HTTP status code, as Skyflow puts it in `http_status`.
 ///
 /// ```
@@ -116,6 +121,8 @@ pub fn http_status_text(code: u16) -> &'static str {
 pub struct EngineError {
     kind: ErrorKind,
     message: String,
+    /// What a server fault really was (e.g. SQLite's text): for the log, never the wire.
+    detail: Option<String>,
     sensitive: bool,
     /// Skyflow's exact wording: never prefixed with context.
     exact: bool,
@@ -135,6 +142,7 @@ impl EngineError {
         EngineError {
             kind,
             message,
+            detail: None,
             sensitive: false,
             exact: false,
         }
@@ -210,13 +218,34 @@ impl EngineError {
         e
     }
 
-    /// 500 / 13 for a storage or crypto fault. The detail is kept generic on the wire.
+    /// 500 / 13 for a storage or crypto fault. The wire message is the generic
+    /// [`INTERNAL_ERROR_MESSAGE`]; `detail` goes to the log only (through `Display`, `Debug`
+    /// and [`EngineError::detail`]).
     ///
     /// ```
-    /// assert_eq!(skyflow_emulator::engine::EngineError::internal("disk").http_code(), 500);
+    /// use skyflow_emulator::engine::{EngineError, INTERNAL_ERROR_MESSAGE};
+    /// let e = EngineError::internal("disk I/O error");
+    /// assert_eq!(e.http_code(), 500);
+    /// assert_eq!(e.message(), INTERNAL_ERROR_MESSAGE);
+    /// assert!(!e.to_envelope().to_string().contains("disk"));
+    /// assert_eq!(e.detail(), Some("disk I/O error"));
+    /// assert!(e.to_string().contains("disk I/O error"));
     /// ```
     pub fn internal(detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Internal, detail)
+        let mut e = Self::new(ErrorKind::Internal, INTERNAL_ERROR_MESSAGE);
+        let mut detail = detail.into();
+        truncate(&mut detail);
+        e.detail = Some(detail);
+        e
+    }
+
+    /// The log-only detail of a server fault (see [`EngineError::internal`]).
+    ///
+    /// ```
+    /// assert_eq!(skyflow_emulator::engine::EngineError::no_records().detail(), None);
+    /// ```
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
     }
 
     /// 501 / 12: `<feature> is not supported by the local vault`.
@@ -343,6 +372,7 @@ impl fmt::Debug for EngineError {
         f.debug_struct("EngineError")
             .field("kind", &self.kind)
             .field("message", &self.loggable_message())
+            .field("detail", &self.detail)
             .finish()
     }
 }
@@ -355,7 +385,11 @@ impl fmt::Display for EngineError {
             self.http_code(),
             self.grpc_code(),
             self.loggable_message()
-        )
+        )?;
+        match &self.detail {
+            Some(d) => write!(f, " ({d})"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -1,13 +1,14 @@
 //! Files in `DT_FILE` columns: upload (v1, v2), delete, scan status, signed download URLs.
 //! File bytes and metadata are encrypted at rest like record values.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 
 use super::audit::RequestContext;
 use super::error::{EngineError, EngineResult, ErrorKind};
 use super::ops::{Inner, Ops, now_secs};
 use super::schema::{Column, DataType, Table};
+use super::store::{FileRow, file_blobs};
 use super::types::*;
 
 fn file_aad(file_id: &str, part: &str) -> Vec<u8> {
@@ -75,14 +76,7 @@ impl Inner {
                 "Download URL expired",
             ));
         }
-        let row: Option<(Vec<u8>, Vec<u8>)> = self.store.read(|c| {
-            Ok(c.query_row(
-                "SELECT meta, data FROM sky_files WHERE file_id = ?1",
-                params![file_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
-        })?;
+        let row = self.store.read(|c| file_blobs(c, file_id))?;
         let (meta, data) =
             row.ok_or_else(|| EngineError::new(ErrorKind::NotFound, "File not found"))?;
         let meta: FileMetadata =
@@ -107,18 +101,13 @@ impl Ops<'_> {
         c: &Connection,
         file_id: &str,
     ) -> EngineResult<Option<FileMetadata>> {
-        let blob: Option<Vec<u8>> = c
-            .query_row(
-                "SELECT meta FROM sky_files WHERE file_id = ?1 AND vault_id = ?2",
-                params![file_id, self.vault.id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        blob.map(|b| {
-            serde_json::from_slice(&self.inner.keys.decrypt(&file_aad(file_id, "meta"), &b)?)
-                .map_err(|_| EngineError::internal("stored file metadata is corrupt"))
-        })
-        .transpose()
+        self.rows(c)
+            .file_meta(file_id)?
+            .map(|b| {
+                serde_json::from_slice(&self.inner.keys.decrypt(&file_aad(file_id, "meta"), &b)?)
+                    .map_err(|_| EngineError::internal("stored file metadata is corrupt"))
+            })
+            .transpose()
     }
 
     fn file_column<'t>(&self, table: &'t Table, column: &str) -> EngineResult<&'t Column> {
@@ -145,13 +134,11 @@ impl Ops<'_> {
         sid: Option<&str>,
         up: &FileUpload,
     ) -> EngineResult<(String, FileMetadata)> {
-        if up.data.len() > self.inner.config.limits.max_file_bytes {
+        let max = self.inner.config.limits.effective_max_file_bytes();
+        if up.data.len() > max {
             return Err(EngineError::new(
                 ErrorKind::PayloadTooLarge,
-                format!(
-                    "File is too large: at most {} bytes are accepted.",
-                    self.inner.config.limits.max_file_bytes
-                ),
+                format!("File is too large: at most {max} bytes are accepted."),
             ));
         }
         let (sid, mut data, is_new) = match sid {
@@ -165,10 +152,8 @@ impl Ops<'_> {
         };
         if !is_new {
             self.release_cell_token(c, &table.name, &sid, &col.name)?;
-            c.execute(
-                "DELETE FROM sky_files WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 AND column_name = ?4",
-                params![self.vault.id, table.name, sid, col.name],
-            )?;
+            self.rows(c)
+                .delete_cell_file(&table.name, &sid, &col.name)?;
         }
         let file_id = uuid::Uuid::new_v4().simple().to_string();
         let name = if up.file_name.is_empty() {
@@ -183,20 +168,21 @@ impl Ops<'_> {
         };
         let meta_json =
             serde_json::to_vec(&meta).map_err(|e| EngineError::internal(e.to_string()))?;
-        c.execute(
-            "INSERT INTO sky_files(file_id, vault_id, table_name, skyflow_id, column_name, meta, data, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                file_id,
-                self.vault.id,
-                table.name,
-                sid,
-                col.name,
-                self.inner.keys.encrypt(&file_aad(&file_id, "meta"), &meta_json),
-                self.inner.keys.encrypt(&file_aad(&file_id, "data"), &up.data),
-                now_secs()
-            ],
-        )?;
+        self.rows(c).insert_file(&FileRow {
+            file_id: &file_id,
+            table: &table.name,
+            sid: &sid,
+            column: &col.name,
+            meta_ct: &self
+                .inner
+                .keys
+                .encrypt(&file_aad(&file_id, "meta"), &meta_json),
+            data_ct: &self
+                .inner
+                .keys
+                .encrypt(&file_aad(&file_id, "data"), &up.data),
+            now: now_secs(),
+        })?;
         let v = Value::String(file_id);
         data.insert(col.name.clone(), v.clone());
         if col.token_policy.is_some() {
@@ -275,30 +261,23 @@ impl Ops<'_> {
         self.write_op(ctx, ev, |c, _| {
             let t = self.table(table)?;
             let col = self.file_column(t, column)?;
-            let mut data = self.load_record(c, table, id)?.ok_or_else(EngineError::no_records)?;
-            let n = c.execute(
-                "DELETE FROM sky_files WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 AND column_name = ?4",
-                params![self.vault.id, table, id, col.name],
-            )?;
-            if n == 0 {
-                return Err(EngineError::new(ErrorKind::NotFound, format!("No file found in column {column} of this record")));
+            let mut data = self
+                .load_record(c, table, id)?
+                .ok_or_else(EngineError::no_records)?;
+            if !self.rows(c).delete_cell_file(table, id, &col.name)? {
+                return Err(EngineError::new(
+                    ErrorKind::NotFound,
+                    format!("No file found in column {column} of this record"),
+                ));
             }
             self.release_cell_token(c, table, id, &col.name)?;
             data.remove(&col.name);
             self.store_record(c, table, id, &data, false)?;
-            Ok(DeletedResponse { skyflow_id: id.to_string(), deleted: true })
+            Ok(DeletedResponse {
+                skyflow_id: id.to_string(),
+                deleted: true,
+            })
         })
-    }
-
-    fn has_file(&self, c: &Connection, table: &str, id: &str, column: &str) -> EngineResult<bool> {
-        Ok(c
-            .query_row(
-                "SELECT 1 FROM sky_files WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 AND column_name = ?4",
-                params![self.vault.id, table, id, column],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
     }
 
     pub(crate) fn scan_status(
@@ -318,7 +297,7 @@ impl Ops<'_> {
         self.read_op(ctx, ev, |c, _| {
             let t = self.table(table)?;
             self.file_column(t, column)?;
-            let status = if self.has_file(c, table, id, column)? {
+            let status = if self.rows(c).has_cell_file(table, id, column)? {
                 "SCAN_CLEAN"
             } else {
                 "SCAN_FILE_NOT_FOUND"
@@ -336,9 +315,10 @@ impl Ops<'_> {
     ) -> EngineResult<UploadStatusResponse> {
         let ev = self.event("/v2.FileService/GetFilesUploadStatus", "READ", "FILE", None);
         self.read_op(ctx, ev, |c, ev| {
-            if req.records.len() > self.inner.config.limits.max_records_per_request {
-                return Err(EngineError::invalid("Invalid request. Too many records."));
-            }
+            self.inner
+                .config
+                .limits
+                .check_records(req.records.len(), "records")?;
             let mut out = Vec::new();
             for r in &req.records {
                 let t = self.table(&r.table_name)?;
@@ -346,7 +326,7 @@ impl Ops<'_> {
                 fields.insert("skyflow_id".into(), Value::String(r.skyflow_id.clone()));
                 for f in &r.file_fields {
                     self.file_column(t, f)?;
-                    let stored = self.has_file(c, &t.name, &r.skyflow_id, f)?;
+                    let stored = self.rows(c).has_cell_file(&t.name, &r.skyflow_id, f)?;
                     let status = if stored {
                         json!({"file_status": "UPLOADED", "av_scan_status": "SCAN_CLEAN", "mimetype_status": "VALID"})
                     } else {

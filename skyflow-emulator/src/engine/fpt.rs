@@ -41,20 +41,20 @@ fn gen_hir(h: &Hir, out: &mut String) {
     match h.kind() {
         HirKind::Empty | HirKind::Look(_) => {}
         HirKind::Literal(lit) => out.push_str(&String::from_utf8_lossy(&lit.0)),
-        HirKind::Class(Class::Unicode(c)) => {
-            let ranges: Vec<(u32, u32)> = c
-                .ranges()
-                .iter()
-                .map(|r| (r.start() as u32, r.end() as u32))
-                .collect();
-            out.push(pick(&ranges));
-        }
-        HirKind::Class(Class::Bytes(c)) => {
-            let ranges: Vec<(u32, u32)> = c
-                .ranges()
-                .iter()
-                .map(|r| (r.start() as u32, r.end() as u32))
-                .collect();
+        HirKind::Class(class) => {
+            let ranges: Vec<(u32, u32)> = match class {
+                Class::Unicode(c) => c
+                    .ranges()
+                    .iter()
+                    .map(|r| (r.start(), r.end()))
+                    .map(|(a, b)| (a as u32, b as u32))
+                    .collect(),
+                Class::Bytes(c) => c
+                    .ranges()
+                    .iter()
+                    .map(|r| (u32::from(r.start()), u32::from(r.end())))
+                    .collect(),
+            };
             out.push(pick(&ranges));
         }
         HirKind::Repetition(rep) => {

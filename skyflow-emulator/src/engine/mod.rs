@@ -18,7 +18,26 @@
 //! assert_eq!(res.records.len(), 1);
 //! ```
 
+//!
+//! Where things live:
+//! - the public surface: [`Engine`] (this file), [`Vault`] (`vault.rs`), [`Limits`] and
+//!   [`EngineConfig`] (`config.rs`), request and response types (`types/`), [`EngineError`];
+//! - `ops.rs`: the shared state behind both handles, and how an operation runs (one write
+//!   transaction with its audit event, or one audited read);
+//! - `store/`: every line of SQL over the `sky_*` tables (records, unique index, tokens,
+//!   files, audit, settings) and the connection pool;
+//! - one file per responsibility over it: `validate.rs` (values and request rules),
+//!   `write.rs` (insert, upsert, update, delete and the cells' token lifecycle), `read.rs`
+//!   (get), `render.rs` (a stored record as a get answers it), `batch.rs`, `tokens.rs`
+//!   (issuing, tokenize, detokenize), `files.rs`, `query/`, `audit.rs`;
+//! - leaves: `schema/`, `crypto.rs`, `fpt.rs` (token generators), `redaction.rs`.
+//!
+//! A new operation is a method on `Ops` in the file of its responsibility, a public method on
+//! [`Vault`] (or [`Engine`]), and its SQL in `store/`.
+
 mod audit;
+mod batch;
+mod config;
 mod crypto;
 mod error;
 mod files;
@@ -26,27 +45,33 @@ mod fpt;
 mod meta;
 mod ops;
 mod query;
+mod read;
 mod records;
 mod redaction;
+mod render;
 mod schema;
-mod storage;
+mod store;
 mod tokens;
 mod types;
+mod validate;
+mod vault;
+mod write;
 
-use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use audit::{
     AccessType, ActorType, AuditEvent, AuditFilter, AuditResponse, AuthMode, RequestContext,
 };
-pub use error::{EngineError, EngineResult, ErrorKind, http_status_text};
+pub use config::{EngineConfig, Limits, VaultInfo};
+pub use error::{EngineError, EngineResult, ErrorKind, INTERNAL_ERROR_MESSAGE, http_status_text};
 pub use meta::{ApiKeyRecord, ServiceAccountRecord};
 pub use redaction::{REDACTED_TEXT, mask_value};
 pub use schema::{
     Column, DataType, DlpPolicy, TRANSIENT_TTL_MINUTES, Table, TokenPolicy, VaultSchema,
 };
 pub use types::*;
+pub use vault::Vault;
 
 /// Prefix of signed data tokens (`signed_token_<jwt>`).
 pub const SIGNED_TOKEN_PREFIX: &str = "signed_token_";
@@ -62,127 +87,6 @@ pub const SIGNED_TOKEN_PREFIX: &str = "signed_token_";
 /// ```
 pub fn split_signed_token(token: &str) -> Option<&str> {
     token.strip_prefix(SIGNED_TOKEN_PREFIX)
-}
-
-/// Limits enforced by the engine. The defaults are generous where Skyflow documents nothing
-/// (marked (inferred) in vault-semantics.md §1.15) and exact where it does.
-///
-/// ```
-/// use skyflow_emulator::engine::Limits;
-/// let l = Limits::default();
-/// assert_eq!(l.max_rows, 25);
-/// assert_eq!(l.max_records_per_request, 1000);
-/// ```
-#[derive(Debug, Clone)]
-pub struct Limits {
-    /// Records per insert/batch/get-by-ids/delete request (default 1000 (inferred)).
-    pub max_records_per_request: usize,
-    /// Tokens per tokenize/detokenize request (default 1000 (inferred)).
-    pub max_tokens_per_request: usize,
-    /// Request body size the HTTP layer should accept (default 16 MiB (inferred)). Not enforced
-    /// by the engine itself; the server reads it.
-    pub max_body_bytes: usize,
-    /// File size accepted by uploads (default 16 MiB (inferred), the same as
-    /// `max_body_bytes`: over HTTP a file arrives inside a request body, so the server uses
-    /// the smaller of the two).
-    pub max_file_bytes: usize,
-    /// Rows returned by a get or a query (default 25, Skyflow's documented maximum).
-    pub max_rows: usize,
-    /// Characters of a string in a unique column (default 2500, documented).
-    pub max_unique_string_chars: usize,
-    /// Validity of a download URL (default 15 minutes, documented).
-    pub download_url_ttl: Duration,
-    /// Wall-clock budget of one SQL query (default 5 s (inferred)).
-    pub query_timeout: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_records_per_request: 1000,
-            max_tokens_per_request: 1000,
-            max_body_bytes: 16 * 1024 * 1024,
-            max_file_bytes: 16 * 1024 * 1024,
-            max_rows: 25,
-            max_unique_string_chars: 2500,
-            download_url_ttl: Duration::from_secs(15 * 60),
-            query_timeout: Duration::from_secs(5),
-        }
-    }
-}
-
-/// How to open an [`Engine`].
-///
-/// ```
-/// use skyflow_emulator::engine::EngineConfig;
-/// let c = EngineConfig::on_disk("/tmp/vault-data");
-/// assert!(c.data_dir.is_some());
-/// assert!(EngineConfig::in_memory().data_dir.is_none());
-/// ```
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    /// Directory holding `emulator.db` (+ WAL) and the key file `engine.key` (0600).
-    /// `None` keeps everything in memory (keys too) and nothing survives the process.
-    pub data_dir: Option<PathBuf>,
-    /// Limits.
-    pub limits: Limits,
-    /// Reader connections in the pool (default 4; on-disk mode only).
-    pub readers: usize,
-    /// Copy Skyflow's observed quirks instead of answering a clear 4xx (default `false`). For
-    /// now one quirk: a query naming an unknown column answers 500 / gRPC 13
-    /// `ERROR (internal_error): Could not find Field <c>` (vault-semantics §1.11) instead of
-    /// 400 `Invalid query: Could not find Field <c>`.
-    pub skyflow_quirks: bool,
-    /// Base URL used in download URLs (default `http://127.0.0.1`); the server sets the real
-    /// one with [`Engine::set_public_base_url`] once it has bound its port.
-    pub public_base_url: String,
-}
-
-impl EngineConfig {
-    /// An in-memory engine with default limits.
-    ///
-    /// ```
-    /// let c = skyflow_emulator::engine::EngineConfig::in_memory();
-    /// assert_eq!(c.limits.max_rows, 25);
-    /// ```
-    pub fn in_memory() -> Self {
-        EngineConfig {
-            data_dir: None,
-            limits: Limits::default(),
-            readers: 4,
-            skyflow_quirks: false,
-            public_base_url: "http://127.0.0.1".into(),
-        }
-    }
-
-    /// An on-disk engine in `dir` (created if missing) with default limits.
-    ///
-    /// ```
-    /// let c = skyflow_emulator::engine::EngineConfig::on_disk("data");
-    /// assert_eq!(c.data_dir.unwrap().to_str(), Some("data"));
-    /// ```
-    pub fn on_disk(dir: impl Into<PathBuf>) -> Self {
-        EngineConfig {
-            data_dir: Some(dir.into()),
-            ..Self::in_memory()
-        }
-    }
-}
-
-/// Facts about one vault.
-///
-/// ```
-/// use skyflow_emulator::engine::{Engine, EngineConfig, VaultSchema};
-/// let e = Engine::open(EngineConfig::in_memory()).unwrap();
-/// let id = e.create_vault(None, VaultSchema::quickstart()).unwrap();
-/// assert_eq!(e.vaults()[0].id, id);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VaultInfo {
-    /// The vault id (32 lowercase hex characters when generated).
-    pub id: String,
-    /// Table names.
-    pub tables: Vec<String>,
 }
 
 /// The engine: a set of vaults over one store. Cheap to clone; safe to share across threads.
@@ -481,350 +385,4 @@ impl Engine {
     pub fn flush(&self) -> EngineResult<()> {
         Ok(())
     }
-}
-
-/// A handle on one vault. All data operations live here; each takes the
-/// [`RequestContext`] of the call, which is written to the audit log.
-///
-/// ```
-/// use skyflow_emulator::engine::{Engine, EngineConfig, VaultSchema};
-/// let e = Engine::open(EngineConfig::in_memory()).unwrap();
-/// let id = e.create_vault(None, VaultSchema::quickstart()).unwrap();
-/// assert_eq!(e.vault(&id).unwrap().id(), id);
-/// ```
-#[derive(Clone)]
-pub struct Vault {
-    inner: Arc<ops::Inner>,
-    state: Arc<ops::VaultState>,
-}
-
-impl std::fmt::Debug for Vault {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Vault")
-            .field("id", &self.state.id)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Vault {
-    /// The vault id.
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::{Engine, EngineConfig, VaultSchema};
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// let id = e.create_vault(Some("abc"), VaultSchema::quickstart()).unwrap();
-    /// assert_eq!(e.vault("abc").unwrap().id(), "abc");
-    /// ```
-    pub fn id(&self) -> &str {
-        &self.state.id
-    }
-
-    /// The vault's schema.
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::{Engine, EngineConfig, VaultSchema};
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let id = e.create_vault(None, VaultSchema::quickstart()).unwrap();
-    /// assert!(e.vault(&id).unwrap().schema().table("persons").is_some());
-    /// ```
-    pub fn schema(&self) -> &VaultSchema {
-        &self.state.schema
-    }
-
-    /// Inserts records into `table` (one transaction: all or nothing). Honours tokenization,
-    /// upsert on a unique column, homogeneous and BYOT. Errors: unknown table (400) or column
-    /// (400 `Insert failed. Column <c> is invalid. Specify a valid column.`), validation
-    /// failures (400), duplicate unique values (400/9 with Skyflow's exact message), BYOT rule
-    /// violations (400), too many records (400).
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// let req: InsertRequest = serde_json::from_value(serde_json::json!({
-    ///     "records": [{"fields": {"email": "a@b.com"}}], "tokenization": true})).unwrap();
-    /// let res = v.insert(&RequestContext::system(), "table1", req).unwrap();
-    /// assert!(res.records[0].tokens.as_ref().unwrap().contains_key("email"));
-    /// ```
-    pub fn insert(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        req: InsertRequest,
-    ) -> EngineResult<InsertResponse> {
-        self.ops().insert(ctx, table, req)
-    }
-
-    /// Runs a batch (POST/PUT/GET/DELETE entries in order). With `continueOnError` each entry
-    /// succeeds or fails alone (`Status` 200/400); without it the whole batch is one
-    /// transaction and the first failure is returned as the error.
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// let req: BatchRequest = serde_json::from_value(serde_json::json!({"continueOnError": true, "records": [
-    ///   {"tableName": "table1", "method": "POST", "fields": {"name": "Jane"}},
-    ///   {"tableName": "table1", "method": "POST", "fields": {"nope": "x"}}]})).unwrap();
-    /// let res = v.batch(&RequestContext::system(), req).unwrap();
-    /// assert_eq!(res.responses[1].status, 400);
-    /// ```
-    pub fn batch(&self, ctx: &RequestContext, req: BatchRequest) -> EngineResult<BatchResponse> {
-        self.ops().batch(ctx, req)
-    }
-
-    /// Bulk get from `table`: by `skyflow_ids`, by `column_name` + `column_values` (unique
-    /// column), or the first records (at most `limit` ≤ 25, after `offset`). 404 "No Records
-    /// Found" when nothing matches ids or values.
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// let res = v.get(&RequestContext::system(), "table1", GetRequest::default()).unwrap();
-    /// assert!(res.records.is_empty());
-    /// ```
-    pub fn get(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        req: GetRequest,
-    ) -> EngineResult<GetResponse> {
-        self.ops().get(ctx, table, req)
-    }
-
-    /// Gets one record by id (404 "No Records Found" when missing).
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// let err = v.get_one(&RequestContext::system(), "table1", "missing", GetOneRequest::default()).unwrap_err();
-    /// assert_eq!(err.http_code(), 404);
-    /// ```
-    pub fn get_one(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        id: &str,
-        req: GetOneRequest,
-    ) -> EngineResult<GetRecord> {
-        self.ops().get_one(ctx, table, id, req)
-    }
-
-    /// Updates the given fields of record `id` (each field replaced whole; new tokens issued
-    /// for changed values; transient TTLs restart).
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// let err = v.update(&RequestContext::system(), "table1", "missing", UpdateRequest::default()).unwrap_err();
-    /// assert_eq!(err.http_code(), 404);
-    /// ```
-    pub fn update(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        id: &str,
-        req: UpdateRequest,
-    ) -> EngineResult<UpdateResponse> {
-        self.ops().update(ctx, table, id, req)
-    }
-
-    /// Deletes records by id (`["*"]` deletes all rows of the table). Persistent tokens of the
-    /// deleted values are removed when no other record uses them; transient tokens live on
-    /// until their TTL. 404 when none of the ids exist.
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// let res = v.delete(&RequestContext::system(), "table1", DeleteRequest { skyflow_ids: vec!["*".into()] }).unwrap();
-    /// assert_eq!(res.record_id_response, vec!["*"]);
-    /// ```
-    pub fn delete(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        req: DeleteRequest,
-    ) -> EngineResult<DeleteResponse> {
-        self.ops().delete(ctx, table, req)
-    }
-
-    /// Deletes one record.
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// assert_eq!(v.delete_one(&RequestContext::system(), "table1", "missing").unwrap_err().http_code(), 404);
-    /// ```
-    pub fn delete_one(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        id: &str,
-    ) -> EngineResult<DeletedResponse> {
-        self.ops().delete_one(ctx, table, id)
-    }
-
-    /// Runs one read-only `SELECT` over the vault's tables (at most 25 rows, redaction applied).
-    /// Anything else is refused with 400.
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// assert!(v.query(&RequestContext::system(), "SELECT * FROM table1").unwrap().records.is_empty());
-    /// assert_eq!(v.query(&RequestContext::system(), "DELETE FROM table1").unwrap_err().http_code(), 400);
-    /// ```
-    pub fn query(&self, ctx: &RequestContext, sql: &str) -> EngineResult<QueryResponse> {
-        self.ops().query(ctx, sql)
-    }
-
-    /// Returns the existing tokens of values already stored in a deterministic column of the
-    /// given group (or table + column). Never creates anything; 404 when a value is absent.
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// let req: TokenizeRequest = serde_json::from_value(serde_json::json!({
-    ///     "tokenizationParameters": [{"value": "x@y.com", "table": "table1", "column": "email"}]})).unwrap();
-    /// assert_eq!(v.tokenize(&RequestContext::system(), req).unwrap_err().http_code(), 404);
-    /// ```
-    pub fn tokenize(
-        &self,
-        ctx: &RequestContext,
-        req: TokenizeRequest,
-    ) -> EngineResult<TokenizeResponse> {
-        self.ops().tokenize(ctx, req)
-    }
-
-    /// Resolves tokens to values with per-token redaction. Without `continueOnError` the
-    /// first missing token fails the call (404 `Token not found for <token>`).
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// let req: DetokenizeRequest = serde_json::from_value(serde_json::json!({
-    ///     "detokenizationParameters": [{"token": "nope"}], "continueOnError": true})).unwrap();
-    /// let res = v.detokenize(&RequestContext::system(), req).unwrap();
-    /// assert_eq!(res.http_status(), 207);
-    /// ```
-    pub fn detokenize(
-        &self,
-        ctx: &RequestContext,
-        req: DetokenizeRequest,
-    ) -> EngineResult<DetokenizeResponse> {
-        self.ops().detokenize(ctx, req)
-    }
-
-    /// Stores a file in a `DT_FILE` column (v2 upload), creating a record when no id is given.
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// let up = FileUpload { table: "table1".into(), column: "file".into(), skyflow_id: None,
-    ///     file_name: "a.txt".into(), content_type: None, data: b"hello".to_vec(), return_file_metadata: true };
-    /// let res = v.upload_file(&RequestContext::system(), up).unwrap();
-    /// assert_eq!(res.file_metadata.unwrap()["file"].file_size_kb, 1);
-    /// ```
-    pub fn upload_file(
-        &self,
-        ctx: &RequestContext,
-        upload: FileUpload,
-    ) -> EngineResult<FileUploadResponse> {
-        self.ops().upload_file(ctx, upload)
-    }
-
-    /// The v1 upload: stores a file in column `column` of the existing record `id` and answers
-    /// like an update.
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// let up = FileUpload { table: "table1".into(), column: "file".into(), skyflow_id: Some("missing".into()),
-    ///     file_name: "a.txt".into(), content_type: None, data: b"x".to_vec(), return_file_metadata: false };
-    /// assert_eq!(v.upload_file_v1(&RequestContext::system(), up).unwrap_err().http_code(), 404);
-    /// ```
-    pub fn upload_file_v1(
-        &self,
-        ctx: &RequestContext,
-        upload: FileUpload,
-    ) -> EngineResult<UpdateResponse> {
-        self.ops().upload_file_v1(ctx, upload)
-    }
-
-    /// Deletes the file in `column` of record `id`.
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// assert_eq!(v.delete_file(&RequestContext::system(), "table1", "x", "file").unwrap_err().http_code(), 404);
-    /// ```
-    pub fn delete_file(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        id: &str,
-        column: &str,
-    ) -> EngineResult<DeletedResponse> {
-        self.ops().delete_file(ctx, table, id, column)
-    }
-
-    /// Anti-virus status of a stored file: `SCAN_CLEAN`, or `SCAN_FILE_NOT_FOUND`.
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// let s = v.scan_status(&RequestContext::system(), "table1", "x", "file").unwrap();
-    /// assert_eq!(s.av_scan_status, "SCAN_FILE_NOT_FOUND");
-    /// ```
-    pub fn scan_status(
-        &self,
-        ctx: &RequestContext,
-        table: &str,
-        id: &str,
-        column: &str,
-    ) -> EngineResult<ScanStatusResponse> {
-        self.ops().scan_status(ctx, table, id, column)
-    }
-
-    /// Upload status of files (`UPLOADED`/`SCAN_CLEAN` for stored files).
-    ///
-    /// ```
-    /// # use skyflow_emulator::engine::*;
-    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
-    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
-    /// assert!(v.upload_status(&RequestContext::system(), UploadStatusRequest::default()).unwrap().records.is_empty());
-    /// ```
-    pub fn upload_status(
-        &self,
-        ctx: &RequestContext,
-        req: UploadStatusRequest,
-    ) -> EngineResult<UploadStatusResponse> {
-        self.ops().upload_status(ctx, req)
-    }
-
-    fn ops(&self) -> ops::Ops<'_> {
-        ops::Ops {
-            inner: &self.inner,
-            vault: &self.state,
-        }
-    }
-}
-
-#[allow(dead_code)]
-fn _assert_send_sync() {
-    fn is<T: Send + Sync>() {}
-    is::<Engine>();
-    is::<Vault>();
-    let _ = RwLock::new(());
 }

@@ -1,16 +1,18 @@
-//! Engine internals: the shared state and the vault operations.
+//! Engine internals: the state shared by [`super::Engine`] and [`super::Vault`] handles
+//! ([`Inner`]), and how one vault operation runs ([`Ops`]: a write is one transaction with
+//! its audit event; a read commits its audit event before it answers).
 
 use std::sync::{Arc, RwLock};
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::Connection;
 
-use super::audit::AuditQueue;
+use super::audit::{AccessType, AuditQueue, PendingEvent, RequestContext};
+use super::config::{EngineConfig, VaultInfo};
 use super::crypto::Keys;
 use super::error::{EngineError, EngineResult, ErrorKind};
 use super::meta::{ApiKeyRecord, ServiceAccountRecord};
-use super::schema::VaultSchema;
-use super::storage::Store;
-use super::{EngineConfig, VaultInfo};
+use super::schema::{Table, VaultSchema};
+use super::store::{ConnInit, RecordStore, Store};
 
 pub(crate) struct VaultState {
     pub id: String,
@@ -59,7 +61,7 @@ impl Inner {
             None => Arc::new(Keys::random()),
         };
         let fn_keys = keys.clone();
-        let init: super::storage::ConnInit =
+        let init: ConnInit =
             Arc::new(move |c| super::query::register_functions(c, fn_keys.clone()));
         let store = Store::open(config.data_dir.as_deref(), &keys, init)?;
         let base_url = RwLock::new(config.public_base_url.trim_end_matches('/').to_string());
@@ -72,13 +74,7 @@ impl Inner {
             audit_queue: AuditQueue::default(),
             clock_offset: std::sync::atomic::AtomicI64::new(0),
         };
-        let rows: Vec<(String, String)> = inner.store.read(|c| {
-            let mut st = c.prepare("SELECT vault_id, schema_json FROM sky_vaults ORDER BY seq")?;
-            let rows = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })?;
+        let rows = inner.store.vaults()?;
         {
             let mut vaults = inner.vaults.write().unwrap_or_else(|p| p.into_inner());
             for (id, json) in rows {
@@ -125,14 +121,7 @@ impl Inner {
         }
         let json = schema.to_json().to_string();
         let seq = vaults.len() as i64;
-        self.store.write(|tx| {
-            tx.execute(
-                "INSERT INTO sky_vaults(vault_id, seq, schema_json) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(vault_id) DO UPDATE SET schema_json = excluded.schema_json",
-                params![id, seq, json],
-            )?;
-            Ok(())
-        })?;
+        self.store.put_vault(&id, seq, &json)?;
         let state = Arc::new(VaultState {
             id: id.clone(),
             schema,
@@ -167,43 +156,22 @@ impl Inner {
     }
 
     pub(crate) fn meta_get(&self, key: &str) -> EngineResult<Option<Vec<u8>>> {
-        let blob: Option<Vec<u8>> = self.store.read(|c| {
-            Ok(c.query_row(
-                "SELECT value FROM sky_meta WHERE key = ?1",
-                params![meta_key(key)],
-                |r| r.get(0),
-            )
-            .optional()?)
-        })?;
-        blob.map(|b| self.keys.decrypt(meta_key(key).as_bytes(), &b))
+        let k = meta_key(key);
+        self.store
+            .meta(&k)?
+            .map(|b| self.keys.decrypt(k.as_bytes(), &b))
             .transpose()
     }
 
     pub(crate) fn meta_put(&self, key: &str, value: &[u8]) -> EngineResult<()> {
         let k = meta_key(key);
-        let blob = self.keys.encrypt(k.as_bytes(), value);
-        self.store.write(|tx| {
-            tx.execute(
-                "INSERT INTO sky_meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                params![k, blob],
-            )?;
-            Ok(())
-        })
+        self.store
+            .put_meta(&k, &self.keys.encrypt(k.as_bytes(), value))
     }
 
     pub(crate) fn put_service_account(&self, sa: &ServiceAccountRecord) -> EngineResult<()> {
-        let json = serde_json::to_string(sa).map_err(|e| EngineError::internal(e.to_string()))?;
-        self.store.write(|tx| {
-            tx.execute(
-                "DELETE FROM sky_service_accounts WHERE client_id = ?1 OR key_id = ?2",
-                params![sa.client_id, sa.key_id],
-            )?;
-            tx.execute(
-                "INSERT INTO sky_service_accounts(client_id, key_id, record) VALUES (?1, ?2, ?3)",
-                params![sa.client_id, sa.key_id, json],
-            )?;
-            Ok(())
-        })
+        self.store
+            .put_service_account(&sa.client_id, &sa.key_id, &to_json(sa)?)
     }
 
     pub(crate) fn service_account(
@@ -211,37 +179,21 @@ impl Inner {
         id: &str,
         by_key: bool,
     ) -> EngineResult<Option<ServiceAccountRecord>> {
-        let sql = if by_key {
-            "SELECT record FROM sky_service_accounts WHERE key_id = ?1"
-        } else {
-            "SELECT record FROM sky_service_accounts WHERE client_id = ?1"
-        };
-        let json: Option<String> = self
-            .store
-            .read(|c| Ok(c.query_row(sql, params![id], |r| r.get(0)).optional()?))?;
-        json.map(|j| serde_json::from_str(&j).map_err(|e| EngineError::internal(e.to_string())))
+        self.store
+            .service_account(id, by_key)?
+            .map(|j| from_json(&j))
             .transpose()
     }
 
     pub(crate) fn delete_service_account(&self, client_id: &str) -> EngineResult<bool> {
-        self.store.write(|tx| {
-            Ok(tx.execute(
-                "DELETE FROM sky_service_accounts WHERE client_id = ?1",
-                params![client_id],
-            )? > 0)
-        })
+        self.store.delete_service_account(client_id)
     }
 
     pub(crate) fn service_accounts(&self) -> EngineResult<Vec<ServiceAccountRecord>> {
-        let rows: Vec<String> = self.store.read(|c| {
-            let mut st = c.prepare("SELECT record FROM sky_service_accounts ORDER BY client_id")?;
-            let rows = st
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })?;
-        rows.iter()
-            .map(|j| serde_json::from_str(j).map_err(|e| EngineError::internal(e.to_string())))
+        self.store
+            .service_accounts()?
+            .iter()
+            .map(|j| from_json(j))
             .collect()
     }
 
@@ -250,45 +202,117 @@ impl Inner {
     }
 
     pub(crate) fn put_api_key(&self, key: &str, record: &ApiKeyRecord) -> EngineResult<()> {
-        let fp = self.api_key_fp(key);
-        let json =
-            serde_json::to_string(record).map_err(|e| EngineError::internal(e.to_string()))?;
-        self.store.write(|tx| {
-            tx.execute(
-                "INSERT INTO sky_api_keys(fp, record) VALUES (?1, ?2) ON CONFLICT(fp) DO UPDATE SET record = excluded.record",
-                params![fp, json],
-            )?;
-            Ok(())
-        })
+        self.store
+            .put_api_key(&self.api_key_fp(key), &to_json(record)?)
     }
 
     pub(crate) fn api_key(&self, key: &str) -> EngineResult<Option<ApiKeyRecord>> {
-        let fp = self.api_key_fp(key);
-        let json: Option<String> = self.store.read(|c| {
-            Ok(c.query_row(
-                "SELECT record FROM sky_api_keys WHERE fp = ?1",
-                params![fp],
-                |r| r.get(0),
-            )
-            .optional()?)
-        })?;
-        json.map(|j| serde_json::from_str(&j).map_err(|e| EngineError::internal(e.to_string())))
+        self.store
+            .api_key(&self.api_key_fp(key))?
+            .map(|j| from_json(&j))
             .transpose()
     }
 
     pub(crate) fn delete_api_key(&self, key: &str) -> EngineResult<bool> {
-        let fp = self.api_key_fp(key);
-        self.store
-            .write(|tx| Ok(tx.execute("DELETE FROM sky_api_keys WHERE fp = ?1", params![fp])? > 0))
+        self.store.delete_api_key(&self.api_key_fp(key))
     }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> EngineResult<String> {
+    serde_json::to_string(v).map_err(|e| EngineError::internal(e.to_string()))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(j: &str) -> EngineResult<T> {
+    serde_json::from_str(j).map_err(|e| EngineError::internal(e.to_string()))
 }
 
 fn meta_key(key: &str) -> String {
     format!("user:{key}")
 }
 
-/// Operations on one vault.
+/// Operations on one vault. Each API's operations live in the file of its responsibility
+/// (`write.rs`, `read.rs`, `batch.rs`, `tokens.rs`, `files.rs`, `query/`); this file holds
+/// what they share.
 pub(crate) struct Ops<'a> {
     pub inner: &'a Inner,
     pub vault: &'a VaultState,
+}
+
+impl Ops<'_> {
+    /// The rows of this vault in `c` (the operation's transaction or read snapshot).
+    pub(crate) fn rows<'c>(&'c self, c: &'c Connection) -> RecordStore<'c> {
+        RecordStore::new(c, &self.vault.id)
+    }
+
+    pub(crate) fn table(&self, name: &str) -> EngineResult<&Table> {
+        self.vault.schema.table(name).ok_or_else(|| {
+            EngineError::invalid(format!("Invalid request. Table {name} does not exist."))
+        })
+    }
+
+    pub(crate) fn event(
+        &self,
+        api: &'static str,
+        action: &'static str,
+        resource: &'static str,
+        table: Option<&str>,
+    ) -> PendingEvent {
+        PendingEvent {
+            vault_id: self.vault.id.clone(),
+            api_name: api,
+            action_type: action,
+            resource_type: resource,
+            access_type: AccessType::Api,
+            code: 200,
+            message: String::new(),
+            resource_ids: vec![format!("VAULT/{}", self.vault.id)],
+            nested: Vec::new(),
+            table: table.map(str::to_string),
+        }
+    }
+
+    /// Runs a write in one transaction with its audit event; a failure is audited too.
+    pub(crate) fn write_op<T>(
+        &self,
+        ctx: &RequestContext,
+        mut ev: PendingEvent,
+        f: impl FnOnce(&Connection, &mut PendingEvent) -> EngineResult<T>,
+    ) -> EngineResult<T> {
+        let res = self.inner.store.write(|tx| {
+            let out = f(tx, &mut ev)?;
+            self.inner.write_audit_in(tx, ctx, &ev)?;
+            Ok(out)
+        });
+        if let Err(e) = &res {
+            // The transaction rolled back with its event: record the failure on its own. The
+            // caller gets the write's error either way.
+            ev.code = e.http_code();
+            ev.message = e.loggable_message().to_string();
+            if let Err(audit) = self.inner.commit_audit(ctx, ev) {
+                tracing::error!(error = %audit, "couldn't store the audit event of a failed write");
+            }
+        }
+        res
+    }
+
+    /// Runs a read; its audit event is committed before the result is returned (fail closed:
+    /// a read whose event cannot be stored fails).
+    pub(crate) fn read_op<T>(
+        &self,
+        ctx: &RequestContext,
+        mut ev: PendingEvent,
+        f: impl FnOnce(&Connection, &mut PendingEvent) -> EngineResult<T>,
+    ) -> EngineResult<T> {
+        let res = self.inner.store.read(|c| f(c, &mut ev));
+        if let Err(e) = &res {
+            ev.code = e.http_code();
+            ev.message = e.loggable_message().to_string();
+        }
+        let audited = self.inner.commit_audit(ctx, ev);
+        match (res, audited) {
+            (Ok(out), Ok(())) => Ok(out),
+            (Ok(_), Err(audit)) => Err(audit),
+            (Err(e), _) => Err(e),
+        }
+    }
 }

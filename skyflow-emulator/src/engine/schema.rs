@@ -1,12 +1,13 @@
-//! Vault schemas in Skyflow's own JSON format (`{"schemas":[{name, fields:[{name, datatype,
-//! tags:[{name, values}]}]}]}`, optionally wrapped in `{"vaultSchema": ...}` as Skyflow's
-//! exports are).
+//! Vault schemas in Skyflow's own JSON format, read through the `skyflow-schema` crate (the
+//! same parser `#[derive(VaultTable)]` uses at compile time). This module only adds what the
+//! engine needs at run time: regexes compiled, FPT regexes checked, and a `ValueType` per
+//! data type.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use regex::Regex;
-use serde::Deserialize;
+
+pub use skyflow_schema::{DataType, DlpPolicy, TRANSIENT_TTL_MINUTES, TokenPolicy};
 
 use super::error::{EngineError, EngineResult};
 use super::types::ValueType;
@@ -14,67 +15,15 @@ use super::types::ValueType;
 const QUICKSTART_JSON: &str = include_str!("../../schemas/quickstart.json");
 const TABLE1_JSON: &str = include_str!("../../schemas/table1.json");
 
-/// Minimum, maximum and default TTL of transient tokens, in minutes (vault-semantics §1.3).
-pub const TRANSIENT_TTL_MINUTES: (u32, u32, u32) = (1, 20160, 60);
-
-/// A column's data type (`DT_*`).
+/// The detokenize `valueType` of a data type.
 ///
 /// ```
-/// use skyflow_emulator::engine::DataType;
-/// assert_eq!(DataType::parse("DT_INT32"), DataType::Int32);
+/// use skyflow_emulator::engine::{DataType, ValueType};
+/// assert_eq!(ValueType::from(DataType::Bool), ValueType::Bool);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DataType {
-    /// `DT_STRING` (also enums).
-    String,
-    /// `DT_INT32`.
-    Int32,
-    /// `DT_FLOAT32`.
-    Float32,
-    /// `DT_BOOL`.
-    Bool,
-    /// `DT_DATE`.
-    Date,
-    /// `DT_DATETIME`.
-    Datetime,
-    /// `DT_TIME`.
-    Time,
-    /// `DT_FILE`.
-    File,
-    /// `DT_JSON`.
-    Json,
-}
-
-impl DataType {
-    /// Parses a `DT_*` name; unknown names are treated as strings.
-    ///
-    /// ```
-    /// use skyflow_emulator::engine::DataType;
-    /// assert_eq!(DataType::parse("DT_FILE"), DataType::File);
-    /// assert_eq!(DataType::parse("DT_WHATEVER"), DataType::String);
-    /// ```
-    pub fn parse(s: &str) -> DataType {
-        match s {
-            "DT_INT32" | "DT_INT64" | "DT_INT" => DataType::Int32,
-            "DT_FLOAT32" | "DT_FLOAT64" | "DT_FLOAT" | "DT_DOUBLE" => DataType::Float32,
-            "DT_BOOL" => DataType::Bool,
-            "DT_DATE" => DataType::Date,
-            "DT_DATETIME" => DataType::Datetime,
-            "DT_TIME" => DataType::Time,
-            "DT_FILE" => DataType::File,
-            "DT_JSON" => DataType::Json,
-            _ => DataType::String,
-        }
-    }
-
-    /// The detokenize `valueType` of this data type.
-    ///
-    /// ```
-    /// use skyflow_emulator::engine::{DataType, ValueType};
-    /// assert_eq!(DataType::Bool.value_type(), ValueType::Bool);
-    /// ```
-    pub fn value_type(&self) -> ValueType {
-        match self {
+impl From<DataType> for ValueType {
+    fn from(datatype: DataType) -> ValueType {
+        match datatype {
             DataType::String | DataType::File => ValueType::String,
             DataType::Int32 => ValueType::Integer,
             DataType::Float32 => ValueType::Float,
@@ -83,140 +32,6 @@ impl DataType {
             DataType::Datetime => ValueType::Datetime,
             DataType::Time => ValueType::Time,
             DataType::Json => ValueType::Json,
-        }
-    }
-
-    /// Whether format-preserving tokens may be used on this type (string, date, datetime, time,
-    /// file).
-    ///
-    /// ```
-    /// use skyflow_emulator::engine::DataType;
-    /// assert!(DataType::String.allows_fpt());
-    /// assert!(!DataType::Int32.allows_fpt());
-    /// ```
-    pub fn allows_fpt(&self) -> bool {
-        matches!(
-            self,
-            DataType::String
-                | DataType::Date
-                | DataType::Datetime
-                | DataType::Time
-                | DataType::File
-        )
-    }
-}
-
-/// A column's `default_token_policy`.
-///
-/// ```
-/// use skyflow_emulator::engine::TokenPolicy;
-/// assert_eq!(TokenPolicy::parse("DETERMINISTIC_FPT"), Some(TokenPolicy::DeterministicFpt));
-/// assert!(TokenPolicy::DeterministicUuid.is_deterministic());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenPolicy {
-    /// Same value → same UUID token.
-    DeterministicUuid,
-    /// A fresh UUID per occurrence.
-    NonDeterministicUuid,
-    /// Same value → same token matching `format_preserving_regex` (or the value's shape).
-    DeterministicFpt,
-    /// A fresh format-preserving token per occurrence.
-    NonDeterministicFpt,
-    /// Format-preserving token following the regex (treated as deterministic).
-    FormatPreservingToken,
-    /// A 16-character alphanumeric token not derived from the data (deterministic).
-    RandomToken,
-    /// A fresh UUID that expires after the column's TTL.
-    NonDeterministicTransientUuid,
-    /// Card numbers: keeps the first 6 and last 4 digits (deterministic).
-    DeterministicPreserveLeft6Right4,
-    /// Email: keeps the domain (deterministic).
-    DeterministicPreserveEmailDomain,
-}
-
-impl TokenPolicy {
-    /// Parses the tag value.
-    ///
-    /// ```
-    /// use skyflow_emulator::engine::TokenPolicy;
-    /// assert_eq!(TokenPolicy::parse("RANDOM_TOKEN"), Some(TokenPolicy::RandomToken));
-    /// ```
-    pub fn parse(s: &str) -> Option<TokenPolicy> {
-        Some(match s {
-            "DETERMINISTIC_UUID" => TokenPolicy::DeterministicUuid,
-            "NON_DETERMINISTIC_UUID" => TokenPolicy::NonDeterministicUuid,
-            "DETERMINISTIC_FPT" => TokenPolicy::DeterministicFpt,
-            "NON_DETERMINISTIC_FPT" => TokenPolicy::NonDeterministicFpt,
-            "FORMAT_PRESERVING_TOKEN" => TokenPolicy::FormatPreservingToken,
-            "RANDOM_TOKEN" => TokenPolicy::RandomToken,
-            "NON_DETERMINISTIC_TRANSIENT_UUID" => TokenPolicy::NonDeterministicTransientUuid,
-            "DETERMINISTIC_PRESERVE_LEFT_6_RIGHT_4" => {
-                TokenPolicy::DeterministicPreserveLeft6Right4
-            }
-            "DETERMINISTIC_PRESERVE_EMAIL_DOMAIN" => TokenPolicy::DeterministicPreserveEmailDomain,
-            _ => return None,
-        })
-    }
-
-    /// Whether the same value in one column group always gets the same token.
-    ///
-    /// ```
-    /// use skyflow_emulator::engine::TokenPolicy;
-    /// assert!(!TokenPolicy::NonDeterministicUuid.is_deterministic());
-    /// ```
-    pub fn is_deterministic(self) -> bool {
-        matches!(
-            self,
-            TokenPolicy::DeterministicUuid
-                | TokenPolicy::DeterministicFpt
-                | TokenPolicy::FormatPreservingToken
-                | TokenPolicy::RandomToken
-                | TokenPolicy::DeterministicPreserveLeft6Right4
-                | TokenPolicy::DeterministicPreserveEmailDomain
-        )
-    }
-
-    /// Whether tokens expire (transient).
-    ///
-    /// ```
-    /// use skyflow_emulator::engine::TokenPolicy;
-    /// assert!(TokenPolicy::NonDeterministicTransientUuid.is_transient());
-    /// ```
-    pub fn is_transient(self) -> bool {
-        self == TokenPolicy::NonDeterministicTransientUuid
-    }
-}
-
-/// A column's `default_dlp_policy` (what DEFAULT redaction means).
-///
-/// ```
-/// use skyflow_emulator::engine::DlpPolicy;
-/// assert_eq!(DlpPolicy::parse("MASK"), Some(DlpPolicy::Mask));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DlpPolicy {
-    /// Plain text.
-    PlainText,
-    /// `*REDACTED*`.
-    Redact,
-    /// Find/replace masking.
-    Mask,
-}
-
-impl DlpPolicy {
-    /// Parses the tag value (`PLAIN_TEXT`, `REDACT`/`REDACTED`, `MASK`/`MASKED`).
-    ///
-    /// ```
-    /// use skyflow_emulator::engine::DlpPolicy;
-    /// assert_eq!(DlpPolicy::parse("REDACTED"), Some(DlpPolicy::Redact));
-    /// ```
-    pub fn parse(s: &str) -> Option<DlpPolicy> {
-        match s {
-            "PLAIN_TEXT" => Some(DlpPolicy::PlainText),
-            "REDACT" | "REDACTED" => Some(DlpPolicy::Redact),
-            "MASK" | "MASKED" => Some(DlpPolicy::Mask),
-            _ => None,
         }
     }
 }
@@ -338,127 +153,62 @@ impl Table {
 #[derive(Debug, Clone)]
 pub struct VaultSchema {
     tables: Vec<Table>,
-    groups: BTreeMap<String, Vec<(String, String)>>,
-    json: String,
-}
-
-#[derive(Deserialize)]
-struct RawDoc {
-    #[serde(default)]
-    schemas: Option<Vec<RawTable>>,
-    #[serde(default, rename = "vaultSchema")]
-    vault_schema: Option<Box<RawDoc>>,
-}
-
-#[derive(Deserialize)]
-struct RawTable {
-    name: String,
-    #[serde(default)]
-    fields: Vec<RawField>,
-    #[serde(default, rename = "childrenSchemas")]
-    children: Option<Vec<RawTable>>,
-}
-
-#[derive(Deserialize)]
-struct RawField {
-    name: String,
-    #[serde(default)]
-    datatype: Option<String>,
-    #[serde(default, rename = "isArray")]
-    is_array: Option<bool>,
-    #[serde(default, rename = "isUnique")]
-    is_unique: Option<bool>,
-    #[serde(default)]
-    tags: Option<Vec<RawTag>>,
-}
-
-#[derive(Deserialize)]
-struct RawTag {
-    name: String,
-    #[serde(default)]
-    values: Option<Vec<String>>,
+    model: skyflow_schema::VaultSchema,
 }
 
 impl VaultSchema {
-    /// Parses Skyflow's vault schema JSON (`{"schemas":[...]}` or an export wrapping it in
-    /// `{"vaultSchema":{...}}`). Child schemas become columns named `<child>.<field>`.
-    /// Errors name the table, column and tag that is wrong.
+    /// Parses Skyflow's vault schema JSON of one vault (`{"schemas":[...]}` or an export
+    /// wrapping it in `{"vaultSchema":{...}}`). Child schemas become columns named
+    /// `<child>.<field>`. Errors name the table, column and tag that is wrong.
     ///
     /// ```
     /// use skyflow_emulator::engine::VaultSchema;
     /// assert!(VaultSchema::from_json("{}").is_err());
     /// ```
     pub fn from_json(json: &str) -> EngineResult<VaultSchema> {
-        let doc: RawDoc = serde_json::from_str(json)
-            .map_err(|e| EngineError::invalid(format!("Invalid vault schema JSON: {e}")))?;
-        let tables = match (doc.schemas, doc.vault_schema) {
-            (Some(t), _) => t,
-            (None, Some(inner)) => inner.schemas.unwrap_or_default(),
-            (None, None) => Vec::new(),
-        };
-        if tables.is_empty() {
-            return Err(EngineError::invalid(
-                "Invalid vault schema: it needs at least one table in `schemas`",
-            ));
-        }
-        let mut out = Vec::new();
-        for t in &tables {
-            let table = build_table(t)?;
-            if out.iter().any(|x: &Table| x.name == table.name) {
-                return Err(EngineError::invalid(format!(
-                    "Invalid vault schema: table {} is defined twice",
-                    table.name
-                )));
-            }
-            out.push(table);
-        }
-        Self::from_tables(out, json.to_string())
+        let model = skyflow_schema::VaultSchema::from_json(json).map_err(invalid)?;
+        Self::from_model(model)
     }
 
-    fn from_tables(tables: Vec<Table>, json: String) -> EngineResult<VaultSchema> {
-        let mut groups: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-        for t in &tables {
-            for c in &t.columns {
-                if c.is_skyflow_id() {
-                    continue;
-                }
-                groups
-                    .entry(c.column_group.clone())
-                    .or_default()
-                    .push((t.name.clone(), c.name.clone()));
-            }
-        }
-        // All columns of one group must share the token policy and the masking settings.
-        for (g, members) in &groups {
-            let cols: Vec<&Column> = members
-                .iter()
-                .filter_map(|(t, c)| {
-                    tables
+    /// Parses a schema file that may hold several vaults (a JSON array of vault schemas),
+    /// returning each vault's name (when the file gives one) and schema, in file order.
+    ///
+    /// ```
+    /// use skyflow_emulator::engine::VaultSchema;
+    /// let file = r#"[{"name":"a","schemas":[{"name":"t"}]},{"name":"b","schemas":[{"name":"u"}]}]"#;
+    /// let vaults = VaultSchema::from_file_json(file).unwrap();
+    /// assert_eq!(vaults[1].0.as_deref(), Some("b"));
+    /// assert!(vaults[1].1.table("u").is_some());
+    /// ```
+    pub fn from_file_json(json: &str) -> EngineResult<Vec<(Option<String>, VaultSchema)>> {
+        skyflow_schema::SchemaFile::parse(json)
+            .map_err(invalid)?
+            .into_vaults()
+            .into_iter()
+            .map(|model| {
+                let name = model.name().map(str::to_owned);
+                Ok((name, Self::from_model(model)?))
+            })
+            .collect()
+    }
+
+    /// The engine's view of a parsed schema: its regexes compiled and FPT regexes checked.
+    fn from_model(model: skyflow_schema::VaultSchema) -> EngineResult<VaultSchema> {
+        let tables = model
+            .tables()
+            .iter()
+            .map(|t| {
+                Ok(Table {
+                    name: t.name.clone(),
+                    columns: t
+                        .columns
                         .iter()
-                        .find(|x| &x.name == t)
-                        .and_then(|x| x.column(c))
+                        .map(|c| build_column(&t.name, c))
+                        .collect::<EngineResult<_>>()?,
                 })
-                .collect();
-            let first = cols[0];
-            for c in &cols[1..] {
-                let same = c.token_policy == first.token_policy
-                    && c.dlp_policy == first.dlp_policy
-                    && c.fpt_regex == first.fpt_regex
-                    && c.replace_pattern == first.replace_pattern
-                    && c.find_pattern.as_ref().map(Regex::as_str)
-                        == first.find_pattern.as_ref().map(Regex::as_str);
-                if !same {
-                    return Err(EngineError::invalid(format!(
-                        "Invalid vault schema: the columns of column group {g} must share token policy, redaction, find/replace patterns and FPT regex"
-                    )));
-                }
-            }
-        }
-        Ok(VaultSchema {
-            tables,
-            groups,
-            json,
-        })
+            })
+            .collect::<EngineResult<_>>()?;
+        Ok(VaultSchema { tables, model })
     }
 
     /// Skyflow's quickstart vault (tables `credit_cards` and `persons`).
@@ -481,14 +231,8 @@ impl VaultSchema {
     /// assert!(s.table("table1").unwrap().column("email").unwrap().unique);
     /// ```
     pub fn default_schema() -> VaultSchema {
-        let mut tables = Self::quickstart().tables;
-        tables.extend(
-            Self::from_json(TABLE1_JSON)
-                .expect("embedded table1 schema is valid")
-                .tables,
-        );
         let json = serde_json::json!({ "schemas": combined_raw() }).to_string();
-        Self::from_tables(tables, json).expect("default schema is valid")
+        Self::from_json(&json).expect("default schema is valid")
     }
 
     /// The tables.
@@ -516,7 +260,7 @@ impl VaultSchema {
     /// assert_eq!(s.column_group("persons.ssn").unwrap().len(), 1);
     /// ```
     pub fn column_group(&self, name: &str) -> Option<&[(String, String)]> {
-        self.groups.get(name).map(Vec::as_slice)
+        self.model.column_group(name)
     }
 
     /// The JSON this schema was parsed from (persisted so a restart reloads it).
@@ -526,8 +270,12 @@ impl VaultSchema {
     /// assert!(s.to_json().contains("credit_cards"));
     /// ```
     pub fn to_json(&self) -> &str {
-        &self.json
+        self.model.to_json()
     }
+}
+
+fn invalid(err: skyflow_schema::SchemaError) -> EngineError {
+    EngineError::invalid(format!("Invalid vault schema: {err}"))
 }
 
 fn combined_raw() -> Vec<serde_json::Value> {
@@ -541,151 +289,51 @@ fn combined_raw() -> Vec<serde_json::Value> {
     v
 }
 
-fn build_table(t: &RawTable) -> EngineResult<Table> {
-    let mut columns = Vec::new();
-    for f in &t.fields {
-        columns.push(build_column(&t.name, f, None)?);
+/// A column of the model with its regexes compiled, and its FPT regex checked to produce
+/// tokens.
+fn build_column(table: &str, c: &skyflow_schema::Column) -> EngineResult<Column> {
+    let at = |tag: &str| {
+        format!(
+            "Invalid vault schema: table `{table}`, column `{}`, tag `skyflow.{tag}`",
+            c.name
+        )
+    };
+    let compile = |tag: &str, pattern: &str| {
+        Regex::new(pattern)
+            .map_err(|e| EngineError::invalid(format!("{}: bad regex: {e}", at(tag))))
+    };
+    let find_pattern = c
+        .find_pattern
+        .as_deref()
+        .map(|p| compile("options.find_pattern", p))
+        .transpose()?;
+    let validations = c
+        .validations
+        .iter()
+        .map(|p| compile("validation.regular_exp", p))
+        .collect::<EngineResult<_>>()?;
+    if let Some(fpt) = &c.fpt_regex {
+        super::fpt::check_regex(fpt).map_err(|e| {
+            EngineError::invalid(format!("{}: {e}", at("options.format_preserving_regex")))
+        })?;
     }
-    for child in t.children.iter().flatten() {
-        for f in &child.fields {
-            columns.push(build_column(&t.name, f, Some(&child.name))?);
-        }
-    }
-    if !columns.iter().any(Column::is_skyflow_id) {
-        columns.insert(0, skyflow_id_column(&t.name));
-    } else {
-        let pos = columns.iter().position(Column::is_skyflow_id).unwrap_or(0);
-        let c = columns.remove(pos);
-        columns.insert(0, c);
-    }
-    for (i, c) in columns.iter().enumerate() {
-        if columns[..i].iter().any(|x| x.name == c.name) {
-            return Err(EngineError::invalid(format!(
-                "Invalid vault schema: column {}.{} is defined twice",
-                t.name, c.name
-            )));
-        }
-    }
-    Ok(Table {
-        name: t.name.clone(),
-        columns,
+    Ok(Column {
+        name: c.name.clone(),
+        datatype: c.datatype,
+        is_array: c.is_array,
+        token_policy: c.token_policy,
+        dlp_policy: c.dlp_policy,
+        find_pattern,
+        replace_pattern: c.replace_pattern.clone(),
+        fpt_regex: c.fpt_regex.clone(),
+        validations,
+        predefined_values: c.predefined_values.clone(),
+        unique: c.unique,
+        not_null: c.not_null,
+        column_group: c.column_group.clone(),
+        ttl_minutes: c.ttl_minutes,
+        operations: c.operations.clone(),
     })
-}
-
-fn skyflow_id_column(table: &str) -> Column {
-    Column {
-        name: "skyflow_id".into(),
-        datatype: DataType::String,
-        is_array: false,
-        token_policy: None,
-        dlp_policy: DlpPolicy::PlainText,
-        find_pattern: None,
-        replace_pattern: None,
-        fpt_regex: None,
-        validations: Vec::new(),
-        predefined_values: Vec::new(),
-        unique: true,
-        not_null: true,
-        column_group: format!("{table}.skyflow_id"),
-        ttl_minutes: TRANSIENT_TTL_MINUTES.2,
-        operations: vec!["ALL_OP".into()],
-    }
-}
-
-fn build_column(table: &str, f: &RawField, child: Option<&str>) -> EngineResult<Column> {
-    let name = match child {
-        Some(c) => format!("{c}.{}", f.name),
-        None => f.name.clone(),
-    };
-    if name == "skyflow_id" {
-        return Ok(skyflow_id_column(table));
-    }
-    let at = |tag: &str| format!("Invalid vault schema: column {table}.{name}, tag {tag}");
-    let datatype = DataType::parse(f.datatype.as_deref().unwrap_or("DT_STRING"));
-    let mut col = Column {
-        name: name.clone(),
-        datatype,
-        is_array: f.is_array.unwrap_or(false),
-        token_policy: None,
-        dlp_policy: DlpPolicy::PlainText,
-        find_pattern: None,
-        replace_pattern: None,
-        fpt_regex: None,
-        validations: Vec::new(),
-        predefined_values: Vec::new(),
-        unique: f.is_unique.unwrap_or(false),
-        not_null: false,
-        column_group: format!("{table}.{name}"),
-        ttl_minutes: TRANSIENT_TTL_MINUTES.2,
-        operations: Vec::new(),
-    };
-    for tag in f.tags.iter().flatten() {
-        let values = tag.values.clone().unwrap_or_default();
-        let first = values.first().map(String::as_str).unwrap_or("");
-        match tag.name.as_str() {
-            "skyflow.options.default_token_policy" => {
-                let p = TokenPolicy::parse(first).ok_or_else(|| {
-                    EngineError::invalid(format!("{}: unknown policy {first}", at(&tag.name)))
-                })?;
-                col.token_policy = Some(p);
-            }
-            "skyflow.options.default_dlp_policy" => {
-                col.dlp_policy = DlpPolicy::parse(first).ok_or_else(|| {
-                    EngineError::invalid(format!("{}: unknown policy {first}", at(&tag.name)))
-                })?;
-            }
-            "skyflow.options.find_pattern" => {
-                let re = Regex::new(first).map_err(|e| {
-                    EngineError::invalid(format!("{}: bad regex: {e}", at(&tag.name)))
-                })?;
-                col.find_pattern = Some(re);
-            }
-            "skyflow.options.replace_pattern" => col.replace_pattern = Some(first.to_string()),
-            "skyflow.options.format_preserving_regex" => {
-                super::fpt::check_regex(first)
-                    .map_err(|e| EngineError::invalid(format!("{}: {e}", at(&tag.name))))?;
-                col.fpt_regex = Some(first.to_string());
-            }
-            "skyflow.validation.regular_exp" => {
-                for v in &values {
-                    let re = Regex::new(v).map_err(|e| {
-                        EngineError::invalid(format!("{}: bad regex: {e}", at(&tag.name)))
-                    })?;
-                    col.validations.push(re);
-                }
-            }
-            "skyflow.validation.predefinedvalues" => col.predefined_values = values.clone(),
-            "skyflow.options.unique" => col.unique = first != "false",
-            "skyflow.options.configuration_tags" => {
-                for v in &values {
-                    match v.as_str() {
-                        "UNIQUE" => col.unique = true,
-                        "NOT_NULL" => col.not_null = true,
-                        _ => {}
-                    }
-                }
-            }
-            "skyflow.options.column_group" if !first.is_empty() => {
-                col.column_group = first.to_string();
-            }
-            "skyflow.options.ttl" => {
-                let ttl: u32 = first.parse().map_err(|_| {
-                    EngineError::invalid(format!("{}: not a number of minutes", at(&tag.name)))
-                })?;
-                let (lo, hi, _) = TRANSIENT_TTL_MINUTES;
-                if !(lo..=hi).contains(&ttl) {
-                    return Err(EngineError::invalid(format!(
-                        "{}: the TTL must be between {lo} and {hi} minutes",
-                        at(&tag.name)
-                    )));
-                }
-                col.ttl_minutes = ttl;
-            }
-            "skyflow.options.operation" => col.operations = values.clone(),
-            _ => {}
-        }
-    }
-    Ok(col)
 }
 
 #[cfg(test)]

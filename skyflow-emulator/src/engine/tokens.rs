@@ -9,17 +9,18 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use serde_json::Value;
 
 use super::audit::RequestContext;
 use super::error::{EngineError, EngineResult, ErrorKind};
 use super::fpt;
 use super::ops::Ops;
-use super::records::canon;
 use super::redaction;
 use super::schema::{Column, DataType, Table, TokenPolicy};
+use super::store::{TokenRow, TokenTarget};
 use super::types::*;
+use super::validate::canon;
 
 const MAX_TOKEN_ATTEMPTS: usize = 32;
 
@@ -118,13 +119,7 @@ impl Ops<'_> {
             .then(|| self.value_fp(&col.column_group, v));
         // A deterministic value that already has a token keeps it.
         if let Some(vfp) = &value_fp {
-            let existing: Option<(Vec<u8>, Vec<u8>)> = c
-                .query_row(
-                    "SELECT token_fp, token_ct FROM sky_tokens WHERE vault_id = ?1 AND group_name = ?2 AND value_fp = ?3",
-                    params![self.vault.id, col.column_group, vfp],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
+            let existing = self.rows(c).deterministic_token(&col.column_group, vfp)?;
             if let Some((tfp, tct)) = existing {
                 let token = String::from_utf8(self.inner.keys.decrypt(&self.token_aad(), &tct)?)
                     .map_err(|_| EngineError::internal("stored token is corrupt"))?;
@@ -158,22 +153,17 @@ impl Ops<'_> {
                 continue;
             }
             let tfp = self.token_fp(&token);
-            let n = c.execute(
-                "INSERT INTO sky_tokens(vault_id, token_fp, token_ct, group_name, value_fp, table_name, column_name, value_ct, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
-                params![
-                    self.vault.id,
-                    tfp,
-                    self.inner.keys.encrypt(&self.token_aad(), token.as_bytes()),
-                    col.column_group,
-                    value_fp,
-                    table.name,
-                    col.name,
-                    self.inner.keys.encrypt(&self.value_aad(&tfp), &plain),
-                    expires
-                ],
-            )?;
-            if n == 0 {
+            let stored = self.rows(c).insert_token(&TokenRow {
+                token_fp: &tfp,
+                token_ct: &self.inner.keys.encrypt(&self.token_aad(), token.as_bytes()),
+                group: &col.column_group,
+                value_fp: value_fp.as_deref(),
+                table: &table.name,
+                column: &col.name,
+                value_ct: &self.inner.keys.encrypt(&self.value_aad(&tfp), &plain),
+                expires_at: expires,
+            })?;
+            if !stored {
                 if byot.is_some() {
                     return Err(EngineError::new(
                         ErrorKind::InvalidArgument,
@@ -206,12 +196,7 @@ impl Ops<'_> {
         col: &str,
         tfp: &[u8],
     ) -> EngineResult<()> {
-        c.execute(
-            "INSERT INTO sky_cell_tokens(vault_id, table_name, skyflow_id, column_name, token_fp) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(vault_id, table_name, skyflow_id, column_name) DO UPDATE SET token_fp = excluded.token_fp",
-            params![self.vault.id, table, sid, col, tfp],
-        )?;
-        Ok(())
+        self.rows(c).link_cell(table, sid, col, tfp)
     }
 
     /// Unlinks the token of a cell; deletes it if no other cell uses it.
@@ -222,30 +207,11 @@ impl Ops<'_> {
         sid: &str,
         col: &str,
     ) -> EngineResult<()> {
-        let tfp: Option<Vec<u8>> = c
-            .query_row(
-                "SELECT token_fp FROM sky_cell_tokens WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 AND column_name = ?4",
-                params![self.vault.id, table, sid, col],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(tfp) = tfp else { return Ok(()) };
-        c.execute(
-            "DELETE FROM sky_cell_tokens WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 AND column_name = ?4",
-            params![self.vault.id, table, sid, col],
-        )?;
-        let used: i64 = c.query_row(
-            "SELECT COUNT(*) FROM sky_cell_tokens WHERE vault_id = ?1 AND token_fp = ?2",
-            params![self.vault.id, tfp],
-            |r| r.get(0),
-        )?;
-        if used == 0 {
-            c.execute(
-                "DELETE FROM sky_tokens WHERE vault_id = ?1 AND token_fp = ?2 AND expires_at IS NULL",
-                params![self.vault.id, tfp],
-            )?;
+        let rows = self.rows(c);
+        match rows.cell_token_fp(table, sid, col)? {
+            Some(tfp) => rows.unlink_cell(table, sid, col, &tfp),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Column → token of the cells of one record.
@@ -255,16 +221,7 @@ impl Ops<'_> {
         table: &str,
         sid: &str,
     ) -> EngineResult<HashMap<String, String>> {
-        let mut st = c.prepare_cached(
-            "SELECT ct.column_name, t.token_ct FROM sky_cell_tokens ct
-             JOIN sky_tokens t ON t.vault_id = ct.vault_id AND t.token_fp = ct.token_fp
-             WHERE ct.vault_id = ?1 AND ct.table_name = ?2 AND ct.skyflow_id = ?3",
-        )?;
-        let rows: Vec<(String, Vec<u8>)> = st
-            .query_map(params![self.vault.id, table, sid], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?
-            .collect::<Result<_, _>>()?;
+        let rows = self.rows(c).record_cell_tokens(table, sid)?;
         let mut out = HashMap::new();
         for (col, ct) in rows {
             let t = String::from_utf8(self.inner.keys.decrypt(&self.token_aad(), &ct)?)
@@ -285,12 +242,7 @@ impl Ops<'_> {
             if params_.is_empty() {
                 return Err(EngineError::invalid("Tokenize failed. tokenizationParameters is empty."));
             }
-            if params_.len() > self.inner.config.limits.max_tokens_per_request {
-                return Err(EngineError::invalid(format!(
-                    "Tokenize failed. Too many values: at most {} per request.",
-                    self.inner.config.limits.max_tokens_per_request
-                )));
-            }
+            self.inner.config.limits.check_records(params_.len(), "values")?;
             let mut out = Vec::with_capacity(params_.len());
             let mut missing: Vec<String> = Vec::new();
             for (i, p) in params_.iter().enumerate() {
@@ -327,12 +279,9 @@ impl Ops<'_> {
                 let found: Option<Vec<u8>> = if v.is_null() {
                     None
                 } else {
-                    c.query_row(
-                        "SELECT token_ct FROM sky_tokens WHERE vault_id = ?1 AND group_name = ?2 AND value_fp = ?3",
-                        params![self.vault.id, group, self.value_fp(&group, &v)],
-                        |r| r.get(0),
-                    )
-                    .optional()?
+                    self.rows(c)
+                        .deterministic_token(&group, &self.value_fp(&group, &v))?
+                        .map(|(_, ct)| ct)
                 };
                 match found {
                     Some(ct) => {
@@ -372,62 +321,93 @@ impl Ops<'_> {
         self.read_op(ctx, ev, |c, ev| {
             let ps = &req.detokenization_parameters;
             if ps.is_empty() {
-                return Err(EngineError::invalid("Detokenize failed. detokenizationParameters is empty."));
+                return Err(EngineError::invalid(
+                    "Detokenize failed. detokenizationParameters is empty.",
+                ));
             }
-            if ps.len() > self.inner.config.limits.max_tokens_per_request {
-                return Err(EngineError::invalid(format!(
-                    "Detokenize failed. Too many tokens: at most {} per request.",
-                    self.inner.config.limits.max_tokens_per_request
-                )));
-            }
+            self.inner.config.limits.check_records(ps.len(), "tokens")?;
             let continue_on_error = req.continue_on_error.unwrap_or(false);
             let download = req.download_url.unwrap_or(false);
             let now = self.inner.now();
             let mut out = Vec::with_capacity(ps.len());
             for p in ps {
                 let tfp = self.token_fp(&p.token);
-                let row: Option<(String, String, Vec<u8>, Option<i64>)> = c
-                    .query_row(
-                        "SELECT table_name, column_name, value_ct, expires_at FROM sky_tokens WHERE vault_id = ?1 AND token_fp = ?2",
-                        params![self.vault.id, tfp],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                    )
-                    .optional()?;
-                let row = row.filter(|r| r.3.is_none_or(|e| e > now));
-                let Some((table, column, vct, _)) = row else {
+                let row = self.rows(c).token_target(&tfp)?;
+                let row = row.filter(|r| r.expires_at.is_none_or(|e| e > now));
+                let Some(TokenTarget {
+                    table,
+                    column,
+                    value_ct: vct,
+                    ..
+                }) = row
+                else {
                     let err = EngineError::token_not_found(&p.token);
                     if continue_on_error {
-                        ev.nested.push((404, "Token not found".into(), "TOKEN/".into()));
-                        out.push(DetokenizedRecord { token: p.token.clone(), value_type: None, value: None, error: Some(err.message().to_string()) });
+                        ev.nested
+                            .push((404, "Token not found".into(), "TOKEN/".into()));
+                        out.push(DetokenizedRecord {
+                            token: p.token.clone(),
+                            value_type: None,
+                            value: None,
+                            error: Some(err.message().to_string()),
+                        });
                         continue;
                     }
                     return Err(err);
                 };
-                let v: Value = serde_json::from_slice(&self.inner.keys.decrypt(&self.value_aad(&tfp), &vct)?)
-                    .map_err(|_| EngineError::internal("stored token value is corrupt"))?;
-                let col = self.vault.schema.table(&table).and_then(|t| t.column(&column));
+                let v: Value =
+                    serde_json::from_slice(&self.inner.keys.decrypt(&self.value_aad(&tfp), &vct)?)
+                        .map_err(|_| EngineError::internal("stored token value is corrupt"))?;
+                let col = self
+                    .vault
+                    .schema
+                    .table(&table)
+                    .and_then(|t| t.column(&column));
                 let (value, vt) = match col {
                     Some(col) if col.datatype == DataType::File => {
                         let file_id = canon(&v);
                         let shown = if download {
                             self.download_url(&file_id)
                         } else {
-                            let name = self.file_meta(c, &file_id)?.map(|m| m.file_name).unwrap_or_default();
-                            canon(&redaction::apply(col, p.redaction.unwrap_or_default(), ctx.default_redaction_only, &Value::String(name)))
+                            let name = self
+                                .file_meta(c, &file_id)?
+                                .map(|m| m.file_name)
+                                .unwrap_or_default();
+                            canon(&redaction::apply(
+                                col,
+                                p.redaction.unwrap_or_default(),
+                                ctx.default_redaction_only,
+                                &Value::String(name),
+                            ))
                         };
                         (shown, ValueType::String)
                     }
                     Some(col) => {
-                        let shown = redaction::apply(col, p.redaction.unwrap_or_default(), ctx.default_redaction_only, &v);
-                        let vt = if col.is_array { ValueType::Array } else { col.datatype.value_type() };
+                        let shown = redaction::apply(
+                            col,
+                            p.redaction.unwrap_or_default(),
+                            ctx.default_redaction_only,
+                            &v,
+                        );
+                        let vt = if col.is_array {
+                            ValueType::Array
+                        } else {
+                            ValueType::from(col.datatype)
+                        };
                         (canon(&shown), vt)
                     }
                     // The column is gone from the schema: its redaction policy is unknown, so
                     // the value never leaves in clear.
                     None => (redaction::REDACTED_TEXT.to_string(), ValueType::String),
                 };
-                ev.nested.push((200, String::new(), format!("TOKEN/{table}.{column}")));
-                out.push(DetokenizedRecord { token: p.token.clone(), value_type: Some(vt), value: Some(value), error: None });
+                ev.nested
+                    .push((200, String::new(), format!("TOKEN/{table}.{column}")));
+                out.push(DetokenizedRecord {
+                    token: p.token.clone(),
+                    value_type: Some(vt),
+                    value: Some(value),
+                    error: None,
+                });
             }
             Ok(DetokenizeResponse { records: out })
         })

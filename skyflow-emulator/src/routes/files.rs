@@ -164,9 +164,6 @@ pub(crate) async fn upload_status(
     JsonBody(body): JsonBody<UploadStatusRequest>,
 ) -> Result<Response, ApiError> {
     let call = call.authorize(&vault, Permission::Read)?;
-    state
-        .limits()
-        .check_records(body.records.len(), "records")?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| v.upload_status(&ctx, body)).await?;
     Ok(axum::Json(response).into_response())

@@ -16,6 +16,7 @@
 //! | POST | `/v2/vaults/{vault}/files/uploadStatus` | upload status |
 //! | GET | `/v1/files/download/{file_id}` | signed file download (URLs made by the engine) |
 //! | GET | `/v1/audit/events` | audit events |
+//! | POST, GET | `/v1/detect/*` | Detect, see [`detect`] |
 //!
 //! The static segments `query`, `tokenize` and `detokenize` take precedence over `{table}`.
 
@@ -34,6 +35,7 @@ use crate::server::{AppState, RequestId};
 
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod detect;
 pub(crate) mod files;
 pub(crate) mod query;
 pub(crate) mod records;
@@ -78,6 +80,7 @@ pub(crate) fn router() -> Router<AppState> {
             post(files::upload_status),
         )
         .route("/v1/files/download/{file_id}", get(files::download))
+        .merge(detect::router())
 }
 
 impl FromRequestParts<AppState> for Caller {

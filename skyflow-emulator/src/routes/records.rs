@@ -39,9 +39,6 @@ pub(crate) async fn insert(
     JsonBody(body): JsonBody<InsertRequest>,
 ) -> Result<Response, ApiError> {
     let call = call.authorize(&vault, Permission::Write)?;
-    state
-        .limits()
-        .check_records(body.records.len(), "records")?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| v.insert(&ctx, &table, body)).await?;
     Ok(axum::Json(response).into_response())
@@ -64,9 +61,6 @@ pub(crate) async fn batch(
         Permission::Read
     };
     let call = call.authorize(&vault, permission)?;
-    state
-        .limits()
-        .check_records(body.records.len(), "records")?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| v.batch(&ctx, body)).await?;
     Ok(json_with_status(response.http_status(), &response))
@@ -103,9 +97,6 @@ pub(crate) async fn get_bulk(
 ) -> Result<Response, ApiError> {
     let call = call.authorize(&vault, Permission::Read)?;
     let req = get_request(raw.as_deref())?;
-    state
-        .limits()
-        .check_records(req.skyflow_ids.len().max(req.column_values.len()), "ids")?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| v.get(&ctx, &table, req)).await?;
     Ok(axum::Json(response).into_response())
@@ -156,9 +147,6 @@ pub(crate) async fn delete_bulk(
     JsonBody(body): JsonBody<DeleteRequest>,
 ) -> Result<Response, ApiError> {
     let call = call.authorize(&vault, Permission::Write)?;
-    state
-        .limits()
-        .check_records(body.skyflow_ids.len(), "ids")?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| v.delete(&ctx, &table, body)).await?;
     Ok(axum::Json(response).into_response())

@@ -3,7 +3,8 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::{Permission, SIGNED_TOKEN_PREFIX};
+use crate::auth::Permission;
+use crate::engine::SIGNED_TOKEN_PREFIX;
 use crate::engine::{DetokenizeRequest, DetokenizeResponse, DetokenizedRecord, TokenizeRequest};
 use crate::envelope::{ApiError, JsonBody};
 use crate::routes::{Call, json_with_status, on_vault};
@@ -17,10 +18,6 @@ pub(crate) async fn tokenize(
     JsonBody(body): JsonBody<TokenizeRequest>,
 ) -> Result<Response, ApiError> {
     let call = call.authorize(&vault, Permission::Read)?;
-    state.limits().check_records(
-        body.tokenization_parameters.len(),
-        "tokenization parameters",
-    )?;
     let ctx = call.ctx;
     let response = on_vault(&state, &vault, move |v| v.tokenize(&ctx, body)).await?;
     Ok(axum::Json(response).into_response())
@@ -37,10 +34,6 @@ pub(crate) async fn detokenize(
     JsonBody(mut body): JsonBody<DetokenizeRequest>,
 ) -> Result<Response, ApiError> {
     let call = call.authorize(&vault, Permission::Read)?;
-    state.limits().check_records(
-        body.detokenization_parameters.len(),
-        "detokenization parameters",
-    )?;
     let continue_on_error = body.continue_on_error.unwrap_or(false);
 
     // Unwrap signed tokens; remember the original strings and the failures by position.

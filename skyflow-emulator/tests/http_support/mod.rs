@@ -1,5 +1,6 @@
 //! Shared helpers of the HTTP integration tests: start an emulator, call it with reqwest, and
-//! validate every response body against its schema in Skyflow's Data API OpenAPI document.
+//! validate every response body against its schema in Skyflow's Data API OpenAPI document
+//! (or, for `/v1/detect/*`, the Detect API document).
 #![allow(dead_code)]
 
 use std::sync::OnceLock;
@@ -14,13 +15,30 @@ pub const OPENAPI_PATH: &str = concat!(
     "/tests/fixtures/openapi/data.openapi.json"
 );
 
+/// Skyflow's Detect API OpenAPI document, vendored beside it.
+pub const DETECT_OPENAPI_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/openapi/detect.openapi.json"
+);
+
+fn load(path: &str) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    serde_json::from_str(&text).expect("the OpenAPI document is JSON")
+}
+
+/// The document that describes `path` (a concrete path or a template).
+fn openapi_for(path: &str) -> &'static Value {
+    static DATA: OnceLock<Value> = OnceLock::new();
+    static DETECT: OnceLock<Value> = OnceLock::new();
+    if path.starts_with("/v1/detect/") || path.starts_with("/v2/detect/") {
+        DETECT.get_or_init(|| load(DETECT_OPENAPI_PATH))
+    } else {
+        DATA.get_or_init(|| load(OPENAPI_PATH))
+    }
+}
+
 fn openapi() -> &'static Value {
-    static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(|| {
-        let text = std::fs::read_to_string(OPENAPI_PATH)
-            .unwrap_or_else(|e| panic!("read {OPENAPI_PATH}: {e}"));
-        serde_json::from_str(&text).expect("the OpenAPI document is JSON")
-    })
+    openapi_for("/v1/vaults")
 }
 
 /// Finds the OpenAPI path template matching a concrete path; the template with the most
@@ -28,7 +46,7 @@ fn openapi() -> &'static Value {
 pub fn template_for(path: &str) -> Option<String> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     let mut best: Option<(usize, String)> = None;
-    for template in openapi()["paths"].as_object()?.keys() {
+    for template in openapi_for(path)["paths"].as_object()?.keys() {
         let parts: Vec<&str> = template.split('/').collect();
         if parts.len() != segments.len() {
             continue;
@@ -52,7 +70,7 @@ pub fn template_for(path: &str) -> Option<String> {
 /// The response schema for (template, method, status): the documented one, else the error
 /// envelope for 4xx/5xx, else the 200 schema (for 207).
 pub fn response_schema(template: &str, method: &Method, status: StatusCode) -> Value {
-    let doc = openapi();
+    let doc = openapi_for(template);
     let op = &doc["paths"][template][method.as_str().to_ascii_lowercase()];
     assert!(
         op.is_object(),
@@ -81,11 +99,17 @@ pub fn response_schema(template: &str, method: &Method, status: StatusCode) -> V
     response["content"]["application/json"]["schema"].clone()
 }
 
-/// Validates `body` against `schema` (whose `$ref`s point into the OpenAPI components).
+/// Validates `body` against `schema` (whose `$ref`s point into the Data API components).
 pub fn assert_valid(schema: &Value, body: &Value, what: &str) {
+    assert_valid_in("/v1/vaults", schema, body, what);
+}
+
+/// Validates `body` against `schema`, whose `$ref`s point into the components of the
+/// document describing `path`.
+pub fn assert_valid_in(path: &str, schema: &Value, body: &Value, what: &str) {
     let mut root = schema.clone();
     if let Some(obj) = root.as_object_mut() {
-        obj.insert("components".into(), openapi()["components"].clone());
+        obj.insert("components".into(), openapi_for(path)["components"].clone());
     } else {
         panic!("{what}: schema is not an object");
     }
@@ -164,6 +188,44 @@ pub fn overlay_schema(template: &str, method: &Method) -> Option<Value> {
                 "type": "object", "required": ["context", "request", "response"]
             }}}
         }),
+        ("POST", "/v1/detect/deidentify/string") => json!({
+            "type": "object",
+            "required": ["processed_text", "entities", "word_count", "character_count"],
+            "properties": {
+                "processed_text": {"type": "string"},
+                "word_count": {"type": "integer", "minimum": 0},
+                "character_count": {"type": "integer", "minimum": 0},
+                "entities": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["token", "value", "location", "entity_type", "entity_scores"],
+                    "properties": {
+                        "token": string, "value": string, "entity_type": string,
+                        "entity_scores": {"type": "object", "minProperties": 1},
+                        "location": {"type": "object", "required": [
+                            "start_index", "end_index", "start_index_processed", "end_index_processed"
+                        ]}
+                    }
+                }}
+            }
+        }),
+        ("POST", "/v1/detect/reidentify/string") => json!({
+            "type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}
+        }),
+        ("POST", t) if t.starts_with("/v1/detect/deidentify/file") => json!({
+            "type": "object", "required": ["run_id"], "properties": {"run_id": string}
+        }),
+        ("GET", "/v1/detect/runs/{run_id}") => json!({
+            "type": "object",
+            "required": ["status", "outputType", "output", "message", "size", "wordCharacterCount"],
+            "properties": {
+                "status": {"enum": ["IN_PROGRESS", "SUCCESS", "FAILED"]},
+                "output": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["processedFile", "processedFileType", "processedFileExtension"]
+                }},
+                "wordCharacterCount": {"type": "object", "required": ["wordCount", "characterCount"]}
+            }
+        }),
         _ => return None,
     };
     Some(schema)
@@ -176,7 +238,8 @@ pub fn assert_overlay(template: &str, method: &Method, status: StatusCode, body:
     }
     let schema = overlay_schema(template, method)
         .unwrap_or_else(|| panic!("no overlay for {method} {template}"));
-    assert_valid(
+    assert_valid_in(
+        template,
         &schema,
         body,
         &format!("{method} {template} {status} (overlay)"),
@@ -309,7 +372,12 @@ impl Harness {
         }
         if let Some(template) = template_for(path_only) {
             let schema = response_schema(&template, &method, status);
-            assert_valid(&schema, &body, &format!("{method} {template} {status}"));
+            assert_valid_in(
+                &template,
+                &schema,
+                &body,
+                &format!("{method} {template} {status}"),
+            );
             assert_overlay(&template, &method, status, &body);
         } else if !(status.is_client_error() || status.is_server_error()) {
             // Only the token exchange answers outside the Data API document.

@@ -1,6 +1,15 @@
-//! SQLite storage: one writer connection (writes are serialized), a pool of read-only
-//! reader connections, WAL journal with `synchronous=FULL` so a commit that returned is on
-//! disk. In-memory mode uses a single connection for everything.
+//! SQLite storage: every line of SQL over the `sky_*` tables lives below this module.
+//!
+//! - this file: the schema (DDL) and the connections: one writer (writes are serialized), a
+//!   pool of read-only readers, WAL journal with `synchronous=FULL` so a commit that returned
+//!   is on disk. In-memory mode uses a single connection for everything;
+//! - [`RecordStore`] (`records.rs`, `tokens.rs`, `files.rs`): the rows of one vault inside a
+//!   caller's transaction: records, the unique index, tokens and the cells' links to them,
+//!   files;
+//! - `admin.rs`: vaults, settings, service accounts and API keys, each in its own transaction;
+//! - `audit.rs`: audit events.
+//!
+//! Everything stored is already encrypted or hashed by the caller; this layer moves bytes.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -9,6 +18,47 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use super::crypto::Keys;
 use super::error::{EngineError, EngineResult};
+
+mod admin;
+mod audit;
+mod files;
+mod records;
+mod tokens;
+
+pub(crate) use audit::{AuditQuery, AuditRow, insert_audit};
+pub(crate) use files::{FileRow, file_blobs};
+pub(crate) use records::RecordOrder;
+pub(crate) use tokens::{TokenRow, TokenTarget};
+
+/// The rows of one vault, inside the caller's transaction (or read snapshot).
+pub(crate) struct RecordStore<'c> {
+    pub(super) conn: &'c Connection,
+    pub(super) vault_id: &'c str,
+}
+
+impl<'c> RecordStore<'c> {
+    pub(crate) fn new(conn: &'c Connection, vault_id: &'c str) -> Self {
+        RecordStore { conn, vault_id }
+    }
+
+    /// Runs `f` inside a savepoint: its changes are kept when it returns Ok, undone when it
+    /// fails (the batch API's continue-on-error entries). The outer error is a storage fault
+    /// of the savepoint itself; the inner result is `f`'s.
+    pub(crate) fn savepoint<T>(
+        &self,
+        f: impl FnOnce() -> EngineResult<T>,
+    ) -> EngineResult<EngineResult<T>> {
+        self.conn.execute_batch("SAVEPOINT sky_entry")?;
+        let out = f();
+        match &out {
+            Ok(_) => self.conn.execute_batch("RELEASE sky_entry")?,
+            Err(_) => self
+                .conn
+                .execute_batch("ROLLBACK TO sky_entry; RELEASE sky_entry")?,
+        }
+        Ok(out)
+    }
+}
 
 /// Format version of the store; a newer one is refused.
 pub(crate) const STORE_FORMAT: i64 = 1;

@@ -1,0 +1,325 @@
+//! Word lists shipped with the emulator (see `data/SOURCES.md`): given and family names, common
+//! English words, capitalised non-person dictionary words, cities, states and countries.
+
+use std::collections::{HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use super::EntityType;
+
+const GIVEN: &str = include_str!("data/given_names.txt");
+const FAMILY: &str = include_str!("data/family_names.txt");
+const COMMON: &str = include_str!("data/common_words.txt");
+const PROPER: &str = include_str!("data/proper_nouns.txt");
+const CITIES: &str = include_str!("data/cities.txt");
+const COUNTRIES: &str = include_str!("data/countries.txt");
+const STATES: &str = include_str!("data/states.txt");
+
+/// Country spellings the ISO names miss.
+const COUNTRY_ALIASES: &[&str] = &[
+    "USA",
+    "U.S.A.",
+    "U.S.",
+    "United States of America",
+    "America",
+    "UK",
+    "U.K.",
+    "Britain",
+    "Great Britain",
+    "England",
+    "Scotland",
+    "Wales",
+    "Northern Ireland",
+    "Holland",
+    "Russia",
+    "South Korea",
+    "North Korea",
+    "Korea",
+    "Vietnam",
+    "Iran",
+    "Syria",
+    "Laos",
+    "Bolivia",
+    "Venezuela",
+    "Tanzania",
+    "Czechia",
+    "Czech Republic",
+    "Ivory Coast",
+    "Burma",
+    "Taiwan",
+    "the Netherlands",
+    "Netherlands",
+    "UAE",
+    "Emirates",
+];
+
+/// Canadian provinces and territories with their postal abbreviations.
+const PROVINCES: &[(&str, &str)] = &[
+    ("Alberta", "AB"),
+    ("British Columbia", "BC"),
+    ("Manitoba", "MB"),
+    ("New Brunswick", "NB"),
+    ("Newfoundland and Labrador", "NL"),
+    ("Nova Scotia", "NS"),
+    ("Ontario", "ON"),
+    ("Prince Edward Island", "PE"),
+    ("Quebec", "QC"),
+    ("Saskatchewan", "SK"),
+    ("Northwest Territories", "NT"),
+    ("Nunavut", "NU"),
+    ("Yukon", "YT"),
+];
+
+/// Capitalised words that are never a person's name on their own: weekdays, months and other
+/// calendar words, pronouns and words that start sentences or headings.
+const NEVER_NAMES: &[&str] = &[
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Christmas",
+    "Easter",
+    "Thanksgiving",
+    "English",
+    "Spanish",
+    "French",
+    "German",
+    "American",
+    "I",
+    "OK",
+    "Ok",
+    "Mon",
+    "Tue",
+    "Wed",
+    "Thu",
+    "Fri",
+    "Sat",
+    "Sun",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Sept",
+    "Oct",
+    "Nov",
+    "Dec",
+    "Hi",
+    "Hello",
+    "Hey",
+    "Dear",
+    "Thanks",
+    "Regards",
+    "Best",
+    "Sincerely",
+    "Cheers",
+    "Note",
+    "Notes",
+    "Subject",
+    "Re",
+    "Fwd",
+    "From",
+    "To",
+    "Cc",
+    "Name",
+    "Patient",
+    "Customer",
+    "Client",
+    "Doctor",
+    "Nurse",
+    "Street",
+    "Avenue",
+    "Road",
+    "City",
+    "State",
+    "County",
+    "North",
+    "South",
+    "East",
+    "West",
+    "Inc",
+    "LLC",
+    "Ltd",
+    "Corp",
+    "Co",
+    "Hospital",
+    "Clinic",
+    "Center",
+    "Centre",
+    "University",
+    "College",
+    "School",
+    "Bank",
+    "Group",
+    "Company",
+    "Foundation",
+    "Team",
+    "Admin",
+    "Support",
+    "Error",
+    "Warning",
+    "Info",
+    "Debug",
+    "True",
+    "False",
+    "None",
+    "Null",
+    "Yes",
+    "No",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Miss",
+    "Dr",
+    "Prof",
+    "Mx",
+    "Sir",
+    "Madam",
+];
+
+/// The engine's word lists.
+pub(crate) struct Lists {
+    given: HashSet<&'static str>,
+    family: HashSet<&'static str>,
+    common: HashSet<&'static str>,
+    proper: HashSet<&'static str>,
+    never: HashSet<&'static str>,
+    /// Exact-case place names (cities, states, provinces, countries) and their types.
+    places: AhoCorasick,
+    place_types: Vec<EntityType>,
+    place_names: HashMap<&'static str, EntityType>,
+    /// State and province postal codes.
+    state_codes: HashSet<&'static str>,
+    /// State and province full names.
+    state_names: HashSet<&'static str>,
+}
+
+fn lines(data: &'static str) -> impl Iterator<Item = &'static str> {
+    data.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+impl Lists {
+    pub(crate) fn load() -> Result<Lists, String> {
+        let mut place_names: HashMap<&'static str, EntityType> = HashMap::new();
+        let mut state_codes = HashSet::new();
+        let mut state_names = HashSet::new();
+        for line in lines(CITIES) {
+            place_names.insert(line, EntityType::LocationCity);
+        }
+        for line in lines(STATES) {
+            let (name, code) = line
+                .split_once('|')
+                .ok_or_else(|| format!("states.txt: bad line {line:?}"))?;
+            place_names.insert(name, EntityType::LocationState);
+            state_codes.insert(code);
+            state_names.insert(name);
+        }
+        for &(name, code) in PROVINCES {
+            place_names.insert(name, EntityType::LocationState);
+            state_codes.insert(code);
+            state_names.insert(name);
+        }
+        for line in lines(COUNTRIES).chain(COUNTRY_ALIASES.iter().copied()) {
+            place_names.insert(line, EntityType::LocationCountry);
+        }
+        let mut entries: Vec<(&'static str, EntityType)> =
+            place_names.iter().map(|(&k, &v)| (k, v)).collect();
+        entries.sort_unstable();
+        let places = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(entries.iter().map(|(k, _)| k))
+            .map_err(|e| e.to_string())?;
+        Ok(Lists {
+            given: lines(GIVEN).collect(),
+            family: lines(FAMILY).collect(),
+            common: lines(COMMON).collect(),
+            proper: lines(PROPER).collect(),
+            never: NEVER_NAMES.iter().copied().collect(),
+            places,
+            place_types: entries.iter().map(|&(_, t)| t).collect(),
+            place_names,
+            state_codes,
+            state_names,
+        })
+    }
+
+    /// `word` in its capitalised form ("Jennifer") is a listed given name.
+    pub(crate) fn is_given(&self, word: &str) -> bool {
+        self.given.contains(word)
+    }
+
+    pub(crate) fn is_family(&self, word: &str) -> bool {
+        self.family.contains(word)
+    }
+
+    /// `lower` (lower case) is an English dictionary word.
+    pub(crate) fn is_common(&self, lower: &str) -> bool {
+        self.common.contains(lower)
+    }
+
+    /// A capitalised dictionary word that is not a person's name (brand, place, demonym…).
+    pub(crate) fn is_non_person(&self, word: &str) -> bool {
+        self.proper.contains(word)
+    }
+
+    /// A calendar word, greeting, heading or organisation word: never part of a name.
+    pub(crate) fn never_a_name(&self, word: &str) -> bool {
+        self.never.contains(word)
+    }
+
+    pub(crate) fn place(&self, name: &str) -> Option<EntityType> {
+        self.place_names.get(name).copied()
+    }
+
+    pub(crate) fn is_state_code(&self, code: &str) -> bool {
+        self.state_codes.contains(code)
+    }
+
+    pub(crate) fn is_state_name(&self, name: &str) -> bool {
+        self.state_names.contains(name)
+    }
+
+    /// Every state and province name and postal code.
+    pub(crate) fn state_spellings(&self) -> Vec<&'static str> {
+        self.state_names
+            .iter()
+            .chain(&self.state_codes)
+            .copied()
+            .collect()
+    }
+
+    /// Listed places in `text` on word boundaries: (start, end, type).
+    pub(crate) fn find_places<'t>(
+        &'t self,
+        text: &'t str,
+    ) -> impl Iterator<Item = (usize, usize, EntityType)> + 't {
+        self.places.find_iter(text).filter_map(move |m| {
+            let (s, e) = (m.start(), m.end());
+            let before = text[..s].chars().next_back();
+            let after = text[e..].chars().next();
+            let wordy = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            (!wordy(before) && !wordy(after))
+                .then(|| (s, e, self.place_types[m.pattern().as_usize()]))
+        })
+    }
+}

@@ -1,0 +1,497 @@
+//! De-identification of files, per type. Every processor keeps the file's structure and
+//! rewrites only its values:
+//!
+//! | format | how |
+//! |---|---|
+//! | `txt` | the whole text |
+//! | `json`, `jsonl` | every string value (numbers that hold an entity become strings), the key as context; keys and structure kept |
+//! | `xml` | text nodes and attribute values, the element or attribute name as context; markup kept |
+//! | `csv` | every cell below the header row, the column header as context; same rows and columns |
+//! | `xlsx` | shared and inline strings of the workbook (sheets, styles and formulas kept) |
+//! | `docx` | the text of each paragraph of the body, headers, footers and notes |
+//! | `pptx` | the text of each paragraph of every slide and notes page |
+//!
+//! A replacement that spans several runs of a Word or PowerPoint paragraph is written into
+//! the run where the entity starts; the rest of the entity is removed from the other runs.
+
+use std::io::{Cursor, Read, Write};
+
+use quick_xml::events::{BytesText, Event};
+use quick_xml::{Reader, Writer};
+use serde_json::Value;
+
+use super::render::{EntityOut, Renderer, word_count};
+use crate::engine::EngineError;
+
+/// The result of processing one file.
+#[derive(Debug, Default)]
+pub(crate) struct Processed {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) entities: Vec<EntityOut>,
+    pub(crate) words: usize,
+    pub(crate) chars: usize,
+    pub(crate) pages: Option<usize>,
+    pub(crate) slides: Option<usize>,
+}
+
+/// Why a file could not be processed (the run's message).
+#[derive(Debug)]
+pub(crate) enum FileError {
+    /// The file is not what its format says.
+    Invalid(String),
+    /// The store failed (vault tokens).
+    Engine(EngineError),
+}
+
+impl From<EngineError> for FileError {
+    fn from(e: EngineError) -> Self {
+        FileError::Engine(e)
+    }
+}
+
+type FileResult<T> = Result<T, FileError>;
+
+fn invalid(format: &str, what: impl std::fmt::Display) -> FileError {
+    FileError::Invalid(format!("The file is not a valid {format} file: {what}."))
+}
+
+/// Collects what one file's pieces produced.
+struct Collector<'r, 'a> {
+    renderer: &'r mut Renderer<'a>,
+    entities: Vec<EntityOut>,
+    words: usize,
+    chars: usize,
+}
+
+impl<'r, 'a> Collector<'r, 'a> {
+    fn new(renderer: &'r mut Renderer<'a>) -> Self {
+        Collector {
+            renderer,
+            entities: Vec::new(),
+            words: 0,
+            chars: 0,
+        }
+    }
+
+    fn text(&mut self, text: &str, context: Option<&str>) -> FileResult<String> {
+        self.chars += text.chars().count();
+        let rendered = self.renderer.render(text, context)?;
+        self.words += word_count(&rendered.text);
+        self.entities.extend(rendered.entities);
+        Ok(rendered.text)
+    }
+
+    fn finish(self, bytes: Vec<u8>) -> Processed {
+        Processed {
+            bytes,
+            entities: self.entities,
+            words: self.words,
+            chars: self.chars,
+            pages: None,
+            slides: None,
+        }
+    }
+}
+
+fn utf8<'b>(format: &str, bytes: &'b [u8]) -> FileResult<&'b str> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|_| invalid(format, "it is not UTF-8 text"))
+}
+
+/// Processes a file of `format` (a lower-case extension the caller has checked).
+pub(crate) fn process(
+    format: &str,
+    bytes: &[u8],
+    renderer: &mut Renderer<'_>,
+) -> FileResult<Processed> {
+    let mut c = Collector::new(renderer);
+    match format {
+        "txt" => {
+            let text = utf8(format, bytes)?;
+            let out = c.text(text, None)?;
+            Ok(c.finish(out.into_bytes()))
+        }
+        "json" => {
+            let mut value: Value = serde_json::from_slice(bytes).map_err(|e| invalid("JSON", e))?;
+            json_value(&mut value, None, &mut c)?;
+            let out = serde_json::to_vec_pretty(&value).map_err(|e| invalid("JSON", e))?;
+            Ok(c.finish(out))
+        }
+        "jsonl" => {
+            let text = utf8(format, bytes)?;
+            let mut out = String::with_capacity(text.len());
+            for (i, line) in text.lines().enumerate() {
+                if !line.trim().is_empty() {
+                    let mut value: Value = serde_json::from_str(line)
+                        .map_err(|e| invalid("JSON Lines", format!("line {}: {e}", i + 1)))?;
+                    json_value(&mut value, None, &mut c)?;
+                    out.push_str(&value.to_string());
+                }
+                out.push('\n');
+            }
+            Ok(c.finish(out.into_bytes()))
+        }
+        "xml" => {
+            let out = xml(bytes, &mut c, XmlText::AllText)?;
+            Ok(c.finish(out))
+        }
+        "csv" => {
+            let out = csv_file(bytes, &mut c)?;
+            Ok(c.finish(out))
+        }
+        "xlsx" => {
+            let out = zip_parts(bytes, "XLSX", &mut c, |name| {
+                if name == "xl/sharedStrings.xml" {
+                    Some(XmlText::Paragraphs {
+                        paragraph: "si",
+                        run: "t",
+                    })
+                } else if name.starts_with("xl/worksheets/") && name.ends_with(".xml") {
+                    Some(XmlText::Paragraphs {
+                        paragraph: "is",
+                        run: "t",
+                    })
+                } else {
+                    None
+                }
+            })?;
+            Ok(c.finish(out.0))
+        }
+        "docx" => {
+            let out = zip_parts(bytes, "DOCX", &mut c, |name| {
+                let part = name.strip_prefix("word/")?;
+                let text_part = part == "document.xml"
+                    || part == "footnotes.xml"
+                    || part == "endnotes.xml"
+                    || (part.starts_with("header") || part.starts_with("footer"))
+                        && part.ends_with(".xml");
+                text_part.then_some(XmlText::Paragraphs {
+                    paragraph: "p",
+                    run: "t",
+                })
+            })?;
+            Ok(c.finish(out.0))
+        }
+        "pptx" => {
+            let mut slides = 0;
+            let out = zip_parts(bytes, "PPTX", &mut c, |name| {
+                let slide = name.starts_with("ppt/slides/slide") && name.ends_with(".xml");
+                let notes = name.starts_with("ppt/notesSlides/") && name.ends_with(".xml");
+                if slide {
+                    slides += 1;
+                }
+                (slide || notes).then_some(XmlText::Paragraphs {
+                    paragraph: "p",
+                    run: "t",
+                })
+            })?;
+            let mut processed = c.finish(out.0);
+            processed.slides = Some(slides);
+            Ok(processed)
+        }
+        other => Err(FileError::Invalid(format!(
+            "This emulator cannot de-identify `{other}` files."
+        ))),
+    }
+}
+
+/// Rewrites the strings of a JSON value in place; `key` is the nearest object key.
+fn json_value(value: &mut Value, key: Option<&str>, c: &mut Collector<'_, '_>) -> FileResult<()> {
+    match value {
+        Value::String(s) => *s = c.text(s, key)?,
+        Value::Number(n) => {
+            let text = n.to_string();
+            let out = c.text(&text, key)?;
+            if out != text {
+                *value = Value::String(out);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                json_value(item, key, c)?;
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                json_value(v, Some(k), c)?;
+            }
+        }
+        Value::Null | Value::Bool(_) => {}
+    }
+    Ok(())
+}
+
+fn csv_file(bytes: &[u8], c: &mut Collector<'_, '_>) -> FileResult<Vec<u8>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    let mut headers: Vec<String> = Vec::new();
+    for (row, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| invalid("CSV", e))?;
+        if row == 0 {
+            headers = record.iter().map(str::to_owned).collect();
+            writer
+                .write_record(&record)
+                .map_err(|e| invalid("CSV", e))?;
+            continue;
+        }
+        let mut out = Vec::with_capacity(record.len());
+        for (col, cell) in record.iter().enumerate() {
+            out.push(c.text(cell, headers.get(col).map(String::as_str))?);
+        }
+        writer.write_record(&out).map_err(|e| invalid("CSV", e))?;
+    }
+    writer.into_inner().map_err(|e| invalid("CSV", e.error()))
+}
+
+/// Which text of an XML part is de-identified.
+#[derive(Clone, Copy)]
+enum XmlText {
+    /// Every text node and attribute value (plain XML).
+    AllText,
+    /// The text of `run` elements, joined per `paragraph` element (Office XML).
+    Paragraphs {
+        paragraph: &'static str,
+        run: &'static str,
+    },
+}
+
+/// One item of an XML document: an event, or the text between two markup events with its
+/// character and entity references resolved.
+enum Item {
+    Event(Event<'static>),
+    Text(String),
+}
+
+/// Reads an XML document into items, merging text, references and CDATA.
+fn xml_items(bytes: &[u8], format: &str) -> FileResult<Vec<Item>> {
+    let mut reader = Reader::from_reader(bytes);
+    let mut items = Vec::new();
+    let mut pending: Option<String> = None;
+    let mut buf = Vec::new();
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| invalid(format, e))?
+            .into_owned();
+        buf.clear();
+        let piece = match &event {
+            Event::Text(text) => Some(text.xml10_content().into_owned()),
+            Event::CData(data) => Some(data.clone().into_inner().into_owned()),
+            Event::GeneralRef(reference) => Some(match reference.resolve_char_ref() {
+                Ok(Some(ch)) => ch.to_string(),
+                _ => match quick_xml::escape::resolve_predefined_entity(reference) {
+                    Some(text) => text.to_owned(),
+                    None => {
+                        return Err(invalid(
+                            format,
+                            "it uses an entity this emulator does not resolve",
+                        ));
+                    }
+                },
+            }),
+            _ => None,
+        };
+        if let Some(piece) = piece {
+            pending.get_or_insert_with(String::new).push_str(&piece);
+            continue;
+        }
+        if let Some(text) = pending.take() {
+            items.push(Item::Text(text));
+        }
+        if matches!(event, Event::Eof) {
+            break;
+        }
+        items.push(Item::Event(event));
+    }
+    Ok(items)
+}
+
+/// Rewrites an XML document.
+fn xml(bytes: &[u8], c: &mut Collector<'_, '_>, mode: XmlText) -> FileResult<Vec<u8>> {
+    let format = "XML";
+    let mut items = xml_items(bytes, format)?;
+    let mut stack: Vec<String> = Vec::new();
+    // Office XML: the runs of the open paragraph, as (item index, text).
+    let mut paragraph: Option<Vec<(usize, String)>> = None;
+    let mut in_run = false;
+    for index in 0..items.len() {
+        match (&mut items[index], mode) {
+            (Item::Event(Event::Start(start) | Event::Empty(start)), XmlText::AllText) => {
+                let attrs: Vec<(String, String)> = start
+                    .attributes()
+                    .map(|a| {
+                        let a = a.map_err(|e| invalid(format, e))?;
+                        let value = a
+                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .map_err(|e| invalid(format, e))?
+                            .into_owned();
+                        Ok((a.key.as_ref().to_owned(), value))
+                    })
+                    .collect::<FileResult<_>>()?;
+                start.clear_attributes();
+                for (key, value) in attrs {
+                    let out = if key.starts_with("xmlns") {
+                        value
+                    } else {
+                        c.text(&value, Some(&key))?
+                    };
+                    start.push_attribute((key.as_str(), out.as_str()));
+                }
+                let name = start.local_name().as_ref().to_owned();
+                if matches!(items[index], Item::Event(Event::Start(_))) {
+                    stack.push(name);
+                }
+            }
+            (Item::Event(Event::End(_)), XmlText::AllText) => {
+                stack.pop();
+            }
+            (Item::Text(text), XmlText::AllText) if !text.trim().is_empty() => {
+                *text = c.text(text, stack.last().map(String::as_str))?;
+            }
+            (Item::Event(Event::Start(start)), XmlText::Paragraphs { paragraph: p, run }) => {
+                let name = start.local_name();
+                if name.as_ref() == p {
+                    paragraph = Some(Vec::new());
+                } else if name.as_ref() == run {
+                    in_run = true;
+                }
+            }
+            (Item::Event(Event::End(end)), XmlText::Paragraphs { paragraph: p, run }) => {
+                let name = end.local_name();
+                if name.as_ref() == run {
+                    in_run = false;
+                } else if name.as_ref() == p
+                    && let Some(runs) = paragraph.take()
+                {
+                    rewrite_runs(&runs, &mut items, c)?;
+                }
+            }
+            (Item::Text(text), XmlText::Paragraphs { .. }) if in_run => match &mut paragraph {
+                Some(runs) => runs.push((index, text.clone())),
+                None => *text = c.text(text, None)?,
+            },
+            _ => {}
+        }
+    }
+    let mut writer = Writer::new(Cursor::new(Vec::new()));
+    for item in items {
+        let event = match item {
+            Item::Event(event) => event,
+            Item::Text(text) => Event::Text(BytesText::new(&text).into_owned()),
+        };
+        writer.write_event(event).map_err(|e| invalid(format, e))?;
+    }
+    Ok(writer.into_inner().into_inner())
+}
+
+/// De-identifies the joined text of a paragraph's runs and writes each run's share back.
+fn rewrite_runs(
+    runs: &[(usize, String)],
+    items: &mut [Item],
+    c: &mut Collector<'_, '_>,
+) -> FileResult<()> {
+    if runs.is_empty() {
+        return Ok(());
+    }
+    let joined: String = runs.iter().map(|(_, t)| t.as_str()).collect();
+    let chars: Vec<char> = joined.chars().collect();
+    let rendered = {
+        c.chars += chars.len();
+        let rendered = c.renderer.render(&joined, None)?;
+        c.words += word_count(&rendered.text);
+        rendered
+    };
+    // Spans (in characters of `joined`) and their replacements.
+    let spans: Vec<(usize, usize, String)> = rendered
+        .entities
+        .iter()
+        .map(|e| {
+            let l = e.location;
+            let replacement: String = rendered
+                .text
+                .chars()
+                .skip(l.start_index_processed)
+                .take(l.end_index_processed - l.start_index_processed)
+                .collect();
+            (l.start_index, l.end_index, replacement)
+        })
+        .collect();
+    c.entities.extend(rendered.entities);
+    let mut offset = 0;
+    for (index, text) in runs {
+        let len = text.chars().count();
+        let (a, b) = (offset, offset + len);
+        let mut out = String::new();
+        let mut i = a;
+        while i < b {
+            match spans.iter().find(|(s, e, _)| *s <= i && i < *e) {
+                Some((s, e, replacement)) => {
+                    if *s == i {
+                        out.push_str(replacement);
+                    }
+                    i = (*e).min(b);
+                }
+                None => {
+                    out.push(chars[i]);
+                    i += 1;
+                }
+            }
+        }
+        items[*index] = Item::Text(out);
+        offset = b;
+    }
+    Ok(())
+}
+
+/// Rewrites the XML parts `select` picks in a zip package (OOXML); other parts are copied
+/// unchanged. Returns the new package and the number of parts rewritten.
+fn zip_parts(
+    bytes: &[u8],
+    format: &str,
+    c: &mut Collector<'_, '_>,
+    mut select: impl FnMut(&str) -> Option<XmlText>,
+) -> FileResult<(Vec<u8>, usize)> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| invalid(format, e))?;
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let mut rewritten = 0;
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(|e| invalid(format, e))?;
+        let name = entry.name().map_err(|e| invalid(format, e))?.into_owned();
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        if entry.is_dir() {
+            writer
+                .add_directory(name, options)
+                .map_err(|e| invalid(format, e))?;
+            continue;
+        }
+        let mut content = Vec::new();
+        entry
+            .read_to_end(&mut content)
+            .map_err(|e| invalid(format, e))?;
+        let content = match select(&name) {
+            Some(mode) => {
+                rewritten += 1;
+                xml(&content, c, mode)?
+            }
+            None => content,
+        };
+        writer
+            .start_file(name, options)
+            .map_err(|e| invalid(format, e))?;
+        writer.write_all(&content).map_err(|e| invalid(format, e))?;
+    }
+    if rewritten == 0 {
+        return Err(invalid(
+            format,
+            "it has none of the parts that hold its text",
+        ));
+    }
+    let out = writer.finish().map_err(|e| invalid(format, e))?;
+    Ok((out.into_inner(), rewritten))
+}
