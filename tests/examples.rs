@@ -1,7 +1,9 @@
 //! Runs every example on the embedded emulator (as `cargo run --example NAME` does with no
-//! vault configured), through a proxy that records the secrets the example used, and fails
-//! if an example fails or prints or logs a secret (see `harness`). Also checks how the
-//! examples choose between the emulator and a real vault.
+//! vault configured), and fails if one fails or prints a secret. The vault, client set-up
+//! and service-account examples run through a proxy that records the secrets they used,
+//! and their output and logs are checked against those (see `harness`); the Detect and
+//! connection examples are checked against the values they de-identify or send. Also checks
+//! how the examples choose between the emulator and a real vault.
 #![allow(
     clippy::duplicate_mod,
     reason = "each example declares `mod support;` itself, as `cargo run --example` needs"
@@ -44,6 +46,11 @@ examples!(
     client_operations = "../examples/client_operations.rs",
     credentials_options = "../examples/credentials_options.rs",
     logging = "../examples/logging.rs",
+    deidentify_text = "../examples/deidentify_text.rs",
+    reidentify_text = "../examples/reidentify_text.rs",
+    deidentify_file = "../examples/deidentify_file.rs",
+    get_detect_run = "../examples/get_detect_run.rs",
+    invoke_connection = "../examples/invoke_connection.rs",
 );
 
 /// A test that runs an example with `run(&Target, &mut out)` through the harness and
@@ -132,6 +139,124 @@ async fn output_of(
     run.output
 }
 
+/// Runs a Detect example on the embedded emulator and returns what it printed.
+async fn detect_output_of<F, Fut>(example: F) -> String
+where
+    F: FnOnce(skyflow::DetectClient) -> Fut,
+    Fut: Future<Output = (Vec<u8>, Result<(), support::BoxError>)>,
+{
+    let target = support::embedded().await.expect("the emulator starts");
+    let (out, result) = example(target.detect().clone()).await;
+    let text = String::from_utf8(out).expect("utf-8 output");
+    if let Err(err) = result {
+        panic!("the example failed: {err}\n{text}");
+    }
+    target.shutdown().await;
+    text
+}
+
+/// The values the Detect examples de-identify: none may be printed.
+const DETECT_SECRETS: [&str; 4] = [
+    "123-45-6789",
+    "212-56-7890",
+    "zoe@example.com",
+    "ann@example.org",
+];
+
+fn assert_no_detect_secrets(text: &str) {
+    for secret in DETECT_SECRETS {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+}
+
+#[tokio::test]
+async fn deidentify_text_prints_tokens_and_positions() {
+    let text = detect_output_of(|detect| async move {
+        let mut out = Vec::new();
+        let result = deidentify_text::run(&detect, &mut out).await;
+        (out, result)
+    })
+    .await;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "processed: Hi, I'm Zoë. My SSN is [SSN_1] and my mail is [EMAIL_ADDRESS_1]; my SSN again: [SSN_1].",
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("  SSN at characters 23..34 -> [SSN_1]"),
+        "{text}"
+    );
+    assert_eq!(lines.len(), 6, "{text}");
+    assert!(lines[5].contains("[EMAIL_ADDRESS]"), "{text}");
+    assert_no_detect_secrets(&text);
+}
+
+#[tokio::test]
+async fn reidentify_text_restores_masks_and_redacts() {
+    let text = detect_output_of(|detect| async move {
+        let mut out = Vec::new();
+        let result = reidentify_text::run(&detect, &mut out).await;
+        (out, result)
+    })
+    .await;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[0].starts_with("de-identified with 2 vault tokens"),
+        "{text}"
+    );
+    assert_eq!(
+        lines[2],
+        "masked and redacted: Café order for Zoë: SSN XXX-XX-6789, receipt to *REDACTED* 🎉"
+    );
+    assert_no_detect_secrets(&text);
+}
+
+#[tokio::test]
+async fn deidentify_file_writes_the_processed_csv() {
+    let text = detect_output_of(|detect| async move {
+        let mut out = Vec::new();
+        let result = deidentify_file::run(&detect, &mut out).await;
+        (out, result)
+    })
+    .await;
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "sending patients.csv to the Spreadsheet endpoint");
+    assert!(lines[1].starts_with("run succeeded"), "{text}");
+    assert_eq!(lines[2], "name,ssn,email");
+    assert_eq!(lines[3], "Zoe,[SSN_1],[EMAIL_ADDRESS_1]");
+    assert_eq!(lines[4], "Ann,[SSN_2],[EMAIL_ADDRESS_2]");
+    assert_eq!(
+        lines[5],
+        "written: processed-patients-entities.json, processed-patients.csv"
+    );
+    assert_no_detect_secrets(&text);
+}
+
+#[tokio::test]
+async fn get_detect_run_fetches_the_run_by_id() {
+    let text = detect_output_of(|detect| async move {
+        let mut out = Vec::new();
+        let result = get_detect_run::run(&detect, &mut out).await;
+        (out, result)
+    })
+    .await;
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("started run "), "{text}");
+    assert_eq!(lines[1], "run status: SUCCESS");
+    assert!(
+        lines[2].starts_with("  output redacted_file (txt)"),
+        "{text}"
+    );
+    assert!(lines[3].starts_with("  output entities (json)"), "{text}");
+    assert_eq!(
+        lines[4],
+        "Visit note: patient SSN [SSN_1], follow-up by mail to [EMAIL_ADDRESS_1]."
+    );
+    assert_no_detect_secrets(&text);
+}
+
 #[tokio::test]
 async fn quickstart_runs_and_prints_no_secrets() {
     let text = output_of(async |vault, out| quickstart::run(vault, out).await).await;
@@ -177,6 +302,36 @@ async fn typed_crud_runs_and_prints_no_secrets() {
     assert!(!text.contains("customer1"), "a plaintext email in {text}");
     assert!(!text.contains("not an ssn"), "{text}");
     assert!(uuids(&text).len() <= 1, "{text}");
+}
+
+#[tokio::test]
+async fn invoke_connection_runs_and_prints_only_masked_values() {
+    let mut out = Vec::new();
+    let result = invoke_connection::run(&mut out).await;
+    let text = String::from_utf8(out).expect("utf-8 output");
+    if let Err(err) = result {
+        panic!("the example failed: {err}\n{text}");
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[1].starts_with("stored a card"), "{text}");
+    assert_eq!(
+        lines[2],
+        "processor received POST /v1/charges/XXXX-XXXX-XXXX-1111 with amount 1250 and cvv XXX",
+        "{text}"
+    );
+    assert!(lines[3].starts_with("answer 200 (request id "), "{text}");
+    assert!(lines[3].ends_with("resolves to XXX-XX-1120"), "{text}");
+    for secret in [
+        invoke_connection::CARD_NUMBER,
+        invoke_connection::PROCESSOR_SSN,
+    ] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    assert!(
+        uuids(&text).len() <= 1,
+        "only the request id is UUID-shaped: {text}"
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::error::Error;
 use std::io::Write;
 
 use skyflow::credentials::Credentials;
-use skyflow::{Env, Skyflow, VaultClient, VaultConfig};
+use skyflow::{DetectClient, Env, Skyflow, VaultClient, VaultConfig};
 use skyflow_emulator::{Emulator, EmulatorOptions};
 
 /// Any error an example reports.
@@ -38,6 +38,7 @@ pub const VARS: [&str; 4] = [
 pub struct Target {
     client: Skyflow,
     vault: VaultClient,
+    detect: DetectClient,
     vault_config: VaultConfig,
     credentials: Credentials,
     service_account: Option<String>,
@@ -103,6 +104,11 @@ impl Target {
         self.role_id.as_deref().ok_or_else(|| {
             "set SKYFLOW_ROLE_ID to a role id of the vault that may read but not write".into()
         })
+    }
+
+    /// The Detect handle, through the same vault.
+    pub fn detect(&self) -> &DetectClient {
+        &self.detect
     }
 
     /// One line saying where the example runs (no credentials in it).
@@ -196,7 +202,9 @@ pub async fn connect_with(options: EmulatorOptions) -> Result<Target, BoxError> 
         .credentials(credentials.clone())
         .build()?;
     let vault = client.default_vault()?;
+    let detect = client.default_detect()?;
     Ok(Target {
+        detect,
         description: format!(
             "vault {} at {} ({})",
             real.vault_id,
@@ -250,7 +258,9 @@ pub fn on_emulator(emulator: Emulator, url: &str) -> Result<Target, BoxError> {
         .credentials(credentials.clone())
         .build()?;
     let vault = client.default_vault()?;
+    let detect = client.default_detect()?;
     Ok(Target {
+        detect,
         description: format!(
             "embedded emulator at {url} (in memory; set {} for a real vault)",
             VARS.join(", ")

@@ -1107,8 +1107,11 @@ impl fmt::Debug for VaultClient {
     }
 }
 
-/// A handle for Skyflow Detect (de-identify and re-identify text and files) through one
-/// vault.
+/// A handle for Skyflow Detect through one vault: de-identify and re-identify text,
+/// de-identify files, fetch Detect runs. The operations are its methods
+/// ([`deidentify_text`](Self::deidentify_text), [`reidentify_text`](Self::reidentify_text),
+/// [`deidentify_file`](Self::deidentify_file), [`get_detect_run`](Self::get_detect_run));
+/// their request and response types are in [`crate::detect`].
 ///
 /// Taken with [`Skyflow::detect`] or [`Skyflow::default_detect`]; cheap to clone.
 ///

@@ -82,10 +82,19 @@
 //! # }
 //! ```
 //!
+//! # Detect
+//!
+//! A [`DetectClient`] de-identifies text (`deidentify_text`) and files (`deidentify_file`,
+//! routed by extension, polled as a run, optionally written to a directory),
+//! re-identifies text (`reidentify_text`) and fetches runs (`get_detect_run`), with the
+//! request and response types of [`detect`].
+//!
 //! # Module map
 //!
 //! - [`client`]: [`Skyflow`], its builder and the [`VaultClient`], [`DetectClient`] and
 //!   [`ConnectionClient`] handles; the vault operations are methods of [`VaultClient`].
+//! - [`detect`]: one request and one response type per Detect operation, [`EntityType`](detect::EntityType),
+//!   token formats and date shifting.
 //! - [`vault`]: one request and one response type per vault operation, the per-call
 //!   [`CallOptions`](vault::CallOptions), and [`vault::batch`] (splitting and merging,
 //!   [`BatchFailure`](vault::BatchFailure)).

@@ -11,7 +11,8 @@
 //! 3. binds the listener, then writes `emulator.json` (the facts below) and starts serving.
 //!
 //! `emulator.json` holds `vault_id`, `vault_url`, `api_key`, `credentials_file`, `listen`, plus
-//! `vaults` (every vault's id, name and role ids).
+//! `vaults` (every vault's id, name and role ids) and `connections` (each configured
+//! connection's `connection_id` and `connection_url`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ use tokio::task::JoinHandle;
 use crate::auth;
 use crate::engine::Limits;
 use crate::engine::{ApiKeyRecord, Engine};
+use crate::gateway::{ConnectionSpec, connection_url};
 use crate::provision::{Provisioned, engine_error, provision, register_token_uri};
 use crate::server::{AppState, StateInner};
 
@@ -81,6 +83,8 @@ pub struct EmulatorOptions {
     pub(crate) download_url_ttl: Duration,
     pub(crate) auth: bool,
     pub(crate) skyflow_quirks: bool,
+    connection_files: Vec<PathBuf>,
+    connections: Vec<ConnectionSpec>,
 }
 
 impl EmulatorOptions {
@@ -104,6 +108,8 @@ impl EmulatorOptions {
             download_url_ttl: Duration::from_secs(900),
             auth: true,
             skyflow_quirks: false,
+            connection_files: Vec::new(),
+            connections: Vec::new(),
         }
     }
 
@@ -234,6 +240,65 @@ impl EmulatorOptions {
         self.skyflow_quirks = enabled;
         self
     }
+
+    /// Configures the local connection gateway from a connections file (the binary's
+    /// `--connections FILE`; format in [`gateway`](crate::gateway)); may be repeated. A
+    /// file that can't be read or holds an invalid connection fails the start.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory().connections_file("connections.json");
+    /// # let _ = opts;
+    /// ```
+    pub fn connections_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.connection_files.push(path.into());
+        self
+    }
+
+    /// Adds one connection to the local gateway at start (see also
+    /// [`Emulator::add_connection`] for a running emulator).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use skyflow_emulator::gateway::ConnectionSpec;
+    /// let opts = skyflow_emulator::EmulatorOptions::in_memory()
+    ///     .connection(ConnectionSpec::new("kyc", "/check", "http://127.0.0.1:9000/check"));
+    /// # let _ = opts;
+    /// ```
+    pub fn connection(mut self, spec: ConnectionSpec) -> Self {
+        self.connections.push(spec);
+        self
+    }
+
+    /// Every connection to configure: the files' connections, then the ones added one by
+    /// one; an id seen twice is an error.
+    fn all_connections(&self) -> Result<Vec<ConnectionSpec>, StartError> {
+        let mut specs = Vec::new();
+        for path in &self.connection_files {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                StartError::new(format!(
+                    "couldn't read the connections file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            let parsed = crate::gateway::parse_connections(&text)
+                .map_err(|e| StartError::new(format!("{}: {e}", path.display())))?;
+            specs.extend(parsed);
+        }
+        specs.extend(self.connections.iter().cloned());
+        for (index, spec) in specs.iter().enumerate() {
+            spec.validate().map_err(StartError::new)?;
+            if specs[..index].iter().any(|s| s.id == spec.id) {
+                return Err(StartError::new(format!(
+                    "connection id `{}` is configured twice",
+                    spec.id
+                )));
+            }
+        }
+        Ok(specs)
+    }
 }
 
 /// The facts about a running emulator, as written to `emulator.json`.
@@ -262,6 +327,29 @@ pub struct EmulatorInfo {
     pub listen: String,
     /// Every vault served.
     pub vaults: Vec<VaultInfo>,
+    /// The connections of the local gateway configured at start, with the URL a client
+    /// uses for each.
+    #[serde(default)]
+    pub connections: Vec<ConnectionInfo>,
+}
+
+/// One connection of the local gateway, as listed in `emulator.json`.
+///
+/// # Example
+///
+/// ```
+/// let c = skyflow_emulator::ConnectionInfo {
+///     connection_id: "kyc".into(),
+///     connection_url: "http://127.0.0.1:8080/v1/gateway/outboundRoutes/kyc/check".into(),
+/// };
+/// assert_eq!(c.connection_id, "kyc");
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// The connection id.
+    pub connection_id: String,
+    /// The connection URL, `{name}` placeholders included.
+    pub connection_url: String,
 }
 
 impl std::fmt::Debug for EmulatorInfo {
@@ -273,6 +361,7 @@ impl std::fmt::Debug for EmulatorInfo {
             .field("credentials_file", &self.credentials_file)
             .field("listen", &self.listen)
             .field("vaults", &self.vaults)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -413,9 +502,18 @@ impl Emulator {
                 engine: Arc::new(engine),
                 auth: authority,
                 base_url: RwLock::new(String::new()),
+                gateway: crate::gateway::Gateway::new(),
             }),
         };
         state.set_base_url(&vault_url);
+        let mut connections = Vec::new();
+        for spec in options.all_connections()? {
+            connections.push(ConnectionInfo {
+                connection_id: spec.id.clone(),
+                connection_url: connection_url(&vault_url, &spec),
+            });
+            state.gateway().add(spec).map_err(StartError::new)?;
+        }
 
         let credentials_json =
             auth::credentials_json(&default_record, &private_key_pem, &token_uri);
@@ -429,6 +527,7 @@ impl Emulator {
             credentials_file,
             listen: local.to_string(),
             vaults,
+            connections,
         };
         let info_json = serde_json::to_string(&info)
             .map_err(|_| StartError::new("couldn't encode emulator.json"))?;
@@ -557,6 +656,39 @@ impl Emulator {
     /// ```
     pub fn state(&self) -> AppState {
         self.state.clone()
+    }
+
+    /// Adds a connection to the local gateway (replacing one with the same id) and
+    /// returns its connection URL, for the SDK's `ConnectionConfig`. See
+    /// [`gateway`](crate::gateway) for what a connection does.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn run(emulator: skyflow_emulator::Emulator) -> Result<(), skyflow_emulator::StartError> {
+    /// use skyflow_emulator::gateway::{ConnectionSpec, Field};
+    /// let url = emulator.add_connection(
+    ///     ConnectionSpec::new("kyc", "/check", "http://127.0.0.1:9000/check")
+    ///         .detokenize(Field::Json("ssn".to_owned())),
+    /// )?;
+    /// assert!(url.ends_with("/v1/gateway/outboundRoutes/kyc/check"));
+    /// # Ok(()) }
+    /// ```
+    pub fn add_connection(&self, spec: ConnectionSpec) -> Result<String, StartError> {
+        let url = connection_url(self.vault_url(), &spec);
+        self.state.gateway().add(spec).map_err(StartError::new)?;
+        Ok(url)
+    }
+
+    /// Removes a connection of the local gateway; `false` when there was none.
+    pub fn remove_connection(&self, id: &str) -> bool {
+        self.state.gateway().remove(id)
+    }
+
+    /// The connection URL of connection `id`, if configured.
+    pub fn connection_url(&self, id: &str) -> Option<String> {
+        let spec = self.state.gateway().get(id)?;
+        Some(connection_url(self.vault_url(), &spec))
     }
 
     /// Registers a new service account holding `role_ids` (see [`VaultInfo::roles`]) and

@@ -51,6 +51,8 @@ pub enum GrpcCode {
     Unimplemented = 12,
     /// Something broke inside the emulator.
     Internal = 13,
+    /// A service the call depends on (a connection's upstream) is unavailable.
+    Unavailable = 14,
     /// The caller is not authenticated.
     Unauthenticated = 16,
 }

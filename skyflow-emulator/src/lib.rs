@@ -14,12 +14,31 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Token lifecycle
+//!
+//! How a cell's token lives through insert, upsert, update (one record, bulk or batch) and
+//! delete, for every token policy. Skyflow documents the deterministic rule; where its docs
+//! are silent, the emulator chooses what loses no data and never lets a token resolve to a
+//! value it was not issued for.
+//!
+//! | policy | the same value written again (upsert, update, another record) | the cell's value changes | the record is deleted |
+//! |---|---|---|---|
+//! | deterministic (`DETERMINISTIC_UUID`, `DETERMINISTIC_FPT`, `DETERMINISTIC_PRESERVE_LEFT_6_RIGHT_4`, `DETERMINISTIC_PRESERVE_EMAIL_DOMAIN`; also `FORMAT_PRESERVING_TOKEN` and `RANDOM_TOKEN`, whose tokens are persistent per value here) | the same token: one value has one token per column group, in every record of the group | the cell takes the new value's token; the old token stays while another cell holds the old value, then is deleted | the token stays while another cell holds the value, then is deleted |
+//! | random (`NON_DETERMINISTIC_UUID`, `NON_DETERMINISTIC_FPT`) | the cell keeps its token; another record gets its own token | a new token; the old one is deleted (detokenize answers 404, never the new value) | the cell's token is deleted |
+//! | transient (`NON_DETERMINISTIC_TRANSIENT_UUID`) | a fresh token with a full TTL; earlier ones keep resolving to their value until their own TTL | the same: older tokens keep their value until their TTL | tokens live on until their TTL |
+//!
+//! A BYOT token for a cell that already holds the same value replaces a random token (the
+//! old one is deleted) and must equal a deterministic one (else 400). Setting a cell to
+//! `null` deletes its persistent token as a change does.
+//!
 //! Modules:
 //! - [`embedded`]: [`Emulator`] and [`EmulatorOptions`], the in-process server and the
 //!   data-directory contract shared with the `skyflow-emulator` binary;
 //! - [`server`]: [`app`], the axum router, its middleware and the shared [`AppState`];
 //! - [`auth`]: API keys, service accounts, the token exchange, roles;
 //! - [`envelope`]: Skyflow's JSON error envelope;
+//! - [`gateway`]: the local connection gateway (Skyflow Connections: detokenize on the way
+//!   out, tokenize on the way back);
 //! - [`engine`]: the data engine (schemas, storage, records, tokens, files, query, audit)
 //!   and its [`Limits`];
 //! - [`detect`]: Skyflow Detect, with its local detection engine in [`detect::engine`].
@@ -29,10 +48,13 @@ pub mod detect;
 pub mod embedded;
 pub mod engine;
 pub mod envelope;
+pub mod gateway;
 mod provision;
 mod routes;
 pub mod server;
 
-pub use embedded::{Emulator, EmulatorInfo, EmulatorOptions, StartError, VaultInfo};
+pub use embedded::{
+    ConnectionInfo, Emulator, EmulatorInfo, EmulatorOptions, StartError, VaultInfo,
+};
 pub use engine::Limits;
 pub use server::{AppState, app};

@@ -1,7 +1,7 @@
 //! `skyflow-emulator`: a local Skyflow-compatible vault server.
 //!
 //! ```text
-//! skyflow-emulator --listen 127.0.0.1:PORT --data-dir DIR [--schema FILE]... [--in-memory]
+//! skyflow-emulator --listen 127.0.0.1:PORT --data-dir DIR [--schema FILE]... [--connections FILE]... [--in-memory]
 //! ```
 //!
 //! When ready it writes `DIR/emulator.json` and prints the same JSON as one line on stdout.
@@ -45,6 +45,12 @@ struct Cli {
     /// more vaults. Default: the quickstart vault plus table1.
     #[arg(long = "schema", value_name = "FILE")]
     schemas: Vec<PathBuf>,
+
+    /// A connections file for the local connection gateway (routes, upstreams, fields to
+    /// detokenize and tokenize; see the crate docs of `skyflow_emulator::gateway`); repeat
+    /// for several. emulator.json lists each connection's connection_url.
+    #[arg(long = "connections", value_name = "FILE")]
+    connections: Vec<PathBuf>,
 
     /// Keep vault data in memory only (DIR then receives only emulator.json, auth.json and
     /// the credentials file).
@@ -144,6 +150,9 @@ async fn main() -> ExitCode {
         .skyflow_quirks(cli.skyflow_quirks);
     for schema in cli.schemas {
         options = options.schema_file(schema);
+    }
+    for file in cli.connections {
+        options = options.connections_file(file);
     }
 
     let emulator = match Emulator::start(options).await {

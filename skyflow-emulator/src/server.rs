@@ -59,6 +59,7 @@ pub(crate) struct StateInner {
     pub(crate) engine: Arc<Engine>,
     pub(crate) auth: Authority,
     pub(crate) base_url: RwLock<String>,
+    pub(crate) gateway: crate::gateway::Gateway,
 }
 
 impl AppState {
@@ -68,6 +69,10 @@ impl AppState {
 
     pub(crate) fn limits(&self) -> &Limits {
         self.inner.engine.limits()
+    }
+
+    pub(crate) fn gateway(&self) -> &crate::gateway::Gateway {
+        &self.inner.gateway
     }
 
     pub(crate) fn set_base_url(&self, url: &str) {

@@ -520,3 +520,127 @@ async fn limit_flags_are_honoured() {
     let log = std::fs::read_to_string(dir.path().join("limits.log")).unwrap();
     assert!(!log.contains("car_number"), "{log}");
 }
+
+/// What a stand-in upstream received: (path and query, body) per request.
+type Seen = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A third-party stand-in: records each request's path and body, answers with `reply`.
+async fn recording_upstream(reply: Value) -> (std::net::SocketAddr, Seen) {
+    let seen: Seen = Arc::default();
+    let record = seen.clone();
+    let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
+        let record = record.clone();
+        let reply = reply.clone();
+        async move {
+            let uri = request.uri().to_string();
+            let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            record.lock().unwrap().push((uri, body.to_vec()));
+            axum::Json(reply)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    (addr, seen)
+}
+
+#[tokio::test]
+async fn connections_flag_configures_the_gateway_and_emulator_json() {
+    let (upstream, seen) = recording_upstream(json!({"ssn": "987-65-4321"})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("connections.json");
+    let connections = json!({"connections": [{
+        "id": "kyc",
+        "methods": ["POST"],
+        "path": "/check/{ref}",
+        "upstream": format!("http://{upstream}/v1/check/{{ref}}"),
+        "detokenize": [{"json": "name"}],
+        "tokenize": [{"field": {"json": "ssn"}, "table": "table1", "column": "ssn"}]
+    }]});
+    std::fs::write(&file, connections.to_string()).unwrap();
+    let run = spawn_with(
+        dir.path(),
+        "gateway.log",
+        &["--connections", file.to_str().unwrap()],
+    );
+    let base = run.info["vault_url"].as_str().unwrap().to_owned();
+    let vault = run.info["vault_id"].as_str().unwrap().to_owned();
+    let key = run.info["api_key"].as_str().unwrap().to_owned();
+    let url = format!("{base}/v1/gateway/outboundRoutes/kyc/check/{{ref}}");
+    assert_eq!(
+        run.info["connections"],
+        json!([{"connection_id": "kyc", "connection_url": url}])
+    );
+
+    let http = client();
+    let inserted: Value = http
+        .post(format!("{base}/v1/vaults/{vault}/table1"))
+        .bearer_auth(&key)
+        .json(&json!({"records": [{"fields": {"name": "Jane Roe"}}], "tokenization": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let name_token = inserted["records"][0]["tokens"]["name"].as_str().unwrap();
+    let resp = http
+        .post(url.replace("{ref}", "r-1"))
+        .header("x-skyflow-authorization", &key)
+        .json(&json!({"name": name_token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let answer: Value = resp.json().await.unwrap();
+    assert_eq!(
+        seen.lock().unwrap().clone(),
+        [(
+            "/v1/check/r-1".to_owned(),
+            br#"{"name":"Jane Roe"}"#.to_vec()
+        )]
+    );
+    let ssn_token = answer["ssn"].as_str().unwrap();
+    assert_ne!(ssn_token, "987-65-4321");
+    let detokenized: Value = http
+        .post(format!("{base}/v1/vaults/{vault}/detokenize"))
+        .bearer_auth(&key)
+        .json(
+            &json!({"detokenizationParameters": [{"token": ssn_token, "redaction": "PLAIN_TEXT"}]}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detokenized["records"][0]["value"], "987-65-4321");
+    let mut child = run.child;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The gateway logs no values or tokens either.
+    let log = std::fs::read_to_string(dir.path().join("gateway.log")).unwrap();
+    for secret in ["Jane Roe", name_token, "987-65-4321", ssn_token] {
+        assert!(!log.contains(secret), "{log}");
+    }
+
+    // An invalid connections file stops the start with a message naming the file.
+    std::fs::write(
+        &file,
+        r#"{"connections":[{"id":"bad id","upstream":"http://h"}]}"#,
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_skyflow-emulator"))
+        .args(["--listen", "127.0.0.1:0", "--in-memory", "--connections"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("connections.json") && stderr.contains("bad id"),
+        "{stderr}"
+    );
+}

@@ -6,11 +6,11 @@ use serde_json::Value;
 
 use super::audit::{PendingEvent, RequestContext};
 use super::error::{EngineError, EngineResult};
-use super::ops::Ops;
 use super::types::*;
+use super::vault::Vault;
 use super::write::InsertOpts;
 
-impl Ops<'_> {
+impl Vault {
     fn batch_entry(
         &self,
         ctx: &RequestContext,
@@ -91,11 +91,21 @@ impl Ops<'_> {
         }
     }
 
-    pub(crate) fn batch(
-        &self,
-        ctx: &RequestContext,
-        req: BatchRequest,
-    ) -> EngineResult<BatchResponse> {
+    /// Runs a batch (POST/PUT/GET/DELETE entries in order). With `continueOnError` each entry
+    /// succeeds or fails alone (`Status` 200/400); without it the whole batch is one
+    /// transaction and the first failure is returned as the error.
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let req: BatchRequest = serde_json::from_value(serde_json::json!({"continueOnError": true, "records": [
+    ///   {"tableName": "table1", "method": "POST", "fields": {"name": "Jane"}},
+    ///   {"tableName": "table1", "method": "POST", "fields": {"nope": "x"}}]})).unwrap();
+    /// let res = v.batch(&RequestContext::system(), req).unwrap();
+    /// assert_eq!(res.responses[1].status, 400);
+    /// ```
+    pub fn batch(&self, ctx: &RequestContext, req: BatchRequest) -> EngineResult<BatchResponse> {
         let ev = self.event(
             "/v1.RecordService/RecordBatchOperation",
             "CREATE",

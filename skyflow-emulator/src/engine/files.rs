@@ -6,10 +6,11 @@ use serde_json::{Map, Value, json};
 
 use super::audit::RequestContext;
 use super::error::{EngineError, EngineResult, ErrorKind};
-use super::ops::{Inner, Ops, now_secs};
+use super::ops::{Inner, now_secs};
 use super::schema::{Column, DataType, Table};
 use super::store::{FileRow, file_blobs};
 use super::types::*;
+use super::vault::Vault;
 
 fn file_aad(file_id: &str, part: &str) -> Vec<u8> {
     format!("file|{file_id}|{part}").into_bytes()
@@ -91,7 +92,7 @@ impl Inner {
     }
 }
 
-impl Ops<'_> {
+impl Vault {
     pub(crate) fn download_url(&self, file_id: &str) -> String {
         self.inner.download_url_for(file_id)
     }
@@ -192,7 +193,18 @@ impl Ops<'_> {
         Ok((sid, meta))
     }
 
-    pub(crate) fn upload_file(
+    /// Stores a file in a `DT_FILE` column (v2 upload), creating a record when no id is given.
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let up = FileUpload { table: "table1".into(), column: "file".into(), skyflow_id: None,
+    ///     file_name: "a.txt".into(), content_type: None, data: b"hello".to_vec(), return_file_metadata: true };
+    /// let res = v.upload_file(&RequestContext::system(), up).unwrap();
+    /// assert_eq!(res.file_metadata.unwrap()["file"].file_size_kb, 1);
+    /// ```
+    pub fn upload_file(
         &self,
         ctx: &RequestContext,
         up: FileUpload,
@@ -219,7 +231,18 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn upload_file_v1(
+    /// The v1 upload: stores a file in column `column` of the existing record `id` and answers
+    /// like an update.
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let up = FileUpload { table: "table1".into(), column: "file".into(), skyflow_id: Some("missing".into()),
+    ///     file_name: "a.txt".into(), content_type: None, data: b"x".to_vec(), return_file_metadata: false };
+    /// assert_eq!(v.upload_file_v1(&RequestContext::system(), up).unwrap_err().http_code(), 404);
+    /// ```
+    pub fn upload_file_v1(
         &self,
         ctx: &RequestContext,
         up: FileUpload,
@@ -249,7 +272,15 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn delete_file(
+    /// Deletes the file in `column` of record `id`.
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// assert_eq!(v.delete_file(&RequestContext::system(), "table1", "x", "file").unwrap_err().http_code(), 404);
+    /// ```
+    pub fn delete_file(
         &self,
         ctx: &RequestContext,
         table: &str,
@@ -280,7 +311,16 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn scan_status(
+    /// Anti-virus status of a stored file: `SCAN_CLEAN`, or `SCAN_FILE_NOT_FOUND`.
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let s = v.scan_status(&RequestContext::system(), "table1", "x", "file").unwrap();
+    /// assert_eq!(s.av_scan_status, "SCAN_FILE_NOT_FOUND");
+    /// ```
+    pub fn scan_status(
         &self,
         ctx: &RequestContext,
         table: &str,
@@ -308,7 +348,15 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn upload_status(
+    /// Upload status of files (`UPLOADED`/`SCAN_CLEAN` for stored files).
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// assert!(v.upload_status(&RequestContext::system(), UploadStatusRequest::default()).unwrap().records.is_empty());
+    /// ```
+    pub fn upload_status(
         &self,
         ctx: &RequestContext,
         req: UploadStatusRequest,

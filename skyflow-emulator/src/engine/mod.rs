@@ -32,8 +32,8 @@
 //!   (issuing, tokenize, detokenize), `files.rs`, `query/`, `audit.rs`;
 //! - leaves: `schema/`, `crypto.rs`, `fpt.rs` (token generators), `redaction.rs`.
 //!
-//! A new operation is a method on `Ops` in the file of its responsibility, a public method on
-//! [`Vault`] (or [`Engine`]), and its SQL in `store/`.
+//! A new operation is a method on [`Vault`] (or [`Engine`]) in the file of its
+//! responsibility, and its SQL in `store/`.
 
 mod audit;
 mod batch;
@@ -202,7 +202,7 @@ impl Engine {
         let state = self.inner.vault_state(id)?;
         Ok(Vault {
             inner: self.inner.clone(),
-            state,
+            vault: state,
         })
     }
 

@@ -1,6 +1,6 @@
 //! Engine internals: the state shared by [`super::Engine`] and [`super::Vault`] handles
-//! ([`Inner`]), and how one vault operation runs ([`Ops`]: a write is one transaction with
-//! its audit event; a read commits its audit event before it answers).
+//! ([`Inner`]), and how one vault operation runs (a write is one transaction with its audit
+//! event; a read commits its audit event before it answers).
 
 use std::sync::{Arc, RwLock};
 
@@ -13,6 +13,7 @@ use super::error::{EngineError, EngineResult, ErrorKind};
 use super::meta::{ApiKeyRecord, ServiceAccountRecord};
 use super::schema::{Table, VaultSchema};
 use super::store::{ConnInit, RecordStore, Store};
+use super::vault::Vault;
 
 pub(crate) struct VaultState {
     pub id: String,
@@ -230,15 +231,9 @@ fn meta_key(key: &str) -> String {
     format!("user:{key}")
 }
 
-/// Operations on one vault. Each API's operations live in the file of its responsibility
-/// (`write.rs`, `read.rs`, `batch.rs`, `tokens.rs`, `files.rs`, `query/`); this file holds
-/// what they share.
-pub(crate) struct Ops<'a> {
-    pub inner: &'a Inner,
-    pub vault: &'a VaultState,
-}
-
-impl Ops<'_> {
+/// What every vault operation shares: its rows, its tables, its audit event, and how a
+/// write or a read runs.
+impl Vault {
     /// The rows of this vault in `c` (the operation's transaction or read snapshot).
     pub(crate) fn rows<'c>(&'c self, c: &'c Connection) -> RecordStore<'c> {
         RecordStore::new(c, &self.vault.id)

@@ -7,14 +7,14 @@ use serde_json::Value;
 
 use super::audit::{PendingEvent, RequestContext};
 use super::error::{EngineError, EngineResult};
-use super::ops::Ops;
 use super::render::RenderOpts;
 use super::schema::Table;
 use super::store::RecordOrder;
 use super::types::*;
 use super::validate::invalid_field;
+use super::vault::Vault;
 
-impl Ops<'_> {
+impl Vault {
     /// Get by ids, by unique column values, or the first records.
     pub(crate) fn get_in(
         &self,
@@ -103,7 +103,18 @@ impl Ops<'_> {
         Ok(GetResponse { records: out })
     }
 
-    pub(crate) fn get(
+    /// Bulk get from `table`: by `skyflow_ids`, by `column_name` + `column_values` (unique
+    /// column), or the first records (at most `limit` ≤ 25, after `offset`). 404 "No Records
+    /// Found" when nothing matches ids or values.
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let res = v.get(&RequestContext::system(), "table1", GetRequest::default()).unwrap();
+    /// assert!(res.records.is_empty());
+    /// ```
+    pub fn get(
         &self,
         ctx: &RequestContext,
         table: &str,
@@ -121,7 +132,16 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn get_one(
+    /// Gets one record by id (404 "No Records Found" when missing).
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let err = v.get_one(&RequestContext::system(), "table1", "missing", GetOneRequest::default()).unwrap_err();
+    /// assert_eq!(err.http_code(), 404);
+    /// ```
+    pub fn get_one(
         &self,
         ctx: &RequestContext,
         table: &str,

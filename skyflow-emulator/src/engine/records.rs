@@ -5,8 +5,9 @@ use rusqlite::Connection;
 use serde_json::{Map, Value};
 
 use super::error::{EngineError, EngineResult};
-use super::ops::{Ops, now_secs};
+use super::ops::now_secs;
 use super::validate::canon;
+use super::vault::Vault;
 
 /// The associated data a record blob is sealed with: it binds the blob to its vault, table
 /// and id (a blob copied elsewhere does not decrypt).
@@ -14,7 +15,7 @@ pub(crate) fn record_aad(vault: &str, table: &str, sid: &str) -> Vec<u8> {
     format!("rec|{vault}|{table}|{sid}").into_bytes()
 }
 
-impl Ops<'_> {
+impl Vault {
     pub(crate) fn load_record(
         &self,
         c: &Connection,
@@ -54,12 +55,7 @@ impl Ops<'_> {
             .inner
             .keys
             .encrypt(&record_aad(&self.vault.id, table, sid), &plain);
-        let rows = self.rows(c);
-        if new {
-            rows.insert_record(table, sid, &blob, now_secs())
-        } else {
-            rows.update_record(table, sid, &blob, now_secs())
-        }
+        self.rows(c).put_record(table, sid, &blob, now_secs(), new)
     }
 
     pub(crate) fn unique_fp(&self, table: &str, col: &str, v: &Value) -> Vec<u8> {

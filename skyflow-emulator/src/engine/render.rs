@@ -5,11 +5,11 @@ use rusqlite::Connection;
 use serde_json::{Map, Value};
 
 use super::error::EngineResult;
-use super::ops::Ops;
 use super::redaction;
 use super::schema::{DataType, Table};
 use super::types::*;
 use super::validate::canon;
+use super::vault::Vault;
 
 /// Options of rendering a record for get.
 pub(crate) struct RenderOpts<'a> {
@@ -22,7 +22,7 @@ pub(crate) struct RenderOpts<'a> {
     pub file_metadata: bool,
 }
 
-impl Ops<'_> {
+impl Vault {
     /// Renders a stored record for get.
     pub(crate) fn render(
         &self,

@@ -15,16 +15,16 @@ use serde_json::Value;
 use super::audit::RequestContext;
 use super::error::{EngineError, EngineResult, ErrorKind};
 use super::fpt;
-use super::ops::Ops;
 use super::redaction;
 use super::schema::{Column, DataType, Table, TokenPolicy};
 use super::store::{TokenRow, TokenTarget};
 use super::types::*;
 use super::validate::canon;
+use super::vault::Vault;
 
 const MAX_TOKEN_ATTEMPTS: usize = 32;
 
-impl Ops<'_> {
+impl Vault {
     fn token_fp(&self, token: &str) -> Vec<u8> {
         self.inner
             .keys
@@ -121,8 +121,7 @@ impl Ops<'_> {
         if let Some(vfp) = &value_fp {
             let existing = self.rows(c).deterministic_token(&col.column_group, vfp)?;
             if let Some((tfp, tct)) = existing {
-                let token = String::from_utf8(self.inner.keys.decrypt(&self.token_aad(), &tct)?)
-                    .map_err(|_| EngineError::internal("stored token is corrupt"))?;
+                let token = self.decrypt_token(&tct)?;
                 if let Some(b) = byot
                     && b != token
                 {
@@ -209,9 +208,26 @@ impl Ops<'_> {
     ) -> EngineResult<()> {
         let rows = self.rows(c);
         match rows.cell_token_fp(table, sid, col)? {
-            Some(tfp) => rows.unlink_cell(table, sid, col, &tfp),
+            Some(tfp) => {
+                rows.unlink_cell(table, sid, col)?;
+                rows.drop_token_if_unused(&tfp)
+            }
             None => Ok(()),
         }
+    }
+
+    /// The text of the stored token with hash `token_fp`.
+    pub(crate) fn token_text(&self, c: &Connection, token_fp: &[u8]) -> EngineResult<String> {
+        let ct = self
+            .rows(c)
+            .token_ct(token_fp)?
+            .ok_or_else(|| EngineError::internal("a cell links to a missing token"))?;
+        self.decrypt_token(&ct)
+    }
+
+    fn decrypt_token(&self, ct: &[u8]) -> EngineResult<String> {
+        String::from_utf8(self.inner.keys.decrypt(&self.token_aad(), ct)?)
+            .map_err(|_| EngineError::internal("stored token is corrupt"))
     }
 
     /// Column → token of the cells of one record.
@@ -224,14 +240,24 @@ impl Ops<'_> {
         let rows = self.rows(c).record_cell_tokens(table, sid)?;
         let mut out = HashMap::new();
         for (col, ct) in rows {
-            let t = String::from_utf8(self.inner.keys.decrypt(&self.token_aad(), &ct)?)
-                .map_err(|_| EngineError::internal("stored token is corrupt"))?;
+            let t = self.decrypt_token(&ct)?;
             out.insert(col, t);
         }
         Ok(out)
     }
 
-    pub(crate) fn tokenize(
+    /// Returns the existing tokens of values already stored in a deterministic column of the
+    /// given group (or table + column). Never creates anything; 404 when a value is absent.
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let req: TokenizeRequest = serde_json::from_value(serde_json::json!({
+    ///     "tokenizationParameters": [{"value": "x@y.com", "table": "table1", "column": "email"}]})).unwrap();
+    /// assert_eq!(v.tokenize(&RequestContext::system(), req).unwrap_err().http_code(), 404);
+    /// ```
+    pub fn tokenize(
         &self,
         ctx: &RequestContext,
         req: TokenizeRequest,
@@ -285,8 +311,7 @@ impl Ops<'_> {
                 };
                 match found {
                     Some(ct) => {
-                        let t = String::from_utf8(self.inner.keys.decrypt(&self.token_aad(), &ct)?)
-                            .map_err(|_| EngineError::internal("stored token is corrupt"))?;
+                        let t = self.decrypt_token(&ct)?;
                         out.push(TokenRecord { token: t });
                     }
                     None => {
@@ -312,7 +337,19 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn detokenize(
+    /// Resolves tokens to values with per-token redaction. Without `continueOnError` the
+    /// first missing token fails the call (404 `Token not found for <token>`).
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let req: DetokenizeRequest = serde_json::from_value(serde_json::json!({
+    ///     "detokenizationParameters": [{"token": "nope"}], "continueOnError": true})).unwrap();
+    /// let res = v.detokenize(&RequestContext::system(), req).unwrap();
+    /// assert_eq!(res.http_status(), 207);
+    /// ```
+    pub fn detokenize(
         &self,
         ctx: &RequestContext,
         req: DetokenizeRequest,

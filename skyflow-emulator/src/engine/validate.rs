@@ -4,9 +4,9 @@
 use serde_json::Value;
 
 use super::error::{EngineError, EngineResult};
-use super::ops::Ops;
 use super::schema::{Column, DataType, Table};
 use super::types::*;
+use super::vault::Vault;
 
 /// The canonical text of a value: strings as they are, anything else as JSON.
 pub(crate) fn canon(v: &Value) -> String {
@@ -49,7 +49,7 @@ pub(crate) fn invalid_field(name: &str) -> EngineError {
     EngineError::invalid(format!("Invalid field present in JSON {name}"))
 }
 
-impl Ops<'_> {
+impl Vault {
     /// Checks and normalizes a value for `col`; `None` for null.
     pub(crate) fn normalize(
         &self,

@@ -6,10 +6,19 @@ use serde_json::{Map, Value};
 
 use super::audit::RequestContext;
 use super::error::{EngineError, EngineResult};
-use super::ops::Ops;
 use super::schema::{Column, Table};
 use super::types::*;
 use super::validate::invalid_field;
+use super::vault::Vault;
+
+/// One cell being written.
+#[derive(Clone, Copy)]
+struct Cell<'a> {
+    table: &'a Table,
+    sid: &'a str,
+    col: &'a Column,
+    is_new: bool,
+}
 
 /// Options of one insert.
 pub(crate) struct InsertOpts<'a> {
@@ -18,7 +27,7 @@ pub(crate) struct InsertOpts<'a> {
     pub byot: ByotMode,
 }
 
-impl Ops<'_> {
+impl Vault {
     /// Inserts (or upserts) one record inside the caller's transaction.
     pub(crate) fn insert_one(
         &self,
@@ -76,39 +85,8 @@ impl Ops<'_> {
         }
         let is_new = existing.is_none();
         let (sid, mut data) = existing.unwrap_or_else(|| (super::fpt::uuid(), Map::new()));
-        let mut out_tokens = Map::new();
-        for (col, v) in &values {
-            let byot = tokens
-                .and_then(|t| t.get(&col.name))
-                .and_then(Value::as_str);
-            if byot.is_some() && col.token_policy.is_none() {
-                return Err(EngineError::invalid(format!(
-                    "{at}Column {} does not support tokens",
-                    col.name
-                )));
-            }
-            if !is_new {
-                self.release_cell_token(c, &table.name, &sid, &col.name)?;
-            }
-            match v {
-                None => {
-                    data.remove(&col.name);
-                }
-                Some(v) => {
-                    if !col.is_transient() {
-                        data.insert(col.name.clone(), v.clone());
-                    }
-                    if col.token_policy.is_some() {
-                        let tok = self.issue_token(c, table, col, v, byot, Some(&sid), at)?;
-                        out_tokens.insert(col.name.clone(), Value::String(tok));
-                    }
-                }
-            }
-            if col.unique {
-                // Skyflow's exact message, without the record index.
-                self.set_unique(c, &table.name, &col.name, v.as_ref(), &sid)?;
-            }
-        }
+        let out_tokens =
+            self.write_cells(c, table, &sid, &values, tokens, &mut data, is_new, at)?;
         self.store_record(c, &table.name, &sid, &data, is_new)?;
         Ok(InsertedRecord {
             skyflow_id: sid,
@@ -116,7 +94,22 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn insert(
+    /// Inserts records into `table` (one transaction: all or nothing). Honours tokenization,
+    /// upsert on a unique column, homogeneous and BYOT. Errors: unknown table (400) or column
+    /// (400 `Insert failed. Column <c> is invalid. Specify a valid column.`), validation
+    /// failures (400), duplicate unique values (400/9 with Skyflow's exact message), BYOT rule
+    /// violations (400), too many records (400).
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let req: InsertRequest = serde_json::from_value(serde_json::json!({
+    ///     "records": [{"fields": {"email": "a@b.com"}}], "tokenization": true})).unwrap();
+    /// let res = v.insert(&RequestContext::system(), "table1", req).unwrap();
+    /// assert!(res.records[0].tokens.as_ref().unwrap().contains_key("email"));
+    /// ```
+    pub fn insert(
         &self,
         ctx: &RequestContext,
         table: &str,
@@ -206,7 +199,6 @@ impl Ops<'_> {
             ));
         }
         let tokens = self.byot_tokens(rec, byot, "")?;
-        let mut out_tokens = Map::new();
         let mut values = Vec::new();
         for (k, v) in &rec.fields {
             if k == "skyflow_id" {
@@ -215,41 +207,7 @@ impl Ops<'_> {
             let col = table.column(k).ok_or_else(|| invalid_field(k))?;
             values.push((col, self.normalize(table, col, v, "")?));
         }
-        for (col, v) in &values {
-            let byot = tokens
-                .and_then(|t| t.get(&col.name))
-                .and_then(Value::as_str);
-            if byot.is_some() && col.token_policy.is_none() {
-                return Err(EngineError::invalid(format!(
-                    "Column {} does not support tokens",
-                    col.name
-                )));
-            }
-            self.release_cell_token(c, &table.name, sid, &col.name)?;
-            match v {
-                None => {
-                    if col.not_null {
-                        return Err(EngineError::invalid(format!(
-                            "Column {} is required",
-                            col.name
-                        )));
-                    }
-                    data.remove(&col.name);
-                }
-                Some(v) => {
-                    if !col.is_transient() {
-                        data.insert(col.name.clone(), v.clone());
-                    }
-                    if col.token_policy.is_some() {
-                        let tok = self.issue_token(c, table, col, v, byot, Some(sid), "")?;
-                        out_tokens.insert(col.name.clone(), Value::String(tok));
-                    }
-                }
-            }
-            if col.unique {
-                self.set_unique(c, &table.name, &col.name, v.as_ref(), sid)?;
-            }
-        }
+        let out_tokens = self.write_cells(c, table, sid, &values, tokens, &mut data, false, "")?;
         self.store_record(c, &table.name, sid, &data, false)?;
         Ok(UpdateResponse {
             skyflow_id: sid.to_string(),
@@ -257,7 +215,17 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn update(
+    /// Updates the given fields of record `id` (each field replaced whole; new tokens issued
+    /// for changed values; transient TTLs restart).
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let err = v.update(&RequestContext::system(), "table1", "missing", UpdateRequest::default()).unwrap_err();
+    /// assert_eq!(err.http_code(), 404);
+    /// ```
+    pub fn update(
         &self,
         ctx: &RequestContext,
         table: &str,
@@ -284,6 +252,112 @@ impl Ops<'_> {
         })
     }
 
+    /// Writes the cells of one record (its `data` map, its tokens and unique entries); returns
+    /// column → token of the tokenized cells.
+    #[allow(clippy::too_many_arguments)]
+    fn write_cells(
+        &self,
+        c: &Connection,
+        table: &Table,
+        sid: &str,
+        values: &[(&Column, Option<Value>)],
+        tokens: Option<&FieldMap>,
+        data: &mut Map<String, Value>,
+        is_new: bool,
+        at: &str,
+    ) -> EngineResult<Map<String, Value>> {
+        let mut out = Map::new();
+        for (col, v) in values {
+            let byot = tokens
+                .and_then(|t| t.get(&col.name))
+                .and_then(Value::as_str);
+            if byot.is_some() && col.token_policy.is_none() {
+                return Err(EngineError::invalid(format!(
+                    "{at}Column {} does not support tokens",
+                    col.name
+                )));
+            }
+            if v.is_none() && col.not_null {
+                return Err(EngineError::invalid(format!(
+                    "{at}Column {} is required",
+                    col.name
+                )));
+            }
+            let cell = Cell {
+                table,
+                sid,
+                col,
+                is_new,
+            };
+            if let Some(tok) = self.write_cell(c, &cell, v.as_ref(), byot, data, at)? {
+                out.insert(col.name.clone(), Value::String(tok));
+            }
+            if col.unique {
+                // Skyflow's exact message, without the record index.
+                self.set_unique(c, &table.name, &col.name, v.as_ref(), sid)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes one cell and settles its token (the emulator's token lifecycle, see the crate
+    /// docs):
+    /// - the cell's current value written again keeps the cell's token (any persistent
+    ///   policy), unless a BYOT token asks for another;
+    /// - otherwise the value gets its token: the group's token of that value (deterministic),
+    ///   or a new one (random, transient, BYOT);
+    /// - the token the cell held before is dropped when no cell holds it any more, so it
+    ///   never resolves to a value it was not issued for.
+    fn write_cell(
+        &self,
+        c: &Connection,
+        cell: &Cell<'_>,
+        v: Option<&Value>,
+        byot: Option<&str>,
+        data: &mut Map<String, Value>,
+        at: &str,
+    ) -> EngineResult<Option<String>> {
+        let Cell {
+            table, sid, col, ..
+        } = *cell;
+        let rows = self.rows(c);
+        let linked = col.token_policy.is_some_and(|p| !p.is_transient());
+        let old_fp = if cell.is_new || !linked {
+            None
+        } else {
+            rows.cell_token_fp(&table.name, sid, &col.name)?
+        };
+        let Some(v) = v else {
+            data.remove(&col.name);
+            if let Some(fp) = old_fp {
+                rows.unlink_cell(&table.name, sid, &col.name)?;
+                rows.drop_token_if_unused(&fp)?;
+            }
+            return Ok(None);
+        };
+        let unchanged = data.get(&col.name) == Some(v);
+        if !col.is_transient() {
+            data.insert(col.name.clone(), v.clone());
+        }
+        if col.token_policy.is_none() {
+            return Ok(None);
+        }
+        if let Some(fp) = &old_fp
+            && unchanged
+        {
+            let current = self.token_text(c, fp)?;
+            if byot.is_none_or(|b| b == current) {
+                return Ok(Some(current));
+            }
+        }
+        let token = self.issue_token(c, table, col, v, byot, Some(sid), at)?;
+        if let Some(fp) = old_fp {
+            // The cell now links to its new token; the old one goes if nobody else holds it.
+            rows.drop_token_if_unused(&fp)?;
+        }
+        Ok(Some(token))
+    }
+
     /// Deletes one record (its unique entries, persistent tokens and files); false if absent.
     pub(crate) fn delete_record(
         &self,
@@ -292,13 +366,25 @@ impl Ops<'_> {
         sid: &str,
     ) -> EngineResult<bool> {
         let rows = self.rows(c);
-        for (col, fp) in rows.record_cell_fps(&table.name, sid)? {
-            rows.unlink_cell(&table.name, sid, &col, &fp)?;
+        let fps = rows.unlink_record_cells(&table.name, sid)?;
+        for fp in &fps {
+            rows.drop_token_if_unused(fp)?;
         }
         rows.delete_record(&table.name, sid)
     }
 
-    pub(crate) fn delete(
+    /// Deletes records by id (`["*"]` deletes all rows of the table). Persistent tokens of the
+    /// deleted values are removed when no other record uses them; transient tokens live on
+    /// until their TTL. 404 when none of the ids exist.
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// let res = v.delete(&RequestContext::system(), "table1", DeleteRequest { skyflow_ids: vec!["*".into()] }).unwrap();
+    /// assert_eq!(res.record_id_response, vec!["*"]);
+    /// ```
+    pub fn delete(
         &self,
         ctx: &RequestContext,
         table: &str,
@@ -349,7 +435,15 @@ impl Ops<'_> {
         })
     }
 
-    pub(crate) fn delete_one(
+    /// Deletes one record.
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// assert_eq!(v.delete_one(&RequestContext::system(), "table1", "missing").unwrap_err().http_code(), 404);
+    /// ```
+    pub fn delete_one(
         &self,
         ctx: &RequestContext,
         table: &str,

@@ -17,6 +17,7 @@
 //! | GET | `/v1/files/download/{file_id}` | signed file download (URLs made by the engine) |
 //! | GET | `/v1/audit/events` | audit events |
 //! | POST, GET | `/v1/detect/*` | Detect, see [`detect`] |
+//! | any | `/v1/gateway/outboundRoutes/{connection}[/{path}]` | connection gateway |
 //!
 //! The static segments `query`, `tokenize` and `detokenize` take precedence over `{table}`.
 
@@ -25,7 +26,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use serde::Serialize;
 
 use crate::auth::{Caller, CallerKind, Permission};
@@ -81,6 +82,14 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/v1/files/download/{file_id}", get(files::download))
         .merge(detect::router())
+        .route(
+            "/v1/gateway/outboundRoutes/{connection}",
+            any(crate::gateway::invoke),
+        )
+        .route(
+            "/v1/gateway/outboundRoutes/{connection}/{*path}",
+            any(crate::gateway::invoke),
+        )
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -91,6 +100,17 @@ impl FromRequestParts<AppState> for Caller {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
+        Caller::from_authorization(header, state).await
+    }
+}
+
+impl Caller {
+    /// The caller an `Authorization` header value (`Bearer <key or token>`) names: the
+    /// primary API key, a stored API key, or a bearer token the emulator issued.
+    pub(crate) async fn from_authorization(
+        header: Option<&str>,
+        state: &AppState,
+    ) -> Result<Caller, ApiError> {
         match state.auth().authenticate(header) {
             Ok(caller) => Ok(caller),
             Err(e) => {
@@ -150,6 +170,13 @@ impl FromRequestParts<AppState> for Call {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = Caller::from_request_parts(parts, state).await?;
+        Ok(Call::new(caller, parts))
+    }
+}
+
+impl Call {
+    /// The call of `caller` for the request `parts` (its audit context).
+    pub(crate) fn new(caller: Caller, parts: &Parts) -> Call {
         let request_id = parts
             .extensions
             .get::<RequestId>()
@@ -174,7 +201,7 @@ impl FromRequestParts<AppState> for Call {
             account_id: None,
             default_redaction_only: false,
         };
-        Ok(Call { caller, ctx })
+        Call { caller, ctx }
     }
 }
 
@@ -218,7 +245,7 @@ pub(crate) fn json_with_status<T: Serialize>(status: u16, body: &T) -> Response 
 
 /// Parses a raw query string into (key, value) pairs, keeping repeated keys.
 pub(crate) fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+    form_urlencoded::parse(raw.unwrap_or("").as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }

@@ -510,10 +510,19 @@ fn a_narrower_request_reports_a_subset_of_the_full_analysis() {
     let all = engine.analyze(text, &AnalyzeOptions::default());
     assert!(all.len() >= 8, "{all:?}");
     for &ty in EntityType::ALL {
-        let only = engine.analyze(text, &AnalyzeOptions { entities: Some(&[ty]), context: None });
+        let only = engine.analyze(
+            text,
+            &AnalyzeOptions {
+                entities: Some(&[ty]),
+                context: None,
+            },
+        );
         for f in &only {
             let inside = all.iter().any(|g| g.start <= f.start && f.end <= g.end);
-            assert!(inside, "{ty}: {f:?} is not within the full analysis {all:?}");
+            assert!(
+                inside,
+                "{ty}: {f:?} is not within the full analysis {all:?}"
+            );
             assert!(f.entity.is_within(ty));
         }
     }

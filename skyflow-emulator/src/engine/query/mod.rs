@@ -40,11 +40,11 @@ use walk::*;
 use crate::engine::audit::{AccessType, RequestContext};
 use crate::engine::crypto::Keys;
 use crate::engine::error::{EngineError, EngineResult, ErrorKind};
-use crate::engine::ops::Ops;
 use crate::engine::records::record_aad;
 use crate::engine::redaction;
 use crate::engine::schema::{Column, DataType, DlpPolicy, Table};
 use crate::engine::types::*;
+use crate::engine::vault::Vault;
 
 /// Functions a query may call (lower case). `redaction` is handled before this check.
 const ALLOWED_FUNCTIONS: &[&str] = &[
@@ -176,9 +176,9 @@ enum Output<'t> {
 /// The tables of one FROM clause: (alias, table).
 type Scope<'t> = Vec<(String, &'t Table)>;
 
-impl Ops<'_> {
+impl Vault {
     fn scope_of<'t>(&'t self, from: &[sqlparser::ast::TableWithJoins]) -> EngineResult<Scope<'t>> {
-        fn walk<'t>(ops: &'t Ops<'_>, f: &TableFactor, out: &mut Scope<'t>) -> EngineResult<()> {
+        fn walk<'t>(ops: &'t Vault, f: &TableFactor, out: &mut Scope<'t>) -> EngineResult<()> {
             match f {
                 TableFactor::Table {
                     name, alias, args, ..
@@ -218,7 +218,17 @@ impl Ops<'_> {
         Ok(out)
     }
 
-    pub(crate) fn query(&self, ctx: &RequestContext, sql: &str) -> EngineResult<QueryResponse> {
+    /// Runs one read-only `SELECT` over the vault's tables (at most 25 rows, redaction applied).
+    /// Anything else is refused with 400.
+    ///
+    /// ```
+    /// # use skyflow_emulator::engine::*;
+    /// # let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// # let v = e.vault(&e.create_vault(None, VaultSchema::default_schema()).unwrap()).unwrap();
+    /// assert!(v.query(&RequestContext::system(), "SELECT * FROM table1").unwrap().records.is_empty());
+    /// assert_eq!(v.query(&RequestContext::system(), "DELETE FROM table1").unwrap_err().http_code(), 400);
+    /// ```
+    pub fn query(&self, ctx: &RequestContext, sql: &str) -> EngineResult<QueryResponse> {
         let mut ev = self.event("/v1.QueryService/ExecuteQuery", "READ", "RECORD", None);
         ev.access_type = AccessType::Sql;
         self.read_op(ctx, ev, |c, _| {

@@ -199,13 +199,13 @@ pub(super) fn classify<'t>(
 }
 
 /// Validates the whole query tree: tables, table factors, functions.
-pub(super) struct Checker<'a, 'b> {
-    pub(super) ops: &'a Ops<'b>,
+pub(super) struct Checker<'a> {
+    pub(super) ops: &'a Vault,
     pub(super) error: Option<EngineError>,
     pub(super) columns: HashSet<String>,
 }
 
-impl Visitor for Checker<'_, '_> {
+impl Visitor for Checker<'_> {
     type Break = ();
     fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
         let shape = check_query_shape(q).and_then(|_| match q.body.as_ref() {
@@ -271,13 +271,13 @@ impl Visitor for Checker<'_, '_> {
 
 /// Replaces vault tables by decrypting subqueries; `"x"` that names no column becomes `'x'`;
 /// `ILIKE` becomes `LIKE` (SQLite's LIKE is case-insensitive for ASCII) (inferred).
-pub(super) struct Rewriter<'a, 'b> {
-    pub(super) ops: &'a Ops<'b>,
+pub(super) struct Rewriter<'a> {
+    pub(super) ops: &'a Vault,
     pub(super) columns: HashSet<String>,
     pub(super) error: Option<EngineError>,
 }
 
-impl Rewriter<'_, '_> {
+impl Rewriter<'_> {
     fn subquery(&self, t: &Table) -> EngineResult<Box<Query>> {
         let v = quote_lit(&self.ops.vault.id);
         let tn = quote_lit(&t.name);
@@ -307,7 +307,7 @@ impl Rewriter<'_, '_> {
     }
 }
 
-impl VisitorMut for Rewriter<'_, '_> {
+impl VisitorMut for Rewriter<'_> {
     type Break = ();
     fn post_visit_table_factor(&mut self, f: &mut TableFactor) -> ControlFlow<()> {
         if let TableFactor::Table { name, alias, .. } = f {

@@ -29,38 +29,26 @@ impl RecordStore<'_> {
             .optional()?)
     }
 
-    /// Adds record `sid` after the table's last one.
-    pub(crate) fn insert_record(
+    /// Stores the blob of record `sid`: a new record goes after the table's last one.
+    pub(crate) fn put_record(
         &self,
         table: &str,
         sid: &str,
         blob: &[u8],
         now: i64,
+        new: bool,
     ) -> EngineResult<()> {
+        let sql = if new {
+            "INSERT INTO sky_records(vault_id, table_name, skyflow_id, seq, created_at, updated_at, data)
+             VALUES (?1, ?2, ?3,
+               (SELECT COALESCE(MAX(seq), 0) + 1 FROM sky_records WHERE vault_id = ?1 AND table_name = ?2),
+               ?4, ?4, ?5)"
+        } else {
+            "UPDATE sky_records SET updated_at = ?4, data = ?5 WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3"
+        };
         self.conn
-            .prepare_cached(
-                "INSERT INTO sky_records(vault_id, table_name, skyflow_id, seq, created_at, updated_at, data)
-                 VALUES (?1, ?2, ?3,
-                   (SELECT COALESCE(MAX(seq), 0) + 1 FROM sky_records WHERE vault_id = ?1 AND table_name = ?2),
-                   ?4, ?4, ?5)",
-            )?
+            .prepare_cached(sql)?
             .execute(params![self.vault_id, table, sid, now, blob])?;
-        Ok(())
-    }
-
-    /// Replaces the blob of record `sid`.
-    pub(crate) fn update_record(
-        &self,
-        table: &str,
-        sid: &str,
-        blob: &[u8],
-        now: i64,
-    ) -> EngineResult<()> {
-        self.conn
-            .prepare_cached(
-                "UPDATE sky_records SET data = ?4, updated_at = ?5 WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3",
-            )?
-            .execute(params![self.vault_id, table, sid, blob, now])?;
         Ok(())
     }
 

@@ -119,20 +119,30 @@ impl RecordStore<'_> {
             .optional()?)
     }
 
-    /// Unlinks cell (`sid`, `col`); then deletes its persistent token `token_fp` when no
-    /// other cell holds it. Transient tokens (with an expiry) stay until their TTL.
-    pub(crate) fn unlink_cell(
-        &self,
-        table: &str,
-        sid: &str,
-        col: &str,
-        token_fp: &[u8],
-    ) -> EngineResult<()> {
+    /// Unlinks cell (`sid`, `col`) from its token.
+    pub(crate) fn unlink_cell(&self, table: &str, sid: &str, col: &str) -> EngineResult<()> {
         self.conn
             .prepare_cached(
                 "DELETE FROM sky_cell_tokens WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 AND column_name = ?4",
             )?
             .execute(params![self.vault_id, table, sid, col])?;
+        Ok(())
+    }
+
+    /// Unlinks every cell of record `sid`; the token hashes they held.
+    pub(crate) fn unlink_record_cells(&self, table: &str, sid: &str) -> EngineResult<Vec<Vec<u8>>> {
+        let mut st = self.conn.prepare_cached(
+            "DELETE FROM sky_cell_tokens WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 RETURNING token_fp",
+        )?;
+        let fps = st
+            .query_map(params![self.vault_id, table, sid], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(fps)
+    }
+
+    /// Deletes the persistent token `token_fp` when no cell holds it. Transient tokens (with
+    /// an expiry) stay until their TTL.
+    pub(crate) fn drop_token_if_unused(&self, token_fp: &[u8]) -> EngineResult<()> {
         self.conn
             .prepare_cached(
                 "DELETE FROM sky_tokens WHERE vault_id = ?1 AND token_fp = ?2 AND expires_at IS NULL
@@ -142,21 +152,15 @@ impl RecordStore<'_> {
         Ok(())
     }
 
-    /// `(column, token_fp)` of every linked cell of record `sid`.
-    pub(crate) fn record_cell_fps(
-        &self,
-        table: &str,
-        sid: &str,
-    ) -> EngineResult<Vec<(String, Vec<u8>)>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT column_name, token_fp FROM sky_cell_tokens WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3",
-        )?;
-        let rows = st
-            .query_map(params![self.vault_id, table, sid], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+    /// The encrypted token with hash `token_fp`.
+    pub(crate) fn token_ct(&self, token_fp: &[u8]) -> EngineResult<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT token_ct FROM sky_tokens WHERE vault_id = ?1 AND token_fp = ?2",
+            )?
+            .query_row(params![self.vault_id, token_fp], |r| r.get(0))
+            .optional()?)
     }
 
     /// `(column, token_ct)` of every linked cell of record `sid`.
