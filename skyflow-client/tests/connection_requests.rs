@@ -68,13 +68,7 @@ fn assert_sdk_headers(received: &Received, authorization: &str) {
 async fn every_method_reaches_the_url_with_params_and_auth() {
     let upstream = Upstream::start().await;
     let conn = connection(&upstream, "/v1/cards/{card_id}/charges/{kind}/");
-    for method in [
-        RequestMethod::Get,
-        RequestMethod::Post,
-        RequestMethod::Put,
-        RequestMethod::Patch,
-        RequestMethod::Delete,
-    ] {
+    for method in RequestMethod::ALL {
         let request = InvokeConnectionRequest::new(method)
             .path_param("card_id", "tok 1/2")
             .path_param("kind", "auth")
@@ -503,4 +497,44 @@ async fn a_connection_timeout_stops_a_slow_upstream() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
+}
+
+#[tokio::test]
+async fn debug_logs_and_errors_hold_no_values_tokens_or_credentials() {
+    let (_guard, logs) = token_server::capture_logs();
+    let upstream = Upstream::start().await;
+    let conn = Skyflow::builder()
+        .connection_config(ConnectionConfig::new("conn", upstream.url("/pay/{card}")))
+        .credentials(Credentials::api_key(API_KEY))
+        .log_level(skyflow_client::LogLevel::Debug)
+        .build()
+        .unwrap()
+        .default_connection()
+        .unwrap();
+    let request = InvokeConnectionRequest::new(RequestMethod::Post)
+        .path_param("card", "secret-path-1")
+        .query_param("q", "secret-query-2")
+        .header("x-card", "secret-header-3")
+        .body(json!({"v": "secret-body-4"}));
+    upstream.reply(
+        Reply::json(400, &json!({"error": {"message": "declined"}})).header("x-request-id", "r-9"),
+    );
+    let err = conn.invoke(&request).await.unwrap_err();
+    conn.invoke(&request).await.unwrap();
+    let logged = logs.text();
+    assert!(logged.contains("InvokeConnectionRequest"), "{logged}");
+    assert!(
+        logged.contains("r-9"),
+        "the failure is logged with its request id: {logged}"
+    );
+    let text = format!("{logged}\n{err}\n{err:?}\n{request:?}");
+    for secret in [
+        "secret-path-1",
+        "secret-query-2",
+        "secret-header-3",
+        "secret-body-4",
+        API_KEY,
+    ] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
 }

@@ -61,6 +61,15 @@ pub enum RequestMethod {
 }
 
 impl RequestMethod {
+    /// Every method, in the order GET, POST, PUT, PATCH, DELETE.
+    pub const ALL: [RequestMethod; 5] = [
+        RequestMethod::Get,
+        RequestMethod::Post,
+        RequestMethod::Put,
+        RequestMethod::Patch,
+        RequestMethod::Delete,
+    ];
+
     /// The method as sent on the wire (`"GET"`, `"POST"` …).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -19,7 +19,100 @@ pub(crate) enum Body {
     Raw(bytes::Bytes),
     Json(Value),
     Form(Vec<(String, String)>),
+    Multipart(Multipart),
     Xml(String),
+}
+
+/// A `multipart/form-data` body split into its parts, every byte kept so that an
+/// untouched part goes out exactly as it came in.
+pub(crate) struct Multipart {
+    boundary: String,
+    /// Each part: its header block and its content.
+    parts: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The closing delimiter's tail (`--` and anything after it).
+    closing: Vec<u8>,
+}
+
+impl Multipart {
+    /// Splits `body` by `boundary`; `None` when it is not a well-formed multipart body.
+    fn parse(boundary: &str, body: &[u8]) -> Option<Multipart> {
+        let delimiter = format!("\r\n--{boundary}").into_bytes();
+        let mut rest = body.strip_prefix(format!("--{boundary}").as_bytes())?;
+        let mut parts = Vec::new();
+        loop {
+            if rest.starts_with(b"--") {
+                return Some(Multipart {
+                    boundary: boundary.to_owned(),
+                    parts,
+                    closing: rest.to_vec(),
+                });
+            }
+            let part = rest.strip_prefix(b"\r\n")?;
+            let end = find(part, &delimiter)?;
+            let (part, next) = part.split_at(end);
+            let split = find(part, b"\r\n\r\n")?;
+            parts.push((part[..split].to_vec(), part[split + 4..].to_vec()));
+            rest = &next[delimiter.len()..];
+        }
+    }
+
+    fn encode(self) -> Vec<u8> {
+        let mut out = format!("--{}", self.boundary).into_bytes();
+        for (head, content) in &self.parts {
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(head);
+            out.extend_from_slice(b"\r\n\r\n");
+            out.extend_from_slice(content);
+            out.extend_from_slice(format!("\r\n--{}", self.boundary).as_bytes());
+        }
+        out.extend_from_slice(&self.closing);
+        out
+    }
+
+    /// Calls `swap` on the content of every text part (no file name) named `name`.
+    fn replace(&mut self, name: &str, swap: &mut dyn FnMut(&str) -> Option<String>) {
+        for (head, content) in &mut self.parts {
+            let head = String::from_utf8_lossy(head);
+            let disposition = head
+                .split("\r\n")
+                .find(|line| {
+                    line.to_ascii_lowercase()
+                        .starts_with("content-disposition:")
+                })
+                .unwrap_or_default();
+            let is_file = disposition.contains("filename=");
+            let named = disposition
+                .split(';')
+                .filter_map(|p| p.trim().strip_prefix("name="))
+                .any(|n| n.trim_matches('"') == name);
+            if !named || is_file {
+                continue;
+            }
+            if let Ok(text) = std::str::from_utf8(content)
+                && let Some(new) = swap(text)
+            {
+                *content = new.into_bytes();
+            }
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The `boundary` parameter of a content type.
+fn boundary(headers: &HeaderMap) -> Option<String> {
+    let value = headers
+        .get(axum::http::header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?;
+    value.split(';').skip(1).find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| value.trim().trim_matches('"').to_owned())
+    })
 }
 
 /// A request or an answer, with the parts a field can name.
@@ -35,7 +128,7 @@ pub(crate) struct Message {
 pub(crate) struct FieldError(pub(crate) String);
 
 /// The media type of a content-type value, lower-cased, without parameters.
-pub(crate) fn media_type(headers: &HeaderMap) -> Option<String> {
+fn media_type(headers: &HeaderMap) -> Option<String> {
     let value = headers
         .get(axum::http::header::CONTENT_TYPE)?
         .to_str()
@@ -44,14 +137,15 @@ pub(crate) fn media_type(headers: &HeaderMap) -> Option<String> {
 }
 
 impl Body {
-    /// Parses `bytes` by content type, only for the kinds `fields` name.
+    /// Parses `bytes` by the content type in `headers`, only for the kinds `fields` name.
     pub(crate) fn parse(
-        media: Option<&str>,
+        headers: &HeaderMap,
         bytes: bytes::Bytes,
         fields: &[&Field],
     ) -> Result<Body, FieldError> {
         let wants = |kind: fn(&Field) -> bool| fields.iter().any(|f| kind(f));
-        let media = media.unwrap_or("");
+        let media = media_type(headers).unwrap_or_default();
+        let media = media.as_str();
         let is_json = media == "application/json" || media.ends_with("+json") || media.is_empty();
         let is_xml = media.ends_with("/xml") || media.ends_with("+xml");
         if bytes.is_empty() {
@@ -65,6 +159,12 @@ impl Body {
         if media == "application/x-www-form-urlencoded" && wants(|f| matches!(f, Field::Form(_))) {
             let pairs = form_urlencoded::parse(&bytes).into_owned().collect();
             return Ok(Body::Form(pairs));
+        }
+        if media == "multipart/form-data" && wants(|f| matches!(f, Field::Form(_))) {
+            return boundary(headers)
+                .and_then(|b| Multipart::parse(&b, &bytes))
+                .map(Body::Multipart)
+                .ok_or_else(|| FieldError("the multipart body does not parse".to_owned()));
         }
         if is_xml && wants(|f| matches!(f, Field::Xml(_))) {
             return String::from_utf8(bytes.to_vec())
@@ -86,6 +186,7 @@ impl Body {
                 }
                 bytes::Bytes::from(out.finish())
             }
+            Body::Multipart(multipart) => bytes::Bytes::from(multipart.encode()),
             Body::Xml(text) => bytes::Bytes::from(text),
         }
     }
@@ -108,11 +209,11 @@ pub(crate) fn visit(
                 visit_json(value, &segments, path, swap)?;
             }
         }
-        Field::Form(name) => {
-            if let Body::Form(pairs) = &mut message.body {
-                replace_pairs(pairs, name, swap);
-            }
-        }
+        Field::Form(name) => match &mut message.body {
+            Body::Form(pairs) => replace_pairs(pairs, name, swap),
+            Body::Multipart(multipart) => multipart.replace(name, swap),
+            _ => {}
+        },
         Field::Xml(path) => {
             if let Body::Xml(text) = &mut message.body {
                 let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -123,6 +224,20 @@ pub(crate) fn visit(
         }
     }
     Ok(())
+}
+
+/// The distinct non-empty values `fields` name in `message`, in the order found.
+pub(crate) fn collect(message: &mut Message, fields: &[Field]) -> Result<Vec<String>, FieldError> {
+    let mut values: Vec<String> = Vec::new();
+    for field in fields {
+        visit(message, field, &mut |value| {
+            if !value.is_empty() && !values.iter().any(|v| v == value) {
+                values.push(value.to_owned());
+            }
+            None
+        })?;
+    }
+    Ok(values)
 }
 
 fn replace_pairs(
@@ -344,6 +459,29 @@ mod tests {
         assert_eq!(m.path_params[0].1, "T1");
         assert_eq!(m.headers["x-t"], "H");
         assert_eq!(m.body.into_bytes(), "card%5Bn%5D=X");
+    }
+
+    #[test]
+    fn multipart_text_parts_are_rewritten_and_the_rest_kept() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"card\"\r\n\r\ntok\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"card\"; filename=\"c.txt\"\r\n\
+                    Content-Type: text/plain\r\n\r\ntok\r\n--XyZ\r\n\
+                    Content-Disposition: form-data; name=\"other\"\r\n\r\ntok\r\n--XyZ--\r\n";
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("multipart/form-data; boundary=XyZ"),
+        );
+        let field = Field::Form("card".into());
+        let parsed = Body::parse(&headers, bytes::Bytes::from(body), &[&field]).unwrap();
+        let mut m = message(parsed);
+        visit(&mut m, &field, &mut upper).unwrap();
+        assert_eq!(
+            m.body.into_bytes(),
+            body.replacen("\r\n\r\ntok\r\n", "\r\n\r\nTOK\r\n", 1)
+        );
+        let broken = Body::parse(&headers, bytes::Bytes::from("--XyZ\r\nno end"), &[&field]);
+        assert!(broken.is_err());
     }
 
     #[test]

@@ -51,7 +51,8 @@
 //!    trigger tokenization). Values come back with the caller's redaction: an editor or
 //!    viewer gets each column's default redaction, as from detokenize.
 //! 2. Detokenizes the named fields of the request (path and query parameters, headers, and
-//!    the body by its content type: JSON, form or XML) in one vault call.
+//!    the body by its content type: JSON, form, multipart text parts or XML) in one vault
+//!    call. A body whose type has no fields (text, binary) is forwarded as received.
 //! 3. Forwards the method, the rewritten URL, query and body, and every header but
 //!    `x-skyflow-authorization`, `host`, `content-length` and hop-by-hop ones.
 //! 4. Answers an upstream status of 400 or more with the upstream's status, headers and

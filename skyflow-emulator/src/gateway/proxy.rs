@@ -10,7 +10,7 @@ use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_enco
 use serde_json::{Value, json};
 
 use super::ROUTE_PREFIX;
-use super::fields::{Body, FieldError, Message, media_type, visit};
+use super::fields::{Body, FieldError, Message, collect, visit};
 use super::spec::{ConnectionSpec, Field, placeholders};
 use crate::auth::{Caller, Permission};
 use crate::engine::{DetokenizeRequest, InsertRequest};
@@ -118,8 +118,7 @@ async fn run(state: &AppState, request: Request) -> Result<Response, ApiError> {
         })?;
     let fields: Vec<&Field> = spec.detokenize.iter().collect();
     let headers = forwardable(&parts.headers);
-    let media = media_type(&headers);
-    let body = Body::parse(media.as_deref(), bytes, &fields).map_err(bad_request)?;
+    let body = Body::parse(&headers, bytes, &fields).map_err(bad_request)?;
     let mut message = Message {
         path_params,
         query: query_pairs(parts.uri.query()),
@@ -163,8 +162,7 @@ async fn run(state: &AppState, request: Request) -> Result<Response, ApiError> {
         return Ok(response);
     }
     let fields: Vec<&Field> = spec.tokenize.iter().map(|rule| &rule.field).collect();
-    let media = media_type(&upstream_headers);
-    let body = Body::parse(media.as_deref(), bytes, &fields).map_err(|e| bad_answer(&id, &e))?;
+    let body = Body::parse(&upstream_headers, bytes, &fields).map_err(|e| bad_answer(&id, &e))?;
     let mut message = Message {
         path_params: Vec::new(),
         query: Vec::new(),
@@ -184,16 +182,7 @@ async fn detokenize_fields(
     spec: &ConnectionSpec,
     message: &mut Message,
 ) -> Result<(), ApiError> {
-    let mut tokens: Vec<String> = Vec::new();
-    for field in &spec.detokenize {
-        visit(message, field, &mut |value| {
-            if !value.is_empty() && !tokens.iter().any(|t| t == value) {
-                tokens.push(value.to_owned());
-            }
-            None
-        })
-        .map_err(bad_request)?;
-    }
+    let tokens = collect(message, &spec.detokenize).map_err(bad_request)?;
     if tokens.is_empty() {
         return Ok(());
     }
@@ -232,14 +221,8 @@ async fn tokenize_fields(
     message: &mut Message,
 ) -> Result<(), ApiError> {
     for rule in &spec.tokenize {
-        let mut values: Vec<String> = Vec::new();
-        visit(message, &rule.field, &mut |value| {
-            if !value.is_empty() && !values.iter().any(|v| v == value) {
-                values.push(value.to_owned());
-            }
-            None
-        })
-        .map_err(|e| bad_answer(&spec.id, &e))?;
+        let values = collect(message, std::slice::from_ref(&rule.field))
+            .map_err(|e| bad_answer(&spec.id, &e))?;
         if values.is_empty() {
             continue;
         }

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 /// - `json`: a dotted path into a JSON body; `*` stands for every item of a list (or every
 ///   value of an object), a number for one list item (`items.*.card.number`, `cards.0`).
 /// - `form`: a field name of an `application/x-www-form-urlencoded` body, as encoded
-///   (`card[number]`); every occurrence.
+///   (`card[number]`), or of a text part (not a file) of a `multipart/form-data` body;
+///   every occurrence. The other parts of a multipart body go out byte for byte.
 /// - `xml`: the element path below the document's root element, `/`-separated
 ///   (`card/number` in `<root><card><number>…`); every matching element.
 /// - `header`: a header name (any case).
