@@ -17,6 +17,19 @@ pub(crate) enum Method {
     Delete,
 }
 
+impl Method {
+    /// The method's name, as sent.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
 /// A request body.
 #[derive(Debug, Clone)]
 pub(crate) enum Body {
