@@ -120,5 +120,5 @@ pub(crate) mod transport;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use decode::{decode_error, json_body};
+pub(crate) use decode::{decode_error, json_body, json_kind};
 pub(crate) use transport::{AuthStyle, HttpShared, Transport};
