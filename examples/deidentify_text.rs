@@ -69,17 +69,4 @@ pub async fn run(detect: &DetectClient, out: &mut impl Write) -> Result<(), BoxE
     Ok(())
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    support::exit(
-        async {
-            let target = support::connect().await?;
-            let mut out = std::io::stdout();
-            writeln!(out, "running on the {}", target.description())?;
-            run(target.detect(), &mut out).await?;
-            target.shutdown().await;
-            Ok(())
-        }
-        .await,
-    )
-}
+support::detect_main!(run);

@@ -20,7 +20,6 @@ use std::io::Write;
 use chrono::NaiveDate;
 use skyflow::VaultClient;
 use skyflow::VaultTable;
-use skyflow::table::redaction::{Masked, PlainText};
 use skyflow::table::{Sensitive, SkyflowId, Update};
 use support::BoxError;
 
@@ -84,8 +83,8 @@ pub async fn run(vault: &VaultClient, out: &mut impl Write) -> Result<(), BoxErr
         "inserted a person: skyflow_id {id}, {token_count} typed tokens"
     )?;
 
-    // 2. Read it masked: the fields are `Masked<_>`, which can't pass for plaintext.
-    let masked: Vec<PersonView<Masked>> = people.get::<Masked>([&id]).send().await?;
+    // 2. Read it masked: the fields are `MaskedValue<_>`, which can't pass for plaintext.
+    let masked = people.get([&id]).masked().send().await?; // Vec<PersonView<Masked>>
     let view = masked.first().ok_or("the masked read returned no record")?;
     writeln!(
         out,
@@ -100,7 +99,7 @@ pub async fn run(vault: &VaultClient, out: &mut impl Write) -> Result<(), BoxErr
         .ssn
         .as_ref()
         .ok_or("the insert returned no ssn token")?;
-    let ssn: Sensitive<String> = people.detokenize_one(ssn_token).await?;
+    let ssn: Sensitive<String> = people.detokenize_one(ssn_token).send().await?;
     if ssn != jane.ssn {
         return Err("the detokenized ssn differs from the inserted one".into());
     }
@@ -110,9 +109,9 @@ pub async fn run(vault: &VaultClient, out: &mut impl Write) -> Result<(), BoxErr
     )?;
 
     // 4. Update one column; the others stay as they are.
-    let changes = Update::new().set(Person::STATE, Some("NY".to_owned()));
+    let changes = Update::new().set(Person::STATE, Some("NY"));
     people.update(&id, changes).send().await?;
-    let stored: Vec<Person> = people.get::<PlainText>([&id]).send().await?;
+    let stored: Vec<Person> = people.get([&id]).plain_text().send().await?;
     let expected = Person {
         id: Some(id.clone()),
         state: Some("NY".into()),
@@ -127,7 +126,7 @@ pub async fn run(vault: &VaultClient, out: &mut impl Write) -> Result<(), BoxErr
     )?;
 
     // 5. Delete it.
-    let deleted = people.delete([&id]).await?;
+    let deleted = people.delete([&id]).send().await?;
     writeln!(out, "deleted {} record", deleted.len())?;
     Ok(())
 }

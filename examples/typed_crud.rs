@@ -20,7 +20,6 @@ use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::NaiveDate;
-use skyflow::table::redaction::{Masked, PlainText, Redacted};
 use skyflow::table::{GetByColumn, Order, Select, Sensitive, SkyflowId, Update};
 use skyflow::{VaultClient, VaultTable};
 use support::BoxError;
@@ -105,8 +104,8 @@ pub async fn run(vault: &VaultClient, out: &mut impl Write) -> Result<(), BoxErr
     )?;
 
     // Get by the unique column, as plain text: every field comes back with its own type.
-    let by_email = GetByColumn::new(Customer::EMAIL, [records[1].email.clone()])?;
-    let found: Vec<Customer> = customers.get_by::<PlainText>(by_email).send().await?;
+    let by_email = GetByColumn::new(Customer::EMAIL, [records[1].email.clone()]);
+    let found: Vec<Customer> = customers.get_by(by_email).plain_text().send().await?;
     check(found == [records[1].clone()], "the record read by email")?;
     writeln!(
         out,
@@ -119,7 +118,8 @@ pub async fn run(vault: &VaultClient, out: &mut impl Write) -> Result<(), BoxErr
     let mut offset = 0;
     loop {
         let page = customers
-            .get_all::<Redacted>()
+            .get_all()
+            .redacted()
             .order(Order::Ascending)
             .offset(offset)
             .limit(2)
@@ -138,9 +138,10 @@ pub async fn run(vault: &VaultClient, out: &mut impl Write) -> Result<(), BoxErr
         "paged through table1 two records at a time: {pages} pages"
     )?;
 
-    // Read selected columns masked: the values are `Masked<_>`.
+    // Read selected columns masked: the values are `MaskedValue<_>`.
     let masked = customers
-        .get::<Masked>([&ids[1]])
+        .get([&ids[1]])
+        .masked()
         .field(Customer::SSN)
         .field(Customer::EMAIL)
         .send()
@@ -161,7 +162,7 @@ pub async fn run(vault: &VaultClient, out: &mut impl Write) -> Result<(), BoxErr
     customers.update(&ids[0], changes).send().await?;
     records[0].name = "Customer Zero".into();
     records[0].notes = None;
-    let stored = customers.get::<PlainText>([&ids[0]]).send().await?;
+    let stored = customers.get([&ids[0]]).plain_text().send().await?;
     check(stored == [records[0].clone()], "the partial update")?;
     writeln!(
         out,
@@ -172,7 +173,7 @@ pub async fn run(vault: &VaultClient, out: &mut impl Write) -> Result<(), BoxErr
     let query = Select::new()
         .where_eq(Customer::IS_ACTIVE, true)
         .order_by(Customer::AGE, Order::Descending);
-    let active: Vec<Customer> = customers.query::<PlainText>(&query).await?;
+    let active: Vec<Customer> = customers.query(query).plain_text().send().await?;
     let active: Vec<&Customer> = active
         .iter()
         .filter(|c| c.id.as_ref().is_some_and(|id| ids.contains(id)))
@@ -208,7 +209,7 @@ pub async fn run(vault: &VaultClient, out: &mut impl Write) -> Result<(), BoxErr
     )?;
 
     // Delete everything this run wrote.
-    let deleted = customers.delete(&written).await?;
+    let deleted = customers.delete(&written).send().await?;
     check(deleted.len() == written.len(), "every record was deleted")?;
     writeln!(out, "deleted {} customers", deleted.len())?;
     Ok(())

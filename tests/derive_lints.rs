@@ -3,7 +3,7 @@
 #![deny(warnings, unused_qualifications, missing_docs, clippy::pedantic)]
 
 use skyflow::VaultTable;
-use skyflow::table::{FieldMap, FromRecord, Masked, Sensitive, SkyflowId, redaction};
+use skyflow::table::{FieldMap, FromRecord, MaskedValue, Sensitive, SkyflowId, redaction};
 
 /// A person with every kind of field.
 #[derive(Debug, Clone, PartialEq, VaultTable)]
@@ -54,7 +54,7 @@ fn derived_items_work_under_strict_lints() -> Result<(), Box<dyn std::error::Err
         "born": "XXXX-XX-XX",
     }))?;
     let masked = PersonView::<redaction::Masked>::from_record(&fields)?;
-    let card: &Masked<Sensitive<String>> = &masked.card;
+    let card: &MaskedValue<Sensitive<String>> = &masked.card;
     assert_eq!(card.as_str(), Some("XXXX-1111"));
     Ok(())
 }

@@ -8,7 +8,6 @@ mod common;
 use common::*;
 use skyflow::table::{
     Fields, GetByColumn, Order, Patch, Select, Sensitive, SkyflowId, Token, TokenMap, Update,
-    redaction::{Masked, PlainText},
 };
 use skyflow::vault::TokenMode;
 
@@ -28,7 +27,7 @@ async fn insert_many_then_get_plain_text_round_trips_every_field() {
     let ids = people.insert_many(&originals).send().await.unwrap();
     assert_eq!(ids.len(), 4);
 
-    let read: Vec<Customer> = people.get::<PlainText>(&ids).send().await.unwrap();
+    let read: Vec<Customer> = people.get(&ids).plain_text().send().await.unwrap();
     assert_eq!(read.len(), 4);
     for (original, id) in originals.iter().zip(&ids) {
         // Strings, integers, floats, booleans, dates and `None` fields come back exactly.
@@ -39,7 +38,7 @@ async fn insert_many_then_get_plain_text_round_trips_every_field() {
     let mut extra = customer(10);
     let id = people.insert(&extra).send().await.unwrap();
     extra.id = Some(id.clone());
-    let read = people.get::<PlainText>([&id]).send().await.unwrap();
+    let read = people.get([&id]).plain_text().send().await.unwrap();
     assert_eq!(read, [extra]);
 }
 
@@ -70,7 +69,7 @@ async fn continue_on_error_reports_each_failed_record_at_its_index() {
     assert!(!shown.contains("not an ssn"), "{shown}");
 
     let ids: Vec<SkyflowId> = results.inserted().cloned().collect();
-    let stored = people.get::<PlainText>(&ids).send().await.unwrap();
+    let stored = people.get(&ids).plain_text().send().await.unwrap();
     assert_eq!(stored.len(), 2);
 
     // With tokens, each inserted record gives its tokens view.
@@ -120,6 +119,7 @@ async fn bring_your_own_tokens_are_stored_and_detokenize_to_the_value() {
 
     let name: String = people
         .detokenize_one(&Token::<CustomerName>::from_raw("my-name-token-0"))
+        .send()
         .await
         .unwrap();
     assert_eq!(name, jane.name);
@@ -138,6 +138,7 @@ async fn bring_your_own_tokens_are_stored_and_detokenize_to_the_value() {
     assert_eq!(ids.len(), 2);
     let name = people
         .detokenize_one(&Token::<CustomerName>::from_raw("my-name-token-2"))
+        .send()
         .await
         .unwrap();
     assert_eq!(name, batch[1].name);
@@ -171,8 +172,8 @@ async fn upsert_on_the_unique_column_updates_the_existing_record() {
     assert_eq!(first, second, "the same record was updated");
 
     // Get by the unique column's values.
-    let by_email = GetByColumn::new(Customer::EMAIL, [jane.email.as_str()]).unwrap();
-    let found = people.get_by::<PlainText>(by_email).send().await.unwrap();
+    let by_email = GetByColumn::new(Customer::EMAIL, [jane.email.as_str()]);
+    let found = people.get_by(by_email).plain_text().send().await.unwrap();
     assert_eq!(found, [with_id(renamed.clone(), &first)]);
 
     // insert_many with upsert: one existing, one new.
@@ -191,7 +192,8 @@ async fn upsert_on_the_unique_column_updates_the_existing_record() {
 
     // A masked read by column, and a miss.
     let masked = people
-        .get_by::<Masked>(GetByColumn::new(Customer::EMAIL, [renamed.email.clone()]).unwrap())
+        .get_by(GetByColumn::new(Customer::EMAIL, [renamed.email.clone()]))
+        .masked()
         .send()
         .await
         .unwrap();
@@ -212,7 +214,8 @@ async fn get_all_pages_through_the_table_in_id_order() {
     let mut offset = 0;
     loop {
         let page = people
-            .get_all::<PlainText>()
+            .get_all()
+            .plain_text()
             .order(Order::Ascending)
             .offset(offset)
             .limit(3)
@@ -229,7 +232,8 @@ async fn get_all_pages_through_the_table_in_id_order() {
     assert_eq!(seen, ids);
 
     let newest_first = people
-        .get_all::<Masked>()
+        .get_all()
+        .masked()
         .order(Order::Descending)
         .limit(2)
         .send()
@@ -247,7 +251,8 @@ async fn field_selection_reads_only_the_named_columns() {
     let id = people.insert(&jane).send().await.unwrap();
 
     let masked = people
-        .get::<Masked>([&id])
+        .get([&id])
+        .masked()
         .field(Customer::SSN)
         .field(Customer::AGE)
         .send()
@@ -259,7 +264,8 @@ async fn field_selection_reads_only_the_named_columns() {
 
     // A plain-text read needs every non-`Option` field: the error names the column.
     let err = people
-        .get::<PlainText>([&id])
+        .get([&id])
+        .plain_text()
         .fields(Fields::new().with(Customer::AGE))
         .send()
         .await
@@ -283,7 +289,7 @@ async fn update_sets_only_the_named_columns() {
         .patch(Customer::DATE_OF_BIRTH, Patch::Unchanged);
     let same = people.update(&id, changes).send().await.unwrap();
     assert_eq!(same, id);
-    let after = people.get::<PlainText>([&id]).send().await.unwrap();
+    let after = people.get([&id]).plain_text().send().await.unwrap();
     let mut expected = with_id(jane.clone(), &id);
     expected.name = "Janet".into();
     expected.notes = None;
@@ -299,14 +305,17 @@ async fn update_sets_only_the_named_columns() {
     assert_eq!(tokens.id, id);
     let age_token = tokens.age.expect("a token for the written column");
     assert!(tokens.name.is_none());
-    assert_eq!(people.detokenize_one(&age_token).await.unwrap(), Some(50));
+    assert_eq!(
+        people.detokenize_one(&age_token).send().await.unwrap(),
+        Some(50)
+    );
 
     // A full update from the struct: `None` clears.
     expected.age = None;
     expected.is_active = false;
     expected.amount = -0.125;
     people.update_record(&expected).send().await.unwrap();
-    let after = people.get::<PlainText>([&id]).send().await.unwrap();
+    let after = people.get([&id]).plain_text().send().await.unwrap();
     assert_eq!(after, [expected]);
 
     // Records without an id, and empty updates, are refused before sending.
@@ -326,14 +335,18 @@ async fn delete_removes_the_records() {
         .send()
         .await
         .unwrap();
-    let deleted = people.delete(&ids[..2]).await.unwrap();
+    let deleted = people.delete(&ids[..2]).send().await.unwrap();
     assert_eq!(deleted, ids[..2]);
-    let left = people.get_all::<PlainText>().send().await.unwrap();
+    let left = people.get_all().plain_text().send().await.unwrap();
     let left: Vec<_> = left.into_iter().map(|c| c.id.unwrap()).collect();
     assert_eq!(left, [ids[2].clone()]);
-    let err = people.get::<PlainText>([&ids[0]]).send().await.unwrap_err();
+    let err = people.get([&ids[0]]).plain_text().send().await.unwrap_err();
     assert!(err.is_api(), "{err:?}");
-    let err = people.delete(Vec::<String>::new()).await.unwrap_err();
+    let err = people
+        .delete(Vec::<String>::new())
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.is_validation());
 }
 
@@ -345,18 +358,20 @@ async fn typed_queries_return_structs_and_views() {
     let ids = people.insert_many(&records).send().await.unwrap();
 
     let query = Select::new().where_eq(Customer::EMAIL, records[3].email.clone());
-    let found: Vec<Customer> = people.query::<PlainText>(&query).await.unwrap();
+    let found: Vec<Customer> = people.query(query).plain_text().send().await.unwrap();
     assert_eq!(found, [with_id(records[3].clone(), &ids[3])]);
 
     let actives = Select::new()
         .where_eq(Customer::IS_ACTIVE, true)
         .order_by(Customer::AGE, Order::Descending);
-    let found = people.query::<PlainText>(&actives).await.unwrap();
+    let found = people.query(actives).plain_text().send().await.unwrap();
     let ages: Vec<Option<i32>> = found.iter().map(|c| c.age).collect();
     assert_eq!(ages, [Some(24), Some(22), Some(20)]);
 
     let masked = people
-        .query::<Masked>(&Select::new().where_eq(Customer::AGE, Some(22)))
+        .query(Select::new().where_eq(Customer::AGE, Some(22)))
+        .masked()
+        .send()
         .await
         .unwrap();
     assert_eq!(masked.len(), 1);
@@ -365,12 +380,14 @@ async fn typed_queries_return_structs_and_views() {
     assert!(ssn.starts_with("XXX-XX-"), "{ssn}");
 
     let paged = people
-        .query::<PlainText>(
-            &Select::new()
+        .query(
+            Select::new()
                 .order_by(Customer::AGE, Order::Ascending)
                 .limit(2)
                 .offset(1),
         )
+        .plain_text()
+        .send()
         .await
         .unwrap();
     assert_eq!(paged.len(), 2);
@@ -399,4 +416,65 @@ async fn builders_and_handles_never_print_values() {
     ] {
         assert!(!shown.contains(secret), "{shown}");
     }
+}
+
+/// The table handle owns a client clone, so every typed future is `Send + 'static`: each
+/// step here runs on a spawned task. Literals infer the column's type (`22` for an
+/// `Option<i32>` column, `"…"` and `Some("…")` for `Option<String>`).
+#[tokio::test]
+async fn typed_operations_spawn_and_literals_infer() {
+    let v = start().await;
+    let people = v.vault.table::<Customer>();
+    let jane = customer(2);
+
+    let id = tokio::spawn(people.insert(&jane).send())
+        .await
+        .unwrap()
+        .unwrap();
+    let changes = Update::new()
+        .set(Customer::NOTES, Some("spawned"))
+        .set(Customer::AGE, 23);
+    tokio::spawn(people.update(&id, changes).send())
+        .await
+        .unwrap()
+        .unwrap();
+
+    let by_age = Select::new().where_eq(Customer::AGE, 23);
+    let found = tokio::spawn(people.query(by_age).plain_text().send())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].notes.as_deref(), Some("spawned"));
+
+    let by_email = GetByColumn::new(Customer::EMAIL, ["customer2@example.com"]);
+    let masked = tokio::spawn(people.get_by(by_email).masked().send())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(masked[0].id, id);
+    assert!(masked[0].ssn.as_str().unwrap().starts_with("XXX-XX-"));
+
+    let notes = tokio::spawn(
+        people
+            .update(&id, Update::new().set(Customer::NOTES, "plain &str"))
+            .return_tokens()
+            .send(),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .notes
+    .expect("a token for the written column");
+    let plain = tokio::spawn(people.detokenize_one(&notes).send())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(plain.as_deref(), Some("plain &str"));
+
+    let deleted = tokio::spawn(people.delete([&id]).send())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(deleted, [id]);
 }

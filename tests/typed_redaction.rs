@@ -10,7 +10,7 @@ use common::*;
 use serde_json::json;
 use skyflow::VaultTable;
 use skyflow::table::{
-    DefaultRedacted, Detokenize, Masked, Redacted, Select, Sensitive, SkyflowId, Token, redaction,
+    DefaultRedacted, MaskedValue, RedactedValue, Select, Sensitive, SkyflowId, Token, redaction,
 };
 
 /// `table1` read with each field's own redaction (`#[vault(redaction = "...")]`).
@@ -41,46 +41,38 @@ async fn every_read_mode_gives_its_own_types_and_values() {
     let ids = [&id];
 
     // PLAIN_TEXT: the struct itself.
-    let plain: Vec<Customer> = people
-        .get::<redaction::PlainText>(ids)
-        .send()
-        .await
-        .unwrap();
+    let plain: Vec<Customer> = people.get(ids).plain_text().send().await.unwrap();
     assert_eq!(plain, [with_id(jane.clone(), &id)]);
 
     // MASKED: the vault's masks, typed as masked.
     let masked: Vec<CustomerView<redaction::Masked>> =
-        people.get::<redaction::Masked>(ids).send().await.unwrap();
+        people.get(ids).masked().send().await.unwrap();
     let m = &masked[0];
     assert_eq!(m.id, id);
-    let ssn: &Masked<Sensitive<String>> = &m.ssn;
+    let ssn: &MaskedValue<Sensitive<String>> = &m.ssn;
     assert_eq!(ssn.as_str(), Some("XXX-XX-1004"));
-    let name: &Masked<String> = &m.name;
+    let name: &MaskedValue<String> = &m.name;
     assert_eq!(name.as_str(), Some("C*** 4"));
-    let dob: &Masked<Option<NaiveDate>> = &m.date_of_birth;
+    let dob: &MaskedValue<Option<NaiveDate>> = &m.date_of_birth;
     assert_eq!(dob.as_str(), Some("XXXX-02-28"));
-    let age: &Masked<Option<i32>> = &m.age;
+    let age: &MaskedValue<Option<i32>> = &m.age;
     assert_eq!(age.as_str(), Some("XX"));
-    let email: &Masked<String> = &m.email;
+    let email: &MaskedValue<String> = &m.email;
     assert_eq!(email.as_str(), Some("c******4@example.com"));
 
     // REDACTED: a placeholder for every value.
-    let redacted = people.get::<redaction::Redacted>(ids).send().await.unwrap();
+    let redacted = people.get(ids).redacted().send().await.unwrap();
     let r = &redacted[0];
-    let ssn: &Redacted<Sensitive<String>> = &r.ssn;
+    let ssn: &RedactedValue<Sensitive<String>> = &r.ssn;
     assert_eq!(ssn.as_str(), Some("*REDACTED*"));
-    let amount: &Redacted<f64> = &r.amount;
+    let amount: &RedactedValue<f64> = &r.amount;
     assert_eq!(amount.as_str(), Some("*REDACTED*"));
-    let flag: &Redacted<bool> = &r.is_active;
+    let flag: &RedactedValue<bool> = &r.is_active;
     assert_eq!(flag.as_str(), Some("*REDACTED*"));
 
     // DEFAULT: each column's policy from the vault schema; may be plain text, so it is
     // typed apart from both the value and a mask.
-    let default = people
-        .get::<redaction::VaultDefault>(ids)
-        .send()
-        .await
-        .unwrap();
+    let default = people.get(ids).vault_default().send().await.unwrap();
     let d = &default[0];
     let ssn: &DefaultRedacted<Sensitive<String>> = &d.ssn;
     assert_eq!(ssn.expose_unverified(), Some("XXX-XX-1004"));
@@ -100,11 +92,7 @@ async fn every_read_mode_gives_its_own_types_and_values() {
     // A null reads as null in every mode.
     let empty = customer(5);
     let id5 = people.insert(&empty).send().await.unwrap();
-    let masked = people
-        .get::<redaction::Masked>([&id5])
-        .send()
-        .await
-        .unwrap();
+    let masked = people.get([&id5]).masked().send().await.unwrap();
     assert!(masked[0].age.is_null());
     assert!(masked[0].notes.is_null());
 }
@@ -121,11 +109,7 @@ async fn per_field_redaction_reads_each_column_as_declared() {
         .unwrap();
 
     let cards = v.vault.table::<CustomerCard>();
-    let read = cards
-        .get::<redaction::FieldDefault>([&id])
-        .send()
-        .await
-        .unwrap();
+    let read = cards.get([&id]).field_default().send().await.unwrap();
     let card = &read[0];
     assert_eq!(card.id, id);
     // Declared plain text: the field's own type.
@@ -134,11 +118,11 @@ async fn per_field_redaction_reads_each_column_as_declared() {
     let active: bool = card.is_active;
     assert!(active);
     // Declared masked / redacted: the wrappers.
-    let ssn: &Masked<String> = &card.ssn;
+    let ssn: &MaskedValue<String> = &card.ssn;
     assert_eq!(ssn.as_str(), Some("XXX-XX-1002"));
-    let dob: &Masked<Option<NaiveDate>> = &card.date_of_birth;
+    let dob: &MaskedValue<Option<NaiveDate>> = &card.date_of_birth;
     assert_eq!(dob.as_str(), Some("XXXX-02-28"));
-    let notes: &Redacted<Option<String>> = &card.notes;
+    let notes: &RedactedValue<Option<String>> = &card.notes;
     assert_eq!(notes.as_str(), Some("*REDACTED*"));
     // Not declared: the vault's default policy (MASK for name).
     let name: &DefaultRedacted<String> = &card.name;
@@ -146,7 +130,9 @@ async fn per_field_redaction_reads_each_column_as_declared() {
 
     // The same modes through a query.
     let rows = cards
-        .query::<redaction::FieldDefault>(&Select::new().where_eq(CustomerCard::AGE, Some(22)))
+        .query(Select::new().where_eq(CustomerCard::AGE, Some(22)))
+        .field_default()
+        .send()
         .await
         .unwrap();
     assert_eq!(rows.len(), 1);
@@ -172,39 +158,50 @@ async fn every_typed_token_detokenizes_to_the_original_field() {
         // Every column with a value has a typed token; `None` fields have none.
         let name: String = people
             .detokenize_one(tokens.name.as_ref().unwrap())
+            .send()
             .await
             .unwrap();
         assert_eq!(name, original.name);
         let email: String = people
             .detokenize_one(tokens.email.as_ref().unwrap())
+            .send()
             .await
             .unwrap();
         assert_eq!(email, original.email);
         let ssn: Sensitive<String> = people
             .detokenize_one(tokens.ssn.as_ref().unwrap())
+            .send()
             .await
             .unwrap();
         assert_eq!(ssn, original.ssn);
         let amount: f64 = people
             .detokenize_one(tokens.amount.as_ref().unwrap())
+            .send()
             .await
             .unwrap();
         assert_eq!(amount, original.amount);
         let active: bool = people
             .detokenize_one(tokens.is_active.as_ref().unwrap())
+            .send()
             .await
             .unwrap();
         assert_eq!(active, original.is_active);
         match (&tokens.age, original.age) {
             (Some(token), Some(age)) => {
-                assert_eq!(people.detokenize_one(token).await.unwrap(), Some(age));
+                assert_eq!(
+                    people.detokenize_one(token).send().await.unwrap(),
+                    Some(age)
+                );
             }
             (None, None) => {}
             (token, age) => panic!("token {token:?} for age {age:?}"),
         }
         match (&tokens.date_of_birth, original.date_of_birth) {
             (Some(token), Some(date)) => {
-                assert_eq!(people.detokenize_one(token).await.unwrap(), Some(date));
+                assert_eq!(
+                    people.detokenize_one(token).send().await.unwrap(),
+                    Some(date)
+                );
             }
             (None, None) => {}
             (token, date) => panic!("token {token:?} for date {date:?}"),
@@ -215,36 +212,40 @@ async fn every_typed_token_detokenizes_to_the_original_field() {
     // Many tokens of one column in one call, in order, in each redaction.
     let ssn_tokens: Vec<Token<CustomerSsn>> =
         inserted.iter().map(|t| t.ssn.clone().unwrap()).collect();
-    let plain = people
-        .detokenize(Detokenize::new(ssn_tokens.clone()))
-        .await
-        .unwrap();
+    let plain = people.detokenize(ssn_tokens.clone()).send().await.unwrap();
     let expected: Vec<Sensitive<String>> = originals.iter().map(|o| o.ssn.clone()).collect();
     assert_eq!(plain, expected);
-    let masked: Vec<Masked<Sensitive<String>>> = people
-        .detokenize(Detokenize::new(ssn_tokens.clone()).with_redaction::<redaction::Masked>())
+    let masked: Vec<MaskedValue<Sensitive<String>>> = people
+        .detokenize(ssn_tokens.clone())
+        .masked()
+        .send()
         .await
         .unwrap();
     assert_eq!(masked[1].as_str(), Some("XXX-XX-1001"));
     let redacted = people
-        .detokenize(Detokenize::new(ssn_tokens.clone()).with_redaction::<redaction::Redacted>())
+        .detokenize(ssn_tokens.clone())
+        .redacted()
+        .send()
         .await
         .unwrap();
     assert_eq!(redacted[0].as_str(), Some("*REDACTED*"));
     let default = people
-        .detokenize(Detokenize::new(ssn_tokens).with_redaction::<redaction::VaultDefault>())
+        .detokenize(ssn_tokens)
+        .vault_default()
+        .send()
         .await
         .unwrap();
     assert_eq!(default[2].expose_unverified(), Some("XXX-XX-1002"));
 
     // A get that asks for tokens returns the same typed tokens.
     let ids: Vec<&SkyflowId> = inserted.iter().map(|t| &t.id).collect();
-    let read = people.get::<redaction::Tokens>(ids).send().await.unwrap();
+    let read = people.get(ids).tokens().send().await.unwrap();
     for tokens in &read {
         let original = inserted.iter().find(|t| t.id == tokens.id).unwrap();
         assert_eq!(tokens.ssn, original.ssn, "deterministic FPT token");
         let email: String = people
             .detokenize_one(tokens.email.as_ref().unwrap())
+            .send()
             .await
             .unwrap();
         assert!(originals.iter().any(|o| o.email == email));
@@ -252,10 +253,11 @@ async fn every_typed_token_detokenizes_to_the_original_field() {
 
     // A token that does not exist is the vault's error (404), naming the token's index.
     let err = people
-        .detokenize(Detokenize::new([
+        .detokenize([
             ssn_token_of(&inserted[0]),
             Token::<CustomerSsn>::from_raw("999-99-9999"),
-        ]))
+        ])
+        .send()
         .await
         .unwrap_err();
     assert!(err.is_api(), "{err:?}");
@@ -353,11 +355,7 @@ async fn custom_schema_round_trips_date_times_and_64_bit_numbers() {
     let ids: Vec<SkyflowId> = tokens.iter().map(|t| t.id.clone()).collect();
 
     // Get, plain text.
-    let read = events
-        .get::<redaction::PlainText>(&ids)
-        .send()
-        .await
-        .unwrap();
+    let read = events.get(&ids).plain_text().send().await.unwrap();
     for (original, id) in originals.iter().zip(&ids) {
         let got = read.iter().find(|e| e.id.as_ref() == Some(id)).unwrap();
         let mut expected = original.clone();
@@ -367,7 +365,9 @@ async fn custom_schema_round_trips_date_times_and_64_bit_numbers() {
 
     // Query, plain text.
     let rows = events
-        .query::<redaction::PlainText>(&Select::new().where_eq(Event::CODE, "EV-0001"))
+        .query(Select::new().where_eq(Event::CODE, "EV-0001"))
+        .plain_text()
+        .send()
         .await
         .unwrap();
     let mut expected = originals[1].clone();
@@ -377,12 +377,17 @@ async fn custom_schema_round_trips_date_times_and_64_bit_numbers() {
     // Tokens of every type detokenize to the original values.
     for (t, original) in tokens.iter().zip(&originals) {
         assert_eq!(
-            events.detokenize_one(t.at.as_ref().unwrap()).await.unwrap(),
+            events
+                .detokenize_one(t.at.as_ref().unwrap())
+                .send()
+                .await
+                .unwrap(),
             original.at
         );
         assert_eq!(
             events
                 .detokenize_one(t.local.as_ref().unwrap())
+                .send()
                 .await
                 .unwrap(),
             original.local
@@ -390,6 +395,7 @@ async fn custom_schema_round_trips_date_times_and_64_bit_numbers() {
         assert_eq!(
             events
                 .detokenize_one(t.day.as_ref().unwrap())
+                .send()
                 .await
                 .unwrap(),
             original.day
@@ -397,6 +403,7 @@ async fn custom_schema_round_trips_date_times_and_64_bit_numbers() {
         assert_eq!(
             events
                 .detokenize_one(t.count.as_ref().unwrap())
+                .send()
                 .await
                 .unwrap(),
             original.count
@@ -404,6 +411,7 @@ async fn custom_schema_round_trips_date_times_and_64_bit_numbers() {
         assert_eq!(
             events
                 .detokenize_one(t.ratio.as_ref().unwrap())
+                .send()
                 .await
                 .unwrap(),
             original.ratio
@@ -411,6 +419,7 @@ async fn custom_schema_round_trips_date_times_and_64_bit_numbers() {
         assert_eq!(
             events
                 .detokenize_one(t.done.as_ref().unwrap())
+                .send()
                 .await
                 .unwrap(),
             original.done
@@ -418,27 +427,27 @@ async fn custom_schema_round_trips_date_times_and_64_bit_numbers() {
         assert_eq!(
             events
                 .detokenize_one(t.secret.as_ref().unwrap())
+                .send()
                 .await
                 .unwrap(),
             original.secret
         );
         if let Some(label) = &t.label {
-            assert_eq!(events.detokenize_one(label).await.unwrap(), original.label);
+            assert_eq!(
+                events.detokenize_one(label).send().await.unwrap(),
+                original.label
+            );
         }
     }
 
     // Per-field redaction: plain values typed as themselves, the masked secret as a mask.
-    let views = events
-        .get::<redaction::FieldDefault>([&ids[0]])
-        .send()
-        .await
-        .unwrap();
+    let views = events.get([&ids[0]]).field_default().send().await.unwrap();
     let view = &views[0];
     assert_eq!(
         view.count.expose_unverified(),
         Some(i64::MIN.to_string().as_str())
     );
-    let secret: &Masked<Sensitive<String>> = &view.secret;
+    let secret: &MaskedValue<Sensitive<String>> = &view.secret;
     assert!(secret.as_str().unwrap().ends_with("ue-0"), "{secret:?}");
     assert_eq!(view.label.expose_unverified(), Some("*REDACTED*"));
 }

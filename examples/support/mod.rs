@@ -170,3 +170,27 @@ pub async fn embedded() -> Result<Target, BoxError> {
         emulator: Some(emulator),
     })
 }
+
+/// The `main` of a Detect example: connects (see [`connect`]), prints where it runs, then
+/// runs `$run(target.detect(), &mut stdout)`, and exits as [`exit`] says.
+#[allow(unused_macros, reason = "only the Detect examples expand it")]
+macro_rules! detect_main {
+    ($run:path) => {
+        #[tokio::main]
+        async fn main() -> std::process::ExitCode {
+            support::exit(
+                async {
+                    let target = support::connect().await?;
+                    let mut out = std::io::stdout();
+                    writeln!(out, "running on the {}", target.description())?;
+                    $run(target.detect(), &mut out).await?;
+                    target.shutdown().await;
+                    Ok(())
+                }
+                .await,
+            )
+        }
+    };
+}
+#[allow(unused_imports, reason = "only the Detect examples expand it")]
+pub(crate) use detect_main;

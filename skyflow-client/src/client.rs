@@ -722,7 +722,8 @@ impl Skyflow {
             config.timeout().unwrap_or(self.inner.timeout),
             self.inner.headers.clone(),
             AuthStyle::Vault,
-        )?;
+        )?
+        .for_target("vault_id", config.vault_id());
         let bulk = config.bulk().unwrap_or(self.inner.bulk);
         Ok((Arc::from(config.vault_id()), transport, bulk))
     }
@@ -757,7 +758,8 @@ impl Skyflow {
             config.timeout().unwrap_or(self.inner.timeout),
             Arc::new(HeaderMap::new()),
             AuthStyle::Connection,
-        )?;
+        )?
+        .for_target("connection_id", config.connection_id());
         self.logger().info(format_args!(
             "connection handle created for connection id {}",
             config.connection_id()

@@ -109,10 +109,16 @@ type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// assert_eq!(err.http_code(), Some(400));
 /// assert!(err.to_string().contains("GetRequest"));
 /// ```
+#[derive(thiserror::Error)]
+#[error(transparent)]
 pub struct Error {
     inner: Box<Inner>,
 }
 
+/// The error's data. `thiserror` writes `Display` (through [`Inner::summary`]) and
+/// `Error::source` (the `source` field); `Error` forwards both.
+#[derive(thiserror::Error)]
+#[error("{}", self.summary())]
 struct Inner {
     kind: ErrorKind,
     message: String,
@@ -124,6 +130,7 @@ struct Inner {
     http_status: Option<String>,
     request_id: Option<String>,
     details: Vec<serde_json::Value>,
+    #[source]
     source: Option<BoxError>,
 }
 
@@ -537,36 +544,44 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &self.inner;
-        write!(f, "{}", inner.kind)?;
-        if let Some(op) = &inner.operation {
-            write!(f, " in {op}")?;
+impl Inner {
+    /// `kind in Operation (field `f`) [code status]: message (request id …)`, each part
+    /// only when known.
+    fn summary(&self) -> String {
+        use fmt::Write as _;
+        let mut out = self.kind.to_string();
+        if let Some(op) = &self.operation {
+            let _ = write!(out, " in {op}");
         }
-        if let Some(field) = &inner.field {
-            write!(f, " (field `{field}`)")?;
+        if let Some(field) = &self.field {
+            let _ = write!(out, " (field `{field}`)");
         }
-        if matches!(inner.kind, ErrorKind::Api | ErrorKind::Decode)
-            && let Some(code) = inner.http_code.or(inner.status)
+        if matches!(self.kind, ErrorKind::Api | ErrorKind::Decode)
+            && let Some(code) = self.http_code.or(self.status)
         {
-            write!(f, " [{code}")?;
-            if let Some(text) = &inner.http_status {
-                write!(f, " {text}")?;
+            let _ = write!(out, " [{code}");
+            if let Some(text) = &self.http_status {
+                let _ = write!(out, " {text}");
             }
-            f.write_str("]")?;
+            out.push(']');
         }
-        write!(f, ": {}", inner.message)?;
-        if let Some(id) = &inner.request_id {
-            write!(f, " (request id {id})")?;
+        let _ = write!(out, ": {}", self.message);
+        if let Some(id) = &self.request_id {
+            let _ = write!(out, " (request id {id})");
         }
-        Ok(())
+        out
     }
 }
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &self.inner;
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = self;
         let mut s = f.debug_struct("Error");
         s.field("kind", &inner.kind)
             .field("message", &inner.message);
@@ -598,15 +613,6 @@ impl fmt::Debug for Error {
             s.field("source", &format_args!("{source}"));
         }
         s.finish()
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.inner.source {
-            Some(source) => Some(&**source as &(dyn std::error::Error + 'static)),
-            None => None,
-        }
     }
 }
 

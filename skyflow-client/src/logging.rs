@@ -220,10 +220,23 @@ pub(crate) mod capture {
     /// Installs a subscriber for the current thread that keeps every event of the SDK's
     /// target, down to TRACE; keep the guard alive.
     pub(crate) fn install() -> (Captured, tracing::subscriber::DefaultGuard) {
+        install_with(tracing_subscriber::fmt::format::FmtSpan::NONE)
+    }
+
+    /// As [`install`], also writing a line when a span closes, with every field recorded
+    /// on it.
+    pub(crate) fn install_with_span_close() -> (Captured, tracing::subscriber::DefaultGuard) {
+        install_with(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+    }
+
+    fn install_with(
+        spans: tracing_subscriber::fmt::format::FmtSpan,
+    ) -> (Captured, tracing::subscriber::DefaultGuard) {
         let captured = Captured::default();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(captured.clone())
             .with_env_filter(tracing_subscriber::EnvFilter::new("skyflow=trace"))
+            .with_span_events(spans)
             .with_ansi(false)
             .finish();
         // With a single registered dispatcher, tracing caches a callsite's interest from

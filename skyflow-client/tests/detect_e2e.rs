@@ -319,11 +319,13 @@ async fn type_options_are_sent_and_refused_types_say_so() {
         .bleep(Bleep::new(-3.0, 1000.0, 0.1, 0.2));
     let err = detect.deidentify_file(&audio).await.unwrap_err();
     assert!(err.message().contains("mp3"), "{err}");
+    // PDF options are accepted; a file that is no PDF fails its run.
     let pdf = DeidentifyFileRequest::from_bytes("form.pdf", "%PDF-1.4")
         .pixel_density(300)
         .max_resolution(2000);
-    let err = detect.deidentify_file(&pdf).await.unwrap_err();
-    assert_eq!(err.status(), Some(400));
+    let response = detect.deidentify_file(&pdf).await.unwrap();
+    assert_eq!(response.status(), &RunStatus::Failed);
+    assert!(response.message().unwrap().contains("PDF"), "{response:?}");
 
     // A run that fails comes back FAILED with the emulator's reason.
     let broken = DeidentifyFileRequest::from_bytes("broken.xlsx", "not a zip");

@@ -123,12 +123,18 @@ impl<'a> Container<'a> {
         }
     }
 
-    /// The `#[vault(skyflow_id)]` field (check guarantees exactly one before expansion).
+    /// The (first) `#[vault(skyflow_id)]` field. Check guarantees exactly one before a
+    /// normal expansion; after errors the derive expands only when one exists.
     pub(crate) fn id_field(&self) -> &Field<'a> {
         self.fields
             .iter()
             .find(|f| f.attrs.skyflow_id.is_some())
-            .expect("check ensures one #[vault(skyflow_id)] field")
+            .expect("expansion needs a #[vault(skyflow_id)] field")
+    }
+
+    /// Whether some field is marked `#[vault(skyflow_id)]`.
+    pub(crate) fn has_id_field(&self) -> bool {
+        self.fields.iter().any(|f| f.attrs.skyflow_id.is_some())
     }
 
     pub(crate) fn columns(&self) -> impl Iterator<Item = &Field<'a>> {

@@ -161,16 +161,6 @@ const REDACTIONS: &[(&str, Redaction)] = &[
 ];
 
 impl Redaction {
-    /// The wire name, as Skyflow spells it.
-    pub(crate) fn wire(self) -> &'static str {
-        match self {
-            Redaction::PlainText => "PLAIN_TEXT",
-            Redaction::Masked => "MASKED",
-            Redaction::Redacted => "REDACTED",
-            Redaction::Default => "DEFAULT",
-        }
-    }
-
     /// The runtime marker type, under `__private::redaction`.
     pub(crate) fn marker(self) -> &'static str {
         match self {

@@ -8,6 +8,7 @@ use quote::ToTokens;
 use crate::ast::Container;
 use crate::attr::name_problem;
 use crate::ctxt::Ctxt;
+use crate::naming;
 
 pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
     check_table(cx, cont);
@@ -15,6 +16,19 @@ pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
     check_skyflow_id(cx, cont);
     check_conflicts(cx, cont);
     check_columns(cx, cont);
+    check_generated_names(cx, cont);
+}
+
+/// Every name the derive generates for a column is free: not a constant of `VaultTable`,
+/// not the view or tokens type, not generated twice.
+fn check_generated_names(cx: &Ctxt, cont: &Container<'_>) {
+    let mut earlier: Vec<&crate::ast::Field<'_>> = Vec::new();
+    for field in cont.columns() {
+        match naming::clash(cont, field, &earlier) {
+            Some(problem) => cx.error_spanned_by(field.ident, problem),
+            None => earlier.push(field),
+        }
+    }
 }
 
 fn check_table(cx: &Ctxt, cont: &Container<'_>) {

@@ -15,6 +15,7 @@ mod check;
 mod ctxt;
 mod expand;
 mod fallback;
+mod naming;
 mod symbol;
 
 use proc_macro::TokenStream;
@@ -33,12 +34,20 @@ use syn::{DeriveInput, parse_macro_input};
 ///   compile, and only `#[vault(unique)]` columns are accepted as upsert keys and in
 ///   get-by-column;
 /// - `PersonView<M>`, the record as read in a read mode `M` (masked, redacted, vault
-///   default, per-field default, or tokens): its fields have types such as `Masked<String>`
+///   default, per-field default, or tokens): its fields have types such as `MaskedValue<String>`
 ///   that cannot be used as the plain value; and `PersonTokens = PersonView<Tokens>`, the
 ///   record's id with one `Option<Token<PersonX>>` per column.
 ///
 /// Every field that is neither the id nor skipped is a column; its type must implement
-/// `serde::Serialize` and `serde::de::DeserializeOwned`. Wrap sensitive plaintext in
+/// `serde::Serialize` and `serde::de::DeserializeOwned`. The names the derive generates
+/// must be free: a column field may not be named `table`, `columns` or `skyflow_id_field`
+/// (its constant would shadow `VaultTable::TABLE` …), may not generate `PersonView` or
+/// `PersonTokens` (fields `view`, `tokens`), and two fields may not generate the same name
+/// (`card_number` and `cardNumber`); rename the field and keep the column name with
+/// `#[vault(column = "...")]`. Column types are named after the struct, so two derived
+/// structs in one module whose names run together (`Person.card_number` and
+/// `PersonCard.number`) both generate `PersonCardNumber`: keep such structs in separate
+/// modules. Wrap sensitive plaintext in
 /// `Sensitive<T>` to keep it out of `Debug`.
 ///
 /// ```
@@ -63,7 +72,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// assert_eq!(Person::TABLE, "persons");
 /// assert_eq!(Person::COLUMNS.len(), 4);
 /// assert_eq!(Upsert::on(Person::EMAIL).column_name(), "email");
-/// let by_email = GetByColumn::new(Person::EMAIL, ["jane@example.com"])?;
+/// let by_email = GetByColumn::new(Person::EMAIL, ["jane@example.com"]);
 /// assert_eq!(by_email.column_name(), "email");
 /// # Ok::<(), skyflow::Error>(())
 /// ```
@@ -124,7 +133,7 @@ use syn::{DeriveInput, parse_macro_input};
 ///
 /// ```
 /// use skyflow::VaultTable;
-/// use skyflow::table::{FieldMap, FromRecord, Masked, SkyflowId, redaction};
+/// use skyflow::table::{FieldMap, FromRecord, MaskedValue, SkyflowId, redaction};
 ///
 /// #[derive(VaultTable)]
 /// #[vault(table = "cards")]
@@ -149,7 +158,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// }))?;
 /// // A per-field read: each column comes back as its declared redaction says.
 /// let card = CardView::<redaction::FieldDefault>::from_record(&fields)?;
-/// let number: Masked<String> = card.number;
+/// let number: MaskedValue<String> = card.number;
 /// let holder: String = card.holder;
 /// assert_eq!(number.as_str(), Some("XXXX-1111"));
 /// assert_eq!(holder, "Jane");
@@ -246,5 +255,110 @@ mod tests {
         assert!(errs[1].contains("unknown vault field attribute `colum`"));
         assert!(errs[2].contains("unknown redaction `mask`"));
         assert!(errs[3].contains("duplicate vault attribute `unique`"));
+    }
+
+    #[test]
+    fn rejects_reserved_and_colliding_names() {
+        let errs = errors(quote::quote! {
+            #[vault(table = "persons")]
+            struct Person {
+                #[vault(skyflow_id)]
+                id: Option<SkyflowId>,
+                table: String,
+                card_number: String,
+                cardNumber: String,
+                view: String,
+            }
+        });
+        assert_eq!(errs.len(), 3, "{errs:#?}");
+        assert!(
+            errs[0].contains("field name `table` is reserved"),
+            "{errs:#?}"
+        );
+        assert!(errs[0].contains("`Person::TABLE` would shadow `VaultTable::TABLE`"));
+        assert!(errs[1].contains("fields `card_number` and `cardNumber` both generate"));
+        assert!(errs[2].contains("the name of the derive's view type `PersonView`"));
+    }
+
+    /// The derive's output for `input`, formatted for review.
+    fn expansion(input: proc_macro2::TokenStream) -> String {
+        let input = syn::parse2(input).unwrap();
+        let output = derive_vault_table_inner(&input);
+        let file: syn::File = syn::parse2(output).expect("the expansion is valid Rust");
+        prettyplease::unparse(&file)
+    }
+
+    /// Compares `actual` with `tests/expand/{name}.rs`; `SKYFLOW_BLESS=1` rewrites the file.
+    fn snapshot(name: &str, actual: &str) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/expand")
+            .join(format!("{name}.rs"));
+        if std::env::var_os("SKYFLOW_BLESS").is_some() {
+            std::fs::write(&path, actual).unwrap();
+            return;
+        }
+        let expected = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{} is missing; run with SKYFLOW_BLESS=1", path.display()));
+        assert!(
+            expected == actual,
+            "the expansion of `{name}` changed; review it and re-bless with \
+             SKYFLOW_BLESS=1 cargo test -p skyflow-derive\n--- expected\n{expected}\n--- actual\n{actual}"
+        );
+    }
+
+    /// Every attribute: unique, column, redaction, skip, and the id.
+    #[test]
+    fn expansion_of_a_full_struct() {
+        snapshot(
+            "full",
+            &expansion(quote::quote! {
+                #[vault(table = "persons")]
+                pub struct Person {
+                    #[vault(skyflow_id)]
+                    pub id: Option<SkyflowId>,
+                    pub name: String,
+                    #[vault(unique)]
+                    pub email: String,
+                    #[vault(column = "card_number", redaction = "masked")]
+                    pub card: Sensitive<String>,
+                    #[vault(skip)]
+                    pub cached: u32,
+                }
+            }),
+        );
+    }
+
+    /// `rename_all` and a custom runtime path, on a private struct.
+    #[test]
+    fn expansion_with_rename_all_and_crate_path() {
+        snapshot(
+            "rename_all",
+            &expansion(quote::quote! {
+                #[vault(table = "accounts", rename_all = "camelCase", crate = "my_sdk")]
+                struct Account {
+                    #[vault(skyflow_id)]
+                    id: Option<SkyflowId>,
+                    #[vault(redaction = "redacted")]
+                    account_number: u64,
+                }
+            }),
+        );
+    }
+
+    /// After a bad attribute: the error, then the companion items all the same.
+    #[test]
+    fn expansion_after_an_error() {
+        snapshot(
+            "after_error",
+            &expansion(quote::quote! {
+                #[vault(table = "persons")]
+                struct Person {
+                    #[vault(skyflow_id)]
+                    id: Option<SkyflowId>,
+                    #[vault(redaction = "mask")]
+                    email: String,
+                }
+            }),
+        );
     }
 }

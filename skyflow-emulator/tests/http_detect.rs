@@ -554,3 +554,114 @@ async fn file_errors_are_envelopes() {
         .await;
     assert!(reply.expect_error(400).contains("vault_id"));
 }
+
+/// A PDF with one page per entry, each page's text shown by the given operations.
+fn pdf_with(pages: Vec<Vec<lopdf::content::Operation>>) -> Vec<u8> {
+    use lopdf::content::{Content, Operation};
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font = doc.add_object(
+        dictionary! {"Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica"},
+    );
+    let resources = doc.add_object(dictionary! {"Font" => dictionary! {"F1" => font}});
+    let count = pages.len() as i64;
+    let mut kids = Vec::new();
+    for shows in pages {
+        let mut operations = vec![
+            Operation::new("BT", vec![]),
+            Operation::new("Tf", vec!["F1".into(), 12.into()]),
+            Operation::new("Td", vec![50.into(), 700.into()]),
+        ];
+        operations.extend(shows);
+        operations.push(Operation::new("ET", vec![]));
+        let content = Content { operations }.encode().unwrap();
+        let content = doc.add_object(Stream::new(dictionary! {}, content));
+        let page = doc.add_object(
+            dictionary! {"Type" => "Page", "Parent" => pages_id, "Contents" => content},
+        );
+        kids.push(Object::Reference(page));
+    }
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => kids, "Count" => count, "Resources" => resources,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        }),
+    );
+    let catalog = doc.add_object(dictionary! {"Type" => "Catalog", "Pages" => pages_id});
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+/// The strings every page of a PDF shows, page by page.
+fn pdf_strings(bytes: &[u8]) -> Vec<String> {
+    let doc = lopdf::Document::load_mem(bytes).unwrap();
+    doc.get_pages()
+        .into_values()
+        .map(|page| {
+            let content = lopdf::content::Content::decode(&doc.get_page_content(page)).unwrap();
+            let mut text = String::new();
+            for op in content.operations {
+                for operand in op.operands {
+                    let strings = match operand {
+                        lopdf::Object::Array(items) => items,
+                        other => vec![other],
+                    };
+                    for s in strings {
+                        if let lopdf::Object::String(bytes, _) = s {
+                            text.extend(bytes.iter().map(|&b| char::from(b)));
+                            text.push('|');
+                        }
+                    }
+                }
+            }
+            text
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn pdf_text_is_rewritten_page_by_page() {
+    use lopdf::Object;
+    use lopdf::content::Operation;
+    let h = start().await;
+    let show = |s: &str| Operation::new("Tj", vec![Object::string_literal(s)]);
+    let pdf = pdf_with(vec![
+        vec![
+            show("Patient SSN 123-45-6789"),
+            show("mail zoe@example.com"),
+        ],
+        vec![Operation::new(
+            "TJ",
+            vec![Object::Array(vec![
+                Object::string_literal("SSN 212-56"),
+                (-20).into(),
+                Object::string_literal("-7890 end"),
+            ])],
+        )],
+    ]);
+    let (out, entities, run) = run_file(
+        &h,
+        "/document/pdf",
+        "pdf",
+        &pdf,
+        json!({"density": 300, "max_resolution": 2000}),
+    )
+    .await;
+    assert_eq!(run["pages"], 2);
+    assert_eq!(entities.as_array().unwrap().len(), 3);
+    let pages = pdf_strings(&out);
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[0], "Patient SSN [SSN_1]|mail [EMAIL_ADDRESS_1]|");
+    assert_eq!(pages[1], "SSN [SSN_2]| end|");
+    for page in &pages {
+        assert_clean(page.as_bytes());
+    }
+    assert_clean(&out);
+    // The document endpoint takes PDFs too.
+    let (out, _, _) = run_file(&h, "/document", "pdf", &pdf, json!({})).await;
+    assert_eq!(pdf_strings(&out).len(), 2);
+}

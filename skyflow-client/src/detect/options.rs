@@ -143,20 +143,10 @@ impl TokenFormat {
     /// assert_eq!(err.field(), Some("token_format.entity_only"));
     /// ```
     pub fn validate(&self, field: &str) -> Result<()> {
-        let mut seen: Vec<(EntityType, &str)> = Vec::new();
-        for (name, list) in self.lists() {
-            for entity in list.unwrap_or_default() {
-                if let Some((_, first)) = seen.iter().find(|(e, _)| e == entity) {
-                    return Err(Error::validation(
-                        "TokenFormat",
-                        format!("{field}.{name}"),
-                        format!("`{entity}` is already listed in {field}.{first}"),
-                    ));
-                }
-                seen.push((*entity, name));
-            }
-        }
-        Ok(())
+        let lists = self
+            .lists()
+            .map(|(name, list)| (format!("{field}.{name}"), list));
+        check_disjoint("TokenFormat", &lists)
     }
 
     pub(crate) fn to_json(&self) -> Value {
@@ -333,6 +323,28 @@ impl Transformations {
             None => Value::Null,
         }
     }
+}
+
+/// Checks that no entity type is in two of `lists` (field name, entities); the error
+/// names the second list and the first.
+pub(crate) fn check_disjoint(
+    op: &'static str,
+    lists: &[(String, Option<&[EntityType]>)],
+) -> Result<()> {
+    let mut seen: Vec<(EntityType, &str)> = Vec::new();
+    for (name, list) in lists {
+        for entity in list.unwrap_or_default() {
+            if let Some((_, first)) = seen.iter().find(|(e, _)| e == entity) {
+                return Err(Error::validation(
+                    op,
+                    name.clone(),
+                    format!("`{entity}` is already listed in {first}"),
+                ));
+            }
+            seen.push((*entity, name));
+        }
+    }
+    Ok(())
 }
 
 /// Entity types as a JSON array of wire values.

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::options::{DeidentifyOptions, entity_list};
+use super::options::{DeidentifyOptions, check_disjoint, entity_list};
 use super::{EntityType, TextIndex};
 use crate::Result;
 use crate::http::{Body, HttpRequest, HttpResponse, Method, json_body};
@@ -477,24 +477,14 @@ impl ReidentifyTextRequest {
     /// ```
     pub fn validate(&self) -> Result<()> {
         check_not_blank(REIDENTIFY, "text", &self.text)?;
-        let mut seen: Vec<(EntityType, &str)> = Vec::new();
-        for (name, list) in [
-            ("redacted_entities", &self.redacted),
-            ("masked_entities", &self.masked),
-            ("plain_text_entities", &self.plain_text),
-        ] {
-            for entity in list.as_deref().unwrap_or_default() {
-                if let Some((_, first)) = seen.iter().find(|(e, _)| e == entity) {
-                    return Err(crate::Error::validation(
-                        REIDENTIFY,
-                        name,
-                        format!("`{entity}` is already listed in {first}"),
-                    ));
-                }
-                seen.push((*entity, name));
-            }
-        }
-        Ok(())
+        check_disjoint(
+            REIDENTIFY,
+            &[
+                ("redacted_entities".to_owned(), self.redacted.as_deref()),
+                ("masked_entities".to_owned(), self.masked.as_deref()),
+                ("plain_text_entities".to_owned(), self.plain_text.as_deref()),
+            ],
+        )
     }
 
     pub(crate) fn to_http(&self, vault_id: &str) -> Result<HttpRequest> {

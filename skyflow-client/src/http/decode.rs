@@ -131,6 +131,18 @@ fn as_i32(value: &Value) -> Option<i32> {
     }
 }
 
+/// A short name for the JSON type of a value (never the value itself), for messages.
+pub(crate) fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// Parses a successful response body as `T`. A body that is not JSON, or not the expected
 /// shape, is a [`Decode`](crate::ErrorKind::Decode) error carrying the operation, the status
 /// and the request id, and saying where the body went wrong, without quoting it.

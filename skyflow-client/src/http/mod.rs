@@ -17,6 +17,19 @@ pub(crate) enum Method {
     Delete,
 }
 
+impl Method {
+    /// The method's name, as sent.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
 /// A request body.
 #[derive(Debug, Clone)]
 pub(crate) enum Body {
@@ -107,5 +120,5 @@ pub(crate) mod transport;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use decode::{decode_error, json_body};
+pub(crate) use decode::{decode_error, json_body, json_kind};
 pub(crate) use transport::{AuthStyle, HttpShared, Transport};

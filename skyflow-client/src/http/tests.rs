@@ -983,3 +983,82 @@ async fn perform_logs_stages_and_failures_without_secrets() {
     .unwrap();
     assert_eq!(captured.text().len(), before, "{}", captured.text());
 }
+
+// ----- spans ------------------------------------------------------------------------------
+
+/// Every operation runs in a `skyflow.operation` span and every HTTP call in a
+/// `skyflow.request` span, with structured fields a subscriber can filter on; no field
+/// holds a value, token or credential.
+#[tokio::test]
+async fn operations_and_requests_run_in_spans_with_structured_fields() {
+    let (captured, _guard) = capture::install_with_span_close();
+    let (base, _script) = scripted_server(vec![unavailable, ok_json]).await;
+    let t = transport_with(
+        &base,
+        Arc::new(FixedSource("sky-secret-api-key-value")),
+        fast_retry(2),
+        TimeoutConfig::standard(),
+        Logger::new(LogLevel::Error),
+    )
+    .for_target("vault_id", "v-spans");
+    t.perform("GetRequest", |x| async move {
+        let mut req = request(Method::Get, "/v1/vaults/v-spans/persons", true);
+        req.query = vec![(Cow::Borrowed("skyflow_ids"), "secret-id-value".into())];
+        x.send_batch(3, &req).await
+    })
+    .await
+    .unwrap();
+    let failed = t
+        .perform("DeleteRequest", |x| async move {
+            x.send(&request(Method::Delete, "/nowhere", true)).await
+        })
+        .await
+        .unwrap_err();
+    assert!(failed.is_api(), "{failed:?}");
+
+    let text = captured.text();
+    let line = |needle: &str| {
+        text.lines()
+            .find(|l| {
+                let is_request = l.contains("skyflow.request{");
+                l.contains(needle)
+                    && l.contains("close")
+                    && is_request == needle.contains("request{")
+            })
+            .unwrap_or_else(|| panic!("no closed span with {needle:?} in\n{text}"))
+            .to_owned()
+    };
+    let call = line("skyflow.request{method=\"GET\"");
+    for field in [
+        "batch=3",
+        "status=200",
+        "request_id=\"ok-req\"",
+        "duration_ms=",
+    ] {
+        assert!(call.contains(field), "{field} missing in {call}");
+    }
+    let operation = line("operation=\"GetRequest\"");
+    for field in [
+        "skyflow.operation{",
+        "vault_id=\"v-spans\"",
+        "outcome=\"success\"",
+        "duration_ms=",
+    ] {
+        assert!(operation.contains(field), "{field} missing in {operation}");
+    }
+    let failure = line("operation=\"DeleteRequest\"");
+    for field in ["outcome=\"failure\"", "status=404"] {
+        assert!(failure.contains(field), "{field} missing in {failure}");
+    }
+    for secret in ["sky-secret-api-key-value", "secret-id-value"] {
+        assert!(!text.contains(secret), "{secret} leaked into\n{text}");
+    }
+
+    // At `Off` the client makes no span at all.
+    t.shared_logger().set_level(LogLevel::Off);
+    let before = captured.text().len();
+    t.perform_one(&request(Method::Get, "/v1/x", true))
+        .await
+        .unwrap();
+    assert_eq!(captured.text().len(), before, "{}", captured.text());
+}

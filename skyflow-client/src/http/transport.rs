@@ -8,7 +8,9 @@
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
+
+use tracing::Instrument as _;
 
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 
@@ -16,8 +18,9 @@ use super::decode::error_from_response;
 use super::retry::{is_retryable_status, parse_retry_after, wait_before_retry};
 use super::{Body, HttpRequest, HttpResponse, Method, Part};
 use crate::auth::{Bearer, BearerSource};
+use crate::config::LogLevel;
 use crate::config::{RetryConfig, TimeoutConfig};
-use crate::logging::{Logger, Stage};
+use crate::logging::{Logger, Stage, TARGET};
 use crate::{Error, ErrorKind, Result};
 
 /// Custom headers a caller may add to vault and Detect calls (the Go SDK's allow-list).
@@ -131,6 +134,9 @@ pub(crate) struct Transport {
     timeout: TimeoutConfig,
     headers: Arc<HeaderMap>,
     style: AuthStyle,
+    /// What the calls go to, for the operation spans: `("vault_id", id)` or
+    /// `("connection_id", id)`.
+    target: Option<(&'static str, Arc<str>)>,
 }
 
 impl fmt::Debug for Transport {
@@ -163,12 +169,58 @@ pub(crate) struct Exchange<'a> {
 impl Exchange<'_> {
     /// Sends one HTTP call of this operation and returns its 2xx answer or the error.
     pub(crate) async fn send(&self, request: &HttpRequest) -> Result<HttpResponse> {
+        self.send_in_batch(None, request).await
+    }
+
+    /// [`send`](Self::send) for batch `index` of a split operation (recorded as the
+    /// request span's `batch` field).
+    pub(crate) async fn send_batch(
+        &self,
+        index: usize,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse> {
+        self.send_in_batch(Some(index), request).await
+    }
+
+    async fn send_in_batch(
+        &self,
+        batch: Option<usize>,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse> {
+        let logger = &self.transport.shared.logger;
         if !self.triggered.swap(true, Ordering::Relaxed) {
-            let logger = &self.transport.shared.logger;
             logger.stage(self.operation, Stage::Resolved);
             logger.stage(self.operation, Stage::Triggered);
         }
-        self.transport.send(request).await
+        let span = if logger.enabled(LogLevel::Error) {
+            tracing::info_span!(
+                target: TARGET,
+                "skyflow.request",
+                method = request.method.as_str(),
+                batch = tracing::field::Empty,
+                status = tracing::field::Empty,
+                request_id = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            )
+        } else {
+            tracing::Span::none()
+        };
+        if let Some(index) = batch {
+            span.record("batch", index);
+        }
+        let started = Instant::now();
+        let result = self.transport.send(request).instrument(span.clone()).await;
+        span.record("duration_ms", elapsed_ms(started));
+        match &result {
+            Ok(response) => {
+                span.record("status", response.status);
+                if let Some(id) = &response.request_id {
+                    span.record("request_id", id.as_str());
+                }
+            }
+            Err(err) => record_error(&span, err),
+        }
+        result
     }
 
     /// The client's log gate, for an operation's own DEBUG lines (never values).
@@ -199,7 +251,16 @@ impl Transport {
             timeout,
             headers,
             style,
+            target: None,
         })
+    }
+
+    /// Names what the calls go to in the operation spans: `field` is `"vault_id"` or
+    /// `"connection_id"`.
+    #[must_use]
+    pub(crate) fn for_target(mut self, field: &'static str, id: &str) -> Self {
+        self.target = Some((field, Arc::from(id)));
+        self
     }
 
     /// The base URL requests go to (no trailing `/`).
@@ -223,6 +284,13 @@ impl Transport {
     ///
     /// Logs the stages "validating request", "request resolved" and "method triggered"
     /// (at the first send), then "success" or the ERROR line with the error.
+    ///
+    /// The whole operation runs in a `skyflow.operation` span (fields `operation`,
+    /// `vault_id` or `connection_id`, and at the end `outcome`, `status`, `request_id`,
+    /// `duration_ms`), each HTTP call in a `skyflow.request` span inside it (fields
+    /// `method`, `batch`, `status`, `request_id`, `duration_ms`), so a subscriber can
+    /// filter and aggregate on fields rather than parse lines. No span is made when the
+    /// client's level is `Off`.
     pub(crate) async fn perform<'a, T, F, Fut>(
         &'a self,
         operation: &'static str,
@@ -233,27 +301,60 @@ impl Transport {
         Fut: Future<Output = Result<T>>,
     {
         let logger = &self.shared.logger;
-        logger.stage(operation, Stage::Validating);
+        let span = if logger.enabled(LogLevel::Error) {
+            tracing::info_span!(
+                target: TARGET,
+                "skyflow.operation",
+                operation,
+                vault_id = tracing::field::Empty,
+                connection_id = tracing::field::Empty,
+                outcome = tracing::field::Empty,
+                status = tracing::field::Empty,
+                request_id = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            )
+        } else {
+            tracing::Span::none()
+        };
+        if let Some((field, id)) = &self.target {
+            span.record(*field, &**id);
+        }
+        let started = Instant::now();
         let exchange = Exchange {
             transport: self,
             operation,
             triggered: AtomicBool::new(false),
         };
-        match run(exchange).await {
-            Ok(value) => {
-                logger.stage(operation, Stage::Success);
-                Ok(value)
-            }
-            Err(err) => {
-                let err = if err.operation().is_none() {
-                    err.with_operation(operation)
-                } else {
-                    err
-                };
-                logger.failure(operation, &err);
-                Err(err)
+        let outcome = async {
+            logger.stage(operation, Stage::Validating);
+            let result = run(exchange).await;
+            match result {
+                Ok(value) => {
+                    logger.stage(operation, Stage::Success);
+                    Ok(value)
+                }
+                Err(err) => {
+                    let err = if err.operation().is_none() {
+                        err.with_operation(operation)
+                    } else {
+                        err
+                    };
+                    logger.failure(operation, &err);
+                    Err(err)
+                }
             }
         }
+        .instrument(span.clone())
+        .await;
+        span.record("duration_ms", elapsed_ms(started));
+        match &outcome {
+            Ok(_) => span.record("outcome", "success"),
+            Err(err) => {
+                record_error(&span, err);
+                span.record("outcome", "failure")
+            }
+        };
+        outcome
     }
 
     /// Sends `request` with timeouts, retries and the 401 refresh; returns the successful
@@ -595,6 +696,11 @@ impl Transport {
 
 #[cfg(test)]
 impl Transport {
+    /// The client's log gate, for tests that change the level.
+    pub(crate) fn shared_logger(&self) -> &Logger {
+        &self.shared.logger
+    }
+
     /// One request through [`Transport::perform`], for tests that need no parsing.
     pub(crate) async fn perform_one(&self, request: &HttpRequest) -> Result<HttpResponse> {
         self.perform(request.operation, |x| async move { x.send(request).await })
@@ -615,6 +721,21 @@ struct RawResponse {
     error_from_client: Option<bool>,
     headers: HeaderMap,
     body: bytes::Bytes,
+}
+
+/// Milliseconds since `started`, for span fields.
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Records an error's HTTP status and request id (never its message) on `span`.
+fn record_error(span: &tracing::Span, err: &Error) {
+    if let Some(status) = err.status() {
+        span.record("status", status);
+    }
+    if let Some(id) = err.request_id() {
+        span.record("request_id", id);
+    }
 }
 
 fn request_id_note(id: Option<&str>) -> String {

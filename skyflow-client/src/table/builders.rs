@@ -14,13 +14,33 @@ use serde_json::Value;
 use super::VaultTable;
 use super::column::{AnyColumn, ColumnOf, UniqueColumn};
 use super::convert::{FieldMap, SKYFLOW_ID};
-use super::handle::{read_as, redaction_type, tokens_view};
+use super::handle::{read_as, tokens_view};
+use super::ops::Select;
 use super::ops::{Fields, Order, TokenMap, Upsert};
-use super::redaction::{ReadMode, Tokens};
+use super::redaction::{
+    FieldDefault, Masked, PlainText, ReadMode, ReadPlan, Redacted, Redaction, Tokens, ValueMode,
+    VaultDefault,
+};
 use super::value::SkyflowId;
 use crate::client::VaultClient;
-use crate::vault::{GetRequest, InsertError, InsertRequest, OrderBy, TokenMode, UpdateRequest};
+use crate::vault::{
+    DeleteRequest, DetokenizeRequest, GetRequest, InsertError, InsertRequest, OrderBy,
+    QueryRequest, RedactionType, TokenMode, UpdateRequest,
+};
 use crate::{Error, Result};
+
+/// The named read-mode methods of a read builder, each a call of its `mode::<N>()`.
+macro_rules! read_modes {
+    ($builder:ident<$param:ident>; $($method:ident => $mode:ident),* $(,)?) => {$(
+        #[doc = concat!(
+            "Reads in [`", stringify!($mode), "`](crate::table::redaction::", stringify!($mode),
+            ") mode (see [`redaction`](crate::table::redaction) for what each mode returns)."
+        )]
+        pub fn $method(self) -> $builder<$param, $mode> {
+            self.mode::<$mode>()
+        }
+    )*};
+}
 
 mod sealed {
     pub trait Sealed {}
@@ -161,8 +181,8 @@ const INSERT: &str = "InsertRequest";
 /// # Ok(()) }
 /// ```
 #[must_use = "an insert does nothing until you `.send().await` it"]
-pub struct InsertMany<'a, T, R = Ids, E = StopOnError> {
-    vault: &'a VaultClient,
+pub struct InsertMany<T, R = Ids, E = StopOnError> {
+    vault: VaultClient,
     records: Vec<FieldMap>,
     tokens: Vec<Value>,
     token_mode: Option<TokenMode>,
@@ -174,8 +194,8 @@ pub struct InsertMany<'a, T, R = Ids, E = StopOnError> {
 /// The type parameters of a builder, held without owning anything.
 type Marker<T, R, E> = PhantomData<fn() -> (T, R, E)>;
 
-impl<'a, T: VaultTable> InsertMany<'a, T> {
-    pub(crate) fn new<'r>(vault: &'a VaultClient, records: impl IntoIterator<Item = &'r T>) -> Self
+impl<T: VaultTable> InsertMany<T> {
+    pub(crate) fn new<'r>(vault: VaultClient, records: impl IntoIterator<Item = &'r T>) -> Self
     where
         T: 'r,
     {
@@ -204,8 +224,8 @@ impl<'a, T: VaultTable> InsertMany<'a, T> {
     }
 }
 
-impl<'a, T: VaultTable, R: Returning, E> InsertMany<'a, T, R, E> {
-    fn retype<R2, E2>(self) -> InsertMany<'a, T, R2, E2> {
+impl<T: VaultTable, R: Returning, E> InsertMany<T, R, E> {
+    fn retype<R2, E2>(self) -> InsertMany<T, R2, E2> {
         InsertMany {
             vault: self.vault,
             records: self.records,
@@ -229,7 +249,7 @@ impl<'a, T: VaultTable, R: Returning, E> InsertMany<'a, T, R, E> {
     ///     vault.table::<Person>().insert_many(&people).return_tokens().send().await?;
     /// # let _ = tokens; Ok(()) }
     /// ```
-    pub fn return_tokens(self) -> InsertMany<'a, T, WithTokens, E> {
+    pub fn return_tokens(self) -> InsertMany<T, WithTokens, E> {
         self.retype()
     }
 
@@ -245,7 +265,7 @@ impl<'a, T: VaultTable, R: Returning, E> InsertMany<'a, T, R, E> {
     /// println!("{} inserted, {} failed", results.inserted().count(), results.errors().count());
     /// # Ok(()) }
     /// ```
-    pub fn continue_on_error(self) -> InsertMany<'a, T, R, ContinueOnError> {
+    pub fn continue_on_error(self) -> InsertMany<T, R, ContinueOnError> {
         self.retype()
     }
 
@@ -324,7 +344,7 @@ impl<'a, T: VaultTable, R: Returning, E> InsertMany<'a, T, R, E> {
         self
     }
 
-    fn request(self, continue_on_error: bool) -> Result<(&'a VaultClient, usize, InsertRequest)> {
+    fn request(self, continue_on_error: bool) -> Result<(VaultClient, usize, InsertRequest)> {
         if let Some(err) = self.error {
             return Err(err);
         }
@@ -390,7 +410,7 @@ fn insert_failure(error: &InsertError) -> Error {
     err
 }
 
-impl<T: VaultTable, R: Returning> InsertMany<'_, T, R, StopOnError> {
+impl<T: VaultTable, R: Returning> InsertMany<T, R, StopOnError> {
     /// Sends the insert; returns one output per record, in input order.
     ///
     /// # Errors
@@ -408,7 +428,7 @@ impl<T: VaultTable, R: Returning> InsertMany<'_, T, R, StopOnError> {
     /// ```
     pub async fn send(self) -> Result<Vec<R::Output<T>>> {
         let (vault, count, request) = self.request(false)?;
-        let slots = run_insert::<T, R>(vault, count, request).await?;
+        let slots = run_insert::<T, R>(&vault, count, request).await?;
         slots
             .into_iter()
             .enumerate()
@@ -421,7 +441,7 @@ impl<T: VaultTable, R: Returning> InsertMany<'_, T, R, StopOnError> {
     }
 }
 
-impl<T: VaultTable, R: Returning> InsertMany<'_, T, R, ContinueOnError> {
+impl<T: VaultTable, R: Returning> InsertMany<T, R, ContinueOnError> {
     /// Sends the insert; returns each record's output or error, in input order.
     ///
     /// # Errors
@@ -440,7 +460,7 @@ impl<T: VaultTable, R: Returning> InsertMany<'_, T, R, ContinueOnError> {
     /// ```
     pub async fn send(self) -> Result<InsertResults<R::Output<T>>> {
         let (vault, count, request) = self.request(true)?;
-        let slots = run_insert::<T, R>(vault, count, request).await?;
+        let slots = run_insert::<T, R>(&vault, count, request).await?;
         let records = slots
             .into_iter()
             .enumerate()
@@ -450,7 +470,7 @@ impl<T: VaultTable, R: Returning> InsertMany<'_, T, R, ContinueOnError> {
     }
 }
 
-impl<T, R, E> fmt::Debug for InsertMany<'_, T, R, E>
+impl<T, R, E> fmt::Debug for InsertMany<T, R, E>
 where
     T: VaultTable,
 {
@@ -592,19 +612,19 @@ impl<O> fmt::Debug for InsertResults<O> {
 /// # Ok(()) }
 /// ```
 #[must_use = "an insert does nothing until you `.send().await` it"]
-pub struct Insert<'a, T, R = Ids> {
-    inner: InsertMany<'a, T, R, StopOnError>,
+pub struct Insert<T, R = Ids> {
+    inner: InsertMany<T, R, StopOnError>,
 }
 
-impl<'a, T: VaultTable> Insert<'a, T> {
-    pub(crate) fn new(vault: &'a VaultClient, record: &T) -> Self {
+impl<T: VaultTable> Insert<T> {
+    pub(crate) fn new(vault: VaultClient, record: &T) -> Self {
         Insert {
             inner: InsertMany::new(vault, [record]),
         }
     }
 }
 
-impl<'a, T: VaultTable, R: Returning> Insert<'a, T, R> {
+impl<T: VaultTable, R: Returning> Insert<T, R> {
     /// Ask the vault for tokens: `send()` then returns the tokens view (`PersonTokens`).
     ///
     /// ```no_run
@@ -615,7 +635,7 @@ impl<'a, T: VaultTable, R: Returning> Insert<'a, T, R> {
     /// let tokens = vault.table::<Person>().insert(&jane).return_tokens().send().await?;
     /// # let _ = tokens; Ok(()) }
     /// ```
-    pub fn return_tokens(self) -> Insert<'a, T, WithTokens> {
+    pub fn return_tokens(self) -> Insert<T, WithTokens> {
         Insert {
             inner: self.inner.return_tokens(),
         }
@@ -702,7 +722,7 @@ impl<'a, T: VaultTable, R: Returning> Insert<'a, T, R> {
     }
 }
 
-impl<T: VaultTable, R> fmt::Debug for Insert<'_, T, R> {
+impl<T: VaultTable, R> fmt::Debug for Insert<T, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Insert")
             .field("table", &T::TABLE)
@@ -727,19 +747,20 @@ pub(crate) enum Lookup {
 /// `send()` returns `Vec<M::Record<T>>`: `Vec<Person>` for plain text, `Vec<PersonView<M>>`
 /// otherwise.
 ///
-/// For [`FieldDefault`](super::redaction::FieldDefault), whose columns may ask for
+/// For [`FieldDefault`], whose columns may ask for
 /// different redactions, the builder sends one request per redaction (each selecting its
 /// columns) and joins the records by skyflow_id.
 ///
 /// ```no_run
 /// # use skyflow::{VaultTable, table::SkyflowId};
-/// use skyflow::table::{Order, redaction::Masked};
+/// use skyflow::table::Order;
 /// # #[derive(VaultTable)] #[vault(table = "persons")]
 /// # struct Person { #[vault(skyflow_id)] id: Option<SkyflowId>, name: String, ssn: String }
 /// # async fn run(vault: skyflow::VaultClient) -> skyflow::Result<()> {
 /// let page = vault
 ///     .table::<Person>()
-///     .get_all::<Masked>()
+///     .get_all()
+///     .masked()
 ///     .field(Person::SSN)
 ///     .order(Order::Descending)
 ///     .limit(10)
@@ -751,9 +772,11 @@ pub(crate) enum Lookup {
 /// # Ok(()) }
 /// ```
 #[must_use = "a get does nothing until you `.send().await` it"]
-pub struct Get<'a, T, M> {
-    vault: &'a VaultClient,
+pub struct Get<T, M = FieldDefault> {
+    vault: VaultClient,
     lookup: Lookup,
+    /// An argument that did not convert, reported by `send()`.
+    error: Option<Error>,
     fields: Option<Vec<&'static str>>,
     offset: Option<u64>,
     limit: Option<u64>,
@@ -761,17 +784,50 @@ pub struct Get<'a, T, M> {
     marker: PhantomData<fn() -> (T, M)>,
 }
 
-impl<'a, T: VaultTable, M: ReadMode> Get<'a, T, M> {
-    pub(crate) fn new(vault: &'a VaultClient, lookup: Lookup) -> Self {
+impl<T: VaultTable> Get<T> {
+    pub(crate) fn new(vault: VaultClient, lookup: Result<Lookup>) -> Self {
+        let (lookup, error) = match lookup {
+            Ok(lookup) => (lookup, None),
+            Err(err) => (Lookup::All, Some(err)),
+        };
         Get {
             vault,
             lookup,
+            error,
             fields: None,
             offset: None,
             limit: None,
             order: None,
             marker: PhantomData,
         }
+    }
+}
+
+impl<T: VaultTable, M: ReadMode> Get<T, M> {
+    /// Reads in mode `N` instead: the one place a generic caller names a mode. Everyone
+    /// else uses the named methods ([`plain_text`](Self::plain_text),
+    /// [`masked`](Self::masked), …).
+    pub fn mode<N: ReadMode>(self) -> Get<T, N> {
+        Get {
+            vault: self.vault,
+            lookup: self.lookup,
+            error: self.error,
+            fields: self.fields,
+            offset: self.offset,
+            limit: self.limit,
+            order: self.order,
+            marker: PhantomData,
+        }
+    }
+
+    read_modes! {
+        Get<T>;
+        plain_text => PlainText,
+        masked => Masked,
+        redacted => Redacted,
+        vault_default => VaultDefault,
+        field_default => FieldDefault,
+        tokens => Tokens,
     }
 
     /// Reads only this column (repeatable); the others come back as missing, which is
@@ -784,7 +840,7 @@ impl<'a, T: VaultTable, M: ReadMode> Get<'a, T, M> {
     /// # #[derive(VaultTable)] #[vault(table = "persons")]
     /// # struct Person { #[vault(skyflow_id)] id: Option<SkyflowId>, name: String, ssn: String }
     /// # async fn run(vault: skyflow::VaultClient, id: SkyflowId) -> skyflow::Result<()> {
-    /// let ssn_only = vault.table::<Person>().get::<Masked>([&id]).field(Person::SSN).send().await?;
+    /// let ssn_only = vault.table::<Person>().get([&id]).masked().field(Person::SSN).send().await?;
     /// assert!(ssn_only[0].name.is_null());
     /// # Ok(()) }
     /// ```
@@ -801,12 +857,12 @@ impl<'a, T: VaultTable, M: ReadMode> Get<'a, T, M> {
     ///
     /// ```no_run
     /// # use skyflow::{VaultTable, table::SkyflowId};
-    /// use skyflow::table::{Fields, redaction::Masked};
+    /// use skyflow::table::Fields;
     /// # #[derive(VaultTable)] #[vault(table = "persons")]
     /// # struct Person { #[vault(skyflow_id)] id: Option<SkyflowId>, name: String, ssn: String }
     /// # async fn run(vault: skyflow::VaultClient, id: SkyflowId) -> skyflow::Result<()> {
     /// let fields = Fields::new().with(Person::NAME).with(Person::SSN);
-    /// let people = vault.table::<Person>().get::<Masked>([&id]).fields(fields).send().await?;
+    /// let people = vault.table::<Person>().get([&id]).masked().fields(fields).send().await?;
     /// # let _ = people; Ok(()) }
     /// ```
     pub fn fields(mut self, fields: Fields<T>) -> Self {
@@ -827,7 +883,7 @@ impl<'a, T: VaultTable, M: ReadMode> Get<'a, T, M> {
     /// # #[derive(VaultTable)] #[vault(table = "persons")]
     /// # struct Person { #[vault(skyflow_id)] id: Option<SkyflowId>, name: String }
     /// # async fn run(vault: skyflow::VaultClient) -> skyflow::Result<()> {
-    /// let second_page = vault.table::<Person>().get_all::<Redacted>().offset(25).limit(25).send().await?;
+    /// let second_page = vault.table::<Person>().get_all().redacted().offset(25).limit(25).send().await?;
     /// # let _ = second_page; Ok(()) }
     /// ```
     pub fn offset(mut self, offset: u64) -> Self {
@@ -843,7 +899,7 @@ impl<'a, T: VaultTable, M: ReadMode> Get<'a, T, M> {
     /// # #[derive(VaultTable)] #[vault(table = "persons")]
     /// # struct Person { #[vault(skyflow_id)] id: Option<SkyflowId>, name: String }
     /// # async fn run(vault: skyflow::VaultClient) -> skyflow::Result<()> {
-    /// let first_five = vault.table::<Person>().get_all::<Redacted>().limit(5).send().await?;
+    /// let first_five = vault.table::<Person>().get_all().redacted().limit(5).send().await?;
     /// # let _ = first_five; Ok(()) }
     /// ```
     pub fn limit(mut self, limit: u64) -> Self {
@@ -856,13 +912,14 @@ impl<'a, T: VaultTable, M: ReadMode> Get<'a, T, M> {
     ///
     /// ```no_run
     /// # use skyflow::{VaultTable, table::SkyflowId};
-    /// use skyflow::table::{Order, redaction::Redacted};
+    /// use skyflow::table::Order;
     /// # #[derive(VaultTable)] #[vault(table = "persons")]
     /// # struct Person { #[vault(skyflow_id)] id: Option<SkyflowId>, name: String }
     /// # async fn run(vault: skyflow::VaultClient) -> skyflow::Result<()> {
     /// let newest_ids_first = vault
     ///     .table::<Person>()
-    ///     .get_all::<Redacted>()
+    ///     .get_all()
+    ///     .redacted()
     ///     .order(Order::Descending)
     ///     .send()
     ///     .await?;
@@ -897,24 +954,27 @@ impl<'a, T: VaultTable, M: ReadMode> Get<'a, T, M> {
         request
     }
 
-    /// The requests to send: one per distinct redaction among the columns read, each with
-    /// its redaction (`None`: tokens) and, when it must select, its columns.
-    fn plan(&self) -> Vec<(Option<&'static str>, Option<Vec<&'static str>>)> {
+    /// The requests to send: one per distinct read plan among the columns read, each with
+    /// its plan and, when it must select, its columns.
+    fn plan(&self) -> Vec<(ReadPlan, Option<Vec<&'static str>>)> {
         let columns: Vec<&'static super::ColumnInfo> = match &self.fields {
             Some(names) => names.iter().filter_map(|name| T::column(name)).collect(),
             None => T::COLUMNS.iter().collect(),
         };
-        let mut groups: Vec<(Option<&'static str>, Vec<&'static str>)> = Vec::new();
+        let mut groups: Vec<(ReadPlan, Vec<&'static str>)> = Vec::new();
         for column in columns {
-            let redaction = M::column_redaction(column);
-            match groups.iter_mut().find(|(r, _)| *r == redaction) {
+            let plan = M::plan_for(column);
+            match groups.iter_mut().find(|(p, _)| *p == plan) {
                 Some((_, names)) => names.push(column.name()),
-                None => groups.push((redaction, vec![column.name()])),
+                None => groups.push((plan, vec![column.name()])),
             }
         }
         match groups.len() {
             // A table with no columns: ids only, any redaction will do.
-            0 => vec![(Some("DEFAULT"), self.fields.clone())],
+            0 => vec![(
+                ReadPlan::Redaction(RedactionType::Default),
+                self.fields.clone(),
+            )],
             1 => vec![(groups[0].0, self.fields.clone())],
             _ => groups
                 .into_iter()
@@ -934,20 +994,22 @@ impl<'a, T: VaultTable, M: ReadMode> Get<'a, T, M> {
     ///
     /// ```no_run
     /// # use skyflow::{VaultTable, table::SkyflowId};
-    /// use skyflow::table::redaction::PlainText;
     /// # #[derive(VaultTable)] #[vault(table = "persons")]
     /// # struct Person { #[vault(skyflow_id)] id: Option<SkyflowId>, name: String }
     /// # async fn run(vault: skyflow::VaultClient, id: SkyflowId) -> skyflow::Result<()> {
-    /// let people: Vec<Person> = vault.table::<Person>().get::<PlainText>([&id]).send().await?;
+    /// let people: Vec<Person> = vault.table::<Person>().get([&id]).plain_text().send().await?;
     /// # let _ = people; Ok(()) }
     /// ```
     pub async fn send(self) -> Result<Vec<M::Record<T>>> {
+        if let Some(err) = self.error {
+            return Err(err);
+        }
         let mut merged: Option<Vec<FieldMap>> = None;
-        for (redaction, fields) in self.plan() {
+        for (plan, fields) in self.plan() {
             let mut request = self.base_request();
-            request = match redaction {
-                Some(wire) => request.redaction_type(redaction_type(wire)),
-                None => request.return_tokens(true),
+            request = match plan {
+                ReadPlan::Redaction(redaction) => request.redaction_type(redaction),
+                ReadPlan::Tokens => request.return_tokens(true),
             };
             if let Some(fields) = fields {
                 request = request.fields(std::iter::once(SKYFLOW_ID).chain(fields.iter().copied()));
@@ -988,7 +1050,7 @@ fn join_by_id(into: &mut [FieldMap], more: Vec<FieldMap>) {
     }
 }
 
-impl<T: VaultTable, M: ReadMode> fmt::Debug for Get<'_, T, M> {
+impl<T: VaultTable, M: ReadMode> fmt::Debug for Get<T, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let lookup = match &self.lookup {
             Lookup::Ids(ids) => format!("{} ids", ids.len()),
@@ -1028,8 +1090,8 @@ impl<T: VaultTable, M: ReadMode> fmt::Debug for Get<'_, T, M> {
 /// # Ok(()) }
 /// ```
 #[must_use = "an update does nothing until you `.send().await` it"]
-pub struct UpdateRecord<'a, T, R = Ids> {
-    vault: &'a VaultClient,
+pub struct UpdateRecord<T, R = Ids> {
+    vault: VaultClient,
     id: Result<String>,
     fields: Result<FieldMap>,
     tokens: Option<FieldMap>,
@@ -1037,12 +1099,8 @@ pub struct UpdateRecord<'a, T, R = Ids> {
     marker: PhantomData<fn() -> (T, R)>,
 }
 
-impl<'a, T: VaultTable> UpdateRecord<'a, T> {
-    pub(crate) fn new(
-        vault: &'a VaultClient,
-        id: Result<String>,
-        fields: Result<FieldMap>,
-    ) -> Self {
+impl<T: VaultTable> UpdateRecord<T> {
+    pub(crate) fn new(vault: VaultClient, id: Result<String>, fields: Result<FieldMap>) -> Self {
         UpdateRecord {
             vault,
             id,
@@ -1054,7 +1112,7 @@ impl<'a, T: VaultTable> UpdateRecord<'a, T> {
     }
 }
 
-impl<'a, T: VaultTable, R: Returning> UpdateRecord<'a, T, R> {
+impl<T: VaultTable, R: Returning> UpdateRecord<T, R> {
     /// Ask the vault for the tokens of the written columns: `send()` then returns the
     /// tokens view (`PersonTokens`).
     ///
@@ -1066,7 +1124,7 @@ impl<'a, T: VaultTable, R: Returning> UpdateRecord<'a, T, R> {
     /// let tokens = vault.table::<Person>().update_record(&jane).return_tokens().send().await?;
     /// # let _ = tokens; Ok(()) }
     /// ```
-    pub fn return_tokens(self) -> UpdateRecord<'a, T, WithTokens> {
+    pub fn return_tokens(self) -> UpdateRecord<T, WithTokens> {
         UpdateRecord {
             vault: self.vault,
             id: self.id,
@@ -1160,7 +1218,7 @@ impl<'a, T: VaultTable, R: Returning> UpdateRecord<'a, T, R> {
     }
 }
 
-impl<T: VaultTable, R> fmt::Debug for UpdateRecord<'_, T, R> {
+impl<T: VaultTable, R> fmt::Debug for UpdateRecord<T, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UpdateRecord")
             .field("table", &T::TABLE)
@@ -1175,5 +1233,308 @@ impl<T: VaultTable, R> fmt::Debug for UpdateRecord<'_, T, R> {
             )
             .field("token_mode", &self.token_mode)
             .finish_non_exhaustive()
+    }
+}
+
+/// Deletes records of `T` by id; built by [`Table::delete`](super::Table::delete).
+/// `send()` returns the ids the vault deleted (ids that do not exist are left out; the
+/// call fails with "not found" only when none exists).
+///
+/// ```no_run
+/// # use skyflow::{VaultTable, table::SkyflowId};
+/// # #[derive(VaultTable)] #[vault(table = "persons")]
+/// # struct Person { #[vault(skyflow_id)] id: Option<SkyflowId>, name: String }
+/// # async fn run(vault: skyflow::VaultClient, a: SkyflowId, b: SkyflowId) -> skyflow::Result<()> {
+/// let deleted = vault.table::<Person>().delete([&a, &b]).send().await?;
+/// println!("deleted {} records", deleted.len());
+/// # Ok(()) }
+/// ```
+#[must_use = "a delete does nothing until you `.send().await` it"]
+pub struct Delete<T> {
+    vault: VaultClient,
+    ids: Vec<String>,
+    table: PhantomData<fn() -> T>,
+}
+
+impl<T: VaultTable> Delete<T> {
+    pub(crate) fn new(vault: VaultClient, ids: Vec<String>) -> Self {
+        Delete {
+            vault,
+            ids,
+            table: PhantomData,
+        }
+    }
+
+    /// Sends the delete.
+    ///
+    /// # Errors
+    ///
+    /// A validation error for no ids or a blank id, before anything is sent; the vault's
+    /// error otherwise.
+    pub async fn send(self) -> Result<Vec<SkyflowId>> {
+        let request = DeleteRequest::new(T::TABLE).ids(self.ids);
+        let response = self.vault.delete(&request).await?;
+        Ok(response
+            .into_deleted_ids()
+            .into_iter()
+            .map(SkyflowId::from)
+            .collect())
+    }
+}
+
+impl<T: VaultTable> fmt::Debug for Delete<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delete")
+            .field("table", &T::TABLE)
+            .field("ids", &self.ids.len())
+            .finish()
+    }
+}
+
+const DETOKENIZE: &str = "DetokenizeRequest";
+
+/// Detokenizes typed tokens of column `C` with redaction `M` (plain text unless a method
+/// chooses another); built by [`Table::detokenize`](super::Table::detokenize). `send()`
+/// returns one `M::Value<C>` per token, in token order: the column's own type for plain
+/// text, [`MaskedValue`](super::MaskedValue) after [`masked`](Self::masked), and so on.
+///
+/// ```no_run
+/// # use skyflow::{VaultTable, table::SkyflowId};
+/// use skyflow::table::Token;
+/// # #[derive(VaultTable)] #[vault(table = "persons")]
+/// # struct Person { #[vault(skyflow_id)] id: Option<SkyflowId>, ssn: String }
+/// # async fn run(vault: skyflow::VaultClient, tokens: Vec<Token<PersonSsn>>) -> skyflow::Result<()> {
+/// let masked = vault.table::<Person>().detokenize(tokens).masked().send().await?;
+/// for ssn in &masked {
+///     println!("{:?}", ssn.as_str());
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use = "a detokenize does nothing until you `.send().await` it"]
+pub struct Detokenize<C, M = PlainText> {
+    vault: VaultClient,
+    tokens: Vec<super::Token<C>>,
+    mode: PhantomData<fn() -> M>,
+}
+
+impl<C: super::Column> Detokenize<C> {
+    pub(crate) fn new(vault: VaultClient, tokens: Vec<super::Token<C>>) -> Self {
+        Detokenize {
+            vault,
+            tokens,
+            mode: PhantomData,
+        }
+    }
+}
+
+impl<C: super::Column, M: Redaction> Detokenize<C, M> {
+    /// Detokenizes with redaction `N` instead: the one place a generic caller names a
+    /// mode; everyone else uses [`plain_text`](Self::plain_text),
+    /// [`masked`](Self::masked), ….
+    pub fn mode<N: Redaction>(self) -> Detokenize<C, N> {
+        Detokenize {
+            vault: self.vault,
+            tokens: self.tokens,
+            mode: PhantomData,
+        }
+    }
+
+    read_modes! {
+        Detokenize<C>;
+        plain_text => PlainText,
+        masked => Masked,
+        redacted => Redacted,
+        vault_default => VaultDefault,
+    }
+
+    /// Sends the detokenize.
+    ///
+    /// # Errors
+    ///
+    /// The vault's error (for example a token that does not exist, named by its index
+    /// `tokens[i]`), or a decode error when a value does not convert to the column's type.
+    pub async fn send(self) -> Result<Vec<M::Value<C>>> {
+        let count = self.tokens.len();
+        let request = DetokenizeRequest::new()
+            .tokens(self.tokens.iter().map(|t| t.expose().to_owned()))
+            .redaction_type(M::TYPE);
+        let response = self.vault.detokenize(&request).await?;
+        let (values, errors) = response.into_parts();
+        if let Some(error) = errors.first() {
+            let mut err = Error::api(error.http_code().unwrap_or(400), error.message())
+                .with_operation(DETOKENIZE)
+                .with_field(format!("tokens[{}]", error.index()));
+            if let Some(id) = error.request_id() {
+                err = err.with_request_id(id);
+            }
+            return Err(err);
+        }
+        let mut out: Vec<Option<M::Value<C>>> = (0..count).map(|_| None).collect();
+        for value in values {
+            let slot = out.get_mut(value.index()).ok_or_else(|| {
+                Error::decode(format!(
+                    "the vault answered for token {} of {count}",
+                    value.index()
+                ))
+                .with_operation(DETOKENIZE)
+            })?;
+            *slot = Some(<M as ReadMode>::decode::<C>(Some(value.value()))?);
+        }
+        out.into_iter()
+            .enumerate()
+            .map(|(i, value)| {
+                value.ok_or_else(|| {
+                    Error::decode(format!("the vault returned no value for tokens[{i}]"))
+                        .with_operation(DETOKENIZE)
+                })
+            })
+            .collect()
+    }
+}
+
+impl<C: super::Column, M: Redaction> fmt::Debug for Detokenize<C, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Detokenize")
+            .field("column", &C::NAME)
+            .field("tokens", &self.tokens.len())
+            .field("redaction", &M::TYPE)
+            .finish()
+    }
+}
+
+/// Detokenizes one typed token; built by
+/// [`Table::detokenize_one`](super::Table::detokenize_one). `send()` returns the value as
+/// [`Detokenize`] would for a single token.
+///
+/// ```no_run
+/// # use skyflow::{VaultTable, table::SkyflowId};
+/// use skyflow::table::Token;
+/// # #[derive(VaultTable)] #[vault(table = "persons")]
+/// # struct Person { #[vault(skyflow_id)] id: Option<SkyflowId>, ssn: String }
+/// # async fn run(vault: skyflow::VaultClient, token: Token<PersonSsn>) -> skyflow::Result<()> {
+/// let ssn = vault.table::<Person>().detokenize_one(&token).redacted().send().await?;
+/// # drop(ssn); Ok(()) }
+/// ```
+#[must_use = "a detokenize does nothing until you `.send().await` it"]
+pub struct DetokenizeOne<C, M = PlainText> {
+    inner: Detokenize<C, M>,
+}
+
+impl<C: super::Column> DetokenizeOne<C> {
+    pub(crate) fn new(inner: Detokenize<C>) -> Self {
+        DetokenizeOne { inner }
+    }
+}
+
+impl<C: super::Column, M: Redaction> DetokenizeOne<C, M> {
+    /// Detokenizes with redaction `N` instead (for generic callers; see
+    /// [`Detokenize::mode`]).
+    pub fn mode<N: Redaction>(self) -> DetokenizeOne<C, N> {
+        DetokenizeOne {
+            inner: self.inner.mode(),
+        }
+    }
+
+    read_modes! {
+        DetokenizeOne<C>;
+        plain_text => PlainText,
+        masked => Masked,
+        redacted => Redacted,
+        vault_default => VaultDefault,
+    }
+
+    /// Sends the detokenize.
+    ///
+    /// # Errors
+    ///
+    /// As [`Detokenize::send`].
+    pub async fn send(self) -> Result<M::Value<C>> {
+        let mut values = self.inner.send().await?;
+        values
+            .pop()
+            .ok_or_else(|| Error::decode("the vault returned no value").with_operation(DETOKENIZE))
+    }
+}
+
+impl<C: super::Column, M: Redaction> fmt::Debug for DetokenizeOne<C, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DetokenizeOne").field(&self.inner).finish()
+    }
+}
+
+/// Runs a typed [`Select`] and reads its rows in mode `M` (each column's declared
+/// redaction unless a method chooses another); built by
+/// [`Table::query`](super::Table::query).
+///
+/// ```no_run
+/// # use skyflow::{VaultTable, table::SkyflowId};
+/// use skyflow::table::Select;
+/// # #[derive(VaultTable)] #[vault(table = "persons")]
+/// # struct Person { #[vault(skyflow_id)] id: Option<SkyflowId>, name: String, age: u32 }
+/// # async fn run(vault: skyflow::VaultClient) -> skyflow::Result<()> {
+/// let adults = Select::new().where_eq(Person::AGE, 41).limit(10);
+/// let rows = vault.table::<Person>().query(adults).masked().send().await?;
+/// # drop(rows); Ok(()) }
+/// ```
+#[must_use = "a query does nothing until you `.send().await` it"]
+pub struct Query<T, M = FieldDefault> {
+    vault: VaultClient,
+    select: Select<T>,
+    mode: PhantomData<fn() -> M>,
+}
+
+impl<T: VaultTable> Query<T> {
+    pub(crate) fn new(vault: VaultClient, select: Select<T>) -> Self {
+        Query {
+            vault,
+            select,
+            mode: PhantomData,
+        }
+    }
+}
+
+impl<T: VaultTable, M: ValueMode> Query<T, M> {
+    /// Reads in mode `N` instead (for generic callers; everyone else uses the named
+    /// methods).
+    pub fn mode<N: ValueMode>(self) -> Query<T, N> {
+        Query {
+            vault: self.vault,
+            select: self.select,
+            mode: PhantomData,
+        }
+    }
+
+    read_modes! {
+        Query<T>;
+        plain_text => PlainText,
+        masked => Masked,
+        redacted => Redacted,
+        vault_default => VaultDefault,
+        field_default => FieldDefault,
+    }
+
+    /// Sends the query.
+    ///
+    /// # Errors
+    ///
+    /// A validation error for a filter value that did not serialize, before anything is
+    /// sent; the vault's error; or a decode error naming a column that does not convert.
+    pub async fn send(self) -> Result<Vec<M::Record<T>>> {
+        let request = QueryRequest::new(self.select.to_sql::<M>()?);
+        let response = self.vault.query(&request).await?;
+        response
+            .into_records()
+            .into_iter()
+            .map(|record| read_as::<T, M>(&record.into_fields()))
+            .collect()
+    }
+}
+
+impl<T: VaultTable, M: ValueMode> fmt::Debug for Query<T, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Query")
+            .field("select", &self.select)
+            .field("mode", &M::NAME)
+            .finish()
     }
 }

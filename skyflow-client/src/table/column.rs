@@ -8,6 +8,8 @@ use serde::de::DeserializeOwned;
 
 use super::VaultTable;
 use super::redaction::Redaction;
+use super::value::Sensitive;
+use crate::vault::RedactionType;
 
 /// A type that can be stored in a column: anything that serializes to and from JSON with
 /// serde (strings, integers, floats, booleans, chrono dates, `Option`s of those, your own
@@ -21,14 +23,80 @@ use super::redaction::Redaction;
 /// storable::<Option<i64>>();
 /// storable::<chrono::NaiveDate>();
 /// ```
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be stored in a vault column",
-    label = "this type must implement `serde::Serialize` and `serde::de::DeserializeOwned`",
-    note = "mark the field `#[vault(skip)]` if it is not stored in the vault"
-)]
 pub trait VaultValue: Serialize + DeserializeOwned {}
 
 impl<T: Serialize + DeserializeOwned> VaultValue for T {}
+
+/// A value given for a column whose values have type `V`: a `V`, or a shorthand that
+/// converts to it without loss. The typed filters and updates
+/// ([`Select::where_eq`](super::Select::where_eq), [`Update::set`](super::Update::set),
+/// [`GetByColumn::new`](super::GetByColumn::new)) take it, so literals infer the column's
+/// type: `41` for a `u32` column, `"NY"` for a `String` column, `Some("NY")` or `"NY"` for an
+/// `Option<String>` column.
+///
+/// | column type | also accepts |
+/// |---|---|
+/// | `String` | `&str` |
+/// | `Option<V>` | `V`; and `&str`, `Option<&str>` when `V` is `String` |
+/// | `Sensitive<V>` | `V`; and `&str` when `V` is `String` |
+///
+/// ```
+/// use skyflow::table::IntoValue;
+///
+/// fn column_value<V>(value: impl IntoValue<V>) -> V {
+///     value.into_value()
+/// }
+/// let age: u32 = column_value(41);
+/// let state: Option<String> = column_value(Some("NY"));
+/// let city: Option<String> = column_value("Albany");
+/// assert_eq!((age, state.as_deref(), city.as_deref()), (41, Some("NY"), Some("Albany")));
+/// ```
+pub trait IntoValue<V> {
+    /// The value, as the column's type.
+    fn into_value(self) -> V;
+}
+
+impl<V> IntoValue<V> for V {
+    fn into_value(self) -> V {
+        self
+    }
+}
+
+impl IntoValue<String> for &str {
+    fn into_value(self) -> String {
+        self.to_owned()
+    }
+}
+
+impl<V> IntoValue<Option<V>> for V {
+    fn into_value(self) -> Option<V> {
+        Some(self)
+    }
+}
+
+impl IntoValue<Option<String>> for &str {
+    fn into_value(self) -> Option<String> {
+        Some(self.to_owned())
+    }
+}
+
+impl IntoValue<Option<String>> for Option<&str> {
+    fn into_value(self) -> Option<String> {
+        self.map(str::to_owned)
+    }
+}
+
+impl<V> IntoValue<Sensitive<V>> for V {
+    fn into_value(self) -> Sensitive<V> {
+        Sensitive::new(self)
+    }
+}
+
+impl IntoValue<Sensitive<String>> for &str {
+    fn into_value(self) -> Sensitive<String> {
+        Sensitive::new(self.to_owned())
+    }
+}
 
 /// A column of table [`Table`](Column::Table) whose values have type
 /// [`Value`](Column::Value).
@@ -161,7 +229,7 @@ impl<T> Nullable for Option<T> {}
 /// let email = &Person::COLUMNS[0];
 /// assert_eq!(email.name(), "email");
 /// assert_eq!(email.rust_type(), "String");
-/// assert_eq!(email.redaction(), "MASKED");
+/// assert_eq!(email.redaction(), skyflow::vault::RedactionType::Masked);
 /// assert!(email.is_unique());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +237,7 @@ pub struct ColumnInfo {
     name: &'static str,
     field: &'static str,
     rust_type: &'static str,
-    redaction: &'static str,
+    redaction: RedactionType,
     unique: bool,
 }
 
@@ -179,7 +247,7 @@ impl ColumnInfo {
         name: &'static str,
         field: &'static str,
         rust_type: &'static str,
-        redaction: &'static str,
+        redaction: RedactionType,
         unique: bool,
     ) -> Self {
         ColumnInfo {
@@ -227,15 +295,16 @@ impl ColumnInfo {
         self.rust_type
     }
 
-    /// The wire name of the field's declared redaction (`DEFAULT` when not declared).
+    /// The field's declared redaction (`#[vault(redaction = "...")]`,
+    /// [`RedactionType::Default`] when not declared).
     ///
     /// ```
     /// # use skyflow::{VaultTable, table::SkyflowId};
     /// # #[derive(VaultTable)] #[vault(table = "t")]
     /// # struct T { #[vault(skyflow_id)] id: Option<SkyflowId>, age: u8 }
-    /// assert_eq!(T::COLUMNS[0].redaction(), "DEFAULT");
+    /// assert_eq!(T::COLUMNS[0].redaction(), skyflow::vault::RedactionType::Default);
     /// ```
-    pub const fn redaction(&self) -> &'static str {
+    pub const fn redaction(&self) -> RedactionType {
         self.redaction
     }
 

@@ -26,16 +26,7 @@ pub type FieldMap = serde_json::Map<String, Value>;
 /// The key under which records carry their id.
 pub(crate) const SKYFLOW_ID: &str = "skyflow_id";
 
-pub(crate) fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+pub(crate) use crate::http::json_kind;
 
 fn table_of<C: Column>() -> &'static str {
     <C::Table as VaultTable>::TABLE

@@ -17,8 +17,8 @@
 //! # Redaction is in the types
 //!
 //! A plain-text read gives you `Person`: every field has its own type. Any other read gives
-//! you a `PersonView<M>` whose fields say how they were read: `Masked<String>`,
-//! `Redacted<String>`, `DefaultRedacted<String>`, or `Option<Token<PersonSsn>>`. None of
+//! you a `PersonView<M>` whose fields say how they were read: `MaskedValue<String>`,
+//! `RedactedValue<String>`, `DefaultRedacted<String>`, or `Option<Token<PersonSsn>>`. None of
 //! these hold the plain value, and none convert into it, so a masked card number can't end up
 //! in a `String` field by accident; the only way to a plain value is a new plain-text read
 //! (or detokenizing a token). `Debug` of a view never prints plaintext, and
@@ -26,7 +26,7 @@
 //!
 //! ```
 //! use skyflow::VaultTable;
-//! use skyflow::table::{FieldMap, FromRecord, Masked, Sensitive, SkyflowId, Token, redaction};
+//! use skyflow::table::{FieldMap, FromRecord, MaskedValue, Sensitive, SkyflowId, Token, redaction};
 //!
 //! #[derive(Debug, VaultTable)]
 //! #[vault(table = "persons")]
@@ -48,7 +48,7 @@
 //!     "card_number": "XXXX-XXXX-XXXX-1111",
 //! }))?;
 //! let masked = PersonView::<redaction::Masked>::from_record(&fields)?;
-//! let card: &Masked<Sensitive<String>> = &masked.card;
+//! let card: &MaskedValue<Sensitive<String>> = &masked.card;
 //! assert_eq!(card.as_str(), Some("XXXX-XXXX-XXXX-1111"));
 //! assert_eq!(masked.id.as_str(), "id-1");
 //!
@@ -73,7 +73,7 @@
 //!
 //! ```no_run
 //! use skyflow::VaultTable;
-//! use skyflow::table::{SkyflowId, Update, redaction::Masked};
+//! use skyflow::table::{SkyflowId, Update};
 //!
 //! #[derive(VaultTable)]
 //! #[vault(table = "persons")]
@@ -88,16 +88,17 @@
 //! # async fn run(vault: skyflow::VaultClient) -> skyflow::Result<()> {
 //! let people = vault.table::<Person>();
 //! let jane = Person { id: None, name: "Jane".into(), email: "jane@x.com".into() };
-//! let tokens: PersonTokens = people.insert(&jane).return_tokens().send().await?;
-//! let masked: Vec<PersonView<Masked>> = people.get::<Masked>([&tokens.id]).send().await?;
+//! let tokens = people.insert(&jane).return_tokens().send().await?; // PersonTokens
+//! let masked = people.get([&tokens.id]).masked().send().await?; // Vec<PersonView<Masked>>
+//! println!("{:?}", masked[0].email.as_str());
 //! people.update(&tokens.id, Update::new().set(Person::NAME, "Janet")).send().await?;
-//! people.delete([&tokens.id]).await?;
-//! # let _ = masked; Ok(()) }
+//! people.delete([&tokens.id]).send().await?;
+//! # Ok(()) }
 //! ```
 //!
 //! # Requests built from columns
 //!
-//! [`GetByColumn`], [`Upsert`], [`Fields`], [`Update`], [`Select`], [`Detokenize`] and
+//! [`GetByColumn`], [`Upsert`], [`Fields`], [`Update`], [`Select`] and
 //! [`TokenMap`] describe the typed parts of vault operations. They are plain values that
 //! convert to what the request API sends (column names, JSON values, SQL), so the typed
 //! operations are a thin layer over the untyped requests.
@@ -117,11 +118,17 @@ mod tests;
 
 use std::fmt;
 
-pub use column::{AnyColumn, Column, ColumnInfo, ColumnOf, Nullable, UniqueColumn, VaultValue};
+pub use builders::{
+    Delete, Detokenize, DetokenizeOne, Get, Insert, InsertMany, Query, UpdateRecord,
+};
+pub use column::{
+    AnyColumn, Column, ColumnInfo, ColumnOf, IntoValue, Nullable, UniqueColumn, VaultValue,
+};
 pub use convert::{FieldMap, FieldReader, FieldWriter};
 pub use handle::Table;
-pub use ops::{Detokenize, Fields, GetByColumn, Order, Patch, Select, TokenMap, Update, Upsert};
-pub use value::{DefaultRedacted, Masked, Redacted, Sensitive, SkyflowId, Token};
+pub use ops::{Fields, GetByColumn, Order, Patch, Select, TokenMap, Update, Upsert};
+pub use redaction::{FieldDefault, Masked, PlainText, Redacted, Tokens, VaultDefault};
+pub use value::{DefaultRedacted, MaskedValue, RedactedValue, Sensitive, SkyflowId, Token};
 
 use crate::Result;
 use redaction::ReadMode;

@@ -10,10 +10,11 @@ use std::marker::PhantomData;
 use serde_json::Value;
 
 use super::VaultTable;
-use super::column::{AnyColumn, ColumnOf, Nullable, UniqueColumn};
+use super::column::{AnyColumn, ColumnOf, IntoValue, Nullable, UniqueColumn};
 use super::convert::{FieldMap, encode, json_kind};
-use super::redaction::{self, ReadMode, Redaction, ValueMode};
+use super::redaction::{ReadPlan, ValueMode};
 use super::value::Token;
+use crate::vault::RedactionType;
 use crate::{Error, Result};
 
 /// Turns a column value into the raw string the get endpoint's `column_values` takes.
@@ -54,45 +55,41 @@ fn wire_string(value: Value, operation: &str, column: &str) -> Result<String> {
 ///     badge: u32,
 /// }
 ///
-/// let by_email = GetByColumn::new(Person::EMAIL, ["jane@x.com", "raj@x.com"])?;
+/// let by_email = GetByColumn::new(Person::EMAIL, ["jane@x.com", "raj@x.com"]);
 /// assert_eq!(by_email.column_name(), "email");
 /// assert_eq!(by_email.values(), ["jane@x.com", "raj@x.com"]);
 ///
-/// let by_badge = GetByColumn::new(Person::BADGE, [7_u32])?;
+/// let by_badge = GetByColumn::new(Person::BADGE, [7]);
 /// assert_eq!(by_badge.values(), ["7"]);
-/// # Ok::<(), skyflow::Error>(())
 /// ```
 pub struct GetByColumn<T> {
     column: &'static str,
-    values: Vec<String>,
+    values: Result<Vec<String>>,
     table: PhantomData<fn() -> T>,
 }
 
 impl<T: VaultTable> GetByColumn<T> {
-    /// Looks up records whose `column` holds one of `values`.
-    ///
-    /// # Errors
-    ///
-    /// When a value does not serialize to a JSON string, number or boolean.
-    pub fn new<C, I>(column: C, values: I) -> Result<Self>
+    /// Looks up records whose `column` holds one of `values`. A value that does not
+    /// serialize to a JSON string, number or boolean fails the get when it is sent.
+    pub fn new<C, I>(column: C, values: I) -> Self
     where
         C: ColumnOf<T> + UniqueColumn,
         I: IntoIterator,
-        I::Item: Into<C::Value>,
+        I::Item: IntoValue<C::Value>,
     {
         let _ = column;
         let values = values
             .into_iter()
             .map(|value| {
-                let json = encode::<C>(&value.into(), "GetRequest")?;
+                let json = encode::<C>(&value.into_value(), "GetRequest")?;
                 wire_string(json, "GetRequest", C::NAME)
             })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(GetByColumn {
+            .collect::<Result<Vec<_>>>();
+        GetByColumn {
             column: C::NAME,
             values,
             table: PhantomData,
-        })
+        }
     }
 
     /// The column name (`column_name`).
@@ -100,12 +97,13 @@ impl<T: VaultTable> GetByColumn<T> {
         self.column
     }
 
-    /// The values as the request sends them (`column_values`).
+    /// The values as the request sends them (`column_values`); empty when one of them did
+    /// not convert (the get then fails with that error when sent).
     pub fn values(&self) -> &[String] {
-        &self.values
+        self.values.as_deref().unwrap_or_default()
     }
 
-    pub(crate) fn into_parts(self) -> (&'static str, Vec<String>) {
+    pub(crate) fn into_parts(self) -> (&'static str, Result<Vec<String>>) {
         (self.column, self.values)
     }
 }
@@ -114,7 +112,7 @@ impl<T> fmt::Debug for GetByColumn<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetByColumn")
             .field("column", &self.column)
-            .field("values", &self.values.len())
+            .field("values", &self.values.as_ref().map_or(0, Vec::len))
             .finish()
     }
 }
@@ -412,9 +410,9 @@ impl<T: VaultTable> Update<T> {
     /// # Ok::<(), skyflow::Error>(())
     /// ```
     #[must_use]
-    pub fn set<C: ColumnOf<T>>(self, column: C, value: impl Into<C::Value>) -> Self {
+    pub fn set<C: ColumnOf<T>>(self, column: C, value: impl IntoValue<C::Value>) -> Self {
         let _ = column;
-        self.put::<C>(&value.into())
+        self.put::<C>(&value.into_value())
     }
 
     /// Clears `column` (sets it to null). Only `Option` columns can be cleared.
@@ -588,89 +586,6 @@ impl<T> fmt::Debug for TokenMap<T> {
     }
 }
 
-/// Detokenize tokens of column `C` with redaction `M` (plain text unless you choose
-/// another): each value comes back as `M::Value<C>`, so plain-text detokenizing of a
-/// `Token<PersonAge>` gives the field's type, and a token of another column does not fit.
-///
-/// ```
-/// use skyflow::VaultTable;
-/// use skyflow::table::{Detokenize, SkyflowId, Token, redaction};
-///
-/// #[derive(VaultTable)]
-/// #[vault(table = "persons")]
-/// struct Person {
-///     #[vault(skyflow_id)]
-///     id: Option<SkyflowId>,
-///     age: u32,
-/// }
-///
-/// let request = Detokenize::new([Token::<PersonAge>::from_raw("tok-age")]);
-/// assert_eq!(request.wire_redaction(), "PLAIN_TEXT");
-/// assert_eq!(request.tokens()[0].expose(), "tok-age");
-/// // The vault returns detokenized values as strings.
-/// let age: u32 = request.decode(Some(&serde_json::json!("41")))?;
-/// assert_eq!(age, 41);
-///
-/// let masked = request.with_redaction::<redaction::Masked>();
-/// assert_eq!(masked.wire_redaction(), "MASKED");
-/// let shown = masked.decode(Some(&serde_json::json!("X1")))?;
-/// assert_eq!(shown.as_str(), Some("X1"));
-/// # Ok::<(), skyflow::Error>(())
-/// ```
-pub struct Detokenize<C, M = redaction::PlainText> {
-    tokens: Vec<Token<C>>,
-    mode: PhantomData<M>,
-}
-
-impl<C: super::Column> Detokenize<C> {
-    /// Detokenize `tokens` as plain text.
-    pub fn new(tokens: impl IntoIterator<Item = Token<C>>) -> Self {
-        Detokenize {
-            tokens: tokens.into_iter().collect(),
-            mode: PhantomData,
-        }
-    }
-}
-
-impl<C: super::Column, M: Redaction> Detokenize<C, M> {
-    /// The same tokens, detokenized with redaction `N` instead.
-    pub fn with_redaction<N: Redaction>(self) -> Detokenize<C, N> {
-        Detokenize {
-            tokens: self.tokens,
-            mode: PhantomData,
-        }
-    }
-
-    /// The tokens, in request order.
-    pub fn tokens(&self) -> &[Token<C>] {
-        &self.tokens
-    }
-
-    /// The redaction each item of the request carries.
-    pub fn wire_redaction(&self) -> &'static str {
-        M::WIRE
-    }
-
-    /// Converts one detokenized value (the response record's `value`).
-    ///
-    /// # Errors
-    ///
-    /// When a plain value does not convert to `C::Value`.
-    pub fn decode(&self, value: Option<&Value>) -> Result<M::Value<C>> {
-        <M as ReadMode>::decode::<C>(value)
-    }
-}
-
-impl<C: super::Column, M: Redaction> fmt::Debug for Detokenize<C, M> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Detokenize")
-            .field("column", &C::NAME)
-            .field("tokens", &self.tokens.len())
-            .field("redaction", &M::WIRE)
-            .finish()
-    }
-}
-
 /// Sort direction of [`Select::order_by`].
 ///
 /// ```
@@ -716,7 +631,7 @@ impl Order {
 ///
 /// let query = Select::<Person>::new()
 ///     .where_eq(Person::NAME, "O'Brien")
-///     .where_eq(Person::CITY, None)
+///     .where_null(Person::CITY)
 ///     .order_by(Person::AGE, Order::Descending)
 ///     .limit(10);
 /// assert_eq!(
@@ -756,14 +671,37 @@ impl<T: VaultTable> Select<T> {
     /// Keeps records whose `column` equals `value` (`IS NULL` for a null value). Filters
     /// combine with `AND`.
     #[must_use]
-    pub fn where_eq<C: ColumnOf<T>>(mut self, column: C, value: impl Into<C::Value>) -> Self {
+    pub fn where_eq<C: ColumnOf<T>>(mut self, column: C, value: impl IntoValue<C::Value>) -> Self {
         let _ = column;
         if self.error.is_none() {
-            match encode::<C>(&value.into(), "QueryRequest") {
+            match encode::<C>(&value.into_value(), "QueryRequest") {
                 Ok(json) => self.filters.push((C::NAME, json)),
                 Err(err) => self.error = Some(err),
             }
         }
+        self
+    }
+
+    /// Keeps records whose `column` is null (`IS NULL`). Only `Option` columns can be null.
+    ///
+    /// ```
+    /// # use skyflow::{VaultTable, table::{Select, SkyflowId, redaction}};
+    /// # #[derive(VaultTable)] #[vault(table = "t")]
+    /// # struct T { #[vault(skyflow_id)] id: Option<SkyflowId>, city: Option<String> }
+    /// assert_eq!(
+    ///     Select::<T>::new().where_null(T::CITY).to_sql::<redaction::VaultDefault>()?,
+    ///     "SELECT skyflow_id, city FROM t WHERE city IS NULL",
+    /// );
+    /// # Ok::<(), skyflow::Error>(())
+    /// ```
+    #[must_use]
+    pub fn where_null<C>(mut self, column: C) -> Self
+    where
+        C: ColumnOf<T>,
+        C::Value: Nullable,
+    {
+        let _ = column;
+        self.filters.push((C::NAME, Value::Null));
         self
     }
 
@@ -818,11 +756,14 @@ impl<T: VaultTable> Select<T> {
         let mut sql = String::from("SELECT skyflow_id");
         for column in T::COLUMNS {
             sql.push_str(", ");
-            match M::column_redaction(column) {
-                Some(wire) if wire != <redaction::VaultDefault as Redaction>::WIRE => {
-                    sql.push_str(&format!("REDACTION({}, '{wire}')", column.name()));
+            match M::plan_for(column) {
+                // The query endpoint answers with each column's default redaction.
+                ReadPlan::Redaction(RedactionType::Default) | ReadPlan::Tokens => {
+                    sql.push_str(column.name());
                 }
-                _ => sql.push_str(column.name()),
+                ReadPlan::Redaction(redaction) => {
+                    sql.push_str(&format!("REDACTION({}, '{redaction}')", column.name()));
+                }
             }
         }
         sql.push_str(" FROM ");

@@ -7,21 +7,23 @@
 //! | mode | wire redaction | value of a `String` column |
 //! |---|---|---|
 //! | [`PlainText`] | `PLAIN_TEXT` | `String` |
-//! | [`Masked`] | `MASKED` | [`table::Masked<String>`](crate::table::Masked) |
-//! | [`Redacted`] | `REDACTED` | [`table::Redacted<String>`](crate::table::Redacted) |
+//! | [`Masked`] | `MASKED` | [`table::MaskedValue<String>`](crate::table::MaskedValue) |
+//! | [`Redacted`] | `REDACTED` | [`table::RedactedValue<String>`](crate::table::RedactedValue) |
 //! | [`VaultDefault`] | `DEFAULT` | [`table::DefaultRedacted<String>`](crate::table::DefaultRedacted) |
 //! | [`FieldDefault`] | the column's `#[vault(redaction = "...")]` | one of the above |
 //! | [`Tokens`] | none (tokens) | `Option<`[`Token<C>`](crate::table::Token)`>` |
 //!
-//! Refer to the modes through this module (`redaction::Masked`), since [`Masked`] and
-//! [`Redacted`] share their names with the value wrappers.
+//! The value wrappers have their own names ([`MaskedValue`](crate::table::MaskedValue),
+//! [`RedactedValue`](crate::table::RedactedValue)), so modes and values never clash in an
+//! import.
 //!
 //! ```
-//! use skyflow::table::redaction::{self, ReadMode, Redaction};
+//! use skyflow::table::redaction::{self, ReadMode, ReadPlan, Redaction};
+//! use skyflow::vault::RedactionType;
 //!
-//! assert_eq!(<redaction::Masked as Redaction>::WIRE, "MASKED");
-//! assert_eq!(<redaction::PlainText as Redaction>::WIRE, "PLAIN_TEXT");
+//! assert_eq!(<redaction::Masked as Redaction>::TYPE, RedactionType::Masked);
 //! assert_eq!(<redaction::Tokens as ReadMode>::NAME, "tokens");
+//! assert_eq!(ReadPlan::Redaction(RedactionType::Masked).to_string(), "MASKED");
 //! ```
 
 use std::fmt;
@@ -32,7 +34,35 @@ use super::column::{Column, ColumnInfo};
 use super::convert::{FieldMap, decode_plain};
 use super::value::{self, Token};
 use super::{FromRecord, VaultTable};
+use crate::vault::RedactionType;
 use crate::{Error, Result};
+
+/// What one read asks the vault for, for one column: values with a [`RedactionType`], or
+/// tokens. The wire spelling lives in [`RedactionType`] only.
+///
+/// ```
+/// use skyflow::table::redaction::ReadPlan;
+/// use skyflow::vault::RedactionType;
+///
+/// assert_eq!(ReadPlan::Redaction(RedactionType::PlainText).to_string(), "PLAIN_TEXT");
+/// assert_eq!(ReadPlan::Tokens.to_string(), "tokens");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReadPlan {
+    /// Read values with this redaction.
+    Redaction(RedactionType),
+    /// Read tokens instead of values.
+    Tokens,
+}
+
+impl fmt::Display for ReadPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadPlan::Redaction(redaction) => fmt::Display::fmt(redaction, f),
+            ReadPlan::Tokens => f.write_str("tokens"),
+        }
+    }
+}
 
 pub(crate) mod sealed {
     pub trait Sealed {}
@@ -61,8 +91,8 @@ pub trait ReadMode: sealed::Sealed + Copy + Default + fmt::Debug + Send + Sync +
     /// [`PlainText`], the generated view `T::View<Self>` (`PersonView<Masked>`, …) for
     /// every other mode.
     ///
-    /// This is what the typed reads return: `get::<PlainText>` gives `Vec<Person>`,
-    /// `get::<Masked>` gives `Vec<PersonView<Masked>>`.
+    /// This is what the typed reads return: `get(ids).plain_text()` gives `Vec<Person>`,
+    /// `get(ids).masked()` gives `Vec<PersonView<Masked>>`.
     ///
     /// ```
     /// use skyflow::VaultTable;
@@ -114,14 +144,13 @@ pub trait ReadMode: sealed::Sealed + Copy + Default + fmt::Debug + Send + Sync +
     /// ```
     fn read_record<T: VaultTable>(fields: &FieldMap) -> Result<Self::Record<T>>;
 
-    /// The wire redaction to request for the column described by `column`, or `None` when
-    /// the read asks for tokens. The runtime twin of
-    /// [`wire_redaction`](ReadMode::wire_redaction), for code that walks
-    /// [`VaultTable::COLUMNS`].
+    /// What to request for the column described by `column`. The runtime twin of
+    /// [`plan_of`](ReadMode::plan_of), for code that walks [`VaultTable::COLUMNS`].
     ///
     /// ```
     /// use skyflow::VaultTable;
-    /// use skyflow::table::{SkyflowId, redaction::{self, ReadMode}};
+    /// use skyflow::table::{SkyflowId, redaction::{self, ReadMode, ReadPlan}};
+    /// use skyflow::vault::RedactionType;
     ///
     /// #[derive(VaultTable)]
     /// #[vault(table = "persons")]
@@ -133,18 +162,18 @@ pub trait ReadMode: sealed::Sealed + Copy + Default + fmt::Debug + Send + Sync +
     /// }
     ///
     /// let ssn = &Person::COLUMNS[0];
-    /// assert_eq!(redaction::FieldDefault::column_redaction(ssn), Some("REDACTED"));
-    /// assert_eq!(redaction::Masked::column_redaction(ssn), Some("MASKED"));
-    /// assert_eq!(redaction::Tokens::column_redaction(ssn), None);
+    /// let redacted = ReadPlan::Redaction(RedactionType::Redacted);
+    /// assert_eq!(redaction::FieldDefault::plan_for(ssn), redacted);
+    /// assert_eq!(redaction::Tokens::plan_for(ssn), ReadPlan::Tokens);
     /// ```
-    fn column_redaction(column: &ColumnInfo) -> Option<&'static str>;
+    fn plan_for(column: &ColumnInfo) -> ReadPlan;
 
-    /// The wire redaction (`PLAIN_TEXT`, `MASKED`, `REDACTED`, `DEFAULT`) to request for
-    /// column `C`, or `None` when the read asks for tokens instead.
+    /// What to request for column `C`: a redaction, or tokens.
     ///
     /// ```
     /// use skyflow::VaultTable;
-    /// use skyflow::table::{SkyflowId, redaction::{self, ReadMode}};
+    /// use skyflow::table::{SkyflowId, redaction::{self, ReadMode, ReadPlan}};
+    /// use skyflow::vault::RedactionType;
     ///
     /// #[derive(VaultTable)]
     /// #[vault(table = "persons")]
@@ -155,11 +184,11 @@ pub trait ReadMode: sealed::Sealed + Copy + Default + fmt::Debug + Send + Sync +
     ///     ssn: String,
     /// }
     ///
-    /// assert_eq!(redaction::FieldDefault::wire_redaction::<PersonSsn>(), Some("MASKED"));
-    /// assert_eq!(redaction::PlainText::wire_redaction::<PersonSsn>(), Some("PLAIN_TEXT"));
-    /// assert_eq!(redaction::Tokens::wire_redaction::<PersonSsn>(), None);
+    /// let masked = ReadPlan::Redaction(RedactionType::Masked);
+    /// assert_eq!(redaction::FieldDefault::plan_of::<PersonSsn>(), masked);
+    /// assert_eq!(redaction::Tokens::plan_of::<PersonSsn>(), ReadPlan::Tokens);
     /// ```
-    fn wire_redaction<C: Column>() -> Option<&'static str>;
+    fn plan_of<C: Column>() -> ReadPlan;
 
     /// Converts the JSON value the vault returned for column `C` (`None` when the column
     /// was not in the record).
@@ -219,11 +248,12 @@ pub trait ReadMode: sealed::Sealed + Copy + Default + fmt::Debug + Send + Sync +
 ///
 /// ```
 /// use skyflow::table::redaction::{self, Redaction};
-/// assert_eq!(<redaction::VaultDefault as Redaction>::WIRE, "DEFAULT");
+/// use skyflow::vault::RedactionType;
+/// assert_eq!(<redaction::VaultDefault as Redaction>::TYPE, RedactionType::Default);
 /// ```
 pub trait Redaction: ReadMode {
-    /// The wire name: `PLAIN_TEXT`, `MASKED`, `REDACTED` or `DEFAULT`.
-    const WIRE: &'static str;
+    /// The redaction this mode asks the vault for.
+    const TYPE: RedactionType;
 }
 
 /// A read mode that returns values rather than tokens: every mode but [`Tokens`].
@@ -241,7 +271,7 @@ pub trait Redaction: ReadMode {
     message = "`{Self}` reads tokens, not values",
     label = "the query endpoint cannot return tokens",
     note = "query with `PlainText`, `Masked`, `Redacted`, `VaultDefault` or `FieldDefault`, \
-            and use `get::<Tokens>` to read tokens"
+            and use `get(ids).tokens()` to read tokens"
 )]
 pub trait ValueMode: ReadMode {}
 
@@ -257,26 +287,29 @@ const HIDDEN: &str = "** redacted **";
 ///
 /// ```
 /// use skyflow::table::redaction::{self, Redaction};
-/// assert_eq!(<redaction::PlainText as Redaction>::WIRE, "PLAIN_TEXT");
+/// use skyflow::vault::RedactionType;
+/// assert_eq!(<redaction::PlainText as Redaction>::TYPE, RedactionType::PlainText);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct PlainText;
 
-/// Read masked values (`MASKED`): values are [`table::Masked<T>`](crate::table::Masked).
+/// Read masked values (`MASKED`): values are [`table::MaskedValue<T>`](crate::table::MaskedValue).
 ///
 /// ```
 /// use skyflow::table::redaction::{self, Redaction};
-/// assert_eq!(<redaction::Masked as Redaction>::WIRE, "MASKED");
+/// use skyflow::vault::RedactionType;
+/// assert_eq!(<redaction::Masked as Redaction>::TYPE, RedactionType::Masked);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Masked;
 
 /// Read redacted values (`REDACTED`): values are
-/// [`table::Redacted<T>`](crate::table::Redacted).
+/// [`table::RedactedValue<T>`](crate::table::RedactedValue).
 ///
 /// ```
 /// use skyflow::table::redaction::{self, Redaction};
-/// assert_eq!(<redaction::Redacted as Redaction>::WIRE, "REDACTED");
+/// use skyflow::vault::RedactionType;
+/// assert_eq!(<redaction::Redacted as Redaction>::TYPE, RedactionType::Redacted);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Redacted;
@@ -286,7 +319,8 @@ pub struct Redacted;
 ///
 /// ```
 /// use skyflow::table::redaction::{self, Redaction};
-/// assert_eq!(<redaction::VaultDefault as Redaction>::WIRE, "DEFAULT");
+/// use skyflow::vault::RedactionType;
+/// assert_eq!(<redaction::VaultDefault as Redaction>::TYPE, RedactionType::Default);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct VaultDefault;
@@ -294,7 +328,7 @@ pub struct VaultDefault;
 /// Read each column with the redaction its field declares (`#[vault(redaction = "...")]`,
 /// `"default"` when not set). The SDK asks the vault for exactly that redaction, so a field
 /// declared `plain_text` comes back as its own type and a field declared `masked` as
-/// [`table::Masked<T>`](crate::table::Masked).
+/// [`table::MaskedValue<T>`](crate::table::MaskedValue).
 ///
 /// ```
 /// use skyflow::table::redaction::{self, ReadMode};
@@ -329,12 +363,12 @@ impl ReadMode for PlainText {
         T::from_fields(fields)
     }
 
-    fn column_redaction(_column: &ColumnInfo) -> Option<&'static str> {
-        Some(Self::WIRE)
+    fn plan_for(_column: &ColumnInfo) -> ReadPlan {
+        ReadPlan::Redaction(Self::TYPE)
     }
 
-    fn wire_redaction<C: Column>() -> Option<&'static str> {
-        Some(Self::WIRE)
+    fn plan_of<C: Column>() -> ReadPlan {
+        ReadPlan::Redaction(Self::TYPE)
     }
 
     fn decode<C: Column>(raw: Option<&Value>) -> Result<C::Value> {
@@ -347,11 +381,11 @@ impl ReadMode for PlainText {
 }
 
 impl Redaction for PlainText {
-    const WIRE: &'static str = "PLAIN_TEXT";
+    const TYPE: RedactionType = RedactionType::PlainText;
 }
 
 macro_rules! shown_mode {
-    ($mode:ident, $wrapper:ident, $name:literal, $wire:literal) => {
+    ($mode:ident, $wrapper:ident, $name:literal, $wire:ident) => {
         impl ReadMode for $mode {
             type Value<C: Column> = value::$wrapper<C::Value>;
             type Record<T: VaultTable> = T::View<Self>;
@@ -361,12 +395,12 @@ macro_rules! shown_mode {
                 T::View::<Self>::from_record(fields)
             }
 
-            fn column_redaction(_column: &ColumnInfo) -> Option<&'static str> {
-                Some(Self::WIRE)
+            fn plan_for(_column: &ColumnInfo) -> ReadPlan {
+                ReadPlan::Redaction(Self::TYPE)
             }
 
-            fn wire_redaction<C: Column>() -> Option<&'static str> {
-                Some(Self::WIRE)
+            fn plan_of<C: Column>() -> ReadPlan {
+                ReadPlan::Redaction(Self::TYPE)
             }
 
             fn decode<C: Column>(raw: Option<&Value>) -> Result<Self::Value<C>> {
@@ -382,14 +416,14 @@ macro_rules! shown_mode {
         }
 
         impl Redaction for $mode {
-            const WIRE: &'static str = $wire;
+            const TYPE: RedactionType = RedactionType::$wire;
         }
     };
 }
 
-shown_mode!(Masked, Masked, "masked", "MASKED");
-shown_mode!(Redacted, Redacted, "redacted", "REDACTED");
-shown_mode!(VaultDefault, DefaultRedacted, "vault default", "DEFAULT");
+shown_mode!(Masked, MaskedValue, "masked", Masked);
+shown_mode!(Redacted, RedactedValue, "redacted", Redacted);
+shown_mode!(VaultDefault, DefaultRedacted, "vault default", Default);
 
 impl ReadMode for FieldDefault {
     type Value<C: Column> = <C::Redaction as ReadMode>::Value<C>;
@@ -400,12 +434,12 @@ impl ReadMode for FieldDefault {
         T::View::<Self>::from_record(fields)
     }
 
-    fn column_redaction(column: &ColumnInfo) -> Option<&'static str> {
-        Some(column.redaction())
+    fn plan_for(column: &ColumnInfo) -> ReadPlan {
+        ReadPlan::Redaction(column.redaction())
     }
 
-    fn wire_redaction<C: Column>() -> Option<&'static str> {
-        Some(<C::Redaction as Redaction>::WIRE)
+    fn plan_of<C: Column>() -> ReadPlan {
+        ReadPlan::Redaction(<C::Redaction as Redaction>::TYPE)
     }
 
     fn decode<C: Column>(raw: Option<&Value>) -> Result<Self::Value<C>> {
@@ -426,12 +460,12 @@ impl ReadMode for Tokens {
         T::View::<Self>::from_record(fields)
     }
 
-    fn column_redaction(_column: &ColumnInfo) -> Option<&'static str> {
-        None
+    fn plan_for(_column: &ColumnInfo) -> ReadPlan {
+        ReadPlan::Tokens
     }
 
-    fn wire_redaction<C: Column>() -> Option<&'static str> {
-        None
+    fn plan_of<C: Column>() -> ReadPlan {
+        ReadPlan::Tokens
     }
 
     fn decode<C: Column>(raw: Option<&Value>) -> Result<Option<Token<C>>> {

@@ -4,8 +4,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::redaction;
+use super::redaction::{ReadMode, ReadPlan};
 use super::*;
+use crate::vault::RedactionType;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -153,7 +154,7 @@ fn decode_errors_name_the_column_but_never_the_value() {
 
 #[test]
 fn detokenized_strings_convert_to_numbers_booleans_and_dates() {
-    type Plain = redaction::PlainText;
+    type Plain = PlainText;
     assert_eq!(
         <Plain as ReadMode>::decode::<EverythingInt>(Some(&json!("-42"))).unwrap(),
         -42
@@ -193,9 +194,9 @@ fn masked_record() -> FieldMap {
 
 #[test]
 fn masked_view_holds_masked_text_only() {
-    let view = EverythingView::<redaction::Masked>::from_record(&masked_record()).unwrap();
+    let view = EverythingView::<Masked>::from_record(&masked_record()).unwrap();
     assert_eq!(view.id.as_str(), "id-9");
-    let ssn: &Masked<Sensitive<String>> = &view.ssn;
+    let ssn: &MaskedValue<Sensitive<String>> = &view.ssn;
     assert_eq!(ssn.as_str(), Some("X-ssn"));
     // The int column was masked into text that is not an integer: still fine.
     assert_eq!(view.int.as_str(), Some("X-int"));
@@ -206,9 +207,9 @@ fn masked_view_holds_masked_text_only() {
 
 #[test]
 fn redacted_and_default_views() {
-    let redacted = EverythingView::<redaction::Redacted>::from_record(&masked_record()).unwrap();
+    let redacted = EverythingView::<Redacted>::from_record(&masked_record()).unwrap();
     assert_eq!(redacted.email.as_str(), Some("X-email"));
-    let default = EverythingView::<redaction::VaultDefault>::from_record(&masked_record()).unwrap();
+    let default = EverythingView::<VaultDefault>::from_record(&masked_record()).unwrap();
     assert_eq!(default.text.expose_unverified(), Some("X-text"));
     let shown = format!("{default:?}");
     assert!(!shown.contains("X-text"), "{shown}");
@@ -216,18 +217,18 @@ fn redacted_and_default_views() {
 
 #[test]
 fn field_default_view_follows_each_fields_redaction() {
-    let view = EverythingView::<redaction::FieldDefault>::from_record(&masked_record()).unwrap();
-    let ssn: Masked<Sensitive<String>> = view.ssn;
+    let view = EverythingView::<FieldDefault>::from_record(&masked_record()).unwrap();
+    let ssn: MaskedValue<Sensitive<String>> = view.ssn;
     let text: DefaultRedacted<String> = view.text;
     assert_eq!(ssn.as_str(), Some("X-ssn"));
     assert_eq!(text.expose_unverified(), Some("X-text"));
     assert_eq!(
-        redaction::FieldDefault::wire_redaction::<EverythingSsn>(),
-        Some("MASKED")
+        FieldDefault::plan_of::<EverythingSsn>(),
+        ReadPlan::Redaction(RedactionType::Masked)
     );
     assert_eq!(
-        redaction::FieldDefault::wire_redaction::<EverythingText>(),
-        Some("DEFAULT")
+        FieldDefault::plan_of::<EverythingText>(),
+        ReadPlan::Redaction(RedactionType::Default)
     );
 }
 
@@ -252,14 +253,14 @@ fn tokens_view_has_one_typed_token_per_column() {
 fn views_need_an_id() {
     let mut fields = masked_record();
     fields.remove("skyflow_id");
-    assert!(EverythingView::<redaction::Masked>::from_record(&fields).is_err());
+    assert!(EverythingView::<Masked>::from_record(&fields).is_err());
 }
 
 #[test]
 fn plain_view_debug_hides_plaintext() {
     let mut fields = sample().to_insert_fields().unwrap();
     fields.insert("skyflow_id".into(), json!("id-1"));
-    let view = EverythingView::<redaction::PlainText>::from_record(&fields).unwrap();
+    let view = EverythingView::<PlainText>::from_record(&fields).unwrap();
     assert_eq!(view.email, "jane@example.com");
     let shown = format!("{view:?}");
     assert!(!shown.contains("jane@example.com"), "{shown}");
@@ -278,7 +279,10 @@ fn metadata_lists_columns_in_field_order() {
     assert_eq!(seen.rust_type(), "DateTime<FixedOffset>");
     let email = Everything::column("email").unwrap();
     assert!(email.is_unique());
-    assert_eq!(Everything::column("ssn").unwrap().redaction(), "MASKED");
+    assert_eq!(
+        Everything::column("ssn").unwrap().redaction(),
+        RedactionType::Masked
+    );
     assert_eq!(EverythingUnicode::NAME, "unicode_text");
     assert_eq!(EverythingUnicode::FIELD, "unicode");
 }
@@ -326,7 +330,7 @@ fn update_from_record_writes_every_column() {
 
 #[test]
 fn get_by_column_uses_raw_strings() {
-    let get = GetByColumn::new(Everything::EMAIL, ["a@x.com", "b@x.com"]).unwrap();
+    let get = GetByColumn::new(Everything::EMAIL, ["a@x.com", "b@x.com"]);
     assert_eq!(get.column_name(), "email");
     assert_eq!(get.values(), ["a@x.com", "b@x.com"]);
     assert!(!format!("{get:?}").contains("a@x.com"));
@@ -344,13 +348,13 @@ fn token_map_and_detokenize_are_typed_by_column() {
         json!({"ssn": "t-ssn", "email": "t-email"})
     );
 
-    let request = Detokenize::new([Token::<EverythingBorn>::from_raw("t-born")]);
-    assert!(!format!("{request:?}").contains("t-born"));
-    let born: NaiveDate = request.decode(Some(&json!("2000-01-01"))).unwrap();
+    let born: NaiveDate = PlainText::decode::<EverythingBorn>(Some(&json!("2000-01-01"))).unwrap();
     assert_eq!(born, NaiveDate::from_ymd_opt(2000, 1, 1).unwrap());
-    let redacted = request.with_redaction::<redaction::Redacted>();
-    assert_eq!(redacted.wire_redaction(), "REDACTED");
-    assert!(redacted.decode(None).unwrap().is_null());
+    assert_eq!(
+        Redacted::plan_of::<EverythingBorn>().to_string(),
+        "REDACTED"
+    );
+    assert!(Redacted::decode::<EverythingBorn>(None).unwrap().is_null());
 }
 
 #[test]
@@ -367,7 +371,7 @@ fn select_builds_sql_from_typed_columns() {
         .order_by(Everything::INT, Order::Descending)
         .limit(5)
         .offset(10)
-        .to_sql::<redaction::VaultDefault>()
+        .to_sql::<VaultDefault>()
         .unwrap();
     let columns: Vec<&str> = Everything::COLUMNS.iter().map(ColumnInfo::name).collect();
     let sql = sql.replace(&columns.join(", "), "<columns>");
@@ -378,20 +382,18 @@ fn select_builds_sql_from_typed_columns() {
     );
     let err = Select::<Everything>::new()
         .where_eq(Everything::TAGS, vec!["x".to_owned()])
-        .to_sql::<redaction::PlainText>()
+        .to_sql::<PlainText>()
         .unwrap_err();
     assert_eq!(err.field(), Some("tags"));
 }
 
 #[test]
 fn select_asks_for_the_modes_redaction_per_column() {
-    let plain = Select::<Everything>::new()
-        .to_sql::<redaction::PlainText>()
-        .unwrap();
+    let plain = Select::<Everything>::new().to_sql::<PlainText>().unwrap();
     assert!(plain.starts_with("SELECT skyflow_id, REDACTION(text, 'PLAIN_TEXT'), "));
     assert!(plain.contains("REDACTION(ssn, 'PLAIN_TEXT') FROM everything"));
     let per_field = Select::<Everything>::new()
-        .to_sql::<redaction::FieldDefault>()
+        .to_sql::<FieldDefault>()
         .unwrap();
     assert!(per_field.contains(", text, "), "{per_field}");
     assert!(
@@ -416,6 +418,6 @@ fn fields_selection_keeps_order_and_dedups() {
     );
     assert_eq!(
         AnyColumn::from(Everything::SSN).info().redaction(),
-        "MASKED"
+        RedactionType::Masked
     );
 }

@@ -233,35 +233,35 @@ shown_value! {
     ///
     /// It holds only the masked text, never a `T`: there is no way to turn it into the
     /// plain value without a new plain-text read. Because it is already masked, `Debug` and
-    /// [`as_str`](Masked::as_str) show the masked text.
+    /// [`as_str`](MaskedValue::as_str) show the masked text.
     ///
     /// ```
-    /// use skyflow_client::table::Masked;
+    /// use skyflow_client::table::MaskedValue;
     ///
-    /// fn show(card: &Masked<String>) -> &str {
+    /// fn show(card: &MaskedValue<String>) -> &str {
     ///     card.as_str().unwrap_or("(none)")
     /// }
     /// # let _ = show;
     /// ```
-    Masked, true
+    MaskedValue, true
 }
 
 shown_value! {
     /// A value read with `REDACTED` redaction (the vault returns a fixed placeholder such
     /// as `*REDACTED*`).
     ///
-    /// Like [`Masked`], it never holds a `T`. `Debug` and [`as_str`](Redacted::as_str)
+    /// Like [`MaskedValue`], it never holds a `T`. `Debug` and [`as_str`](RedactedValue::as_str)
     /// show the placeholder.
     ///
     /// ```
-    /// use skyflow_client::table::Redacted;
+    /// use skyflow_client::table::RedactedValue;
     ///
-    /// fn placeholder(v: &Redacted<i64>) -> Option<&str> {
+    /// fn placeholder(v: &RedactedValue<i64>) -> Option<&str> {
     ///     v.as_str()
     /// }
     /// # let _ = placeholder;
     /// ```
-    Redacted, true
+    RedactedValue, true
 }
 
 shown_value! {
@@ -283,11 +283,11 @@ shown_value! {
     DefaultRedacted, false
 }
 
-impl<T> Masked<T> {
+impl<T> MaskedValue<T> {
     /// The masked text, or `None` when the value is null.
     ///
     /// ```
-    /// # fn f(card: skyflow_client::table::Masked<String>) {
+    /// # fn f(card: skyflow_client::table::MaskedValue<String>) {
     /// if let Some(text) = card.as_str() {
     ///     println!("card on file: {text}");
     /// }
@@ -298,11 +298,11 @@ impl<T> Masked<T> {
     }
 }
 
-impl<T> Redacted<T> {
+impl<T> RedactedValue<T> {
     /// The placeholder text, or `None` when the value is null.
     ///
     /// ```
-    /// # fn f(v: skyflow_client::table::Redacted<String>) {
+    /// # fn f(v: skyflow_client::table::RedactedValue<String>) {
     /// assert!(v.as_str().is_none() || !v.as_str().unwrap().is_empty());
     /// # }
     /// ```
@@ -446,14 +446,14 @@ mod tests {
 
     #[test]
     fn shown_values_keep_text_only() {
-        let m: Masked<i64> = Masked::from_raw(Some(&json!("XXXX42")));
+        let m: MaskedValue<i64> = MaskedValue::from_raw(Some(&json!("XXXX42")));
         assert_eq!(m.as_str(), Some("XXXX42"));
-        assert_eq!(format!("{m:?}"), "Masked(Some(\"XXXX42\"))");
-        let n: Masked<i64> = Masked::from_raw(Some(&json!(7)));
+        assert_eq!(format!("{m:?}"), "MaskedValue(Some(\"XXXX42\"))");
+        let n: MaskedValue<i64> = MaskedValue::from_raw(Some(&json!(7)));
         assert_eq!(n.as_str(), Some("7"));
-        let null: Redacted<String> = Redacted::from_raw(Some(&serde_json::Value::Null));
+        let null: RedactedValue<String> = RedactedValue::from_raw(Some(&serde_json::Value::Null));
         assert!(null.is_null());
-        let missing: Redacted<String> = Redacted::from_raw(None);
+        let missing: RedactedValue<String> = RedactedValue::from_raw(None);
         assert!(missing.is_null());
     }
 

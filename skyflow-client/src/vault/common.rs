@@ -125,17 +125,7 @@ pub(crate) fn check_tokens(
     Ok(())
 }
 
-/// A short name for the JSON type of a value (never the value itself).
-pub(crate) fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+pub(crate) use crate::http::json_kind as kind_of;
 
 /// Deserializes an optional JSON object, treating `null` and absence as empty.
 pub(crate) fn object_or_empty<'de, D>(de: D) -> std::result::Result<Map<String, Value>, D::Error>

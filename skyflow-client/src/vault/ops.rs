@@ -424,7 +424,7 @@ impl VaultClient {
                     async move {
                         let mut http = Operation::to_http(batch.request(), vault_id)?;
                         with_request_id(&mut http, header);
-                        match exchange.send(&http).await {
+                        match exchange.send_batch(batch.index(), &http).await {
                             Ok(response) => Q::parse(response),
                             Err(err)
                                 if tolerate_not_found && err.is_api() && err.is_not_found() =>

@@ -39,7 +39,7 @@ impl RedactionType {
     /// ```
     /// assert_eq!(skyflow_client::vault::RedactionType::Masked.as_str(), "MASKED");
     /// ```
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             RedactionType::Default => "DEFAULT",
             RedactionType::Redacted => "REDACTED",

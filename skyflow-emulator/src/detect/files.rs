@@ -10,6 +10,7 @@
 //! | `xlsx` | shared and inline strings of the workbook (sheets, styles and formulas kept) |
 //! | `docx` | the text of each paragraph of the body, headers, footers and notes |
 //! | `pptx` | the text of each paragraph of every slide and notes page |
+//! | `pdf` | the strings each page's text objects show (simple fonts); the page count is reported |
 //!
 //! A replacement that spans several runs of a Word or PowerPoint paragraph is written into
 //! the run where the entity starts; the rest of the entity is removed from the other runs.
@@ -187,6 +188,12 @@ pub(crate) fn process(
             })?;
             let mut processed = c.finish(out.0);
             processed.slides = Some(slides);
+            Ok(processed)
+        }
+        "pdf" => {
+            let (out, pages) = pdf(bytes, &mut c)?;
+            let mut processed = c.finish(out);
+            processed.pages = Some(pages);
             Ok(processed)
         }
         other => Err(FileError::Invalid(format!(
@@ -395,17 +402,38 @@ fn rewrite_runs(
     items: &mut [Item],
     c: &mut Collector<'_, '_>,
 ) -> FileResult<()> {
-    if runs.is_empty() {
-        return Ok(());
+    let texts: Vec<&str> = runs.iter().map(|(_, t)| t.as_str()).collect();
+    let shares = share_runs(&texts, &vec![""; texts.len()], c)?;
+    for ((index, _), share) in runs.iter().zip(shares) {
+        items[*index] = Item::Text(share);
     }
-    let joined: String = runs.iter().map(|(_, t)| t.as_str()).collect();
+    Ok(())
+}
+
+/// De-identifies text split into runs (the runs of a Word paragraph, the strings of a PDF
+/// text object) as one text, `seps[i]` joining run `i` to the one before, and returns each
+/// run's new text. A replacement goes into the run where its entity starts; the rest of
+/// the entity is removed from the runs it spills into.
+fn share_runs(runs: &[&str], seps: &[&str], c: &mut Collector<'_, '_>) -> FileResult<Vec<String>> {
+    if runs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut joined = String::new();
+    let mut ranges = Vec::with_capacity(runs.len());
+    let mut at = 0;
+    for (i, run) in runs.iter().enumerate() {
+        let sep = seps.get(i).copied().unwrap_or_default();
+        joined.push_str(sep);
+        at += sep.chars().count();
+        let len = run.chars().count();
+        ranges.push((at, at + len));
+        joined.push_str(run);
+        at += len;
+    }
     let chars: Vec<char> = joined.chars().collect();
-    let rendered = {
-        c.chars += chars.len();
-        let rendered = c.renderer.render(&joined, None)?;
-        c.words += word_count(&rendered.text);
-        rendered
-    };
+    c.chars += chars.len();
+    let rendered = c.renderer.render(&joined, None)?;
+    c.words += word_count(&rendered.text);
     // Spans (in characters of `joined`) and their replacements.
     let spans: Vec<(usize, usize, String)> = rendered
         .entities
@@ -422,16 +450,17 @@ fn rewrite_runs(
         })
         .collect();
     c.entities.extend(rendered.entities);
-    let mut offset = 0;
-    for (index, text) in runs {
-        let len = text.chars().count();
-        let (a, b) = (offset, offset + len);
+    let mut shares = Vec::with_capacity(runs.len());
+    let mut prev_end = 0;
+    for (a, b) in ranges {
         let mut out = String::new();
         let mut i = a;
         while i < b {
             match spans.iter().find(|(s, e, _)| *s <= i && i < *e) {
                 Some((s, e, replacement)) => {
-                    if *s == i {
+                    // Written where the entity starts: here, or in a separator just
+                    // before this run.
+                    if *s == i || (prev_end..a).contains(s) {
                         out.push_str(replacement);
                     }
                     i = (*e).min(b);
@@ -442,10 +471,134 @@ fn rewrite_runs(
                 }
             }
         }
-        items[*index] = Item::Text(out);
-        offset = b;
+        shares.push(out);
+        prev_end = b;
     }
-    Ok(())
+    Ok(shares)
+}
+
+/// Largest decompressed content of one PDF page.
+const MAX_PDF_PAGE_BYTES: usize = 64 << 20;
+
+/// Where a string of a PDF text object is: operation, operand, and index in a `TJ` array.
+type PdfRun = (usize, usize, Option<usize>);
+
+/// Rewrites the text of a PDF's pages: the strings shown by `Tj`, `TJ`, `'` and `"`, one
+/// text object (`BT` … `ET`) at a time, read and written as single-byte text (the simple
+/// fonts' encodings). Text in fonts with other encodings (CID fonts) is not found.
+fn pdf(bytes: &[u8], c: &mut Collector<'_, '_>) -> FileResult<(Vec<u8>, usize)> {
+    use lopdf::content::Content;
+    use lopdf::{Document, Object};
+
+    let format = "PDF";
+    let mut doc = Document::load_mem(bytes).map_err(|e| invalid(format, e))?;
+    if doc.is_encrypted() {
+        return Err(invalid(format, "it is encrypted"));
+    }
+    let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    for page in &pages {
+        let raw = doc
+            .get_page_content_with_limit(*page, MAX_PDF_PAGE_BYTES)
+            .map_err(|e| invalid(format, e))?;
+        let mut content = Content::decode(&raw).map_err(|e| invalid(format, e))?;
+        let mut block: Vec<PdfRun> = Vec::new();
+        let mut seps: Vec<&str> = Vec::new();
+        let mut blocks: Vec<(Vec<PdfRun>, Vec<&str>)> = Vec::new();
+        for (i, op) in content.operations.iter().enumerate() {
+            match op.operator.as_str() {
+                "BT" | "ET" => blocks.push((std::mem::take(&mut block), std::mem::take(&mut seps))),
+                "Tj" | "'" | "\"" => {
+                    let at = op.operands.len().saturating_sub(1);
+                    if matches!(op.operands.get(at), Some(Object::String(..))) {
+                        seps.push(if block.is_empty() { "" } else { "\n" });
+                        block.push((i, at, None));
+                    }
+                }
+                "TJ" => {
+                    if let Some(Object::Array(items)) = op.operands.first() {
+                        let mut first = true;
+                        for (k, item) in items.iter().enumerate() {
+                            if matches!(item, Object::String(..)) {
+                                seps.push(if block.is_empty() {
+                                    ""
+                                } else if first {
+                                    "\n"
+                                } else {
+                                    ""
+                                });
+                                block.push((i, 0, Some(k)));
+                                first = false;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        blocks.push((block, seps));
+        for (runs, seps) in blocks {
+            let texts: Vec<String> = runs
+                .iter()
+                .map(|run| {
+                    pdf_string(&content, *run)
+                        .iter()
+                        .map(|&b| char::from(b))
+                        .collect()
+                })
+                .collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let shares = share_runs(&refs, &seps, c)?;
+            for (run, share) in runs.iter().zip(shares) {
+                let bytes: Vec<u8> = share
+                    .chars()
+                    .map(|ch| u8::try_from(u32::from(ch)).unwrap_or(b'?'))
+                    .collect();
+                set_pdf_string(&mut content, *run, bytes);
+            }
+        }
+        let encoded = content.encode().map_err(|e| invalid(format, e))?;
+        doc.change_page_content(*page, encoded)
+            .map_err(|e| invalid(format, e))?;
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).map_err(|e| invalid(format, e))?;
+    Ok((out, pages.len()))
+}
+
+fn pdf_operand(
+    content: &mut lopdf::content::Content,
+    (op, operand, item): PdfRun,
+) -> Option<&mut lopdf::Object> {
+    let operand = content.operations.get_mut(op)?.operands.get_mut(operand)?;
+    match item {
+        None => Some(operand),
+        Some(k) => match operand {
+            lopdf::Object::Array(items) => items.get_mut(k),
+            _ => None,
+        },
+    }
+}
+
+fn pdf_string(content: &lopdf::content::Content, (op, operand, item): PdfRun) -> Vec<u8> {
+    let object = content
+        .operations
+        .get(op)
+        .and_then(|o| o.operands.get(operand));
+    let object = match (object, item) {
+        (Some(lopdf::Object::Array(items)), Some(k)) => items.get(k),
+        (object, None) => object,
+        _ => None,
+    };
+    match object {
+        Some(lopdf::Object::String(bytes, _)) => bytes.clone(),
+        _ => Vec::new(),
+    }
+}
+
+fn set_pdf_string(content: &mut lopdf::content::Content, run: PdfRun, bytes: Vec<u8>) {
+    if let Some(lopdf::Object::String(old, _)) = pdf_operand(content, run) {
+        *old = bytes;
+    }
 }
 
 /// Rewrites the XML parts `select` picks in a zip package (OOXML); other parts are copied

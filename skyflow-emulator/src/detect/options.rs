@@ -206,6 +206,26 @@ impl Plan {
     }
 }
 
+/// Maps every entity type of three exclusive lists (`{parent}.{name}`) to its list's
+/// value; a type in two lists is a 400 naming the second.
+pub(crate) fn assign_lists<K: Copy + PartialEq>(
+    parent: &str,
+    lists: [(&str, K, &Option<Vec<String>>); 3],
+) -> Result<HashMap<EntityType, K>, ApiError> {
+    let mut by_entity = HashMap::new();
+    for (name, value, list) in lists {
+        let field = format!("{parent}.{name}");
+        for entity in parse_entities(&field, list.as_deref().unwrap_or_default())? {
+            if by_entity.insert(entity, value).is_some_and(|v| v != value) {
+                return Err(ApiError::bad_request(format!(
+                    "Invalid {field}: `{entity}` is already in another {parent} list."
+                )));
+            }
+        }
+    }
+    Ok(by_entity)
+}
+
 /// Parses a list of entity-type wire values.
 pub(crate) fn parse_entities(field: &str, list: &[String]) -> Result<Vec<EntityType>, ApiError> {
     list.iter()

@@ -14,7 +14,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::engine::EntityType;
-use super::options::parse_entities;
+use super::options::assign_lists;
 use super::tokens::VaultTokens;
 use crate::engine::EngineResult;
 use crate::envelope::ApiError;
@@ -48,23 +48,17 @@ pub(crate) struct Format {
 
 impl Format {
     pub(crate) fn new(wire: Option<&FormatWire>, plain_allowed: bool) -> Result<Format, ApiError> {
-        let mut by_entity = HashMap::new();
-        if let Some(wire) = wire {
-            for (name, shown, list) in [
-                ("redacted", Shown::Redacted, &wire.redacted),
-                ("masked", Shown::Masked, &wire.masked),
-                ("plaintext", Shown::Plain, &wire.plaintext),
-            ] {
-                let field = format!("format.{name}");
-                for entity in parse_entities(&field, list.as_deref().unwrap_or_default())? {
-                    if by_entity.insert(entity, shown).is_some_and(|s| s != shown) {
-                        return Err(ApiError::bad_request(format!(
-                            "Invalid {field}: `{entity}` is listed in two formats."
-                        )));
-                    }
-                }
-            }
-        }
+        let by_entity = match wire {
+            Some(wire) => assign_lists(
+                "format",
+                [
+                    ("redacted", Shown::Redacted, &wire.redacted),
+                    ("masked", Shown::Masked, &wire.masked),
+                    ("plaintext", Shown::Plain, &wire.plaintext),
+                ],
+            )?,
+            None => HashMap::new(),
+        };
         Ok(Format {
             by_entity,
             plain_allowed,

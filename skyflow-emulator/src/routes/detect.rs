@@ -202,14 +202,13 @@ impl FileEndpoint {
 /// Why this emulator refuses a format it recognises, or `None` when it processes it.
 fn unsupported(format: &str) -> Option<&'static str> {
     match format {
-        "txt" | "json" | "jsonl" | "xml" | "csv" | "xlsx" | "docx" | "pptx" => None,
+        "txt" | "json" | "jsonl" | "xml" | "csv" | "xlsx" | "docx" | "pptx" | "pdf" => None,
         "jpg" | "jpeg" | "tif" | "tiff" | "png" | "bmp" => {
             Some("image files need OCR, and no local OCR engine is available to this emulator")
         }
         "mp3" | "wav" => Some(
             "audio files need speech recognition, and no local speech engine is available to this emulator",
         ),
-        "pdf" => Some("PDF files are not supported by this emulator yet"),
         "xls" | "doc" | "ppt" => Some(
             "legacy binary Office files cannot be rewritten locally; save the file as xlsx, docx or pptx",
         ),

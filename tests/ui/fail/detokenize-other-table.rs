@@ -18,7 +18,7 @@ struct Account {
 }
 
 async fn number(vault: &VaultClient, token: &Token<AccountNumber>) -> skyflow::Result<String> {
-    vault.table::<Person>().detokenize_one(token).await
+    vault.table::<Person>().detokenize_one(token).send().await
 }
 
 fn main() {

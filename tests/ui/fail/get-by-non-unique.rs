@@ -1,4 +1,4 @@
-use skyflow::table::redaction::PlainText;
+// The read mode is chosen on the builder.
 use skyflow::table::{GetByColumn, SkyflowId};
 use skyflow::{VaultClient, VaultTable};
 
@@ -13,8 +13,8 @@ struct Person {
 }
 
 async fn find(vault: &VaultClient) -> skyflow::Result<Vec<Person>> {
-    let by_name = GetByColumn::new(Person::NAME, ["Jane"])?;
-    vault.table::<Person>().get_by::<PlainText>(by_name).send().await
+    let by_name = GetByColumn::new(Person::NAME, ["Jane"]);
+    vault.table::<Person>().get_by(by_name).plain_text().send().await
 }
 
 fn main() {

@@ -1,5 +1,5 @@
 use skyflow::table::SkyflowId;
-use skyflow::table::redaction::Masked;
+// The read mode is chosen on the builder.
 use skyflow::{VaultClient, VaultTable};
 
 #[derive(VaultTable)]
@@ -12,7 +12,7 @@ struct Person {
 }
 
 async fn card_number(vault: &VaultClient, id: &SkyflowId) -> skyflow::Result<String> {
-    let people = vault.table::<Person>().get::<Masked>([id]).send().await?;
+    let people = vault.table::<Person>().get([id]).masked().send().await?;
     let card: String = people[0].card;
     Ok(card)
 }

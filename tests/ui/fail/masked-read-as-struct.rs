@@ -1,5 +1,5 @@
 use skyflow::table::SkyflowId;
-use skyflow::table::redaction::Masked;
+// The read mode is chosen on the builder.
 use skyflow::{VaultClient, VaultTable};
 
 #[derive(VaultTable)]
@@ -12,7 +12,7 @@ struct Person {
 }
 
 async fn load(vault: &VaultClient, id: &SkyflowId) -> skyflow::Result<Vec<Person>> {
-    vault.table::<Person>().get::<Masked>([id]).send().await
+    vault.table::<Person>().get([id]).masked().send().await
 }
 
 fn main() {

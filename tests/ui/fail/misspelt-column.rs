@@ -1,4 +1,4 @@
-use skyflow::table::redaction::PlainText;
+// The read mode is chosen on the builder.
 use skyflow::table::{GetByColumn, SkyflowId};
 use skyflow::{VaultClient, VaultTable};
 
@@ -12,8 +12,8 @@ struct Person {
 }
 
 async fn find(vault: &VaultClient) -> skyflow::Result<Vec<Person>> {
-    let by_email = GetByColumn::new(Person::EMAL, ["jane@example.com"])?;
-    vault.table::<Person>().get_by::<PlainText>(by_email).send().await
+    let by_email = GetByColumn::new(Person::EMAL, ["jane@example.com"]);
+    vault.table::<Person>().get_by(by_email).plain_text().send().await
 }
 
 fn main() {

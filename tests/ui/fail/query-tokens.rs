@@ -10,8 +10,8 @@ struct Person {
     name: String,
 }
 
-async fn tokens(vault: &VaultClient) -> skyflow::Result<Vec<PersonTokens>> {
-    vault.table::<Person>().query::<Tokens>(&Select::new()).await
+fn tokens(vault: &VaultClient) {
+    let _query = vault.table::<Person>().query(Select::new()).mode::<Tokens>();
 }
 
 fn main() {

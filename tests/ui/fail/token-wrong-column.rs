@@ -1,4 +1,4 @@
-use skyflow::table::{Detokenize, SkyflowId};
+use skyflow::table::{SkyflowId, Token};
 use skyflow::{VaultClient, VaultTable};
 
 #[derive(VaultTable)]
@@ -13,7 +13,8 @@ struct Person {
 async fn email_of(vault: &VaultClient, person: &Person) -> skyflow::Result<Vec<String>> {
     let people = vault.table::<Person>();
     let tokens = people.insert(person).return_tokens().send().await?;
-    people.detokenize(Detokenize::<PersonEmail>::new(tokens.ssn)).await
+    let ssn: Option<Token<PersonEmail>> = tokens.ssn;
+    people.detokenize(ssn).send().await
 }
 
 fn main() {

@@ -2,9 +2,9 @@
 
 use skyflow::VaultTable;
 use skyflow::table::{
-    AnyColumn, Column, DefaultRedacted, Detokenize, FieldMap, Fields, FromRecord, GetByColumn,
-    Masked, Order, Patch, Redacted, Select, Sensitive, SkyflowId, Token, TokenMap, Update,
-    Upsert, redaction,
+    AnyColumn, Column, DefaultRedacted, FieldMap, Fields, FromRecord, GetByColumn, MaskedValue,
+    Order, Patch, RedactedValue, Select, Sensitive, SkyflowId, Token, TokenMap, Update, Upsert,
+    redaction::{self, ReadMode},
 };
 
 /// Every field attribute, several `#[vault]` attributes merged, raw identifiers.
@@ -117,9 +117,9 @@ fn metadata() {
     assert_eq!(PersonCard::NAME, "card_number");
     assert_eq!(PersonType::NAME, "type");
     assert_eq!(<PersonSocial as Column>::NAME, "ssn");
-    assert_eq!(Person::column("ssn").map(|c| c.redaction()), Some("REDACTED"));
-    assert_eq!(Person::column("city").map(|c| c.redaction()), Some("PLAIN_TEXT"));
-    assert_eq!(Person::column("type").map(|c| c.redaction()), Some("DEFAULT"));
+    assert_eq!(Person::column("ssn").map(|c| c.redaction().as_str()), Some("REDACTED"));
+    assert_eq!(Person::column("city").map(|c| c.redaction().as_str()), Some("PLAIN_TEXT"));
+    assert_eq!(Person::column("type").map(|c| c.redaction().as_str()), Some("DEFAULT"));
     assert_eq!(AccountAccountNumber::NAME, "accountNumber");
     assert_eq!(AccountHolderName::NAME, "holder");
     assert_eq!(EventEventName::NAME, "EventName");
@@ -138,37 +138,35 @@ fn reads(fields: &FieldMap) -> skyflow::Result<()> {
     let _: &Sensitive<String> = &plain.card;
 
     let masked = PersonView::<redaction::Masked>::from_record(fields)?;
-    let _: &Masked<Sensitive<String>> = &masked.card;
+    let _: &MaskedValue<Sensitive<String>> = &masked.card;
     let _: &SkyflowId = &masked.id;
 
     let redacted = PersonView::<redaction::Redacted>::from_record(fields)?;
-    let _: &Redacted<String> = &redacted.social;
+    let _: &RedactedValue<String> = &redacted.social;
 
     let default = PersonView::<redaction::VaultDefault>::from_record(fields)?;
     let _: &DefaultRedacted<Option<u32>> = &default.age;
 
     let per_field = PersonView::<redaction::FieldDefault>::from_record(fields)?;
-    let _: &Masked<Sensitive<String>> = &per_field.card;
-    let _: &Redacted<String> = &per_field.social;
+    let _: &MaskedValue<Sensitive<String>> = &per_field.card;
+    let _: &RedactedValue<String> = &per_field.social;
     let _: &Option<String> = &per_field.city;
     let _: &DefaultRedacted<String> = &per_field.r#type;
 
     let tokens: PersonTokens = PersonTokens::from_record(fields)?;
     let card_token: Option<Token<PersonCard>> = tokens.card.clone();
-    if let Some(token) = card_token {
-        let request = Detokenize::new([token]);
-        let _: Sensitive<String> = request.decode(None)?;
-        let masked = request.with_redaction::<redaction::Masked>();
-        let _: Masked<Sensitive<String>> = masked.decode(None)?;
+    if card_token.is_some() {
+        let _: Sensitive<String> = redaction::PlainText::decode::<PersonCard>(None)?;
+        let _: MaskedValue<Sensitive<String>> = redaction::Masked::decode::<PersonCard>(None)?;
     }
     let _ = format!("{tokens:?} {masked:?} {per_field:?}");
     Ok(())
 }
 
 fn requests() -> skyflow::Result<()> {
-    let _ = GetByColumn::new(Person::EMAIL, ["jane@x.com"])?;
-    let _ = GetByColumn::<Person>::new(Person::SOCIAL, [String::from("123")])?;
-    let _ = GetByColumn::new(Lower::SOME_FIELD, [1_i64, 2])?;
+    let _ = GetByColumn::new(Person::EMAIL, ["jane@x.com"]);
+    let _ = GetByColumn::<Person>::new(Person::SOCIAL, [String::from("123")]);
+    let _ = GetByColumn::new(Lower::SOME_FIELD, [1_i64, 2]);
     let _ = Upsert::on(Person::EMAIL);
     let _ = Upsert::<Person>::on(Person::SOCIAL);
     let _ = Fields::new().with(Person::NAME).with(Person::CARD);
