@@ -1,16 +1,63 @@
-//! Throughput of the emulator over loopback HTTP: bulk insert, get by ids and detokenize, in
-//! records per second, at a few batch sizes. Run with
+//! Throughput of the emulator over loopback HTTP, on disk (WAL, `synchronous=FULL`), in
+//! records (or tokens) per second. Run with
 //! `cargo bench -p skyflow-emulator --bench http_throughput` (about a minute).
+//!
+//! Scenarios:
+//! - `persons`: 1,000-record insert requests, every column tokenized, on the quickstart
+//!   `persons` table (five tokenized columns);
+//! - `customers`: 1,000-record insert requests on a table of six tokenized columns, like a
+//!   customer table (name, email, phone, card, SSN, address);
+//! - `detokenize`: 1,000 tokens per request;
+//! - `concurrent`: single-record inserts from 32 concurrent clients;
+//! - the earlier mix: insert, get and detokenize at batch sizes 1, 25 and 250 on `table1`.
+//!
+//! `SKYFLOW_BENCH_SECONDS` sets the time per scenario (default 4).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use skyflow_emulator::engine::VaultSchema;
 use skyflow_emulator::{Emulator, EmulatorOptions};
 
 const BATCH_SIZES: [usize; 3] = [1, 25, 250];
-/// Time spent per (operation, batch size).
-const BUDGET: Duration = Duration::from_secs(3);
+const BULK: usize = 1000;
+const CLIENTS: usize = 32;
 
+fn budget() -> Duration {
+    let secs = std::env::var("SKYFLOW_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(4.0);
+    Duration::from_secs_f64(secs)
+}
+
+/// A customer-like table: six tokenized columns.
+fn customers_schema() -> Value {
+    let col = |name: &str, policy: &str, regex: Option<&str>| {
+        let mut tags = vec![
+            json!({"name": "skyflow.options.default_token_policy", "values": [policy]}),
+            json!({"name": "skyflow.options.default_dlp_policy", "values": ["MASK"]}),
+        ];
+        if let Some(r) = regex {
+            tags.push(json!({"name": "skyflow.options.format_preserving_regex", "values": [r]}));
+        }
+        json!({"name": name, "datatype": "DT_STRING", "tags": tags})
+    };
+    json!({"schemas": [{"name": "customers", "fields": [
+        {"name": "skyflow_id", "datatype": "DT_STRING", "tags": [
+            {"name": "skyflow.options.data_type", "values": ["skyflow.SkyflowID"]}]},
+        col("name", "DETERMINISTIC_UUID", None),
+        col("email", "DETERMINISTIC_FPT", Some("^([a-z]{12})@([a-z]{8})\\.com$")),
+        col("phone", "DETERMINISTIC_FPT", Some("^[0-9]{10}$")),
+        col("card_number", "DETERMINISTIC_FPT", Some("^[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{4}$")),
+        col("ssn", "DETERMINISTIC_FPT", Some("^[0-9]{3}-[0-9]{2}-[0-9]{4}$")),
+        col("address", "NON_DETERMINISTIC_UUID", None),
+    ]}]})
+}
+
+#[derive(Clone)]
 struct Bench {
     http: reqwest::Client,
     base: String,
@@ -18,24 +65,34 @@ struct Bench {
 }
 
 impl Bench {
-    async fn insert(&self, batch: usize, seq: &mut usize) -> Vec<(String, String)> {
-        let records: Vec<Value> = (0..batch)
-            .map(|_| {
-                *seq += 1;
-                json!({"fields": {"email": format!("bench{seq}@bench.example"), "name": format!("Bench {seq}")}})
-            })
-            .collect();
-        let reply: Value = self
+    async fn post(&self, path: &str, body: &Value) -> Value {
+        let resp = self
             .http
-            .post(format!("{}/table1", self.base))
+            .post(format!("{}{path}", self.base))
             .bearer_auth(&self.key)
-            .json(&json!({"records": records, "tokenization": true}))
+            .json(body)
             .send()
             .await
-            .expect("insert")
-            .json()
-            .await
-            .expect("insert body");
+            .expect("request");
+        let status = resp.status();
+        let body: Value = resp.json().await.expect("JSON body");
+        assert!(status.is_success(), "{status}: {body}");
+        body
+    }
+
+    /// Inserts `records` into `table`; (skyflow_id, first token) of each.
+    async fn insert(
+        &self,
+        table: &str,
+        records: Vec<Value>,
+        column: &str,
+    ) -> Vec<(String, String)> {
+        let reply = self
+            .post(
+                &format!("/{table}"),
+                &json!({"records": records, "tokenization": true}),
+            )
+            .await;
         reply["records"]
             .as_array()
             .expect("records")
@@ -43,7 +100,7 @@ impl Bench {
             .map(|r| {
                 (
                     r["skyflow_id"].as_str().unwrap().to_owned(),
-                    r["tokens"]["email"].as_str().unwrap().to_owned(),
+                    r["tokens"][column].as_str().unwrap().to_owned(),
                 )
             })
             .collect()
@@ -70,58 +127,164 @@ impl Bench {
             .iter()
             .map(|(_, t)| json!({"token": t, "redaction": "PLAIN_TEXT"}))
             .collect();
-        let resp = self
-            .http
-            .post(format!("{}/detokenize", self.base))
-            .bearer_auth(&self.key)
-            .json(&json!({"detokenizationParameters": params}))
-            .send()
-            .await
-            .expect("detokenize");
-        assert!(resp.status().is_success());
-        resp.bytes().await.expect("detokenize body");
+        self.post("/detokenize", &json!({"detokenizationParameters": params}))
+            .await;
     }
+}
+
+fn person(seq: usize) -> Value {
+    let state = ["CA", "NY", "TX", "WA"][seq % 4];
+    json!({"fields": {
+        "name": format!("Person {seq}"),
+        "email_address": format!("person{seq}@bench.example"),
+        "ssn": format!("{:03}-{:02}-{:04}", seq % 1000, seq % 100, seq % 10000),
+        "date_of_birth": format!("19{:02}-{:02}-{:02}", seq % 100, seq % 12 + 1, seq % 28 + 1),
+        "state": state,
+    }})
+}
+
+fn customer(seq: usize) -> Value {
+    json!({"fields": {
+        "name": format!("Customer {seq}"),
+        "email": format!("customer{seq}@bench.example"),
+        "phone": format!("555{:07}", seq % 10_000_000),
+        "card_number": format!("4111-{:04}-{:04}-{:04}", seq / 100_000_000 % 10000, seq / 10000 % 10000, seq % 10000),
+        "ssn": format!("{:03}-{:02}-{:04}", seq % 1000, seq / 1000 % 100, seq / 100_000 % 10000),
+        "address": format!("{seq} Bench Street"),
+    }})
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
 }
 
 fn report(op: &str, batch: usize, records: usize, elapsed: Duration) {
     println!(
-        "{op:<11} batch {batch:>4}: {:>9.0} records/s ({records} records in {:.2}s)",
+        "{op:<11} batch {batch:>4}: {:>9.0} records/s ({records} records in {:.2}s; load {})",
         records as f64 / elapsed.as_secs_f64(),
-        elapsed.as_secs_f64()
+        elapsed.as_secs_f64(),
+        load()
     );
+}
+
+/// Bulk inserts of `BULK` records into `table` for the time budget.
+async fn bulk(
+    bench: &Bench,
+    table: &str,
+    column: &str,
+    make: fn(usize) -> Value,
+    seq: &mut usize,
+) -> Vec<(String, String)> {
+    let started = Instant::now();
+    let mut ids = Vec::new();
+    while started.elapsed() < budget() {
+        let records: Vec<Value> = (0..BULK)
+            .map(|_| {
+                *seq += 1;
+                make(*seq)
+            })
+            .collect();
+        ids.extend(bench.insert(table, records, column).await);
+    }
+    report(table, BULK, ids.len(), started.elapsed());
+    ids
 }
 
 #[tokio::main]
 async fn main() {
     let dir = std::env::temp_dir().join(format!("skyflow-emulator-bench-{}", std::process::id()));
-    let emulator = Emulator::start(EmulatorOptions::with_data_dir(&dir))
-        .await
-        .expect("emulator starts");
-    let bench = Bench {
-        http: reqwest::Client::builder().no_proxy().build().unwrap(),
-        base: format!("{}/v1/vaults/{}", emulator.vault_url(), emulator.vault_id()),
+    std::fs::create_dir_all(&dir).unwrap();
+    let customers = dir.join("customers.json");
+    std::fs::write(&customers, customers_schema().to_string()).unwrap();
+    // The default vault (quickstart plus table1) first, then the customers vault.
+    let default = dir.join("default.json");
+    std::fs::write(&default, VaultSchema::default_schema().to_json()).unwrap();
+    let options = EmulatorOptions::with_data_dir(dir.join("data"))
+        .schema_file(&default)
+        .schema_file(&customers);
+    let emulator = Emulator::start(options).await.expect("emulator starts");
+    let vaults = emulator.info().vaults.clone();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let bench_for = |vault: &str| Bench {
+        http: client.clone(),
+        base: format!("{}/v1/vaults/{vault}", emulator.vault_url()),
         key: emulator.api_key().to_owned(),
     };
-    println!("skyflow-emulator over loopback, on-disk store (WAL, synchronous=FULL)");
+    let main_vault = bench_for(&vaults[0].vault_id);
+    let customer_vault = bench_for(&vaults[vaults.len() - 1].vault_id);
+    println!(
+        "skyflow-emulator over loopback, on-disk store (WAL, synchronous=FULL), {} cores, {:.0} s per scenario",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        budget().as_secs_f64()
+    );
     let mut seq = 0usize;
+
+    let tokens = bulk(&main_vault, "persons", "name", person, &mut seq).await;
+    let mut cseq = 0usize;
+    bulk(&customer_vault, "customers", "email", customer, &mut cseq).await;
+
+    // Detokenize 1,000 distinct tokens per request.
+    let started = Instant::now();
+    let mut done = 0;
+    for chunk in tokens.chunks(BULK).filter(|c| c.len() == BULK).cycle() {
+        if started.elapsed() >= budget() {
+            break;
+        }
+        main_vault.detokenize(chunk).await;
+        done += chunk.len();
+    }
+    report("detokenize", BULK, done, started.elapsed());
+
+    // Single-record inserts from 32 concurrent clients.
+    let next = Arc::new(AtomicUsize::new(seq + 1));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let bench = main_vault.clone();
+        let next = next.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0usize;
+            while started.elapsed() < budget() {
+                let s = next.fetch_add(1, Ordering::Relaxed);
+                bench.insert("persons", vec![person(s)], "name").await;
+                n += 1;
+            }
+            n
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap();
+    }
+    report("concurrent", 1, total, started.elapsed());
+    seq = next.load(Ordering::Relaxed);
+
+    // The earlier mix on table1.
     for batch in BATCH_SIZES {
         let started = Instant::now();
         let mut ids = Vec::new();
-        while started.elapsed() < BUDGET {
-            ids.extend(bench.insert(batch, &mut seq).await);
+        while started.elapsed() < budget() {
+            let records: Vec<Value> = (0..batch)
+                .map(|_| {
+                    seq += 1;
+                    json!({"fields": {"email": format!("bench{seq}@bench.example"), "name": format!("Bench {seq}")}})
+                })
+                .collect();
+            ids.extend(main_vault.insert("table1", records, "email").await);
         }
         report("insert", batch, ids.len(), started.elapsed());
 
-        // Reads use pages of at most 25 ids (Skyflow's get limit) for get; detokenize takes the
-        // whole batch.
+        // Get pages hold at most 25 ids (Skyflow's get limit); detokenize takes the batch.
         let page = batch.min(25);
         let started = Instant::now();
         let mut done = 0;
         for chunk in ids.chunks(page).cycle() {
-            if started.elapsed() >= BUDGET {
+            if started.elapsed() >= budget() {
                 break;
             }
-            bench.get(chunk).await;
+            main_vault.get(chunk).await;
             done += chunk.len();
         }
         report("get", page, done, started.elapsed());
@@ -129,10 +292,10 @@ async fn main() {
         let started = Instant::now();
         let mut done = 0;
         for chunk in ids.chunks(batch).cycle() {
-            if started.elapsed() >= BUDGET {
+            if started.elapsed() >= budget() {
                 break;
             }
-            bench.detokenize(chunk).await;
+            main_vault.detokenize(chunk).await;
             done += chunk.len();
         }
         report("detokenize", batch, done, started.elapsed());

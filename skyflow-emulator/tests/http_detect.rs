@@ -352,17 +352,19 @@ async fn text_json_xml_and_csv_files_keep_their_structure() {
             > 0
     );
 
-    let doc = json!({"patient": {"ssn": "123-45-6789", "contacts": ["zoe@example.com", {"note": "backup SSN 212-56-7890"}]}, "count": 3, "ok": true});
-    let (out, _, _) = run_file(
-        &h,
-        "/structured_text",
-        "json",
-        doc.to_string().as_bytes(),
-        json!({}),
-    )
-    .await;
+    // Raw text: keys deliberately out of alphabetical order.
+    let doc = r#"{"patient": {"ssn": "123-45-6789", "contacts": ["zoe@example.com", {"note": "backup SSN 212-56-7890"}]}, "count": 3, "ok": true}"#;
+    let (out, _, _) = run_file(&h, "/structured_text", "json", doc.as_bytes(), json!({})).await;
     assert_clean(&out);
     let parsed: Value = serde_json::from_slice(&out).unwrap();
+    // Keys stay in document order.
+    let text = String::from_utf8(out.clone()).unwrap();
+    let at = |k: &str| text.find(&format!("\"{k}\"")).unwrap();
+    assert!(
+        at("patient") < at("count") && at("count") < at("ok"),
+        "{text}"
+    );
+    assert!(at("ssn") < at("contacts"), "{text}");
     assert_eq!(parsed["count"], 3);
     assert_eq!(parsed["ok"], true);
     assert_eq!(parsed["patient"].as_object().unwrap().len(), 2);

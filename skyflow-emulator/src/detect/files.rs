@@ -4,7 +4,7 @@
 //! | format | how |
 //! |---|---|
 //! | `txt` | the whole text |
-//! | `json`, `jsonl` | every string value (numbers that hold an entity become strings), the key as context; keys and structure kept |
+//! | `json`, `jsonl` | every string value (numbers that hold an entity become strings), the key as context; keys (in their order) and structure kept |
 //! | `xml` | text nodes and attribute values, the element or attribute name as context; markup kept |
 //! | `csv` | every cell below the header row, the column header as context; same rows and columns |
 //! | `xlsx` | shared and inline strings of the workbook (sheets, styles and formulas kept) |
@@ -19,7 +19,6 @@ use std::io::{Cursor, Read, Write};
 
 use quick_xml::events::{BytesText, Event};
 use quick_xml::{Reader, Writer};
-use serde_json::Value;
 
 use super::render::{EntityOut, Renderer, word_count};
 use crate::engine::EngineError;
@@ -113,7 +112,7 @@ pub(crate) fn process(
             Ok(c.finish(out.into_bytes()))
         }
         "json" => {
-            let mut value: Value = serde_json::from_slice(bytes).map_err(|e| invalid("JSON", e))?;
+            let mut value: Json = serde_json::from_slice(bytes).map_err(|e| invalid("JSON", e))?;
             json_value(&mut value, None, &mut c)?;
             let out = serde_json::to_vec_pretty(&value).map_err(|e| invalid("JSON", e))?;
             Ok(c.finish(out))
@@ -123,10 +122,11 @@ pub(crate) fn process(
             let mut out = String::with_capacity(text.len());
             for (i, line) in text.lines().enumerate() {
                 if !line.trim().is_empty() {
-                    let mut value: Value = serde_json::from_str(line)
+                    let mut value: Json = serde_json::from_str(line)
                         .map_err(|e| invalid("JSON Lines", format!("line {}: {e}", i + 1)))?;
                     json_value(&mut value, None, &mut c)?;
-                    out.push_str(&value.to_string());
+                    let line = serde_json::to_string(&value).map_err(|e| invalid("JSON", e))?;
+                    out.push_str(&line);
                 }
                 out.push('\n');
             }
@@ -202,28 +202,116 @@ pub(crate) fn process(
     }
 }
 
+/// A JSON value that keeps its object keys in document order (the workspace's
+/// `serde_json` sorts them), so a de-identified file has its keys where they were.
+#[derive(Debug)]
+enum Json {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Json {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Json;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Json, E> {
+                Ok(Json::Null)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+                Ok(Json::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+                Ok(Json::Number(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+                Ok(Json::Number(v.into()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Json, E> {
+                serde_json::Number::from_f64(v)
+                    .map(Json::Number)
+                    .ok_or_else(|| E::custom("a number that is not finite"))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+                Ok(Json::String(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Json, E> {
+                Ok(Json::String(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Json::Array(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Json::Object(entries))
+            }
+        }
+        de.deserialize_any(Visitor)
+    }
+}
+
+impl serde::Serialize for Json {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Json::Null => ser.serialize_unit(),
+            Json::Bool(b) => ser.serialize_bool(*b),
+            Json::Number(n) => n.serialize(ser),
+            Json::String(s) => ser.serialize_str(s),
+            Json::Array(items) => {
+                let mut seq = ser.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Json::Object(entries) => {
+                let mut map = ser.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
 /// Rewrites the strings of a JSON value in place; `key` is the nearest object key.
-fn json_value(value: &mut Value, key: Option<&str>, c: &mut Collector<'_, '_>) -> FileResult<()> {
+fn json_value(value: &mut Json, key: Option<&str>, c: &mut Collector<'_, '_>) -> FileResult<()> {
     match value {
-        Value::String(s) => *s = c.text(s, key)?,
-        Value::Number(n) => {
+        Json::String(s) => *s = c.text(s, key)?,
+        Json::Number(n) => {
             let text = n.to_string();
             let out = c.text(&text, key)?;
             if out != text {
-                *value = Value::String(out);
+                *value = Json::String(out);
             }
         }
-        Value::Array(items) => {
+        Json::Array(items) => {
             for item in items {
                 json_value(item, key, c)?;
             }
         }
-        Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
+        Json::Object(entries) => {
+            for (k, v) in entries.iter_mut() {
                 json_value(v, Some(k), c)?;
             }
         }
-        Value::Null | Value::Bool(_) => {}
+        Json::Null | Json::Bool(_) => {}
     }
     Ok(())
 }

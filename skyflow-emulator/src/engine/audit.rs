@@ -277,7 +277,7 @@ fn insert_event(
     ev: &PendingEvent,
     ts: i64,
 ) -> EngineResult<()> {
-    let change_id = uuid::Uuid::new_v4().to_string();
+    let change_id = super::fpt::uuid();
     let e = build_event(ctx, ev, ts, &change_id);
     let json = serde_json::to_string(&e).map_err(|e| EngineError::internal(e.to_string()))?;
     insert_audit(

@@ -23,7 +23,8 @@ const CIPHER_VERSION: u8 = 1;
 /// The engine's keys. `Debug` never prints key material.
 pub(crate) struct Keys {
     aead: Aes256Gcm,
-    fingerprint: [u8; 32],
+    /// The fingerprint key, already absorbed into an HMAC state (cloned per fingerprint).
+    fingerprint: HmacSha256,
     url: [u8; 32],
     server: [u8; 32],
     check: [u8; 32],
@@ -64,7 +65,8 @@ impl Keys {
         let aead_key = derive(&master, "aes-256-gcm values");
         Keys {
             aead: Aes256Gcm::new_from_slice(&aead_key).expect("32-byte key"),
-            fingerprint: derive(&master, "hmac fingerprints"),
+            fingerprint: <HmacSha256 as Mac>::new_from_slice(&derive(&master, "hmac fingerprints"))
+                .expect("hmac accepts any key length"),
             url: derive(&master, "download urls"),
             server: derive(&master, "server signing"),
             check: derive(&master, "key check"),
@@ -153,7 +155,8 @@ impl Keys {
     /// Encrypts `plain`, binding it to `aad`. Output: version byte, 12-byte nonce, ciphertext.
     pub(crate) fn encrypt(&self, aad: &[u8], plain: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; 12];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        // 96-bit random nonces from the thread's CSPRNG (seeded and reseeded by the OS).
+        rand::thread_rng().fill_bytes(&mut nonce);
         let ct = self
             .aead
             .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
@@ -183,7 +186,7 @@ impl Keys {
 
     /// Keyed fingerprint of length-prefixed parts (a blind index).
     pub(crate) fn fingerprint(&self, parts: &[&[u8]]) -> Vec<u8> {
-        let mut m = <HmacSha256 as Mac>::new_from_slice(&self.fingerprint).expect("hmac key");
+        let mut m = self.fingerprint.clone();
         for p in parts {
             m.update(&(p.len() as u64).to_be_bytes());
             m.update(p);

@@ -156,7 +156,7 @@ impl Vault {
             self.rows(c)
                 .delete_cell_file(&table.name, &sid, &col.name)?;
         }
-        let file_id = uuid::Uuid::new_v4().simple().to_string();
+        let file_id = super::fpt::uuid_simple();
         let name = if up.file_name.is_empty() {
             "file".to_string()
         } else {

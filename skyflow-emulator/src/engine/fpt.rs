@@ -1,53 +1,87 @@
 //! Token generation: UUIDs, random alphanumerics, and format-preserving tokens drawn at
 //! random from a regex (Skyflow's FPT tokens are random strings stored in the vault, not
-//! format-preserving encryption). Every token comes from the OS CSPRNG.
+//! format-preserving encryption).
+//!
+//! Every token comes from a CSPRNG: one ChaCha generator per thread (`rand::thread_rng`,
+//! seeded from the OS and reseeded by it periodically) instead of a system call per token.
+//! An FPT regex is compiled once per column, when the schema is loaded, into a [`RegexGen`]:
+//! a generator tree with its character classes flattened, plus the compiled regex that
+//! checks each draw.
 
 use rand::Rng;
-use rand::rngs::OsRng;
+use regex::Regex;
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 const MAX_UNBOUNDED_EXTRA: u32 = 8;
 const PRINTABLE: (u32, u32) = (0x20, 0x7e);
+/// Draws tried before a pattern is declared unable to produce a matching token.
+const MAX_DRAWS: usize = 100;
 
-/// Validates an FPT regex: it must parse and be able to produce a matching string.
-pub(crate) fn check_regex(pattern: &str) -> Result<(), String> {
-    let re = regex::Regex::new(pattern).map_err(|e| format!("bad regex: {e}"))?;
-    let hir = regex_syntax::parse(pattern).map_err(|e| format!("bad regex: {e}"))?;
-    for _ in 0..50 {
-        let mut s = String::new();
-        gen_hir(&hir, &mut s);
-        if re.is_match(&s) {
-            return Ok(());
-        }
-    }
-    Err("the regex cannot produce a matching token".into())
+/// One node of a compiled pattern.
+#[derive(Debug)]
+enum Node {
+    Empty,
+    Literal(String),
+    /// Character ranges (printable ASCII preferred when the class allows it) and their total
+    /// size.
+    Class(Vec<(u32, u32)>, u64),
+    Repeat(u32, u32, Box<Node>),
+    Concat(Vec<Node>),
+    Alternation(Vec<Node>),
 }
 
-/// A random string matching `pattern`, or `None` if none was found in a few attempts.
-pub(crate) fn from_regex(pattern: &str) -> Option<String> {
-    let re = regex::Regex::new(pattern).ok()?;
-    let hir = regex_syntax::parse(pattern).ok()?;
-    for _ in 0..100 {
-        let mut s = String::new();
-        gen_hir(&hir, &mut s);
-        if re.is_match(&s) {
-            return Some(s);
-        }
-    }
-    None
+/// A format-preserving-token pattern, compiled once.
+#[derive(Debug)]
+pub(crate) struct RegexGen {
+    node: Node,
+    re: Regex,
 }
 
-fn gen_hir(h: &Hir, out: &mut String) {
+impl RegexGen {
+    /// Compiles `pattern`; it must parse and be able to produce a matching string.
+    pub(crate) fn new(pattern: &str) -> Result<RegexGen, String> {
+        let re = Regex::new(pattern).map_err(|e| format!("bad regex: {e}"))?;
+        let hir = regex_syntax::parse(pattern).map_err(|e| format!("bad regex: {e}"))?;
+        let generator = RegexGen {
+            node: compile(&hir),
+            re,
+        };
+        if generator.draw().is_none() {
+            return Err("the regex cannot produce a matching token".into());
+        }
+        Ok(generator)
+    }
+
+    /// A random string matching the pattern, or `None` if none was found in a few draws.
+    pub(crate) fn draw(&self) -> Option<String> {
+        let mut rng = rand::thread_rng();
+        let mut s = String::with_capacity(32);
+        for _ in 0..MAX_DRAWS {
+            s.clear();
+            generate(&self.node, &mut rng, &mut s);
+            if self.re.is_match(&s) {
+                return Some(s);
+            }
+        }
+        None
+    }
+
+    /// Whether `s` matches the pattern (a BYOT token must).
+    pub(crate) fn is_match(&self, s: &str) -> bool {
+        self.re.is_match(s)
+    }
+}
+
+fn compile(h: &Hir) -> Node {
     match h.kind() {
-        HirKind::Empty | HirKind::Look(_) => {}
-        HirKind::Literal(lit) => out.push_str(&String::from_utf8_lossy(&lit.0)),
+        HirKind::Empty | HirKind::Look(_) => Node::Empty,
+        HirKind::Literal(lit) => Node::Literal(String::from_utf8_lossy(&lit.0).into_owned()),
         HirKind::Class(class) => {
             let ranges: Vec<(u32, u32)> = match class {
                 Class::Unicode(c) => c
                     .ranges()
                     .iter()
-                    .map(|r| (r.start(), r.end()))
-                    .map(|(a, b)| (a as u32, b as u32))
+                    .map(|r| (u32::from(r.start()), u32::from(r.end())))
                     .collect(),
                 Class::Bytes(c) => c
                     .ranges()
@@ -55,47 +89,56 @@ fn gen_hir(h: &Hir, out: &mut String) {
                     .map(|r| (u32::from(r.start()), u32::from(r.end())))
                     .collect(),
             };
-            out.push(pick(&ranges));
+            let printable: Vec<(u32, u32)> = ranges
+                .iter()
+                .filter_map(|&(a, b)| {
+                    let (lo, hi) = (a.max(PRINTABLE.0), b.min(PRINTABLE.1));
+                    (lo <= hi).then_some((lo, hi))
+                })
+                .collect();
+            let pool = if printable.is_empty() {
+                ranges
+            } else {
+                printable
+            };
+            let total = pool.iter().map(|&(a, b)| u64::from(b - a + 1)).sum();
+            Node::Class(pool, total)
         }
         HirKind::Repetition(rep) => {
             let max = rep
                 .max
                 .unwrap_or(rep.min + MAX_UNBOUNDED_EXTRA)
                 .max(rep.min);
-            let n = OsRng.gen_range(rep.min..=max);
-            for _ in 0..n {
-                gen_hir(&rep.sub, out);
-            }
+            Node::Repeat(rep.min, max, Box::new(compile(&rep.sub)))
         }
-        HirKind::Capture(c) => gen_hir(&c.sub, out),
-        HirKind::Concat(parts) => parts.iter().for_each(|p| gen_hir(p, out)),
-        HirKind::Alternation(alts) => {
-            let i = OsRng.gen_range(0..alts.len());
-            gen_hir(&alts[i], out);
-        }
+        HirKind::Capture(c) => compile(&c.sub),
+        HirKind::Concat(parts) => Node::Concat(parts.iter().map(compile).collect()),
+        HirKind::Alternation(alts) => Node::Alternation(alts.iter().map(compile).collect()),
     }
 }
 
-/// Picks a character from the ranges, preferring printable ASCII.
-fn pick(ranges: &[(u32, u32)]) -> char {
-    let ascii: Vec<(u32, u32)> = ranges
-        .iter()
-        .filter_map(|&(a, b)| {
-            let (lo, hi) = (a.max(PRINTABLE.0), b.min(PRINTABLE.1));
-            (lo <= hi).then_some((lo, hi))
-        })
-        .collect();
-    let pool = if ascii.is_empty() {
-        ranges.to_vec()
-    } else {
-        ascii
-    };
-    let total: u64 = pool.iter().map(|&(a, b)| u64::from(b - a + 1)).sum();
+fn generate(node: &Node, rng: &mut impl Rng, out: &mut String) {
+    match node {
+        Node::Empty => {}
+        Node::Literal(s) => out.push_str(s),
+        Node::Class(pool, total) => out.push(pick(pool, *total, rng)),
+        Node::Repeat(min, max, sub) => {
+            for _ in 0..rng.gen_range(*min..=*max) {
+                generate(sub, rng, out);
+            }
+        }
+        Node::Concat(parts) => parts.iter().for_each(|p| generate(p, rng, out)),
+        Node::Alternation(alts) => generate(&alts[rng.gen_range(0..alts.len())], rng, out),
+    }
+}
+
+/// Picks a character from the ranges.
+fn pick(pool: &[(u32, u32)], total: u64, rng: &mut impl Rng) -> char {
     if total == 0 {
         return 'x';
     }
-    let mut k = OsRng.gen_range(0..total);
-    for (a, b) in pool {
+    let mut k = rng.gen_range(0..total);
+    for &(a, b) in pool {
         let n = u64::from(b - a + 1);
         if k < n {
             return char::from_u32(a + k as u32).unwrap_or('x');
@@ -108,15 +151,16 @@ fn pick(ranges: &[(u32, u32)]) -> char {
 /// A token shaped like `value`: digits, lower- and upper-case letters replaced at random,
 /// everything else kept.
 pub(crate) fn like_value(value: &str) -> String {
+    let mut rng = rand::thread_rng();
     value
         .chars()
         .map(|c| {
             if c.is_ascii_digit() {
-                char::from(b'0' + OsRng.gen_range(0..10u8))
+                char::from(b'0' + rng.gen_range(0..10u8))
             } else if c.is_ascii_lowercase() {
-                char::from(b'a' + OsRng.gen_range(0..26u8))
+                char::from(b'a' + rng.gen_range(0..26u8))
             } else if c.is_ascii_uppercase() {
-                char::from(b'A' + OsRng.gen_range(0..26u8))
+                char::from(b'A' + rng.gen_range(0..26u8))
             } else {
                 c
             }
@@ -124,21 +168,32 @@ pub(crate) fn like_value(value: &str) -> String {
         .collect()
 }
 
-/// A random UUID v4.
+/// A random UUID v4 (from the thread's CSPRNG).
 pub(crate) fn uuid() -> String {
-    uuid::Uuid::new_v4().to_string()
+    uuid_v4().to_string()
+}
+
+/// A random UUID v4 as 32 lowercase hex digits.
+pub(crate) fn uuid_simple() -> String {
+    uuid_v4().simple().to_string()
+}
+
+fn uuid_v4() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(rand::thread_rng().r#gen()).into_uuid()
 }
 
 /// 16 random alphanumerics.
 pub(crate) fn random_token() -> String {
     const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::thread_rng();
     (0..16)
-        .map(|_| char::from(ALPHA[OsRng.gen_range(0..ALPHA.len())]))
+        .map(|_| char::from(ALPHA[rng.gen_range(0..ALPHA.len())]))
         .collect()
 }
 
 /// Keeps the first 6 and last 4 digits of a card number, randomizes the digits between.
 pub(crate) fn preserve_left6_right4(value: &str) -> String {
+    let mut rng = rand::thread_rng();
     let digits = value.chars().filter(char::is_ascii_digit).count();
     let mut seen = 0;
     value
@@ -149,7 +204,7 @@ pub(crate) fn preserve_left6_right4(value: &str) -> String {
                 if seen <= 6 || seen > digits.saturating_sub(4) {
                     c
                 } else {
-                    char::from(b'0' + OsRng.gen_range(0..10u8))
+                    char::from(b'0' + rng.gen_range(0..10u8))
                 }
             } else {
                 c
@@ -162,11 +217,14 @@ pub(crate) fn preserve_left6_right4(value: &str) -> String {
 pub(crate) fn preserve_email_domain(value: &str) -> String {
     match value.rsplit_once('@') {
         Some((local, domain)) => {
+            let mut rng = rand::thread_rng();
             let n = local.chars().count().max(1);
-            let l: String = (0..n)
-                .map(|_| char::from(b'a' + OsRng.gen_range(0..26u8)))
+            let mut out: String = (0..n)
+                .map(|_| char::from(b'a' + rng.gen_range(0..26u8)))
                 .collect();
-            format!("{l}@{domain}")
+            out.push('@');
+            out.push_str(domain);
+            out
         }
         None => like_value(value),
     }
@@ -186,16 +244,17 @@ mod tests {
             "^\\d{10}$",
             "^(AB|CD)\\w+$",
         ] {
-            let re = regex::Regex::new(p).unwrap();
+            let re = Regex::new(p).unwrap();
+            let generator = RegexGen::new(p).unwrap();
             for _ in 0..20 {
-                let t = from_regex(p).unwrap();
+                let t = generator.draw().unwrap();
                 assert!(re.is_match(&t), "{p} -> {t}");
+                assert!(generator.is_match(&t));
                 assert!(t.is_ascii(), "{t}");
             }
-            check_regex(p).unwrap();
         }
-        assert!(check_regex("(").is_err());
-        assert!(check_regex("a\\bb").is_err());
+        assert!(RegexGen::new("(").is_err());
+        assert!(RegexGen::new("a\\bb").is_err());
     }
 
     #[test]
@@ -209,5 +268,8 @@ mod tests {
         assert!(e.ends_with("@x.org") && e.len() == 10);
         assert_eq!(random_token().len(), 16);
         assert_ne!(uuid(), uuid());
+        assert_eq!(uuid().len(), 36);
+        assert_eq!(uuid_simple().len(), 32);
+        assert_eq!(uuid().as_bytes()[14], b'4', "version 4");
     }
 }

@@ -110,7 +110,7 @@ impl Inner {
                 )));
             }
             Some(i) => i.to_string(),
-            None => uuid::Uuid::new_v4().simple().to_string(),
+            None => super::fpt::uuid_simple(),
         };
         let mut vaults = self.vaults.write().unwrap_or_else(|p| p.into_inner());
         let pos = vaults.iter().position(|v| v.id == id);

@@ -81,7 +81,7 @@ impl Vault {
     }
 
     /// Sets the unique entry of cell (`sid`, `col`) to `v` (or none); 400/9 with Skyflow's
-    /// exact message when another record holds `v`.
+    /// exact message when another record holds `v`. A new record has no entry to clear.
     pub(crate) fn set_unique(
         &self,
         c: &Connection,
@@ -89,9 +89,12 @@ impl Vault {
         col: &str,
         v: Option<&Value>,
         sid: &str,
+        is_new: bool,
     ) -> EngineResult<()> {
         let rows = self.rows(c);
-        rows.clear_unique(table, col, sid)?;
+        if !is_new {
+            rows.clear_unique(table, col, sid)?;
+        }
         if let Some(v) = v {
             let fp = self.unique_fp(table, col, v);
             if rows.unique_owner(table, col, &fp)?.is_some() {

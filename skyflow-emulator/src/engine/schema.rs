@@ -62,6 +62,8 @@ pub struct Column {
     pub replace_pattern: Option<String>,
     /// `format_preserving_regex` for FPT tokens.
     pub fpt_regex: Option<String>,
+    /// `fpt_regex` compiled once into a token generator.
+    pub(crate) fpt_gen: Option<std::sync::Arc<super::fpt::RegexGen>>,
     /// `validation.regular_exp` (all must match a non-null string value).
     pub validations: Vec<Regex>,
     /// `validation.predefinedvalues` (enum); empty = any.
@@ -312,11 +314,17 @@ fn build_column(table: &str, c: &skyflow_schema::Column) -> EngineResult<Column>
         .iter()
         .map(|p| compile("validation.regular_exp", p))
         .collect::<EngineResult<_>>()?;
-    if let Some(fpt) = &c.fpt_regex {
-        super::fpt::check_regex(fpt).map_err(|e| {
-            EngineError::invalid(format!("{}: {e}", at("options.format_preserving_regex")))
-        })?;
-    }
+    let fpt_gen = c
+        .fpt_regex
+        .as_deref()
+        .map(|fpt| {
+            super::fpt::RegexGen::new(fpt)
+                .map(std::sync::Arc::new)
+                .map_err(|e| {
+                    EngineError::invalid(format!("{}: {e}", at("options.format_preserving_regex")))
+                })
+        })
+        .transpose()?;
     Ok(Column {
         name: c.name.clone(),
         datatype: c.datatype,
@@ -326,6 +334,7 @@ fn build_column(table: &str, c: &skyflow_schema::Column) -> EngineResult<Column>
         find_pattern,
         replace_pattern: c.replace_pattern.clone(),
         fpt_regex: c.fpt_regex.clone(),
+        fpt_gen,
         validations,
         predefined_values: c.predefined_values.clone(),
         unique: c.unique,

@@ -59,8 +59,8 @@ impl Vault {
                 | TokenPolicy::NonDeterministicFpt
                 | TokenPolicy::FormatPreservingToken,
             ) if fpt_ok => {
-                let t = match &col.fpt_regex {
-                    Some(re) => fpt::from_regex(re),
+                let t = match &col.fpt_gen {
+                    Some(generator) => generator.draw(),
                     None => Some(fpt::like_value(&s)).filter(|t| !t.is_empty()),
                 };
                 t.unwrap_or_else(fpt::uuid)
@@ -98,7 +98,7 @@ impl Vault {
                     col.name
                 )));
             }
-            if let Some(re) = &col.fpt_regex
+            if let Some(generator) = &col.fpt_gen
                 && col.datatype.allows_fpt()
                 && matches!(
                     policy,
@@ -106,7 +106,7 @@ impl Vault {
                         | TokenPolicy::NonDeterministicFpt
                         | TokenPolicy::FormatPreservingToken
                 )
-                && !regex::Regex::new(re).is_ok_and(|r| r.is_match(b))
+                && !generator.is_match(b)
             {
                 return Err(EngineError::invalid(format!(
                     "{at}The token supplied for column {} does not match the column's format_preserving_regex",

@@ -294,7 +294,7 @@ impl Vault {
             }
             if col.unique {
                 // Skyflow's exact message, without the record index.
-                self.set_unique(c, &table.name, &col.name, v.as_ref(), sid)?;
+                self.set_unique(c, &table.name, &col.name, v.as_ref(), sid, is_new)?;
             }
         }
         Ok(out)

@@ -743,16 +743,50 @@ pub const TEMPLATES: &[&str] = &[
     "{name} met {name} for coffee on {date} to discuss the lease.",
 ];
 
-/// Generates `n` labelled samples from `seed`.
-pub fn generate(seed: u64, n: usize) -> Vec<Sample> {
+/// Templates written after the engine was tuned on `TEMPLATES`, never used for tuning: the
+/// quality test reports them separately, as a check against over-fitting.
+pub const HELD_OUT_TEMPLATES: &[&str] = &[
+    "Re: refund. Spoke to {name} this morning; she confirmed the last four digits and asked us to email {email}.",
+    "Member {name} disputes a charge of {amount} made on {date} with card {card}.",
+    "Our driver could not find {address}, so the parcel is back at the depot.",
+    "Per {name}, the new billing contact is {name} ({phone}).",
+    "Referral: {age} y/o female, lives in {city}, seen by Dr. {family} on {date}.",
+    "Labs drawn {date} at {time}. Patient {name} tolerated the procedure well.",
+    "Insurance ID {mrn}; subscriber {name}; DOB {dob}.",
+    "lol ok, my cell is {phone}, ping me when you land in {city}",
+    "can u resend the link? {url}",
+    "I used to live at {address} before moving to {country}.",
+    "SSN on the W-2 is {ssn}, employer {org}.",
+    "Signed, {name}, {org}",
+    "Transfer {amount} from IBAN {iban} to routing {routing}, account {bank}.",
+    "New hire {name} starts {date}; laptop will ship to {address}.",
+    "Patient transferred from {facility} to {facility} on {date}.",
+    "Customer IP {ip} matched a login for {email} at {time}.",
+    "Applicant {name} was born {dob} and holds passport {passport}.",
+    "Please invite {name} and {name} to the kickoff at {org}.",
+    "csv:first_last,mobile,home_city|{name},{phone},{city}",
+    "csv:contact_email,contact_name,state|{email},{name},{state}",
+    "Ask for {given} at the front desk; the office is in {city}, {state}.",
+    "{name} from {city} wrote in about order {order}.",
+    "Vehicle {vin} was sold to {name} of {city}.",
+    "Hello {given}, your appointment is confirmed for {date} at {time}.",
+];
+
+/// Generates `n` labelled samples from `seed` and `templates`.
+pub fn generate_from(templates: &[&str], seed: u64, n: usize) -> Vec<Sample> {
     let values = Values::load();
     let mut rng = Rng::new(seed);
     (0..n)
         .map(|i| {
-            let template = TEMPLATES[(i + rng.below(TEMPLATES.len())) % TEMPLATES.len()];
+            let template = templates[(i + rng.below(templates.len())) % templates.len()];
             fill(template, &values, &mut rng)
         })
         .collect()
+}
+
+/// Generates `n` labelled samples from `seed`.
+pub fn generate(seed: u64, n: usize) -> Vec<Sample> {
+    generate_from(TEMPLATES, seed, n)
 }
 
 fn fill(template: &str, values: &Values, rng: &mut Rng) -> Sample {
