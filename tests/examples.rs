@@ -1,41 +1,109 @@
-//! Runs the examples' logic on the embedded emulator (as `cargo run --example NAME` does
-//! with no vault configured), checks what they print, and that they print no secrets. Also
-//! checks how the examples choose between the emulator and a real vault.
+//! Runs every example on the embedded emulator (as `cargo run --example NAME` does with no
+//! vault configured), and fails if one fails or prints a secret. The vault, client set-up
+//! and service-account examples run through a proxy that records the secrets they used,
+//! and their output and logs are checked against those (see `harness`); the Detect and
+//! connection examples are checked against the values they de-identify or send. Also checks
+//! how the examples choose between the emulator and a real vault.
 #![allow(
     clippy::duplicate_mod,
     reason = "each example declares `mod support;` itself, as `cargo run --example` needs"
 )]
 
-#[path = "../examples/quickstart.rs"]
-#[allow(dead_code, reason = "the example's `main` is not called here")]
-mod quickstart;
-
-#[path = "../examples/typed_crud.rs"]
-#[allow(dead_code, reason = "the example's `main` is not called here")]
-mod typed_crud;
-
-#[path = "../examples/deidentify_text.rs"]
-#[allow(dead_code, reason = "the example's `main` is not called here")]
-mod deidentify_text;
-
-#[path = "../examples/reidentify_text.rs"]
-#[allow(dead_code, reason = "the example's `main` is not called here")]
-mod reidentify_text;
-
-#[path = "../examples/deidentify_file.rs"]
-#[allow(dead_code, reason = "the example's `main` is not called here")]
-mod deidentify_file;
-
-#[path = "../examples/get_detect_run.rs"]
-#[allow(dead_code, reason = "the example's `main` is not called here")]
-mod get_detect_run;
-
-#[path = "../examples/invoke_connection.rs"]
-#[allow(dead_code, reason = "the example's `main` is not called here")]
-mod invoke_connection;
+mod harness;
 
 #[path = "../examples/support/mod.rs"]
 mod support;
+
+/// Includes examples by path (their `main` is not called here).
+macro_rules! examples {
+    ($($name:ident = $path:literal),* $(,)?) => {$(
+        #[path = $path]
+        #[allow(dead_code, reason = "the example's `main` is not called here")]
+        mod $name;
+    )*};
+}
+
+examples!(
+    quickstart = "../examples/quickstart.rs",
+    typed_crud = "../examples/typed_crud.rs",
+    insert_records = "../examples/insert_records.rs",
+    insert_byot = "../examples/insert_byot.rs",
+    insert_continue_on_error = "../examples/insert_continue_on_error.rs",
+    detokenize_records = "../examples/detokenize_records.rs",
+    get_records = "../examples/get_records.rs",
+    get_column_values = "../examples/get_column_values.rs",
+    update_record = "../examples/update_record.rs",
+    delete_records = "../examples/delete_records.rs",
+    query_records = "../examples/query_records.rs",
+    tokenize_records = "../examples/tokenize_records.rs",
+    upload_file = "../examples/upload_file.rs",
+    bulk_import = "../examples/bulk_import.rs",
+    token_generation = "../examples/token_generation.rs",
+    scoped_token_generation = "../examples/scoped_token_generation.rs",
+    token_generation_with_context = "../examples/token_generation_with_context.rs",
+    signed_token_generation = "../examples/signed_token_generation.rs",
+    bearer_token_expiry = "../examples/bearer_token_expiry.rs",
+    client_operations = "../examples/client_operations.rs",
+    credentials_options = "../examples/credentials_options.rs",
+    logging = "../examples/logging.rs",
+    deidentify_text = "../examples/deidentify_text.rs",
+    reidentify_text = "../examples/reidentify_text.rs",
+    deidentify_file = "../examples/deidentify_file.rs",
+    get_detect_run = "../examples/get_detect_run.rs",
+    invoke_connection = "../examples/invoke_connection.rs",
+);
+
+/// A test that runs an example with `run(&Target, &mut out)` through the harness and
+/// checks that it printed a few lines and no secret; `$check` sees the [`harness::Run`].
+macro_rules! example_test {
+    ($name:ident $(, options = $options:expr)? $(, check = $check:expr)?) => {
+        #[tokio::test]
+        async fn $name() {
+            #[allow(unused_variables)]
+            let options = support::default_options();
+            $(let options = $options;)?
+            let run = harness::run(options, async |target, out| $name::run(target, out).await).await;
+            let lines = run.lines();
+            assert!(
+                (1..=12).contains(&lines.len()),
+                "a few readable lines, got {}:\n{}",
+                lines.len(),
+                run.output
+            );
+            run.assert_no_secrets();
+            $(($check)(&run);)?
+        }
+    };
+}
+
+example_test!(
+    insert_records,
+    check = |run: &harness::Run| {
+        assert!(run.output.contains("inserted 2 persons"), "{}", run.output);
+        assert!(run.secrets.contains("123-45-6701"), "the proxy saw the ssn");
+    }
+);
+example_test!(insert_byot);
+example_test!(insert_continue_on_error);
+example_test!(detokenize_records);
+example_test!(get_records);
+example_test!(get_column_values);
+example_test!(update_record);
+example_test!(delete_records);
+example_test!(query_records);
+example_test!(tokenize_records);
+example_test!(upload_file);
+example_test!(client_operations);
+example_test!(credentials_options);
+example_test!(logging);
+example_test!(token_generation);
+example_test!(scoped_token_generation);
+example_test!(token_generation_with_context);
+example_test!(signed_token_generation);
+example_test!(
+    bearer_token_expiry,
+    options = bearer_token_expiry::emulator_options()
+);
 
 use skyflow::Env;
 
@@ -58,20 +126,17 @@ fn has_ssn_shape(text: &str) -> bool {
     })
 }
 
-async fn output_of<F, Fut>(example: F) -> String
-where
-    F: FnOnce(skyflow::VaultClient) -> Fut,
-    Fut: Future<Output = (Vec<u8>, Result<(), support::BoxError>)>,
-{
-    let target = support::embedded().await.expect("the emulator starts");
-    assert!(target.is_embedded());
-    let (out, result) = example(target.vault().clone()).await;
-    let text = String::from_utf8(out).expect("utf-8 output");
-    if let Err(err) = result {
-        panic!("the example failed: {err}\n{text}");
-    }
-    target.shutdown().await;
-    text
+/// Runs an example whose `run` takes the vault handle, through the harness; checks that it
+/// printed and logged no secret, and returns its output.
+async fn output_of(
+    example: impl AsyncFnOnce(&skyflow::VaultClient, &mut Vec<u8>) -> Result<(), support::BoxError>,
+) -> String {
+    let run = harness::run(support::default_options(), async |target, out| {
+        example(target.vault(), out).await
+    })
+    .await;
+    run.assert_no_secrets();
+    run.output
 }
 
 /// Runs a Detect example on the embedded emulator and returns what it printed.
@@ -194,12 +259,7 @@ async fn get_detect_run_fetches_the_run_by_id() {
 
 #[tokio::test]
 async fn quickstart_runs_and_prints_no_secrets() {
-    let text = output_of(|vault| async move {
-        let mut out = Vec::new();
-        let result = quickstart::run(&vault, &mut out).await;
-        (out, result)
-    })
-    .await;
+    let text = output_of(async |vault, out| quickstart::run(vault, out).await).await;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 5, "{text}");
     assert!(
@@ -226,12 +286,7 @@ async fn quickstart_runs_and_prints_no_secrets() {
 
 #[tokio::test]
 async fn typed_crud_runs_and_prints_no_secrets() {
-    let text = output_of(|vault| async move {
-        let mut out = Vec::new();
-        let result = typed_crud::run(&vault, &mut out).await;
-        (out, result)
-    })
-    .await;
+    let text = output_of(async |vault, out| typed_crud::run(vault, out).await).await;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 9, "{text}");
     assert_eq!(lines[0], "inserted 3 customers");
@@ -306,4 +361,63 @@ fn the_examples_use_a_real_vault_only_when_all_four_variables_are_set() {
 
     let bad_env = |name: &str| Some(if name == "SKYFLOW_ENV" { "moon" } else { "x" }.to_owned());
     assert!(support::select(bad_env).is_err());
+}
+
+#[tokio::test]
+async fn the_secret_check_fails_on_a_printed_value_token_or_credential() {
+    use std::io::Write;
+
+    use skyflow::vault::InsertRequest;
+
+    let mut api_key = String::new();
+    let run = harness::run(support::default_options(), async |target, out| {
+        api_key = target.emulator().expect("embedded").api_key().to_owned();
+        let request = InsertRequest::new("persons")
+            .value(serde_json::json!({ "name": "Leaky Example", "ssn": "123-45-9999" }));
+        let response = target.vault().insert(&request).await?;
+        let token = response.inserted()[0].token("ssn").unwrap_or_default();
+        writeln!(out, "the ssn token is {token}")?;
+        Ok(())
+    })
+    .await;
+    // The token printed is caught; so is each other kind of secret.
+    let found = harness::leaks(&run.output, &run.secrets);
+    assert_eq!(found.len(), 1, "{found:?}");
+    for text in [
+        "name Leaky Example",
+        "ssn 123-45-9999",
+        api_key.as_str(),
+        "signed_token_eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
+        "-----BEGIN PRIVATE KEY-----",
+        "key sky-ab1c2-0123456789abcdef0123456789abcdef",
+    ] {
+        assert!(
+            !harness::leaks(text, &run.secrets).is_empty(),
+            "not caught: {text}"
+        );
+    }
+    assert!(harness::leaks("inserted 1 record", &run.secrets).is_empty());
+}
+
+/// The bulk import with 2,000 records instead of 10,000: the same code (four chunks, each
+/// split into batches of 100 sent four at a time, three bad records reported at their
+/// index), in a fifth of the time. `cargo run --example bulk_import` imports 10,000.
+#[tokio::test]
+async fn bulk_import() {
+    let run = harness::run(support::default_options(), async |target, out| {
+        bulk_import::import(target, out, 2_000).await
+    })
+    .await;
+    run.assert_no_secrets();
+    let lines = run.lines();
+    assert_eq!(lines.len(), 6, "{}", run.output);
+    assert_eq!(
+        lines[3],
+        "progress: 2000 of 2000 records sent, 1997 stored, 3 rejected"
+    );
+    assert!(
+        lines[4].ends_with("rejected at index [250, 1001, 1999] (http code 400)"),
+        "{}",
+        run.output
+    );
 }
