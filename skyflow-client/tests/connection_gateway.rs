@@ -372,6 +372,7 @@ async fn gateway_failures_are_enveloped_with_a_status_that_says_which() {
         .await
         .unwrap_err();
     gateway_error(&err, 404);
+    assert!(!err.message().contains("9999"), "{}", err.message());
 
     // An unreachable upstream.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

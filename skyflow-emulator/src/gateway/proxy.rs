@@ -194,7 +194,16 @@ async fn detokenize_fields(
         serde_json::from_value(json!({ "detokenizationParameters": params }))
             .map_err(|_| ApiError::internal("could not build the detokenize request"))?;
     let ctx = call.ctx.clone();
-    let response = on_vault(state, vault_id, move |v| v.detokenize(&ctx, request)).await?;
+    let response = on_vault(state, vault_id, move |v| v.detokenize(&ctx, request))
+        .await
+        .map_err(|e| {
+            // The vault's message quotes the token; the gateway's answer does not.
+            if e.status() == StatusCode::NOT_FOUND {
+                ApiError::not_found("Token not found. A token in the request does not exist.")
+            } else {
+                e
+            }
+        })?;
     let response = serde_json::to_value(&response).unwrap_or_default();
     let mut values: HashMap<String, String> = HashMap::new();
     for record in response["records"].as_array().into_iter().flatten() {
