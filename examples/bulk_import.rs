@@ -82,12 +82,12 @@ pub async fn import(target: &Target, out: &mut impl Write, records: usize) -> Re
                 .iter()
                 .map(|r| r.skyflow_id().to_owned()),
         );
-        // `request_index` is the position in this call's values.
+        // `index` is the position in this call's values.
         failed.extend(
             response
                 .errors()
                 .iter()
-                .map(|e| (offset + e.request_index(), e.http_code())),
+                .map(|e| (offset + e.index(), e.http_code().unwrap_or_default())),
         );
         writeln!(
             out,

@@ -85,7 +85,7 @@ pub async fn run(target: &Target, out: &mut impl Write) -> Result<(), BoxError> 
         found == [0, 2] && failed == [1],
         "tokens 0 and 2 found, 1 not",
     )?;
-    // (An error's message may quote the token, so it is not printed.)
+    // (The request's tokens are cut out of an error's message.)
     let not_found = response.errors()[0]
         .message()
         .to_lowercase()

@@ -197,7 +197,7 @@ pub async fn run(vault: &VaultClient, out: &mut impl Write) -> Result<(), BoxErr
         .continue_on_error()
         .send()
         .await?;
-    let failed: Vec<usize> = results.errors().map(|e| e.request_index()).collect();
+    let failed: Vec<usize> = results.errors().map(|e| e.index()).collect();
     check(failed == [1], "only the bad record failed")?;
     let mut written: Vec<SkyflowId> = ids.clone();
     written.extend(results.inserted().cloned());

@@ -62,8 +62,8 @@ async fn continue_on_error_reports_each_failed_record_at_its_index() {
     assert!(results.records()[2].is_ok());
     let errors: Vec<_> = results.errors().collect();
     assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0].request_index(), 1);
-    assert_eq!(errors[0].http_code(), 400);
+    assert_eq!(errors[0].index(), 1);
+    assert_eq!(errors[0].http_code(), Some(400));
     // No value in the message or the Debug output.
     let shown = format!("{results:?} {}", errors[0].message());
     assert!(!shown.contains("not an ssn"), "{shown}");
@@ -82,10 +82,7 @@ async fn continue_on_error_reports_each_failed_record_at_its_index() {
         .unwrap();
     let tokens = results.records()[0].as_ref().unwrap();
     assert!(tokens.ssn.is_some());
-    assert_eq!(
-        results.records()[1].as_ref().err().unwrap().request_index(),
-        1
-    );
+    assert_eq!(results.records()[1].as_ref().err().unwrap().index(), 1);
 
     // Without continue-on-error, the call fails, naming the record.
     let err = people

@@ -362,11 +362,7 @@ impl Error {
     /// `<redacted>`: vault messages sometimes quote what the request sent ("Token not
     /// found for …"), and errors must never carry it.
     pub(crate) fn without_secrets(mut self, secrets: &[&str]) -> Self {
-        for secret in secrets {
-            if !secret.is_empty() && self.inner.message.contains(secret) {
-                self.inner.message = self.inner.message.replace(secret, "<redacted>");
-            }
-        }
+        cut_secrets(&mut self.inner.message, secrets);
         self
     }
 
@@ -613,6 +609,17 @@ impl fmt::Debug for Inner {
             s.field("source", &format_args!("{source}"));
         }
         s.finish()
+    }
+}
+
+/// Replaces every occurrence of the given tokens or values in a vault message with
+/// `<redacted>`. The one place secrets are cut out of messages: a whole call's error
+/// ([`Error::without_secrets`]) and per-record errors (continue-on-error) both use it.
+pub(crate) fn cut_secrets(message: &mut String, secrets: &[&str]) {
+    for secret in secrets {
+        if !secret.is_empty() && message.contains(secret) {
+            *message = message.replace(secret, "<redacted>");
+        }
     }
 }
 

@@ -76,7 +76,7 @@
 //!     println!("values[{}] -> {} {:?}", record.request_index(), record.skyflow_id(), record.token("ssn"));
 //! }
 //! for error in response.errors() {
-//!     eprintln!("values[{}] failed: {}", error.request_index(), error.message());
+//!     eprintln!("{error}"); // values[2]: <the vault's message>
 //! }
 //! # Ok(())
 //! # }

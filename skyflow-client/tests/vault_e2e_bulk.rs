@@ -148,8 +148,9 @@ async fn with_continue_on_error_a_failing_record_is_reported_at_its_index() {
     assert_eq!(response.inserted().len(), 499);
     assert_eq!(response.errors().len(), 1);
     let error = &response.errors()[0];
-    assert_eq!(error.request_index(), 250);
-    assert_eq!(error.http_code(), 400);
+    assert_eq!(error.index(), 250);
+    assert_eq!(error.http_code(), Some(400));
+    assert_eq!(error.field(), "values[250]");
     let indexes: Vec<usize> = response
         .inserted()
         .iter()
@@ -186,7 +187,7 @@ async fn detokenize_errors_keep_their_original_index_across_batches() {
     let errors: Vec<(usize, &str)> = response
         .errors()
         .iter()
-        .map(|e| (e.index(), e.token()))
+        .map(|e| (e.index(), tokens[e.index()].as_str()))
         .collect();
     assert_eq!(errors, [(4, "missing-a"), (6, "missing-b")]);
     let found: Vec<usize> = response.detokenized().iter().map(|d| d.index()).collect();
@@ -337,7 +338,7 @@ async fn each_batch_gets_its_own_request_id() {
     let ids: Vec<(usize, Option<&str>)> = response
         .errors()
         .iter()
-        .map(|e| (e.request_index(), e.request_id()))
+        .map(|e| (e.index(), e.request_id()))
         .collect();
     assert_eq!(
         ids,

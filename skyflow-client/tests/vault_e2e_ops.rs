@@ -6,10 +6,11 @@ mod emulator;
 
 use emulator::{Vault, emails_of, insert_people, person, plain_values, start};
 use serde_json::{Value, json};
+use skyflow_client::BulkConfig;
 use skyflow_client::vault::{
-    DeleteFileRequest, DeleteRequest, DetokenizeRequest, FileScanStatus, FileScanStatusRequest,
-    FileUploadRequest, GetRequest, InsertRequest, OrderBy, QueryRequest, RedactionType, TokenMode,
-    TokenizeRequest, UpdateRequest,
+    CallOptions, DeleteFileRequest, DeleteRequest, DetokenizeRequest, FileScanStatus,
+    FileScanStatusRequest, FileUploadRequest, GetRequest, InsertRequest, OrderBy, QueryRequest,
+    RedactionType, TokenMode, TokenizeRequest, UpdateRequest,
 };
 
 fn ids_of(response: &skyflow_client::vault::InsertResponse) -> Vec<String> {
@@ -79,14 +80,10 @@ async fn insert_with_continue_on_error_reports_each_failure_at_its_index() {
         .collect();
     assert_eq!(inserted, [0, 2, 4]);
     assert!(response.inserted()[1].token("email").is_some());
-    let errors: Vec<usize> = response
-        .errors()
-        .iter()
-        .map(|e| e.request_index())
-        .collect();
+    let errors: Vec<usize> = response.errors().iter().map(|e| e.index()).collect();
     assert_eq!(errors, [1, 3]);
     for error in response.errors() {
-        assert_eq!(error.http_code(), 400);
+        assert_eq!(error.http_code(), Some(400));
         assert!(!error.message().is_empty());
         assert!(error.request_id().is_some(), "the call's request id");
     }
@@ -287,7 +284,7 @@ async fn detokenize_missing_tokens_with_and_without_continue_on_error() {
     assert_eq!(response.errors().len(), 1);
     let error = &response.errors()[0];
     assert_eq!(error.index(), 1);
-    assert_eq!(error.token(), "no-such-token");
+    assert_eq!(error.field(), "tokens[1]");
     assert!(error.message().to_lowercase().contains("not found"));
     assert!(error.request_id().is_some());
 
@@ -297,6 +294,51 @@ async fn detokenize_missing_tokens_with_and_without_continue_on_error() {
     assert!(err.is_api() && err.is_not_found(), "{err}");
     assert_eq!(err.operation(), Some("DetokenizeRequest"));
     assert!(err.request_id().is_some());
+}
+
+#[tokio::test]
+async fn per_token_errors_never_quote_the_token() {
+    // The emulator, like Skyflow, answers "Token not found for <token>" per token.
+    let v = start().await;
+    let secret = ["tok-SECRET-7f3a9c", "tok-SECRET-2b81d0"];
+    let request = DetokenizeRequest::new()
+        .tokens(secret)
+        .continue_on_error(true);
+    let whole = v.vault.detokenize(&request).await.unwrap();
+    // Split into one batch per token: each batch's answer is read on its own.
+    let split = v
+        .vault
+        .with_options(CallOptions::new().bulk(BulkConfig::standard().with_batch_size(1)))
+        .detokenize(&request)
+        .await
+        .unwrap();
+    for response in [&whole, &split] {
+        assert!(response.detokenized().is_empty());
+        assert_eq!(response.errors().len(), 2);
+        for (i, error) in response.errors().iter().enumerate() {
+            assert_eq!(error.index(), i, "the index says which token failed");
+            assert_eq!(error.field(), format!("tokens[{i}]"));
+            assert!(
+                error.message().contains("Token not found"),
+                "{}",
+                error.message()
+            );
+            for shown in [
+                error.message().to_owned(),
+                error.to_string(),
+                format!("{error:?}"),
+                format!("{response:?}"),
+            ] {
+                for token in secret {
+                    assert!(!shown.contains(token), "{shown}");
+                }
+            }
+            assert_eq!(
+                error.to_string(),
+                format!("tokens[{i}]: {}", error.message())
+            );
+        }
+    }
 }
 
 #[tokio::test]

@@ -4,6 +4,9 @@
 //! then through HTTP (`POST /v1/detect/deidentify/string` on the in-process emulator over
 //! loopback: MB/s with 1 and 4 clients, latency of one 1 KB request). Run with
 //! `cargo bench -p skyflow-emulator --bench detect` (release build, about a minute).
+//!
+//! To profile one part, `DETECT_BENCH=engine` runs only the engine-alone throughput rows (no
+//! latency, no HTTP), and `DETECT_BENCH_CORPUS=dense` or `=free` keeps one corpus.
 
 #[path = "../tests/detect_eval/mod.rs"]
 mod detect_eval;
@@ -165,10 +168,15 @@ async fn main() {
         "{:<44} {:>10} {:>12} {:>16}",
         "engine alone, one thread", "MB/s wall", "MB/s CPU", "findings per MB"
     );
-    for (name, text) in [
-        ("PII-dense sentences", &pii),
-        ("PII-free logs, code, prose", &clean),
+    let only_engine = std::env::var("DETECT_BENCH").is_ok_and(|v| v == "engine");
+    let corpus = std::env::var("DETECT_BENCH_CORPUS").unwrap_or_default();
+    for (key, name, text) in [
+        ("dense", "PII-dense sentences", &pii),
+        ("free", "PII-free logs, code, prose", &clean),
     ] {
+        if !corpus.is_empty() && corpus != key {
+            continue;
+        }
         for size in [1_000, 64_000, 1_000_000] {
             let docs = chunks(text, size);
             let (wall, cpu, per_mb) = throughput(engine, &docs);
@@ -178,6 +186,9 @@ async fn main() {
                 format!("{name}, {} KB documents", size / 1000)
             );
         }
+    }
+    if only_engine {
+        return;
     }
     let docs = chunks(&pii, 1_000);
     let (p50, p99, max) = latency(engine, &docs);

@@ -24,8 +24,8 @@ use super::redaction::{
 use super::value::SkyflowId;
 use crate::client::VaultClient;
 use crate::vault::{
-    DeleteRequest, DetokenizeRequest, GetRequest, InsertError, InsertRequest, OrderBy,
-    QueryRequest, RedactionType, TokenMode, UpdateRequest,
+    DeleteRequest, DetokenizeRequest, GetRequest, InsertRequest, OrderBy, QueryRequest,
+    RecordError, RedactionType, TokenMode, UpdateRequest,
 };
 use crate::{Error, Result};
 
@@ -173,7 +173,7 @@ const INSERT: &str = "InsertRequest";
 ///     .send()
 ///     .await?;
 /// for error in results.errors() {
-///     eprintln!("record {} failed: {}", error.request_index(), error.message());
+///     eprintln!("{error}"); // values[1]: <the vault's message>
 /// }
 /// for tokens in results.inserted() {
 ///     println!("inserted {}", tokens.id);
@@ -369,45 +369,20 @@ impl<T: VaultTable, R: Returning, E> InsertMany<T, R, E> {
     }
 }
 
-/// One slot per record, filled from the response.
-type Slots<O> = Vec<Option<std::result::Result<O, InsertError>>>;
-
+/// Sends the insert; one result per record, in input order.
 async fn run_insert<T: VaultTable, R: Returning>(
     vault: &VaultClient,
     count: usize,
     request: InsertRequest,
-) -> Result<Slots<R::Output<T>>> {
-    let response = vault.insert(&request).await?;
-    let (inserted, errors) = response.into_parts();
-    let mut slots: Slots<R::Output<T>> = (0..count).map(|_| None).collect();
-    let out_of_range = |index: usize| {
-        Error::decode(format!("the vault answered for record {index} of {count}"))
-            .with_operation(INSERT)
-    };
-    for record in inserted {
-        let index = record.request_index();
-        let output = R::output::<T>(record.skyflow_id(), record.tokens())?;
-        *slots.get_mut(index).ok_or_else(|| out_of_range(index))? = Some(Ok(output));
-    }
-    for error in errors {
-        let index = error.request_index();
-        *slots.get_mut(index).ok_or_else(|| out_of_range(index))? = Some(Err(error));
-    }
-    Ok(slots)
-}
-
-fn missing(index: usize) -> Error {
-    Error::decode(format!("the vault returned nothing for values[{index}]")).with_operation(INSERT)
-}
-
-fn insert_failure(error: &InsertError) -> Error {
-    let mut err = Error::api(error.http_code(), error.message())
-        .with_operation(INSERT)
-        .with_field(format!("values[{}]", error.request_index()));
-    if let Some(id) = error.request_id() {
-        err = err.with_request_id(id);
-    }
-    err
+) -> Result<Vec<std::result::Result<R::Output<T>, RecordError>>> {
+    let results = vault.insert(&request).await?.into_slots(count)?;
+    results
+        .into_iter()
+        .map(|result| match result {
+            Ok(record) => R::output::<T>(record.skyflow_id(), record.tokens()).map(Ok),
+            Err(error) => Ok(Err(error)),
+        })
+        .collect()
 }
 
 impl<T: VaultTable, R: Returning> InsertMany<T, R, StopOnError> {
@@ -428,15 +403,10 @@ impl<T: VaultTable, R: Returning> InsertMany<T, R, StopOnError> {
     /// ```
     pub async fn send(self) -> Result<Vec<R::Output<T>>> {
         let (vault, count, request) = self.request(false)?;
-        let slots = run_insert::<T, R>(&vault, count, request).await?;
-        slots
+        let results = run_insert::<T, R>(&vault, count, request).await?;
+        results
             .into_iter()
-            .enumerate()
-            .map(|(i, slot)| match slot {
-                Some(Ok(output)) => Ok(output),
-                Some(Err(error)) => Err(insert_failure(&error)),
-                None => Err(missing(i)),
-            })
+            .map(|result| result.map_err(Error::from))
             .collect()
     }
 }
@@ -460,12 +430,7 @@ impl<T: VaultTable, R: Returning> InsertMany<T, R, ContinueOnError> {
     /// ```
     pub async fn send(self) -> Result<InsertResults<R::Output<T>>> {
         let (vault, count, request) = self.request(true)?;
-        let slots = run_insert::<T, R>(&vault, count, request).await?;
-        let records = slots
-            .into_iter()
-            .enumerate()
-            .map(|(i, slot)| slot.ok_or_else(|| missing(i)))
-            .collect::<Result<Vec<_>>>()?;
+        let records = run_insert::<T, R>(&vault, count, request).await?;
         Ok(InsertResults { records })
     }
 }
@@ -486,7 +451,7 @@ where
 }
 
 /// The outcome of an insert with continue-on-error: one result per record, in input
-/// order; a failed record's [`InsertError`] carries its index, the vault's message, http
+/// order; a failed record's [`RecordError`] carries its index, the vault's message, http
 /// code and request id.
 ///
 /// ```no_run
@@ -498,13 +463,13 @@ where
 /// for (i, result) in results.records().iter().enumerate() {
 ///     match result {
 ///         Ok(id) => println!("values[{i}] -> {id}"),
-///         Err(error) => println!("values[{i}] failed with http {}", error.http_code()),
+///         Err(error) => println!("values[{i}] failed with http {:?}", error.http_code()),
 ///     }
 /// }
 /// # Ok(()) }
 /// ```
 pub struct InsertResults<O> {
-    records: Vec<std::result::Result<O, InsertError>>,
+    records: Vec<std::result::Result<O, RecordError>>,
 }
 
 impl<O> InsertResults<O> {
@@ -515,7 +480,7 @@ impl<O> InsertResults<O> {
     /// let failed = results.records().iter().filter(|r| r.is_err()).count();
     /// # let _ = failed; }
     /// ```
-    pub fn records(&self) -> &[std::result::Result<O, InsertError>] {
+    pub fn records(&self) -> &[std::result::Result<O, RecordError>] {
         &self.records
     }
 
@@ -535,11 +500,11 @@ impl<O> InsertResults<O> {
     /// ```no_run
     /// # fn f(results: skyflow::table::builders::InsertResults<skyflow::table::SkyflowId>) {
     /// for error in results.errors() {
-    ///     eprintln!("values[{}]: {}", error.request_index(), error.message());
+    ///     eprintln!("values[{}]: {}", error.index(), error.message());
     /// }
     /// # }
     /// ```
-    pub fn errors(&self) -> impl Iterator<Item = &InsertError> {
+    pub fn errors(&self) -> impl Iterator<Item = &RecordError> {
         self.records.iter().filter_map(|r| r.as_ref().err())
     }
 
@@ -583,7 +548,7 @@ impl<O> InsertResults<O> {
     /// let results: Vec<Result<_, _>> = results.into_records();
     /// # let _ = results; }
     /// ```
-    pub fn into_records(self) -> Vec<std::result::Result<O, InsertError>> {
+    pub fn into_records(self) -> Vec<std::result::Result<O, RecordError>> {
         self.records
     }
 }
@@ -718,7 +683,10 @@ impl<T: VaultTable, R: Returning> Insert<T, R> {
     /// ```
     pub async fn send(self) -> Result<R::Output<T>> {
         let mut outputs = self.inner.send().await?;
-        outputs.pop().ok_or_else(|| missing(0))
+        // One record sent, so one result (checked against the count when read).
+        outputs.pop().ok_or_else(|| {
+            Error::decode("the vault returned nothing for values[0]").with_operation(INSERT)
+        })
     }
 }
 
@@ -1358,35 +1326,12 @@ impl<C: super::Column, M: Redaction> Detokenize<C, M> {
         let request = DetokenizeRequest::new()
             .tokens(self.tokens.iter().map(|t| t.expose().to_owned()))
             .redaction_type(M::TYPE);
-        let response = self.vault.detokenize(&request).await?;
-        let (values, errors) = response.into_parts();
-        if let Some(error) = errors.first() {
-            let mut err = Error::api(error.http_code().unwrap_or(400), error.message())
-                .with_operation(DETOKENIZE)
-                .with_field(format!("tokens[{}]", error.index()));
-            if let Some(id) = error.request_id() {
-                err = err.with_request_id(id);
-            }
-            return Err(err);
-        }
-        let mut out: Vec<Option<M::Value<C>>> = (0..count).map(|_| None).collect();
-        for value in values {
-            let slot = out.get_mut(value.index()).ok_or_else(|| {
-                Error::decode(format!(
-                    "the vault answered for token {} of {count}",
-                    value.index()
-                ))
-                .with_operation(DETOKENIZE)
-            })?;
-            *slot = Some(<M as ReadMode>::decode::<C>(Some(value.value()))?);
-        }
-        out.into_iter()
-            .enumerate()
-            .map(|(i, value)| {
-                value.ok_or_else(|| {
-                    Error::decode(format!("the vault returned no value for tokens[{i}]"))
-                        .with_operation(DETOKENIZE)
-                })
+        let results = self.vault.detokenize(&request).await?.into_slots(count)?;
+        results
+            .into_iter()
+            .map(|result| match result {
+                Ok(value) => <M as ReadMode>::decode::<C>(Some(value.value())),
+                Err(error) => Err(error.into()),
             })
             .collect()
     }

@@ -5,7 +5,7 @@
 //! [`Batch`]es of a chosen size, sends them with bounded concurrency and merges the
 //! sub-responses into one response in input order: every per-record index
 //! ([`InsertedRecord::request_index`](super::InsertedRecord::request_index),
-//! [`DetokenizeError::index`](super::DetokenizeError::index) …) refers to the position in
+//! [`RecordError::index`](super::RecordError::index) …) refers to the position in
 //! the original request.
 //!
 //! When a batch fails:

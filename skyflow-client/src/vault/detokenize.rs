@@ -6,9 +6,11 @@ use std::ops::Range;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::batch::private::{FromFailedBatch, MergeResponse, SplitRequest};
-use super::batch::{BatchRequest, BatchResponse};
+use super::batch::BatchRequest;
+use super::batch::private::SplitRequest;
 use super::common::{check_not_blank, error_message, json_body, vault_path};
+use super::results::private::Indexed;
+use super::results::{RecordError, RecordResults};
 use super::types::{RedactionType, ValueType};
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::{Error, Result};
@@ -107,7 +109,7 @@ impl<T: Into<String>> From<(T, RedactionType)> for DetokenizeData {
 /// Each token uses its own redaction, else the request's
 /// [`redaction_type`](Self::redaction_type), else `DEFAULT`. Without continue-on-error,
 /// one unknown token fails the whole call; with it, failures come back as
-/// [`DetokenizeError`]s.
+/// [`RecordError`](super::RecordError)s.
 ///
 /// ```
 /// use skyflow_client::vault::{DetokenizeRequest, RedactionType};
@@ -330,7 +332,8 @@ impl BatchRequest for DetokenizeRequest {
 }
 
 /// The answer to a [`DetokenizeRequest`]: values of the tokens found and, with
-/// continue-on-error, the tokens that failed. Indices refer to positions in the request.
+/// continue-on-error, the tokens that failed. Indices refer to positions in the request;
+/// see [`RecordResults`] for the methods every per-record answer shares.
 ///
 /// Its `Debug` prints counts only.
 ///
@@ -343,47 +346,17 @@ impl BatchRequest for DetokenizeRequest {
 /// }
 /// # let _ = show;
 /// ```
-#[derive(Clone, Default)]
-pub struct DetokenizeResponse {
-    detokenized: Vec<DetokenizedValue>,
-    errors: Vec<DetokenizeError>,
-}
+pub type DetokenizeResponse = RecordResults<DetokenizedValue>;
 
 impl DetokenizeResponse {
-    /// The tokens that were found, in request order.
+    /// The tokens that were found, in request order: the
+    /// [`succeeded`](RecordResults::succeeded) records.
     ///
     /// ```
     /// # fn f(r: &skyflow_client::vault::DetokenizeResponse) { let _ = r.detokenized().len(); }
     /// ```
     pub fn detokenized(&self) -> &[DetokenizedValue] {
-        &self.detokenized
-    }
-
-    /// The tokens that failed, in request order.
-    ///
-    /// ```
-    /// # fn f(r: &skyflow_client::vault::DetokenizeResponse) { let _ = r.errors().len(); }
-    /// ```
-    pub fn errors(&self) -> &[DetokenizeError] {
-        &self.errors
-    }
-
-    /// `true` when no token failed.
-    ///
-    /// ```
-    /// # fn f(r: &skyflow_client::vault::DetokenizeResponse) { let _ = r.is_complete(); }
-    /// ```
-    pub fn is_complete(&self) -> bool {
-        self.errors.is_empty()
-    }
-
-    /// Takes the values and the errors.
-    ///
-    /// ```
-    /// # fn f(r: skyflow_client::vault::DetokenizeResponse) { let (ok, failed) = r.into_parts(); let _ = (ok, failed); }
-    /// ```
-    pub fn into_parts(self) -> (Vec<DetokenizedValue>, Vec<DetokenizeError>) {
-        (self.detokenized, self.errors)
+        &self.succeeded
     }
 
     pub(crate) fn from_http(resp: HttpResponse) -> Result<Self> {
@@ -405,17 +378,12 @@ impl DetokenizeResponse {
         let mut response = DetokenizeResponse::default();
         for (index, record) in raw.records.into_iter().enumerate() {
             if let Some(message) = error_message(&record) {
-                response.errors.push(DetokenizeError {
+                response.errors.push(RecordError::new::<DetokenizedValue>(
                     index,
-                    token: record
-                        .get("token")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
                     message,
-                    http_code: None,
-                    request_id: resp.request_id.clone(),
-                });
+                    None,
+                    resp.request_id.clone(),
+                ));
                 continue;
             }
             let record: RawRecord = serde_json::from_value(record).map_err(|_| {
@@ -425,7 +393,7 @@ impl DetokenizeResponse {
                     format!("records[{index}] does not have the expected shape"),
                 )
             })?;
-            response.detokenized.push(DetokenizedValue {
+            response.succeeded.push(DetokenizedValue {
                 index,
                 token: record.token.unwrap_or_default(),
                 value: record.value,
@@ -433,55 +401,6 @@ impl DetokenizeResponse {
             });
         }
         Ok(response)
-    }
-}
-
-impl fmt::Debug for DetokenizeResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DetokenizeResponse")
-            .field("detokenized", &self.detokenized.len())
-            .field("errors", &self.errors.len())
-            .finish()
-    }
-}
-
-impl MergeResponse for DetokenizeResponse {
-    fn append_shifted(&mut self, offset: usize, other: Self) {
-        self.detokenized
-            .extend(other.detokenized.into_iter().map(|mut d| {
-                d.index += offset;
-                d
-            }));
-        self.errors.extend(other.errors.into_iter().map(|mut e| {
-            e.index += offset;
-            e
-        }));
-    }
-
-    fn result_count(&self) -> Option<usize> {
-        Some(self.detokenized.len() + self.errors.len())
-    }
-}
-
-impl BatchResponse for DetokenizeResponse {}
-
-impl FromFailedBatch<DetokenizeRequest> for DetokenizeResponse {
-    fn from_failed_batch(request: &DetokenizeRequest, range: Range<usize>, error: &Error) -> Self {
-        DetokenizeResponse {
-            detokenized: Vec::new(),
-            // Indices are relative to the batch, like any sub-response's.
-            errors: request.data[range]
-                .iter()
-                .enumerate()
-                .map(|(index, data)| DetokenizeError {
-                    index,
-                    token: data.token.clone(),
-                    message: error.message().to_owned(),
-                    http_code: error.http_code().or(error.status()),
-                    request_id: error.request_id().map(str::to_owned),
-                })
-                .collect(),
-        }
     }
 }
 
@@ -561,79 +480,15 @@ impl fmt::Debug for DetokenizedValue {
     }
 }
 
-/// A token that could not be detokenized (continue-on-error), with the vault's message and
-/// the call's request id.
-///
-/// Its `Debug` prints neither the token nor the message (which often quotes the token).
-///
-/// ```
-/// # fn f(e: &skyflow_client::vault::DetokenizeError) {
-/// eprintln!("tokens[{}]: {}", e.index(), e.message());
-/// # }
-/// ```
-#[derive(Clone)]
-pub struct DetokenizeError {
-    index: usize,
-    token: String,
-    message: String,
-    http_code: Option<u16>,
-    request_id: Option<String>,
-}
+impl Indexed for DetokenizedValue {
+    const OPERATION: &'static str = OP;
+    const LIST: &'static str = "tokens";
 
-impl DetokenizeError {
-    /// Index of the token in the request.
-    ///
-    /// ```
-    /// # fn f(e: &skyflow_client::vault::DetokenizeError) { let _ = e.index(); }
-    /// ```
-    pub fn index(&self) -> usize {
+    fn index(&self) -> usize {
         self.index
     }
 
-    /// The token.
-    ///
-    /// ```
-    /// # fn f(e: &skyflow_client::vault::DetokenizeError) { let _ = e.token(); }
-    /// ```
-    pub fn token(&self) -> &str {
-        &self.token
-    }
-
-    /// The vault's message.
-    ///
-    /// ```
-    /// # fn f(e: &skyflow_client::vault::DetokenizeError) { let _ = e.message(); }
-    /// ```
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    /// The http code, when known: the vault sends none for per-token errors; a batch
-    /// whose whole call failed carries that call's code.
-    ///
-    /// ```
-    /// # fn f(e: &skyflow_client::vault::DetokenizeError) { let _ = e.http_code(); }
-    /// ```
-    pub fn http_code(&self) -> Option<u16> {
-        self.http_code
-    }
-
-    /// The `x-request-id` of the call.
-    ///
-    /// ```
-    /// # fn f(e: &skyflow_client::vault::DetokenizeError) { let _ = e.request_id(); }
-    /// ```
-    pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
-    }
-}
-
-impl fmt::Debug for DetokenizeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DetokenizeError")
-            .field("index", &self.index)
-            .field("http_code", &self.http_code)
-            .field("request_id", &self.request_id)
-            .finish_non_exhaustive()
+    fn index_mut(&mut self) -> &mut usize {
+        &mut self.index
     }
 }

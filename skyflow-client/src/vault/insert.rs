@@ -7,12 +7,14 @@ use std::ops::Range;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::batch::private::{FromFailedBatch, MergeResponse, SplitRequest};
-use super::batch::{BatchRequest, BatchResponse};
+use super::batch::BatchRequest;
+use super::batch::private::SplitRequest;
 use super::common::{
     check_not_blank, check_record, check_segment, check_tokens, decode_error, error_message,
     json_body, object_or_empty, vault_path,
 };
+use super::results::private::Indexed;
+use super::results::{RecordError, RecordResults};
 use super::types::{Fields, TokenMode};
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::{Error, Result};
@@ -25,7 +27,7 @@ const OP: &str = "InsertRequest";
 /// a [`Fields`] map). Tokens are returned by default.
 ///
 /// - `continue_on_error(true)` sends the records through the batch endpoint: each record
-///   succeeds or fails on its own and failures come back as [`InsertError`]s with the
+///   succeeds or fails on its own and failures come back as [`RecordError`]s with the
 ///   record's index. Otherwise one bad record fails the whole call.
 /// - `upsert(column)` updates the record whose unique `column` matches instead of
 ///   inserting a duplicate.
@@ -445,7 +447,8 @@ impl BatchRequest for InsertRequest {
 }
 
 /// The answer to an [`InsertRequest`]: the records inserted and, with continue-on-error,
-/// the records that failed. Indices refer to positions in the request's values.
+/// the records that failed. Indices refer to positions in the request's values; see
+/// [`RecordResults`] for the methods every per-record answer shares.
 ///
 /// Its `Debug` prints counts only.
 ///
@@ -455,19 +458,16 @@ impl BatchRequest for InsertRequest {
 ///         println!("values[{}] -> {}", record.request_index(), record.skyflow_id());
 ///     }
 ///     for error in response.errors() {
-///         println!("values[{}] failed with {}", error.request_index(), error.http_code());
+///         println!("{error} (http {:?})", error.http_code());
 ///     }
 /// }
 /// # let _ = report;
 /// ```
-#[derive(Clone, Default)]
-pub struct InsertResponse {
-    inserted: Vec<InsertedRecord>,
-    errors: Vec<InsertError>,
-}
+pub type InsertResponse = RecordResults<InsertedRecord>;
 
 impl InsertResponse {
-    /// The records that were inserted (or upserted), in request order.
+    /// The records that were inserted (or upserted), in request order: the
+    /// [`succeeded`](RecordResults::succeeded) records.
     ///
     /// ```
     /// # fn f(r: &skyflow_client::vault::InsertResponse) {
@@ -475,38 +475,7 @@ impl InsertResponse {
     /// # let _ = ids; }
     /// ```
     pub fn inserted(&self) -> &[InsertedRecord] {
-        &self.inserted
-    }
-
-    /// Per-record errors (continue-on-error only), in request order.
-    ///
-    /// ```
-    /// # fn f(r: &skyflow_client::vault::InsertResponse) {
-    /// if !r.errors().is_empty() { eprintln!("{} records failed", r.errors().len()); }
-    /// # }
-    /// ```
-    pub fn errors(&self) -> &[InsertError] {
-        &self.errors
-    }
-
-    /// `true` when no record failed.
-    ///
-    /// ```
-    /// # fn f(r: &skyflow_client::vault::InsertResponse) { assert!(r.is_complete() == r.errors().is_empty()); }
-    /// ```
-    pub fn is_complete(&self) -> bool {
-        self.errors.is_empty()
-    }
-
-    /// Takes the inserted records and the errors.
-    ///
-    /// ```
-    /// # fn f(r: skyflow_client::vault::InsertResponse) {
-    /// let (inserted, errors) = r.into_parts();
-    /// # let _ = (inserted, errors); }
-    /// ```
-    pub fn into_parts(self) -> (Vec<InsertedRecord>, Vec<InsertError>) {
-        (self.inserted, self.errors)
+        &self.succeeded
     }
 
     /// Reads the answer of either insert endpoint.
@@ -542,21 +511,21 @@ impl InsertResponse {
                             )
                         })?;
                         response
-                            .inserted
+                            .succeeded
                             .extend(body.records.into_iter().map(|r| r.into_record(index)));
                     } else {
-                        response.errors.push(InsertError {
-                            request_index: index,
-                            message: error_message(&entry.body)
+                        response.errors.push(RecordError::new::<InsertedRecord>(
+                            index,
+                            error_message(&entry.body)
                                 .unwrap_or_else(|| "the vault gave no error message".to_owned()),
-                            http_code: entry.status,
-                            request_id: resp.request_id.clone(),
-                        });
+                            Some(entry.status),
+                            resp.request_id.clone(),
+                        ));
                     }
                 }
             }
             (Some(records), None) => {
-                response.inserted = records
+                response.succeeded = records
                     .into_iter()
                     .enumerate()
                     .map(|(index, r)| r.into_record(index))
@@ -587,52 +556,6 @@ impl RawRecord {
             request_index,
             skyflow_id: self.skyflow_id,
             tokens: self.tokens,
-        }
-    }
-}
-
-impl fmt::Debug for InsertResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InsertResponse")
-            .field("inserted", &self.inserted.len())
-            .field("errors", &self.errors.len())
-            .finish()
-    }
-}
-
-impl MergeResponse for InsertResponse {
-    fn append_shifted(&mut self, offset: usize, other: Self) {
-        self.inserted
-            .extend(other.inserted.into_iter().map(|mut r| {
-                r.request_index += offset;
-                r
-            }));
-        self.errors.extend(other.errors.into_iter().map(|mut e| {
-            e.request_index += offset;
-            e
-        }));
-    }
-
-    fn result_count(&self) -> Option<usize> {
-        Some(self.inserted.len() + self.errors.len())
-    }
-}
-
-impl BatchResponse for InsertResponse {}
-
-impl FromFailedBatch<InsertRequest> for InsertResponse {
-    fn from_failed_batch(_request: &InsertRequest, range: Range<usize>, error: &Error) -> Self {
-        InsertResponse {
-            inserted: Vec::new(),
-            // Indices are relative to the batch, like any sub-response's.
-            errors: (0..range.len())
-                .map(|request_index| InsertError {
-                    request_index,
-                    message: error.message().to_owned(),
-                    http_code: error.http_code().or(error.status()).unwrap_or(500),
-                    request_id: error.request_id().map(str::to_owned),
-                })
-                .collect(),
         }
     }
 }
@@ -703,68 +626,15 @@ impl fmt::Debug for InsertedRecord {
     }
 }
 
-/// A record that failed to insert (continue-on-error), with the vault's message, http
-/// code and the call's request id.
-///
-/// Its `Debug` leaves the message out, since vault messages can quote values.
-///
-/// ```
-/// # fn f(e: &skyflow_client::vault::InsertError) {
-/// eprintln!("values[{}]: {} ({})", e.request_index(), e.message(), e.http_code());
-/// # }
-/// ```
-#[derive(Clone)]
-pub struct InsertError {
-    request_index: usize,
-    message: String,
-    http_code: u16,
-    request_id: Option<String>,
-}
+impl Indexed for InsertedRecord {
+    const OPERATION: &'static str = OP;
+    const LIST: &'static str = "values";
 
-impl InsertError {
-    /// Index of the record in the request's values.
-    ///
-    /// ```
-    /// # fn f(e: &skyflow_client::vault::InsertError) { let _ = e.request_index(); }
-    /// ```
-    pub fn request_index(&self) -> usize {
+    fn index(&self) -> usize {
         self.request_index
     }
 
-    /// The vault's message.
-    ///
-    /// ```
-    /// # fn f(e: &skyflow_client::vault::InsertError) { let _ = e.message(); }
-    /// ```
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    /// The http code of the record's failure (the entry's `Status`).
-    ///
-    /// ```
-    /// # fn f(e: &skyflow_client::vault::InsertError) { assert!(e.http_code() >= 400); }
-    /// ```
-    pub fn http_code(&self) -> u16 {
-        self.http_code
-    }
-
-    /// The `x-request-id` of the call the record was part of.
-    ///
-    /// ```
-    /// # fn f(e: &skyflow_client::vault::InsertError) { let _ = e.request_id(); }
-    /// ```
-    pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
-    }
-}
-
-impl fmt::Debug for InsertError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InsertError")
-            .field("request_index", &self.request_index)
-            .field("http_code", &self.http_code)
-            .field("request_id", &self.request_id)
-            .finish_non_exhaustive()
+    fn index_mut(&mut self) -> &mut usize {
+        &mut self.request_index
     }
 }

@@ -51,6 +51,7 @@ mod get;
 mod insert;
 mod ops;
 mod query;
+pub(crate) mod results;
 mod tokenize;
 mod types;
 mod update;
@@ -60,17 +61,16 @@ mod wire_tests;
 
 pub use batch::{Batch, BatchFailure, BatchRequest, BatchResponse, FailedBatch};
 pub use delete::{DeleteRequest, DeleteResponse};
-pub use detokenize::{
-    DetokenizeData, DetokenizeError, DetokenizeRequest, DetokenizeResponse, DetokenizedValue,
-};
+pub use detokenize::{DetokenizeData, DetokenizeRequest, DetokenizeResponse, DetokenizedValue};
 pub use file::{
     DeleteFileRequest, DeleteFileResponse, FileScanStatusRequest, FileScanStatusResponse,
     FileUploadRequest, FileUploadResponse,
 };
 pub use get::{GetRequest, GetResponse};
-pub use insert::{InsertError, InsertRequest, InsertResponse, InsertedRecord};
+pub use insert::{InsertRequest, InsertResponse, InsertedRecord};
 pub use ops::CallOptions;
 pub use query::{QueryRecord, QueryRequest, QueryResponse};
+pub use results::{RecordError, RecordResults};
 pub use tokenize::{TokenizeRequest, TokenizeResponse};
 pub use types::{Fields, FileScanStatus, OrderBy, RedactionType, TokenMode, ValueType};
 pub use update::{UpdateRequest, UpdateResponse};
@@ -94,10 +94,24 @@ pub(crate) trait Operation {
     fn secrets(&self) -> Vec<&str> {
         Vec::new()
     }
+    /// Cuts `secrets` out of the messages an answer carries (per-record errors).
+    fn answer_without_secrets(response: Self::Response, _secrets: &[&str]) -> Self::Response {
+        response
+    }
+    /// Reads what sending this request gave: the parsed answer or the call's error, with
+    /// this request's [`secrets`](Self::secrets) cut out of every message the vault
+    /// wrote (the call's error and per-record errors alike).
+    fn answer(&self, sent: Result<HttpResponse>) -> Result<Self::Response> {
+        let secrets = self.secrets();
+        match sent.and_then(Self::parse) {
+            Ok(response) => Ok(Self::answer_without_secrets(response, &secrets)),
+            Err(err) => Err(err.without_secrets(&secrets)),
+        }
+    }
 }
 
 macro_rules! operation {
-    ($($request:ty => $response:ty $(, secrets = $secrets:expr)?);* $(;)?) => {$(
+    ($($request:ty => $response:ty $(, secrets = $secrets:expr $(, per_record = $per_record:ident)?)?);* $(;)?) => {$(
         impl Operation for $request {
             type Response = $response;
             const NAME: &'static str = stringify!($request);
@@ -110,14 +124,18 @@ macro_rules! operation {
             $(fn secrets(&self) -> Vec<&str> {
                 let secrets: fn(&$request) -> Vec<&str> = $secrets;
                 secrets(self)
-            })?
+            }
+            $(fn answer_without_secrets(response: $response, secrets: &[&str]) -> $response {
+                response.$per_record(secrets)
+            })?)?
         }
     )*};
 }
 
 operation! {
     InsertRequest => InsertResponse;
-    DetokenizeRequest => DetokenizeResponse, secrets = DetokenizeRequest::secrets;
+    DetokenizeRequest => DetokenizeResponse, secrets = DetokenizeRequest::secrets,
+        per_record = without_secrets;
     TokenizeRequest => TokenizeResponse, secrets = TokenizeRequest::secrets;
     GetRequest => GetResponse, secrets = GetRequest::secrets;
     UpdateRequest => UpdateResponse;

@@ -129,7 +129,7 @@ impl VaultClient {
     /// its position in the request's values.
     ///
     /// - With continue-on-error, records (and whole batches) fail on their own: each failure
-    ///   is an [`InsertError`](super::InsertError) at the record's index and the call
+    ///   is a [`RecordError`](super::RecordError) at the record's index and the call
     ///   succeeds.
     /// - Without it, the first failing batch stops the call: no further batch is started,
     ///   and the error's message names the records written (succeeded batches), failed and
@@ -149,7 +149,7 @@ impl VaultClient {
     ///     println!("values[{}] -> {}", record.request_index(), record.skyflow_id());
     /// }
     /// for error in response.errors() {
-    ///     eprintln!("values[{}] failed: {}", error.request_index(), error.message());
+    ///     eprintln!("{error}"); // values[2]: <the vault's message>
     /// }
     /// # Ok(()) }
     /// ```
@@ -370,7 +370,7 @@ impl VaultClient {
                 check_request_id(Q::NAME, id)?;
                 let mut http = request.to_http(vault_id)?;
                 with_request_id(&mut http, id.map(str::to_owned));
-                Q::parse(exchange.send(&http).await?)
+                request.answer(exchange.send(&http).await)
             })
             .await
     }
@@ -403,13 +403,9 @@ impl VaultClient {
                 if batches == 1 {
                     // Sent whole: no slicing, no copy of the request, the vault's error
                     // unchanged.
-                    let result = async {
-                        let mut http = Operation::to_http(request, vault_id)?;
-                        with_request_id(&mut http, base_id.map(str::to_owned));
-                        Q::parse(exchange.send(&http).await?)
-                    }
-                    .await;
-                    return result.map_err(|err| err.without_secrets(&request.secrets()));
+                    let mut http = Operation::to_http(request, vault_id)?;
+                    with_request_id(&mut http, base_id.map(str::to_owned));
+                    return request.answer(exchange.send(&http).await);
                 }
                 exchange.logger().debug(format_args!(
                     "{op}: {} records in {batches} batches of at most {batch_size}, {concurrency} at a time",
@@ -425,17 +421,16 @@ impl VaultClient {
                         let mut http = Operation::to_http(batch.request(), vault_id)?;
                         with_request_id(&mut http, header);
                         match exchange.send_batch(batch.index(), &http).await {
-                            Ok(response) => Q::parse(response),
                             Err(err)
                                 if tolerate_not_found && err.is_api() && err.is_not_found() =>
                             {
                                 not_found_ref
                                     .lock()
                                     .unwrap_or_else(PoisonError::into_inner)
-                                    .get_or_insert(err);
+                                    .get_or_insert(err.without_secrets(&batch.request().secrets()));
                                 Ok(Default::default())
                             }
-                            Err(err) => Err(err.without_secrets(&batch.request().secrets())),
+                            sent => batch.request().answer(sent),
                         }
                     }
                 })

@@ -494,17 +494,17 @@ fn parses_batch_insert_response_with_mixed_statuses() {
         .collect();
     assert_eq!(inserted, [(0, "id-1"), (2, "id-3")]);
     assert_eq!(resp.inserted()[0].token("name"), Some("tok-1"));
-    let errors: Vec<(usize, u16, &str)> = resp
+    let errors: Vec<(usize, Option<u16>, &str)> = resp
         .errors()
         .iter()
-        .map(|e| (e.request_index(), e.http_code(), e.message()))
+        .map(|e| (e.index(), e.http_code(), e.message()))
         .collect();
     assert_eq!(
         errors,
         [
-            (1, 400, "Insert failed. Column name is required"),
-            (3, 500, "internal"),
-            (4, 404, "the vault gave no error message"),
+            (1, Some(400), "Insert failed. Column name is required"),
+            (3, Some(500), "internal"),
+            (4, Some(404), "the vault gave no error message"),
         ]
     );
     assert!(
@@ -542,10 +542,58 @@ fn parses_detokenize_response_with_per_record_errors() {
     assert_eq!(resp.errors().len(), 1);
     let err = &resp.errors()[0];
     assert_eq!(
-        (err.index(), err.token(), err.message(), err.request_id()),
-        (1, "tok-2", "Token not found", Some("req-1"))
+        (err.index(), err.field(), err.message(), err.request_id()),
+        (1, "tokens[1]".to_owned(), "Token not found", Some("req-1"))
     );
     assert_eq!(err.http_code(), None);
+}
+
+#[test]
+fn per_record_results_go_back_to_their_index_once_each() {
+    let detok = || {
+        DetokenizeResponse::from_http(ok(r#"{"records":[
+            {"token":"tok-1","valueType":"STRING","value":"a"},
+            {"token":"tok-2","error":"Token not found"}
+        ]}"#))
+        .unwrap()
+    };
+    // Merged from two batches: results interleave back into request order.
+    let merged = DetokenizeResponse::merge([(2, detok()), (0, detok())]);
+    let ordered: Vec<std::result::Result<String, String>> = merged
+        .into_ordered()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.map(|v| v.token().to_owned()).map_err(|e| e.to_string()))
+        .collect();
+    assert_eq!(
+        ordered,
+        [
+            Ok("tok-1".to_owned()),
+            Err("tokens[1]: Token not found".to_owned()),
+            Ok("tok-1".to_owned()),
+            Err("tokens[3]: Token not found".to_owned()),
+        ]
+    );
+
+    // The same index answered twice, or fewer answers than records: a decode error.
+    let twice = DetokenizeResponse::merge([(0, detok()), (0, detok())]);
+    let err = twice.into_ordered().unwrap_err();
+    assert!(err.is_decode(), "{err:?}");
+    assert_eq!(err.operation(), Some("DetokenizeRequest"));
+    let err = detok().into_slots(3).unwrap_err();
+    assert!(err.message().contains("2 results for 3 records"), "{err}");
+
+    // Per-record messages lose the request's secrets, the call's errors the same way.
+    let scrubbed = DetokenizeResponse::from_http(ok(r#"{"records":[
+        {"token":"tok-SECRET","error":"Token not found for tok-SECRET"}]}"#))
+    .unwrap()
+    .without_secrets(&["tok-SECRET"]);
+    assert_eq!(
+        scrubbed.errors()[0].message(),
+        "Token not found for <redacted>"
+    );
+    let err = Error::api(404, "Token not found for tok-SECRET").without_secrets(&["tok-SECRET"]);
+    assert_eq!(err.message(), scrubbed.errors()[0].message());
 }
 
 #[test]
@@ -710,7 +758,7 @@ fn response_debug_never_prints_values_or_tokens() {
     for out in &outputs {
         assert!(!out.contains("SECRET"), "leaked in {out}");
     }
-    assert!(outputs[0].contains("inserted: 1"), "{}", outputs[0]);
+    assert!(outputs[0].contains("succeeded: 1"), "{}", outputs[0]);
     assert!(
         outputs[1].contains("id-1"),
         "ids are not secret: {}",
@@ -808,14 +856,14 @@ async fn continue_on_error_maps_record_and_batch_failures_to_original_indices() 
         .collect();
     let mut expected_errors: Vec<usize> = bad.iter().copied().chain(failed_batch.clone()).collect();
     expected_errors.sort_unstable();
-    let errors: Vec<usize> = merged.errors().iter().map(|e| e.request_index()).collect();
+    let errors: Vec<usize> = merged.errors().iter().map(RecordError::index).collect();
     assert_eq!(errors, expected_errors);
     for e in merged.errors() {
-        if failed_batch.contains(&e.request_index()) {
-            assert_eq!(e.http_code(), 503);
+        if failed_batch.contains(&e.index()) {
+            assert_eq!(e.http_code(), Some(503));
             assert_eq!(e.request_id(), Some("req-batch-7"));
         } else {
-            assert_eq!(e.http_code(), 400);
+            assert_eq!(e.http_code(), Some(400));
             assert_eq!(e.message(), "bad record");
         }
     }
@@ -976,13 +1024,13 @@ async fn detokenize_batches_keep_tokens_and_indices() {
         assert_eq!(value.value(), &json!(format!("val-{}", value.index())));
     }
     for error in merged.errors() {
-        assert_eq!(error.token(), format!("tok-{}", error.index()));
+        assert_eq!(error.field(), format!("tokens[{}]", error.index()));
     }
     let timed_out: Vec<usize> = merged
         .errors()
         .iter()
         .filter(|e| e.message() == "no answer")
-        .map(DetokenizeError::index)
+        .map(RecordError::index)
         .collect();
     assert_eq!(timed_out, (200..250).collect::<Vec<_>>());
     assert_eq!(merged.detokenized().len() + merged.errors().len(), 250);
@@ -1082,7 +1130,7 @@ fn merge_shifts_indices_of_parts_given_out_of_order() {
     let errors: Vec<(usize, &str)> = merged
         .errors()
         .iter()
-        .map(|e| (e.request_index(), e.message()))
+        .map(|e| (e.index(), e.message()))
         .collect();
     assert_eq!(errors, [(1, "x"), (2, "y")]);
 }
@@ -1166,9 +1214,9 @@ async fn a_batch_answering_the_wrong_number_of_results_is_not_misassigned() {
     )
     .await
     .unwrap();
-    let failed: Vec<usize> = merged.errors().iter().map(DetokenizeError::index).collect();
+    let failed: Vec<usize> = merged.errors().iter().map(RecordError::index).collect();
     assert_eq!(failed, (0..10).collect::<Vec<_>>());
-    assert_eq!(merged.errors()[3].token(), "tok-3");
+    assert_eq!(merged.errors()[3].field(), "tokens[3]");
     let found: Vec<usize> = merged.detokenized().iter().map(|d| d.index()).collect();
     assert_eq!(found, (10..20).collect::<Vec<_>>());
 }

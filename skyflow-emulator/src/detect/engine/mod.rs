@@ -2,7 +2,8 @@
 //!
 //! Detection runs in four steps:
 //! 1. **Candidates.** Pattern recognizers, defined as data in `data/recognizers.toml` (a regex
-//!    per pattern with a base score), run behind one [`regex::RegexSet`] prefilter.
+//!    per pattern with a base score), each searched on its own; a weak pattern that needs a
+//!    context word is not searched at all when none of its context words occurs.
 //! 2. **Validation.** A recognizer may name a validator (Luhn, SSN rules, IBAN mod-97, ABA, VIN,
 //!    IP parsing, calendar dates…): a proven value scores 1.0, an impossible one is dropped.
 //! 3. **Context.** Words near the candidate (five before, one after by default), or the

@@ -3,11 +3,12 @@
 //! negative context words that lower it, and an optional promotion to a more specific type when
 //! other context words are near (a date near "born" is a date of birth).
 //!
-//! All patterns are compiled once into one [`RegexSet`] (the prefilter that says which patterns
-//! occur in a text at all) plus one [`Regex`] each for the patterns that do.
+//! Every pattern is compiled once into its own [`Regex`] and searched on its own. (A
+//! `RegexSet` prefilter over all patterns cost far more than it saved: its lazy DFA for the union
+//! of ~45 patterns thrashed its cache and fell back to the PikeVM, ~85% of the engine's time.)
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexSet};
+use regex::Regex;
 use serde::Deserialize;
 
 use super::EntityType;
@@ -159,7 +160,6 @@ struct Pattern {
 pub(crate) struct Patterns {
     pub(crate) recognizers: Vec<Recognizer>,
     patterns: Vec<Pattern>,
-    set: RegexSet,
 }
 
 /// A candidate span before overlap resolution.
@@ -185,7 +185,6 @@ impl Patterns {
         let file: File = toml::from_str(toml_text).map_err(|e| format!("recognizer data: {e}"))?;
         let mut recognizers = Vec::new();
         let mut patterns = Vec::new();
-        let mut sources = Vec::new();
         for def in file.recognizer {
             let ty = entity(&def.entity, &def.id)?;
             let validator =
@@ -224,7 +223,6 @@ impl Patterns {
                 };
                 let regex = Regex::new(&source)
                     .map_err(|e| format!("recognizer {} pattern {}: {e}", def.id, p.name))?;
-                sources.push(source);
                 let value_group = regex.capture_names().any(|n| n == Some("v"));
                 patterns.push(Pattern {
                     recognizer: index,
@@ -257,16 +255,17 @@ impl Patterns {
                 outputs,
             });
         }
-        let set = RegexSet::new(&sources).map_err(|e| format!("recognizer set: {e}"))?;
         Ok(Patterns {
             recognizers,
             patterns,
-            set,
         })
     }
 
-    /// Runs every pattern the prefilter finds in `text` and pushes candidates scoring at least
-    /// `threshold`.
+    /// Runs every pattern over `text` and pushes candidates scoring at least `threshold`.
+    ///
+    /// A pattern that cannot reach the threshold without a context word (a weak base score and
+    /// no validator that can prove a value) is skipped when none of its context words occurs in
+    /// the text or the structured context, and each of its matches checks context first.
     pub(crate) fn run(
         &self,
         text: &str,
@@ -274,9 +273,21 @@ impl Patterns {
         threshold: f64,
         out: &mut Vec<Candidate>,
     ) {
-        for index in self.set.matches(text).iter() {
-            let pattern = &self.patterns[index];
+        // Per recognizer: whether one of its context words occurs anywhere (computed lazily).
+        let mut anywhere: Vec<Option<bool>> = vec![None; self.recognizers.len()];
+        for pattern in &self.patterns {
             let rec = &self.recognizers[pattern.recognizer];
+            let needs_context = pattern.score + 1e-9 < threshold
+                && !rec.validator.is_some_and(Validator::can_prove);
+            if needs_context {
+                let Some(ctx) = &rec.context else { continue };
+                let present = *anywhere[pattern.recognizer].get_or_insert_with(|| {
+                    ctx.found_in(text) || structured.is_some_and(|s| ctx.found_in(s))
+                });
+                if !present {
+                    continue;
+                }
+            }
             let spans: Box<dyn Iterator<Item = (usize, usize)>> = if pattern.value_group {
                 Box::new(
                     pattern
@@ -297,9 +308,27 @@ impl Patterns {
                         break;
                     }
                 }
+                if end == start {
+                    continue;
+                }
+                let near = |ctx: &Option<Context>, start: usize, end: usize, after: usize| {
+                    ctx.as_ref().is_some_and(|c| {
+                        let before = words_before(text, start, rec.context_before);
+                        c.found_in(&text[before..start])
+                            || c.found_in(&text[end..after])
+                            || structured.is_some_and(|s| c.found_in(s))
+                    })
+                };
+                let mut context_near = None;
+                if needs_context {
+                    let after = words_after(text, end, rec.context_after);
+                    if !near(&rec.context, start, end, after) {
+                        continue;
+                    }
+                    context_near = Some(true);
+                }
                 let preceding = text[..start].chars().next_back();
-                if end == start
-                    || !bounded(text, start, end)
+                if !bounded(text, start, end)
                     || preceding.is_some_and(|c| rec.not_after.contains(&c))
                     || rec
                         .not_followed_by
@@ -320,21 +349,17 @@ impl Patterns {
                         }
                     }
                 }
-                let before = words_before(text, start, rec.context_before);
-                let after = words_after(text, end, rec.context_after);
-                let near = |ctx: &Option<Context>, after: usize| {
-                    ctx.as_ref().is_some_and(|c| {
-                        c.found_in(&text[before..start])
-                            || c.found_in(&text[end..after])
-                            || structured.is_some_and(|s| c.found_in(s))
+                if score < 1.0
+                    && context_near.unwrap_or_else(|| {
+                        let after = words_after(text, end, rec.context_after);
+                        near(&rec.context, start, end, after)
                     })
-                };
-                if score < 1.0 && near(&rec.context, after) {
+                {
                     score = (score + rec.context_boost)
                         .max(rec.min_with_context)
                         .min(1.0);
                 }
-                if near(&rec.negative, end) {
+                if near(&rec.negative, start, end, end) {
                     score -= rec.negative_penalty;
                 }
                 if score + 1e-9 < threshold {

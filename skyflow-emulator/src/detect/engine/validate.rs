@@ -58,6 +58,21 @@ impl Validator {
         })
     }
 
+    /// Whether [`Validator::check`] can ever answer [`Verdict::Valid`] or
+    /// [`Verdict::ValidPrefix`] (a checksum or structure that proves the value); the others only
+    /// keep or drop a candidate.
+    pub(crate) fn can_prove(self) -> bool {
+        matches!(
+            self,
+            Validator::Luhn
+                | Validator::CreditCard
+                | Validator::Iban
+                | Validator::Vin
+                | Validator::Email
+                | Validator::Npi
+        )
+    }
+
     pub(crate) fn check(self, s: &str) -> Verdict {
         match self {
             Validator::Luhn => proven(luhn(digits(s))),
@@ -656,6 +671,19 @@ fn zip(s: &str) -> bool {
     matches!(d.len(), 5 | 9) && d[..5].iter().any(|&x| x != 0)
 }
 
+/// SSNs no validator may accept (never issued, or mixed separators); shared by the validator's
+/// unit test and the engine's end-to-end test.
+#[cfg(test)]
+pub(crate) const IMPOSSIBLE_SSNS: &[&str] = &[
+    "000-12-3456",
+    "666-12-3456",
+    "912-34-5678",
+    "123-00-4567",
+    "123-45-0000",
+    "111-11-1111",
+    "123-45 6789",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -681,16 +709,57 @@ mod tests {
     #[test]
     fn ssn_rules() {
         assert_eq!(ssn("123-45-6789"), Verdict::Unknown);
-        for bad in [
-            "000-12-3456",
-            "666-12-3456",
-            "912-34-5678",
-            "123-00-4567",
-            "123-45-0000",
-            "111-11-1111",
-            "123-45 6789",
-        ] {
+        for bad in IMPOSSIBLE_SSNS {
             assert_eq!(ssn(bad), Verdict::Invalid, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_validators_that_can_prove_answer_valid() {
+        let samples = [
+            "4111 1111 1111 1111",
+            "4111 1111 1111 1111 22",
+            "378282246310005",
+            "GB82 WEST 1234 5698 7654 32",
+            "1HGCM82633A004352",
+            "jane.doe@example.com",
+            "1245319599",
+            "123-45-6789",
+            "011000015",
+            "192.168.1.20",
+            "2001:db8::1",
+            "2024-02-29",
+            "(415) 555-0132",
+            "10:30 pm",
+            "42",
+            "02139",
+        ];
+        for name in [
+            "luhn",
+            "credit_card",
+            "ssn",
+            "iban",
+            "aba",
+            "vin",
+            "ipv4",
+            "ipv6",
+            "email",
+            "date",
+            "phone",
+            "time",
+            "age",
+            "npi",
+            "zip",
+        ] {
+            let v = Validator::from_name(name).expect("known validator");
+            let proved = samples
+                .iter()
+                .filter(|s| matches!(v.check(s), Verdict::Valid | Verdict::ValidPrefix(_)));
+            if v.can_prove() {
+                assert!(proved.count() > 0, "{name} proves none of the samples");
+            } else {
+                assert_eq!(proved.count(), 0, "{name} proved a value");
+            }
         }
     }
 
