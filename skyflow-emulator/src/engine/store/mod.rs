@@ -12,7 +12,7 @@
 //! Everything stored is already encrypted or hashed by the caller; this layer moves bytes.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OpenFlags};
@@ -119,8 +119,33 @@ pub(crate) type ConnInit = Arc<dyn Fn(&Connection) -> rusqlite::Result<()> + Sen
 /// Most writes one group commit holds (bounds the latency of the first one in the group).
 const MAX_GROUP: usize = 512;
 
+/// How many writes the store ran and how many commits (on disk: fsyncs) carried them, since
+/// it was opened. With group commit, concurrent writes share commits, so `writes / commits`
+/// is the mean group size.
+///
+/// ```
+/// use skyflow_emulator::engine::{Engine, EngineConfig, VaultSchema};
+/// let engine = Engine::open(EngineConfig::in_memory()).unwrap();
+/// let before = engine.commit_stats();
+/// engine.create_vault(None, VaultSchema::default_schema()).unwrap();
+/// let after = engine.commit_stats();
+/// assert_eq!(after.writes, before.writes + 1);
+/// assert_eq!(after.commits, before.commits + 1); // in memory, each write commits alone
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CommitStats {
+    /// Writes run through the group commit (each one atomic on its own).
+    pub writes: u64,
+    /// Transactions committed for them.
+    pub commits: u64,
+}
+
 pub(crate) struct Store {
     writer: Mutex<Writer>,
+    /// Writes and commits so far (see [`CommitStats`]).
+    writes: AtomicU64,
+    commits: AtomicU64,
     /// Signalled after each group commit.
     committed: Condvar,
     /// Writes waiting for the writer connection (they join the open group).
@@ -165,6 +190,9 @@ impl Store {
             None => (Connection::open_in_memory()?, None),
         };
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Savepoints (one per write of a group commit) and statement journals stay in
+        // memory instead of a temporary file written with a syscall per page.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.execute_batch(DDL)?;
         // Format version and key check.
         let format: Option<Vec<u8>> = conn
@@ -218,6 +246,8 @@ impl Store {
                 failed: Vec::new(),
             }),
             committed: Condvar::new(),
+            writes: AtomicU64::new(0),
+            commits: AtomicU64::new(0),
             waiting: AtomicUsize::new(0),
             readers: Mutex::new(Vec::new()),
             path,
@@ -227,6 +257,14 @@ impl Store {
 
     pub(crate) fn in_memory(&self) -> bool {
         self.path.is_none()
+    }
+
+    /// Writes and commits since the store was opened.
+    pub(crate) fn commit_stats(&self) -> CommitStats {
+        CommitStats {
+            writes: self.writes.load(Ordering::Relaxed),
+            commits: self.commits.load(Ordering::Relaxed),
+        }
     }
 
     /// Runs `f` as one atomic write and returns once it is durable: its changes are kept
@@ -254,10 +292,12 @@ impl Store {
             }
         };
         w.open = Some((group, size + 1));
+        self.writes.fetch_add(1, Ordering::Relaxed);
         let out = run_in_savepoint(&w.conn, f);
         let alone = self.path.is_none() || self.waiting.load(Ordering::SeqCst) == 0;
         if alone || size + 1 >= MAX_GROUP {
             let commit = w.conn.execute_batch("COMMIT");
+            self.commits.fetch_add(1, Ordering::Relaxed);
             if let Err(e) = commit {
                 let _ = w.conn.execute_batch("ROLLBACK");
                 w.failed.push((group, EngineError::from(e)));
