@@ -799,7 +799,8 @@ impl Default for BulkConfig {
 /// assert_eq!(proxied.vault_url()?, "https://vault-proxy.internal:8443");
 /// # Ok::<(), skyflow_client::Error>(())
 /// ```
-#[derive(Clone)]
+// `Debug` is derived: credentials print redacted (their own `Debug`).
+#[derive(Clone, Debug)]
 pub struct VaultConfig {
     vault_id: String,
     cluster_id: Option<String>,
@@ -1097,34 +1098,15 @@ impl VaultConfig {
                 }
             }
         }
-        if let Some(credentials) = &self.credentials {
-            credentials.validate().map_err(within_credentials)?;
-        }
-        if let Some(retry) = &self.retry {
-            retry.validate()?;
-        }
-        if let Some(timeout) = &self.timeout {
-            timeout.validate()?;
-        }
+        check_overrides(
+            self.credentials.as_ref(),
+            self.retry.as_ref(),
+            self.timeout.as_ref(),
+        )?;
         if let Some(bulk) = &self.bulk {
             bulk.validate()?;
         }
         Ok(())
-    }
-}
-
-impl fmt::Debug for VaultConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VaultConfig")
-            .field("vault_id", &self.vault_id)
-            .field("cluster_id", &self.cluster_id)
-            .field("env", &self.env)
-            .field("base_url", &self.base_url)
-            .field("credentials", &self.credentials)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
-            .field("bulk", &self.bulk)
-            .finish()
     }
 }
 
@@ -1136,7 +1118,7 @@ impl fmt::Debug for VaultConfig {
 /// assert_eq!(cfg.connection_url(), "https://abc.gateway.skyflowapis.com/v1/route");
 /// assert!(cfg.validate().is_ok());
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ConnectionConfig {
     connection_id: String,
     connection_url: String,
@@ -1266,29 +1248,30 @@ impl ConnectionConfig {
             ));
         }
         check_http_url(&self.connection_url, "connection_url")?;
-        if let Some(credentials) = &self.credentials {
-            credentials.validate().map_err(within_credentials)?;
-        }
-        if let Some(retry) = &self.retry {
-            retry.validate()?;
-        }
-        if let Some(timeout) = &self.timeout {
-            timeout.validate()?;
-        }
-        Ok(())
+        check_overrides(
+            self.credentials.as_ref(),
+            self.retry.as_ref(),
+            self.timeout.as_ref(),
+        )
     }
 }
 
-impl fmt::Debug for ConnectionConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConnectionConfig")
-            .field("connection_id", &self.connection_id)
-            .field("connection_url", &self.connection_url)
-            .field("credentials", &self.credentials)
-            .field("retry", &self.retry)
-            .field("timeout", &self.timeout)
-            .finish()
+/// Checks the settings a vault or a connection may set in place of the client's.
+fn check_overrides(
+    credentials: Option<&Credentials>,
+    retry: Option<&RetryConfig>,
+    timeout: Option<&TimeoutConfig>,
+) -> Result<()> {
+    if let Some(credentials) = credentials {
+        credentials.validate().map_err(within_credentials)?;
     }
+    if let Some(retry) = retry {
+        retry.validate()?;
+    }
+    if let Some(timeout) = timeout {
+        timeout.validate()?;
+    }
+    Ok(())
 }
 
 /// `api_key` becomes `credentials.api_key`.

@@ -242,16 +242,27 @@ mod tests {
 
     #[test]
     fn token_uri_rules() {
-        assert!(check_token_uri("https://manage.skyflowapis.com/v1/auth/sa/oauth/token").is_ok());
-        assert!(check_token_uri("http://127.0.0.1:8080/x").is_ok());
-        assert!(check_token_uri("http://127.3.4.5/x").is_ok());
-        assert!(check_token_uri("http://localhost:9/x").is_ok());
-        assert!(check_token_uri("http://[::1]:9/x").is_ok());
-        assert!(check_token_uri("http://example.com/x").is_err());
-        assert!(check_token_uri("ftp://example.com/x").is_err());
-        assert!(check_token_uri("not a url").is_err());
-        assert!(check_token_uri("manage.skyflowapis.com").is_err());
-        assert!(check_token_uri("https://").is_err());
+        // https anywhere; plain http only on loopback.
+        let accepted = [
+            "https://manage.skyflowapis.com/v1/auth/sa/oauth/token",
+            "http://127.0.0.1:8080/x",
+            "http://127.3.4.5/x",
+            "http://localhost:9/x",
+            "http://[::1]:9/x",
+        ];
+        let rejected = [
+            "http://example.com/x",
+            "ftp://example.com/x",
+            "not a url",
+            "manage.skyflowapis.com",
+            "https://",
+        ];
+        for uri in accepted {
+            assert!(check_token_uri(uri).is_ok(), "{uri}");
+        }
+        for uri in rejected {
+            assert!(check_token_uri(uri).is_err(), "{uri}");
+        }
     }
 
     #[test]
