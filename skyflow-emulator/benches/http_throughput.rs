@@ -169,6 +169,30 @@ fn load() -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
+/// CPU time this process (server and client) has used, in seconds (`/proc/self/stat`).
+fn cpu_seconds() -> f64 {
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name (which is in parentheses): utime and stime are the
+            // 12th and 13th.
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
+        });
+    // Linux reports clock ticks of 1/100 s.
+    ticks.map_or(0.0, |t| t / 100.0)
+}
+
+/// CPU per unit of work: less sensitive than throughput to other load on the machine.
+fn report_cpu(op: &str, records: usize, cpu: f64, elapsed: Duration) {
+    println!(
+        "{op:<11} cpu: {:>6.1} ms per 1,000 records, {:.2} cores busy",
+        cpu * 1e6 / records.max(1) as f64,
+        cpu / elapsed.as_secs_f64()
+    );
+}
+
 fn report(op: &str, batch: usize, records: usize, elapsed: Duration) {
     println!(
         "{op:<11} batch {batch:>4}: {:>9.0} records/s ({records} records in {:.2}s; load {})",
@@ -187,6 +211,7 @@ async fn bulk(
     seq: &mut usize,
 ) -> Vec<(String, String)> {
     let started = Instant::now();
+    let cpu = cpu_seconds();
     let mut ids = Vec::new();
     while started.elapsed() < budget() {
         let records: Vec<Value> = (0..BULK)
@@ -198,6 +223,7 @@ async fn bulk(
         ids.extend(bench.insert(table, records, column).await);
     }
     report(table, BULK, ids.len(), started.elapsed());
+    report_cpu(table, ids.len(), cpu_seconds() - cpu, started.elapsed());
     ids
 }
 
