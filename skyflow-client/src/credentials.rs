@@ -562,16 +562,7 @@ impl Credentials {
     /// # Ok::<(), skyflow_client::Error>(())
     /// ```
     pub fn from_json_str(json: &str) -> Result<Self> {
-        let value: Value = serde_json::from_str(json).map_err(|e| {
-            Error::config(
-                "credentials",
-                format!(
-                    "is not valid JSON (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
+        let value = Invalid::json(json).map_err(Invalid::into_config)?;
         let creds = Credentials::from_value(value).map_err(Invalid::into_config)?;
         creds.validate()?;
         Ok(creds)
@@ -924,21 +915,27 @@ mod tests {
 
     #[test]
     fn api_key_needs_the_prefix_42_characters_and_no_whitespace() {
-        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789ABCDEF").is_ok());
-        // Like the official SDKs' config validation, the inner shape is not checked.
-        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcdeg").is_ok());
-        assert!(check_api_key("sky-ab_c2-0123456789abcdef0123456789abcdef").is_ok());
-        assert!(check_api_key("sky-ab1c2_0123456789abcdef0123456789abcdef").is_ok());
-        // 42 characters, not bytes.
-        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcdeé").is_ok());
-        assert!(check_api_key("skx-ab1c2-0123456789abcdef0123456789abcdef").is_err());
-        assert!(check_api_key("SKY-ab1c2-0123456789abcdef0123456789abcdef").is_err());
-        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcdef0").is_err());
-        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcde").is_err());
-        assert!(check_api_key("sky-ab1c2-0123456789abcdef 123456789abcdef").is_err());
-        assert!(check_api_key("sky-ab1c2-0123456789abcdef0123456789abcde\n").is_err());
-        assert!(check_api_key(" sky-ab1c2-0123456789abcdef0123456789abcde").is_err());
-        assert!(check_api_key("").is_err());
+        // (valid, key)
+        let cases = [
+            (true, "sky-ab1c2-0123456789abcdef0123456789ABCDEF"),
+            // Like the official SDKs' config validation, the inner shape is not checked.
+            (true, "sky-ab1c2-0123456789abcdef0123456789abcdeg"),
+            (true, "sky-ab_c2-0123456789abcdef0123456789abcdef"),
+            (true, "sky-ab1c2_0123456789abcdef0123456789abcdef"),
+            // 42 characters, not bytes.
+            (true, "sky-ab1c2-0123456789abcdef0123456789abcdeé"),
+            (false, "skx-ab1c2-0123456789abcdef0123456789abcdef"),
+            (false, "SKY-ab1c2-0123456789abcdef0123456789abcdef"),
+            (false, "sky-ab1c2-0123456789abcdef0123456789abcdef0"),
+            (false, "sky-ab1c2-0123456789abcdef0123456789abcde"),
+            (false, "sky-ab1c2-0123456789abcdef 123456789abcdef"),
+            (false, "sky-ab1c2-0123456789abcdef0123456789abcde\n"),
+            (false, " sky-ab1c2-0123456789abcdef0123456789abcde"),
+            (false, ""),
+        ];
+        for (valid, key) in cases {
+            assert_eq!(check_api_key(key).is_ok(), valid, "{key:?}");
+        }
     }
 
     #[test]

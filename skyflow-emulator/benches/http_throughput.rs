@@ -11,19 +11,28 @@
 //! - `concurrent`: single-record inserts from 32 concurrent clients;
 //! - the earlier mix: insert, get and detokenize at batch sizes 1, 25 and 250 on `table1`.
 //!
-//! `SKYFLOW_BENCH_SECONDS` sets the time per scenario (default 4).
+//! `SKYFLOW_BENCH_SECONDS` sets the time per scenario (default 4); `SKYFLOW_BENCH_ONLY`
+//! (comma-separated scenario names) runs only those.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use skyflow_emulator::engine::VaultSchema;
+use skyflow_emulator::engine::{Engine, VaultSchema};
 use skyflow_emulator::{Emulator, EmulatorOptions};
 
 const BATCH_SIZES: [usize; 3] = [1, 25, 250];
 const BULK: usize = 1000;
 const CLIENTS: usize = 32;
+
+/// Whether scenario `name` runs: `SKYFLOW_BENCH_ONLY` (comma-separated names: `persons`,
+/// `customers`, `detokenize`, `concurrent`, `mix`) picks some; unset runs them all.
+fn selected(name: &str) -> bool {
+    std::env::var("SKYFLOW_BENCH_ONLY")
+        .map(|only| only.split(',').any(|s| s.trim() == name))
+        .unwrap_or(true)
+}
 
 fn budget() -> Duration {
     let secs = std::env::var("SKYFLOW_BENCH_SECONDS")
@@ -160,6 +169,30 @@ fn load() -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
+/// CPU time this process (server and client) has used, in seconds (`/proc/self/stat`).
+fn cpu_seconds() -> f64 {
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name (which is in parentheses): utime and stime are the
+            // 12th and 13th.
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
+        });
+    // Linux reports clock ticks of 1/100 s.
+    ticks.map_or(0.0, |t| t / 100.0)
+}
+
+/// CPU per unit of work: less sensitive than throughput to other load on the machine.
+fn report_cpu(op: &str, records: usize, cpu: f64, elapsed: Duration) {
+    println!(
+        "{op:<11} cpu: {:>6.1} ms per 1,000 records, {:.2} cores busy",
+        cpu * 1e6 / records.max(1) as f64,
+        cpu / elapsed.as_secs_f64()
+    );
+}
+
 fn report(op: &str, batch: usize, records: usize, elapsed: Duration) {
     println!(
         "{op:<11} batch {batch:>4}: {:>9.0} records/s ({records} records in {:.2}s; load {})",
@@ -178,6 +211,7 @@ async fn bulk(
     seq: &mut usize,
 ) -> Vec<(String, String)> {
     let started = Instant::now();
+    let cpu = cpu_seconds();
     let mut ids = Vec::new();
     while started.elapsed() < budget() {
         let records: Vec<Value> = (0..BULK)
@@ -189,7 +223,47 @@ async fn bulk(
         ids.extend(bench.insert(table, records, column).await);
     }
     report(table, BULK, ids.len(), started.elapsed());
+    report_cpu(table, ids.len(), cpu_seconds() - cpu, started.elapsed());
     ids
+}
+
+/// Single-record inserts into `persons` from `CLIENTS` concurrent clients for the time
+/// budget; also reports how many group commits (fsyncs) carried them. Returns the next
+/// sequence number.
+async fn concurrent(bench: &Bench, engine: &Engine, seq: usize) -> usize {
+    let next = Arc::new(AtomicUsize::new(seq + 1));
+    let before = engine.commit_stats();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let bench = bench.clone();
+        let next = next.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0usize;
+            while started.elapsed() < budget() {
+                let s = next.fetch_add(1, Ordering::Relaxed);
+                bench.insert("persons", vec![person(s)], "name").await;
+                n += 1;
+            }
+            n
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    report("concurrent", 1, total, elapsed);
+    let after = engine.commit_stats();
+    let commits = after.commits - before.commits;
+    let writes = after.writes - before.writes;
+    println!(
+        "{:<11} {CLIENTS} clients: {commits} group commits ({:.0}/s) for {writes} writes, {:.1} writes per commit",
+        "",
+        commits as f64 / elapsed.as_secs_f64(),
+        writes as f64 / commits.max(1) as f64,
+    );
+    next.load(Ordering::Relaxed)
 }
 
 #[tokio::main]
@@ -221,48 +295,35 @@ async fn main() {
     );
     let mut seq = 0usize;
 
-    let tokens = bulk(&main_vault, "persons", "name", person, &mut seq).await;
+    let mut tokens = Vec::new();
+    if selected("persons") || selected("detokenize") {
+        tokens = bulk(&main_vault, "persons", "name", person, &mut seq).await;
+    }
     let mut cseq = 0usize;
-    bulk(&customer_vault, "customers", "email", customer, &mut cseq).await;
+    if selected("customers") {
+        bulk(&customer_vault, "customers", "email", customer, &mut cseq).await;
+    }
 
     // Detokenize 1,000 distinct tokens per request.
-    let started = Instant::now();
-    let mut done = 0;
-    for chunk in tokens.chunks(BULK).filter(|c| c.len() == BULK).cycle() {
-        if started.elapsed() >= budget() {
-            break;
-        }
-        main_vault.detokenize(chunk).await;
-        done += chunk.len();
-    }
-    report("detokenize", BULK, done, started.elapsed());
-
-    // Single-record inserts from 32 concurrent clients.
-    let next = Arc::new(AtomicUsize::new(seq + 1));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..CLIENTS {
-        let bench = main_vault.clone();
-        let next = next.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut n = 0usize;
-            while started.elapsed() < budget() {
-                let s = next.fetch_add(1, Ordering::Relaxed);
-                bench.insert("persons", vec![person(s)], "name").await;
-                n += 1;
+    if selected("detokenize") {
+        let started = Instant::now();
+        let mut done = 0;
+        for chunk in tokens.chunks(BULK).filter(|c| c.len() == BULK).cycle() {
+            if started.elapsed() >= budget() {
+                break;
             }
-            n
-        }));
+            main_vault.detokenize(chunk).await;
+            done += chunk.len();
+        }
+        report("detokenize", BULK, done, started.elapsed());
     }
-    let mut total = 0;
-    for t in tasks {
-        total += t.await.unwrap();
+
+    if selected("concurrent") {
+        seq = concurrent(&main_vault, emulator.engine(), seq).await;
     }
-    report("concurrent", 1, total, started.elapsed());
-    seq = next.load(Ordering::Relaxed);
 
     // The earlier mix on table1.
-    for batch in BATCH_SIZES {
+    for batch in BATCH_SIZES.into_iter().filter(|_| selected("mix")) {
         let started = Instant::now();
         let mut ids = Vec::new();
         while started.elapsed() < budget() {

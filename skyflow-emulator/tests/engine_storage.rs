@@ -282,3 +282,89 @@ fn refuses_missing_or_wrong_key() {
     std::fs::write(&key, saved).unwrap();
     assert!(Engine::open(EngineConfig::on_disk(dir.path())).is_ok());
 }
+
+fn detokenize_one(v: &Vault, token: &str) -> Result<String, EngineError> {
+    v.detokenize(
+        &RequestContext::system(),
+        serde_json::from_value(
+            json!({"detokenizationParameters": [{"token": token, "redaction": "PLAIN_TEXT"}]}),
+        )
+        .unwrap(),
+    )
+    .map(|d| d.records[0].value.clone().unwrap())
+}
+
+fn delete_ids(v: &Vault, ids: &[&str]) {
+    v.delete(
+        &RequestContext::system(),
+        "table1",
+        DeleteRequest {
+            skyflow_ids: ids.iter().map(|s| s.to_string()).collect(),
+        },
+    )
+    .unwrap();
+}
+
+/// A store written in the previous layout (format 1: no per-token holder count, an index of
+/// the cells' links by token) opens, keeps its data, and its tokens follow the lifecycle.
+#[test]
+fn a_format_1_store_is_migrated_and_keeps_its_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let (id, a, b) = {
+        let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+        let id = e
+            .create_vault(Some("v1"), VaultSchema::default_schema())
+            .unwrap();
+        let v = e.vault(&id).unwrap();
+        // Two records share the deterministic token of "Shared".
+        let a = insert(&v, json!({"name": "Shared", "email": "a@x.com"}));
+        let b = insert(&v, json!({"name": "Shared", "email": "b@x.com"}));
+        (id, a, b)
+    };
+    let shared = a.tokens.as_ref().unwrap()["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(b.tokens.as_ref().unwrap()["name"], json!(shared));
+    let email_a = a.tokens.as_ref().unwrap()["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    {
+        // Put the file back into format 1's layout.
+        let db = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
+        db.execute_batch(
+            "ALTER TABLE sky_tokens DROP COLUMN refs;
+             CREATE INDEX sky_cell_tokens_fp ON sky_cell_tokens(vault_id, token_fp);
+             UPDATE sky_meta SET value = CAST('1' AS BLOB) WHERE key = 'format';",
+        )
+        .unwrap();
+    }
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let v = e.vault(&id).unwrap();
+    assert_eq!(detokenize_one(&v, &shared).unwrap(), "Shared");
+    assert_eq!(detokenize_one(&v, &email_a).unwrap(), "a@x.com");
+    // The counts came over: deleting one holder keeps the shared token, deleting the last
+    // one drops it; the deleted record's own token goes with it.
+    delete_ids(&v, &[&a.skyflow_id]);
+    assert_eq!(detokenize_one(&v, &shared).unwrap(), "Shared");
+    assert_eq!(detokenize_one(&v, &email_a).unwrap_err().http_code(), 404);
+    delete_ids(&v, &[&b.skyflow_id]);
+    assert_eq!(detokenize_one(&v, &shared).unwrap_err().http_code(), 404);
+    drop(e);
+    let db = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
+    let format: Vec<u8> = db
+        .query_row("SELECT value FROM sky_meta WHERE key = 'format'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(format, b"2");
+    let old_index: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sky_cell_tokens_fp'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(old_index, 0);
+}

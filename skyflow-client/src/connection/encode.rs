@@ -350,32 +350,26 @@ mod tests {
 
     #[test]
     fn content_types_select_encodings() {
-        assert_eq!(
-            Encoding::for_content_type("application/json"),
-            Encoding::Json
-        );
-        assert_eq!(
-            Encoding::for_content_type("Application/X-WWW-Form-Urlencoded; charset=utf-8"),
-            Encoding::Form
-        );
-        assert_eq!(
-            Encoding::for_content_type("multipart/form-data"),
-            Encoding::Multipart
-        );
-        assert_eq!(Encoding::for_content_type("text/xml"), Encoding::Xml);
-        assert_eq!(Encoding::for_content_type("application/xml"), Encoding::Xml);
-        assert_eq!(
-            Encoding::for_content_type("application/soap+xml"),
-            Encoding::Xml
-        );
-        assert_eq!(Encoding::for_content_type("text/plain"), Encoding::Text);
-        assert_eq!(
-            Encoding::for_content_type("text/html; charset=utf-8"),
-            Encoding::Text
-        );
-        assert_eq!(
-            Encoding::for_content_type("application/vnd.x"),
-            Encoding::Json
-        );
+        let cases = [
+            ("application/json", Encoding::Json),
+            (
+                "Application/X-WWW-Form-Urlencoded; charset=utf-8",
+                Encoding::Form,
+            ),
+            ("multipart/form-data", Encoding::Multipart),
+            ("text/xml", Encoding::Xml),
+            ("application/xml", Encoding::Xml),
+            ("application/soap+xml", Encoding::Xml),
+            ("text/plain", Encoding::Text),
+            ("text/html; charset=utf-8", Encoding::Text),
+            ("application/vnd.x", Encoding::Json),
+        ];
+        for (content_type, encoding) in cases {
+            assert_eq!(
+                Encoding::for_content_type(content_type),
+                encoding,
+                "{content_type}"
+            );
+        }
     }
 }

@@ -104,6 +104,17 @@ fn transport(base_url: &str, source: Arc<dyn BearerSource>, retry: RetryConfig) 
     )
 }
 
+/// A transport with API key `k`, three attempts and `timeouts`.
+fn timing_out(base_url: &str, timeouts: TimeoutConfig) -> Transport {
+    transport_with(
+        base_url,
+        Arc::new(FixedSource("k")),
+        fast_retry(3),
+        timeouts,
+        Logger::new(LogLevel::Off),
+    )
+}
+
 fn request(method: Method, path: &str, idempotent: bool) -> HttpRequest {
     HttpRequest {
         operation: "TestRequest",
@@ -114,6 +125,17 @@ fn request(method: Method, path: &str, idempotent: bool) -> HttpRequest {
         idempotent,
         headers: Vec::new(),
     }
+}
+
+/// Sends one idempotent `GET /v1/x` with API key `k` and `retry` to a server giving
+/// `answers` in turn: what the call gave, and the server's script.
+async fn get_from(
+    answers: Vec<fn() -> Response>,
+    retry: RetryConfig,
+) -> (Result<HttpResponse>, Script) {
+    let (base, script) = scripted_server(answers).await;
+    let t = transport(&base, Arc::new(FixedSource("k")), retry);
+    (t.send(&request(Method::Get, "/v1/x", true)).await, script)
 }
 
 fn envelope(status: StatusCode, grpc: i32, message: &str) -> Response {
@@ -221,17 +243,18 @@ async fn a_second_401_is_returned_not_retried_forever() {
     assert_eq!(script.hits(), 2, "the original and one resend");
 }
 
+/// A 401 the source cannot refresh (an API key) and a 400 are answered after one call.
 #[tokio::test]
-async fn a_401_without_refresh_is_returned_immediately() {
-    let (base, script) =
-        scripted_server(vec![|| envelope(StatusCode::UNAUTHORIZED, 16, "bad key")]).await;
-    let t = transport(&base, Arc::new(FixedSource("sky-key")), fast_retry(3));
-    let err = t
-        .send(&request(Method::Get, "/v1/x", true))
-        .await
-        .unwrap_err();
-    assert_eq!(err.status(), Some(401));
-    assert_eq!(script.hits(), 1);
+async fn a_401_without_refresh_and_client_errors_are_returned_immediately() {
+    let cases: [(fn() -> Response, u16); 2] = [
+        (|| envelope(StatusCode::UNAUTHORIZED, 16, "bad key"), 401),
+        (|| envelope(StatusCode::BAD_REQUEST, 3, "bad table"), 400),
+    ];
+    for (answer, status) in cases {
+        let (err, script) = get_from(vec![answer], fast_retry(3)).await;
+        assert_eq!(err.unwrap_err().status(), Some(status));
+        assert_eq!(script.hits(), 1, "http {status} is not retried");
+    }
 }
 
 // ----- retries ---------------------------------------------------------------------------
@@ -257,29 +280,12 @@ async fn a_503_then_200_succeeds_after_backoff() {
 
 #[tokio::test]
 async fn retries_stop_at_max_attempts_and_return_the_last_error() {
-    let (base, script) = scripted_server(vec![unavailable]).await;
-    let t = transport(&base, Arc::new(FixedSource("k")), fast_retry(3));
-    let err = t
-        .send(&request(Method::Get, "/v1/x", true))
-        .await
-        .unwrap_err();
+    let (err, script) = get_from(vec![unavailable], fast_retry(3)).await;
+    let err = err.unwrap_err();
     assert_eq!(script.hits(), 3);
     assert_eq!(err.status(), Some(503));
     assert_eq!(err.grpc_code(), Some(14));
     assert_eq!(err.operation(), Some("TestRequest"));
-}
-
-#[tokio::test]
-async fn client_errors_are_not_retried() {
-    let (base, script) =
-        scripted_server(vec![|| envelope(StatusCode::BAD_REQUEST, 3, "bad table")]).await;
-    let t = transport(&base, Arc::new(FixedSource("k")), fast_retry(3));
-    let err = t
-        .send(&request(Method::Get, "/v1/x", true))
-        .await
-        .unwrap_err();
-    assert_eq!(err.status(), Some(400));
-    assert_eq!(script.hits(), 1);
 }
 
 #[tokio::test]
@@ -447,12 +453,9 @@ async fn a_slow_server_produces_a_timeout_error() {
         ok_json()
     }
     let base = serve(Router::new().route("/v1/x", get(slow))).await;
-    let t = transport_with(
+    let t = timing_out(
         &base,
-        Arc::new(FixedSource("k")),
-        fast_retry(3),
         TimeoutConfig::standard().with_overall(Duration::from_millis(300)),
-        Logger::new(LogLevel::Off),
     );
     let started = Instant::now();
     let err = t
@@ -479,19 +482,18 @@ async fn hangs_first_time_server() -> (String, Arc<AtomicUsize>) {
     (serve(router).await, hits)
 }
 
-#[tokio::test]
-async fn a_hung_attempt_is_abandoned_and_retried_when_idempotent() {
+/// A transport to [`hangs_first_time_server`] whose attempts time out after 300 ms.
+async fn hung_first_attempt() -> (Transport, Arc<AtomicUsize>) {
     let (base, hits) = hangs_first_time_server().await;
     let timeouts = TimeoutConfig::standard()
         .with_overall(Duration::from_secs(20))
         .with_attempt_timeout(Duration::from_millis(300));
-    let t = transport_with(
-        &base,
-        Arc::new(FixedSource("k")),
-        fast_retry(3),
-        timeouts,
-        Logger::new(LogLevel::Off),
-    );
+    (timing_out(&base, timeouts), hits)
+}
+
+#[tokio::test]
+async fn a_hung_attempt_is_abandoned_and_retried_when_idempotent() {
+    let (t, hits) = hung_first_attempt().await;
     let started = Instant::now();
     let response = t.send(&request(Method::Get, "/v1/x", true)).await.unwrap();
     assert_eq!(response.status, 200);
@@ -501,17 +503,7 @@ async fn a_hung_attempt_is_abandoned_and_retried_when_idempotent() {
 
 #[tokio::test]
 async fn a_hung_non_idempotent_attempt_is_a_timeout_and_not_resent() {
-    let (base, hits) = hangs_first_time_server().await;
-    let timeouts = TimeoutConfig::standard()
-        .with_overall(Duration::from_secs(20))
-        .with_attempt_timeout(Duration::from_millis(300));
-    let t = transport_with(
-        &base,
-        Arc::new(FixedSource("k")),
-        fast_retry(3),
-        timeouts,
-        Logger::new(LogLevel::Off),
-    );
+    let (t, hits) = hung_first_attempt().await;
     let err = t
         .send(&request(Method::Post, "/v1/x", false))
         .await

@@ -27,6 +27,21 @@ impl Invalid {
         }
     }
 
+    /// Parses a credentials document as JSON; a syntax error names only its position
+    /// (serde_json's own message could quote the input).
+    pub(crate) fn json(text: &str) -> Result<Value, Invalid> {
+        serde_json::from_str(text).map_err(|e| {
+            Invalid::new(
+                "credentials",
+                format!(
+                    "is not valid JSON (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })
+    }
+
     /// Prefixes the field, e.g. `privateKey` becomes `credentials_string.privateKey`.
     /// An error about the whole document (field `credentials`) takes the parent's name.
     pub(crate) fn within(mut self, parent: &str) -> Self {
@@ -88,17 +103,7 @@ impl ServiceAccountKey {
         if text.is_empty() {
             return Err(Invalid::new("credentials", "is empty"));
         }
-        let value: Value = serde_json::from_str(&text).map_err(|e| {
-            // serde_json's message carries a position, never the input.
-            Invalid::new(
-                "credentials",
-                format!(
-                    "is not valid JSON (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
+        let value = Invalid::json(&text)?;
         let Value::Object(map) = value else {
             return Err(Invalid::new("credentials", "must be a JSON object"));
         };
@@ -242,16 +247,27 @@ mod tests {
 
     #[test]
     fn token_uri_rules() {
-        assert!(check_token_uri("https://manage.skyflowapis.com/v1/auth/sa/oauth/token").is_ok());
-        assert!(check_token_uri("http://127.0.0.1:8080/x").is_ok());
-        assert!(check_token_uri("http://127.3.4.5/x").is_ok());
-        assert!(check_token_uri("http://localhost:9/x").is_ok());
-        assert!(check_token_uri("http://[::1]:9/x").is_ok());
-        assert!(check_token_uri("http://example.com/x").is_err());
-        assert!(check_token_uri("ftp://example.com/x").is_err());
-        assert!(check_token_uri("not a url").is_err());
-        assert!(check_token_uri("manage.skyflowapis.com").is_err());
-        assert!(check_token_uri("https://").is_err());
+        // https anywhere; plain http only on loopback.
+        let accepted = [
+            "https://manage.skyflowapis.com/v1/auth/sa/oauth/token",
+            "http://127.0.0.1:8080/x",
+            "http://127.3.4.5/x",
+            "http://localhost:9/x",
+            "http://[::1]:9/x",
+        ];
+        let rejected = [
+            "http://example.com/x",
+            "ftp://example.com/x",
+            "not a url",
+            "manage.skyflowapis.com",
+            "https://",
+        ];
+        for uri in accepted {
+            assert!(check_token_uri(uri).is_ok(), "{uri}");
+        }
+        for uri in rejected {
+            assert!(check_token_uri(uri).is_err(), "{uri}");
+        }
     }
 
     #[test]

@@ -3,8 +3,26 @@
 
 use serde_json::{Map, Value};
 
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::http::HttpResponse;
 pub(crate) use crate::http::{decode_error, json_body};
 use crate::{Error, Result};
+
+/// Reads the `records` list of an answer shaped `{"records": [...]}` (get, query,
+/// tokenize, detokenize, insert's batch bodies), each record as `R`.
+pub(crate) fn records_of<R: DeserializeOwned>(
+    op: &'static str,
+    resp: &HttpResponse,
+) -> Result<Vec<R>> {
+    #[derive(Deserialize)]
+    #[serde(bound = "R: DeserializeOwned")]
+    struct Records<R> {
+        records: Vec<R>,
+    }
+    Ok(json_body::<Records<R>>(op, resp)?.records)
+}
 
 /// Percent-encodes one path segment: everything except the RFC 3986 unreserved characters
 /// (`A-Z a-z 0-9 - . _ ~`) is escaped, so `/`, `?`, `#`, `%` and spaces in a table name or

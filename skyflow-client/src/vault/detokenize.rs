@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::batch::BatchRequest;
 use super::batch::private::SplitRequest;
-use super::common::{check_not_blank, error_message, json_body, vault_path};
+use super::common::{check_not_blank, error_message, records_of, vault_path};
 use super::results::private::Indexed;
 use super::results::{RecordError, RecordResults};
 use super::types::{RedactionType, ValueType};
@@ -361,10 +361,6 @@ impl DetokenizeResponse {
 
     pub(crate) fn from_http(resp: HttpResponse) -> Result<Self> {
         #[derive(Deserialize)]
-        struct Raw {
-            records: Vec<Value>,
-        }
-        #[derive(Deserialize)]
         struct RawRecord {
             #[serde(default)]
             token: Option<String>,
@@ -374,9 +370,9 @@ impl DetokenizeResponse {
             value: Value,
         }
 
-        let raw: Raw = json_body(OP, &resp)?;
+        let records: Vec<Value> = records_of(OP, &resp)?;
         let mut response = DetokenizeResponse::default();
-        for (index, record) in raw.records.into_iter().enumerate() {
+        for (index, record) in records.into_iter().enumerate() {
             if let Some(message) = error_message(&record) {
                 response.errors.push(RecordError::new::<DetokenizedValue>(
                     index,

@@ -2,6 +2,7 @@
 //! delete.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -9,6 +10,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
+use self::file_action::private::FileAction;
 use super::common::{check_not_blank, check_segment, json_body, vault_path};
 use super::types::FileScanStatus;
 use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
@@ -399,27 +401,74 @@ impl FileUploadResponse {
     }
 }
 
-/// Asks for the anti-virus scan status of a record's file.
+/// Names the file in a record's file column (`column` of record `skyflow_id` of
+/// `table`), for an action on it: [`FileScanStatusRequest`] asks for its anti-virus scan
+/// status, [`DeleteFileRequest`] deletes it. One type: the action `A` only chooses the
+/// call.
 ///
 /// ```
-/// use skyflow_client::vault::FileScanStatusRequest;
-/// let request = FileScanStatusRequest::new("documents", "id1", "scan");
-/// assert!(request.validate().is_ok());
+/// use skyflow_client::vault::{DeleteFileRequest, FileScanStatusRequest};
+///
+/// let status = FileScanStatusRequest::new("documents", "a8f0c2e1", "scan");
+/// assert!(status.validate().is_ok());
+/// let delete = DeleteFileRequest::new("documents", "a8f0c2e1", " ");
+/// assert_eq!(delete.validate().unwrap_err().operation(), Some("DeleteFileRequest"));
 /// ```
 #[derive(Debug, Clone)]
-pub struct FileScanStatusRequest {
+pub struct FileRequest<A> {
     table: String,
     skyflow_id: String,
     column: String,
+    action: PhantomData<fn() -> A>,
 }
 
-const SCAN_OP: &str = "FileScanStatusRequest";
+/// Asks for the anti-virus scan status of a record's file.
+pub type FileScanStatusRequest = FileRequest<file_action::ScanStatus>;
 
-impl FileScanStatusRequest {
-    /// The status of the file in `column` of record `skyflow_id` of `table`.
+/// Deletes the file in a record's file column (the record stays).
+pub type DeleteFileRequest = FileRequest<file_action::Delete>;
+
+/// The actions of a [`FileRequest`].
+pub mod file_action {
+    /// Asks for the file's anti-virus scan status
+    /// ([`FileScanStatusRequest`](super::FileScanStatusRequest)).
+    #[derive(Debug, Clone, Copy)]
+    pub enum ScanStatus {}
+
+    /// Deletes the file ([`DeleteFileRequest`](super::DeleteFileRequest)).
+    #[derive(Debug, Clone, Copy)]
+    pub enum Delete {}
+
+    pub(crate) mod private {
+        /// What an action sends: its request name, method and path after the column.
+        pub trait FileAction {
+            /// The request type's name, for errors and logs.
+            const OPERATION: &'static str;
+            /// `DELETE` the file's path (else `GET` it).
+            const DELETES: bool;
+            /// Path segments after `files/{column}`.
+            const SUFFIX: &'static [&'static str];
+        }
+    }
+
+    impl private::FileAction for ScanStatus {
+        const OPERATION: &'static str = "FileScanStatusRequest";
+        const DELETES: bool = false;
+        const SUFFIX: &'static [&'static str] = &["scan-status"];
+    }
+
+    impl private::FileAction for Delete {
+        const OPERATION: &'static str = "DeleteFileRequest";
+        const DELETES: bool = true;
+        const SUFFIX: &'static [&'static str] = &[];
+    }
+}
+
+impl<A: FileAction> FileRequest<A> {
+    /// The file in `column` of record `skyflow_id` of `table`.
     ///
     /// ```
-    /// let request = skyflow_client::vault::FileScanStatusRequest::new("documents", "id1", "scan");
+    /// let request = skyflow_client::vault::DeleteFileRequest::new("documents", "id1", "scan");
     /// # let _ = request;
     /// ```
     pub fn new(
@@ -427,10 +476,11 @@ impl FileScanStatusRequest {
         skyflow_id: impl Into<String>,
         column: impl Into<String>,
     ) -> Self {
-        FileScanStatusRequest {
+        FileRequest {
             table: table.into(),
             skyflow_id: skyflow_id.into(),
             column: column.into(),
+            action: PhantomData,
         }
     }
 
@@ -443,27 +493,28 @@ impl FileScanStatusRequest {
     /// assert_eq!(err.field(), Some("skyflow_id"));
     /// ```
     pub fn validate(&self) -> Result<()> {
-        check_segment(SCAN_OP, "table", &self.table)?;
-        check_segment(SCAN_OP, "skyflow_id", &self.skyflow_id)?;
-        check_segment(SCAN_OP, "column_name", &self.column)
+        check_segment(A::OPERATION, "table", &self.table)?;
+        check_segment(A::OPERATION, "skyflow_id", &self.skyflow_id)?;
+        check_segment(A::OPERATION, "column_name", &self.column)
     }
 
     pub(crate) fn to_http(&self, vault_id: &str) -> Result<HttpRequest> {
         self.validate()?;
+        let mut segments = vec![
+            self.table.as_str(),
+            self.skyflow_id.as_str(),
+            "files",
+            self.column.as_str(),
+        ];
+        segments.extend(A::SUFFIX);
         Ok(HttpRequest {
-            operation: SCAN_OP,
-            method: Method::Get,
-            path: vault_path(
-                "v1",
-                vault_id,
-                &[
-                    &self.table,
-                    &self.skyflow_id,
-                    "files",
-                    &self.column,
-                    "scan-status",
-                ],
-            )?,
+            operation: A::OPERATION,
+            method: if A::DELETES {
+                Method::Delete
+            } else {
+                Method::Get
+            },
+            path: vault_path("v1", vault_id, &segments)?,
             query: Vec::new(),
             body: Body::Empty,
             idempotent: true,
@@ -500,76 +551,9 @@ impl FileScanStatusResponse {
         struct Raw {
             av_scan_status: String,
         }
-        let raw: Raw = json_body(SCAN_OP, &resp)?;
+        let raw: Raw = json_body(<file_action::ScanStatus as FileAction>::OPERATION, &resp)?;
         Ok(FileScanStatusResponse {
             status: FileScanStatus::from_wire(&raw.av_scan_status),
-        })
-    }
-}
-
-const DELETE_OP: &str = "DeleteFileRequest";
-
-/// Deletes the file in a record's file column.
-///
-/// ```
-/// use skyflow_client::vault::DeleteFileRequest;
-/// let request = DeleteFileRequest::new("documents", "id1", "scan");
-/// assert!(request.validate().is_ok());
-/// ```
-#[derive(Debug, Clone)]
-pub struct DeleteFileRequest {
-    table: String,
-    skyflow_id: String,
-    column: String,
-}
-
-impl DeleteFileRequest {
-    /// Deletes the file in `column` of record `skyflow_id` of `table`.
-    ///
-    /// ```
-    /// let request = skyflow_client::vault::DeleteFileRequest::new("documents", "id1", "scan");
-    /// # let _ = request;
-    /// ```
-    pub fn new(
-        table: impl Into<String>,
-        skyflow_id: impl Into<String>,
-        column: impl Into<String>,
-    ) -> Self {
-        DeleteFileRequest {
-            table: table.into(),
-            skyflow_id: skyflow_id.into(),
-            column: column.into(),
-        }
-    }
-
-    /// Checks the request as it would be checked before sending.
-    ///
-    /// ```
-    /// let err = skyflow_client::vault::DeleteFileRequest::new("documents", "id1", " ")
-    ///     .validate()
-    ///     .unwrap_err();
-    /// assert_eq!(err.field(), Some("column_name"));
-    /// ```
-    pub fn validate(&self) -> Result<()> {
-        check_segment(DELETE_OP, "table", &self.table)?;
-        check_segment(DELETE_OP, "skyflow_id", &self.skyflow_id)?;
-        check_segment(DELETE_OP, "column_name", &self.column)
-    }
-
-    pub(crate) fn to_http(&self, vault_id: &str) -> Result<HttpRequest> {
-        self.validate()?;
-        Ok(HttpRequest {
-            operation: DELETE_OP,
-            method: Method::Delete,
-            path: vault_path(
-                "v1",
-                vault_id,
-                &[&self.table, &self.skyflow_id, "files", &self.column],
-            )?,
-            query: Vec::new(),
-            body: Body::Empty,
-            idempotent: true,
-            headers: Vec::new(),
         })
     }
 }
@@ -614,7 +598,7 @@ impl DeleteFileResponse {
             #[serde(default)]
             deleted: bool,
         }
-        let raw: Raw = json_body(DELETE_OP, &resp)?;
+        let raw: Raw = json_body(<file_action::Delete as FileAction>::OPERATION, &resp)?;
         Ok(DeleteFileResponse {
             skyflow_id: raw.skyflow_id,
             deleted: raw.deleted,

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::batch::private::{FromFailedBatch, MergeResponse, SplitRequest};
 use super::batch::{BatchRequest, BatchResponse};
-use super::common::{check_not_blank, check_segment, json_body, vault_path};
+use super::common::{check_not_blank, check_segment, records_of, vault_path};
 use super::types::{Fields, OrderBy, RedactionType};
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::{Error, Result};
@@ -463,16 +463,12 @@ impl GetResponse {
 
     pub(crate) fn from_http(resp: HttpResponse) -> Result<Self> {
         #[derive(Deserialize)]
-        struct Raw {
-            records: Vec<RawRecord>,
-        }
-        #[derive(Deserialize)]
         struct RawRecord {
             fields: Fields,
         }
-        let raw: Raw = json_body(OP, &resp)?;
+        let records: Vec<RawRecord> = records_of(OP, &resp)?;
         Ok(GetResponse {
-            records: raw.records.into_iter().map(|r| r.fields).collect(),
+            records: records.into_iter().map(|r| r.fields).collect(),
         })
     }
 }

@@ -63,8 +63,8 @@ pub use batch::{Batch, BatchFailure, BatchRequest, BatchResponse, FailedBatch};
 pub use delete::{DeleteRequest, DeleteResponse};
 pub use detokenize::{DetokenizeData, DetokenizeRequest, DetokenizeResponse, DetokenizedValue};
 pub use file::{
-    DeleteFileRequest, DeleteFileResponse, FileScanStatusRequest, FileScanStatusResponse,
-    FileUploadRequest, FileUploadResponse,
+    DeleteFileRequest, DeleteFileResponse, FileRequest, FileScanStatusRequest,
+    FileScanStatusResponse, FileUploadRequest, FileUploadResponse, file_action,
 };
 pub use get::{GetRequest, GetResponse};
 pub use insert::{InsertRequest, InsertResponse, InsertedRecord};

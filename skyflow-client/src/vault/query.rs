@@ -5,7 +5,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::common::{json_body, object_or_empty, vault_path};
+use super::common::{object_or_empty, records_of, vault_path};
 use super::types::Fields;
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::{Error, Result};
@@ -153,19 +153,14 @@ impl QueryResponse {
 
     pub(crate) fn from_http(resp: HttpResponse) -> Result<Self> {
         #[derive(Deserialize)]
-        struct Raw {
-            records: Vec<RawRecord>,
-        }
-        #[derive(Deserialize)]
         struct RawRecord {
             fields: Fields,
             #[serde(default, deserialize_with = "object_or_empty")]
             tokens: Fields,
         }
-        let raw: Raw = json_body(OP, &resp)?;
+        let records: Vec<RawRecord> = records_of(OP, &resp)?;
         Ok(QueryResponse {
-            records: raw
-                .records
+            records: records
                 .into_iter()
                 .map(|r| QueryRecord {
                     fields: r.fields,

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::batch::private::{FromFailedBatch, MergeResponse, SplitRequest};
 use super::batch::{BatchRequest, BatchResponse};
-use super::common::{check_not_blank, json_body, vault_path};
+use super::common::{check_not_blank, records_of, vault_path};
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::{Error, Result};
 
@@ -194,16 +194,12 @@ impl TokenizeResponse {
 
     pub(crate) fn from_http(resp: HttpResponse) -> Result<Self> {
         #[derive(Deserialize)]
-        struct Raw {
-            records: Vec<RawRecord>,
-        }
-        #[derive(Deserialize)]
         struct RawRecord {
             token: String,
         }
-        let raw: Raw = json_body(OP, &resp)?;
+        let records: Vec<RawRecord> = records_of(OP, &resp)?;
         Ok(TokenizeResponse {
-            tokens: raw.records.into_iter().map(|r| r.token).collect(),
+            tokens: records.into_iter().map(|r| r.token).collect(),
         })
     }
 }

@@ -70,6 +70,7 @@ pub use redaction::{REDACTED_TEXT, mask_value};
 pub use schema::{
     Column, DataType, DlpPolicy, TRANSIENT_TTL_MINUTES, Table, TokenPolicy, VaultSchema,
 };
+pub use store::CommitStats;
 pub use types::*;
 pub use vault::Vault;
 
@@ -136,6 +137,21 @@ impl Engine {
     /// ```
     pub fn limits(&self) -> &Limits {
         &self.inner.config.limits
+    }
+
+    /// How many writes the store ran and how many commits carried them (group commit makes
+    /// concurrent writes share one), since the engine was opened; for benchmarks and
+    /// monitoring.
+    ///
+    /// ```
+    /// use skyflow_emulator::engine::{Engine, EngineConfig, VaultSchema};
+    /// let e = Engine::open(EngineConfig::in_memory()).unwrap();
+    /// e.create_vault(None, VaultSchema::default_schema()).unwrap();
+    /// let stats = e.commit_stats();
+    /// assert!(stats.writes >= 1 && stats.commits >= 1);
+    /// ```
+    pub fn commit_stats(&self) -> CommitStats {
+        self.inner.store.commit_stats()
     }
 
     /// Sets the base URL (e.g. `http://127.0.0.1:8080`) used to build download URLs.

@@ -1,6 +1,7 @@
 //! `sky_tokens` (one row per token: keyed hash and ciphertext of the token, its column group,
-//! the issuing column, the encrypted value, and for deterministic policies a keyed hash of
-//! the value) and `sky_cell_tokens` (which token a record's cell holds).
+//! the issuing column, the encrypted value, for deterministic policies a keyed hash of the
+//! value, and how many cells hold it) and `sky_cell_tokens` (which token a record's cell
+//! holds). Linking and unlinking a cell keeps the token's count (`refs`) in step.
 
 use rusqlite::{OptionalExtension, params};
 
@@ -86,7 +87,8 @@ impl RecordStore<'_> {
             .optional()?)
     }
 
-    /// Links cell (`sid`, `col`) to the token with hash `token_fp`.
+    /// Links cell (`sid`, `col`) to the token with hash `token_fp` (in place of the token it
+    /// held, whose count drops; dropping that token when unused is the caller's call).
     pub(crate) fn link_cell(
         &self,
         table: &str,
@@ -94,12 +96,29 @@ impl RecordStore<'_> {
         col: &str,
         token_fp: &[u8],
     ) -> EngineResult<()> {
+        let old = self.cell_token_fp(table, sid, col)?;
+        if old.as_deref() == Some(token_fp) {
+            return Ok(());
+        }
         self.conn
             .prepare_cached(
                 "INSERT INTO sky_cell_tokens(vault_id, table_name, skyflow_id, column_name, token_fp) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(vault_id, table_name, skyflow_id, column_name) DO UPDATE SET token_fp = excluded.token_fp",
             )?
             .execute(params![self.vault_id, table, sid, col, token_fp])?;
+        if let Some(old) = old {
+            self.count_holders(&old, -1)?;
+        }
+        self.count_holders(token_fp, 1)
+    }
+
+    /// Adds `by` to the number of cells holding token `token_fp`.
+    fn count_holders(&self, token_fp: &[u8], by: i64) -> EngineResult<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE sky_tokens SET refs = refs + ?3 WHERE vault_id = ?1 AND token_fp = ?2",
+            )?
+            .execute(params![self.vault_id, token_fp, by])?;
         Ok(())
     }
 
@@ -121,11 +140,16 @@ impl RecordStore<'_> {
 
     /// Unlinks cell (`sid`, `col`) from its token.
     pub(crate) fn unlink_cell(&self, table: &str, sid: &str, col: &str) -> EngineResult<()> {
-        self.conn
-            .prepare_cached(
-                "DELETE FROM sky_cell_tokens WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 AND column_name = ?4",
-            )?
-            .execute(params![self.vault_id, table, sid, col])?;
+        let mut st = self.conn.prepare_cached(
+            "DELETE FROM sky_cell_tokens WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 AND column_name = ?4
+             RETURNING token_fp",
+        )?;
+        let fps: Vec<Vec<u8>> = st
+            .query_map(params![self.vault_id, table, sid, col], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for fp in &fps {
+            self.count_holders(fp, -1)?;
+        }
         Ok(())
     }
 
@@ -134,9 +158,12 @@ impl RecordStore<'_> {
         let mut st = self.conn.prepare_cached(
             "DELETE FROM sky_cell_tokens WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3 RETURNING token_fp",
         )?;
-        let fps = st
+        let fps: Vec<Vec<u8>> = st
             .query_map(params![self.vault_id, table, sid], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
+        for fp in &fps {
+            self.count_holders(fp, -1)?;
+        }
         Ok(fps)
     }
 
@@ -145,8 +172,7 @@ impl RecordStore<'_> {
     pub(crate) fn drop_token_if_unused(&self, token_fp: &[u8]) -> EngineResult<()> {
         self.conn
             .prepare_cached(
-                "DELETE FROM sky_tokens WHERE vault_id = ?1 AND token_fp = ?2 AND expires_at IS NULL
-                 AND NOT EXISTS (SELECT 1 FROM sky_cell_tokens WHERE vault_id = ?1 AND token_fp = ?2)",
+                "DELETE FROM sky_tokens WHERE vault_id = ?1 AND token_fp = ?2 AND expires_at IS NULL AND refs <= 0",
             )?
             .execute(params![self.vault_id, token_fp])?;
         Ok(())
