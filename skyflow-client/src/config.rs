@@ -26,6 +26,35 @@ use std::time::Duration;
 use crate::credentials::Credentials;
 use crate::{Error, Result};
 
+/// `Display` (the value's `as_str()`) and `FromStr` (a name of `$all` or an alias,
+/// ignoring case and surrounding spaces; else a config error on `$field`) for the
+/// config enums that have one upper-case name per variant.
+macro_rules! names {
+    ($ty:ty, $field:literal, $unknown:literal, [$($all:expr),+ $(,)?]
+        $(, aliases: [$(($alias:literal, $target:expr)),+])?) => {
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = Error;
+
+            fn from_str(s: &str) -> Result<Self> {
+                let aliases: &[(&str, $ty)] = &[$($(($alias, $target)),+)?];
+                let name = |v: &$ty| v.as_str();
+                let s = s.trim();
+                [$($all),+]
+                    .into_iter()
+                    .find(|v| name(v).eq_ignore_ascii_case(s))
+                    .or_else(|| aliases.iter().find(|(a, _)| a.eq_ignore_ascii_case(s)).map(|(_, v)| *v))
+                    .ok_or_else(|| Error::config($field, $unknown))
+            }
+        }
+    };
+}
+
 /// A Skyflow environment; it picks the domain of the vault URL.
 ///
 /// | Variant | Vault URL |
@@ -90,27 +119,9 @@ impl Env {
     }
 }
 
-impl fmt::Display for Env {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Env {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_uppercase().as_str() {
-            "PROD" => Ok(Env::Prod),
-            "SANDBOX" => Ok(Env::Sandbox),
-            "DEV" => Ok(Env::Dev),
-            "STAGE" => Ok(Env::Stage),
-            _ => Err(Error::config(
-                "env",
-                "unknown environment; expected one of PROD, SANDBOX, DEV, STAGE",
-            )),
-        }
-    }
+names! {
+    Env, "env", "unknown environment; expected one of PROD, SANDBOX, DEV, STAGE",
+    [Env::Prod, Env::Sandbox, Env::Dev, Env::Stage]
 }
 
 /// How much the SDK logs. Ordered from most to least verbose; the default is `Error`.
@@ -167,28 +178,10 @@ impl LogLevel {
     }
 }
 
-impl fmt::Display for LogLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for LogLevel {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_uppercase().as_str() {
-            "DEBUG" => Ok(LogLevel::Debug),
-            "INFO" => Ok(LogLevel::Info),
-            "WARN" | "WARNING" => Ok(LogLevel::Warn),
-            "ERROR" => Ok(LogLevel::Error),
-            "OFF" => Ok(LogLevel::Off),
-            _ => Err(Error::config(
-                "log_level",
-                "unknown log level; expected one of DEBUG, INFO, WARN, ERROR, OFF",
-            )),
-        }
-    }
+names! {
+    LogLevel, "log_level", "unknown log level; expected one of DEBUG, INFO, WARN, ERROR, OFF",
+    [LogLevel::Debug, LogLevel::Info, LogLevel::Warn, LogLevel::Error, LogLevel::Off],
+    aliases: [("WARNING", LogLevel::Warn)]
 }
 
 /// When and how often a failed call is tried again.
@@ -350,13 +343,11 @@ impl RetryConfig {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
-        if self.max_attempts == 0 {
-            return Err(Error::config(
-                "max_attempts",
-                "must be at least 1 (the first attempt counts)",
-            ));
-        }
-        Ok(())
+        ensure(
+            self.max_attempts > 0,
+            "max_attempts",
+            "must be at least 1 (the first attempt counts)",
+        )
     }
 }
 
@@ -516,23 +507,16 @@ impl TimeoutConfig {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
-        if self.attempt.is_some_and(|d| d.is_zero()) {
-            return Err(Error::config(
-                "attempt_timeout",
+        for (field, timeout) in [
+            ("attempt_timeout", self.attempt),
+            ("connect_timeout", self.connect),
+            ("overall_timeout", self.overall),
+        ] {
+            ensure(
+                !timeout.is_some_and(|d| d.is_zero()),
+                field,
                 "must be greater than zero",
-            ));
-        }
-        if self.connect.is_some_and(|d| d.is_zero()) {
-            return Err(Error::config(
-                "connect_timeout",
-                "must be greater than zero",
-            ));
-        }
-        if self.overall.is_some_and(|d| d.is_zero()) {
-            return Err(Error::config(
-                "overall_timeout",
-                "must be greater than zero",
-            ));
+            )?;
         }
         Ok(())
     }
@@ -765,13 +749,11 @@ impl BulkConfig {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
-        if self.concurrency == 0 {
-            return Err(Error::config(
-                "concurrency",
-                "must be at least 1 batch in flight",
-            ));
-        }
-        Ok(())
+        ensure(
+            self.concurrency > 0,
+            "concurrency",
+            "must be at least 1 batch in flight",
+        )
     }
 }
 
@@ -1253,6 +1235,15 @@ impl ConnectionConfig {
             self.retry.as_ref(),
             self.timeout.as_ref(),
         )
+    }
+}
+
+/// A config error on `field` unless the setting `holds`.
+fn ensure(holds: bool, field: &'static str, message: &'static str) -> Result<()> {
+    if holds {
+        Ok(())
+    } else {
+        Err(Error::config(field, message))
     }
 }
 

@@ -562,16 +562,7 @@ impl Credentials {
     /// # Ok::<(), skyflow_client::Error>(())
     /// ```
     pub fn from_json_str(json: &str) -> Result<Self> {
-        let value: Value = serde_json::from_str(json).map_err(|e| {
-            Error::config(
-                "credentials",
-                format!(
-                    "is not valid JSON (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
+        let value = Invalid::json(json).map_err(Invalid::into_config)?;
         let creds = Credentials::from_value(value).map_err(Invalid::into_config)?;
         creds.validate()?;
         Ok(creds)

@@ -8,7 +8,7 @@ use axum::routing::get;
 
 use super::*;
 use crate::config::Env;
-use crate::http::{Body, HttpRequest, Method};
+use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::logging::capture;
 
 const KEY_CLIENT: &str = "sky-ab1c2-0123456789abcdef0123456789abcdef";
@@ -32,6 +32,20 @@ fn get_request() -> HttpRequest {
         idempotent: true,
         headers: Vec::new(),
     }
+}
+
+/// Sends [`get_request`] through a fresh handle of vault `id`.
+async fn send_get(client: &Skyflow, id: &str) -> Result<HttpResponse> {
+    client
+        .vault(id)?
+        .transport()
+        .perform_one(&get_request())
+        .await
+}
+
+/// Sends [`get_request`] through a fresh handle of vault `id`; it must succeed.
+async fn call_vault(client: &Skyflow, id: &str) {
+    send_get(client, id).await.unwrap();
 }
 
 /// A stub vault that records the Authorization header of every call.
@@ -255,40 +269,16 @@ async fn vault_credentials_win_over_client_credentials_and_updates_apply() {
         .credentials(Credentials::api_key(KEY_CLIENT))
         .build()
         .unwrap();
-    client
-        .vault("own")
-        .unwrap()
-        .transport()
-        .perform_one(&get_request())
-        .await
-        .unwrap();
-    client
-        .vault("shared")
-        .unwrap()
-        .transport()
-        .perform_one(&get_request())
-        .await
-        .unwrap();
+    call_vault(&client, "own").await;
+    call_vault(&client, "shared").await;
 
     // Updating the client-wide credentials affects handles taken afterwards.
     let other = "sky-qq111-00000000000000000000000000000000";
     client
         .update_credentials(Credentials::api_key(other))
         .unwrap();
-    client
-        .vault("shared")
-        .unwrap()
-        .transport()
-        .perform_one(&get_request())
-        .await
-        .unwrap();
-    client
-        .vault("own")
-        .unwrap()
-        .transport()
-        .perform_one(&get_request())
-        .await
-        .unwrap();
+    call_vault(&client, "shared").await;
+    call_vault(&client, "own").await;
 
     let seen = seen.lock().unwrap().clone();
     assert_eq!(
@@ -461,23 +451,22 @@ async fn expiring_vault() -> (String, Arc<Mutex<Vec<String>>>, Arc<AtomicUsize>)
     (format!("http://{addr}"), st.seen, st.calls)
 }
 
+/// A client whose vault `v1` is at `base`, authenticated by `tokens`' service account.
+fn service_account_client(base: &str, tokens: &TokenServer, retry: RetryConfig) -> Skyflow {
+    Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", base))
+        .credentials(Credentials::service_account_json(tokens.credentials_json()))
+        .retry(retry)
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn expired_service_account_token_is_refreshed_and_the_call_resent_once() {
     let tokens = TokenServer::start().await;
     let (base, seen, calls) = expiring_vault().await;
-    let client = Skyflow::builder()
-        .vault_config(VaultConfig::from_base_url("v1", &base))
-        .credentials(Credentials::service_account_json(tokens.credentials_json()))
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
-    let response = client
-        .vault("v1")
-        .unwrap()
-        .transport()
-        .perform_one(&get_request())
-        .await
-        .unwrap();
+    let client = service_account_client(&base, &tokens, RetryConfig::disabled());
+    let response = send_get(&client, "v1").await.unwrap();
     assert_eq!(response.status, 200);
     assert_eq!(
         calls.load(Ordering::SeqCst),
@@ -510,13 +499,7 @@ async fn fifty_concurrent_requests_through_clones_and_handles_cause_one_exchange
         let clone = client.clone();
         tasks.push(tokio::spawn(async move {
             let vault = if i % 2 == 0 { "v1" } else { "v2" };
-            clone
-                .vault(vault)
-                .unwrap()
-                .transport()
-                .perform_one(&get_request())
-                .await
-                .unwrap();
+            call_vault(&clone, vault).await;
         }));
     }
     for task in tasks {
@@ -619,13 +602,7 @@ async fn env_child() {
         matches!(mode.as_str(), "env" | "client"),
         "unknown mode {mode}"
     );
-    client
-        .default_vault()
-        .unwrap()
-        .transport()
-        .perform_one(&get_request())
-        .await
-        .unwrap();
+    call_vault(&client, "v1").await;
 }
 
 // ----- logging through the client's gate, parsing once --------------------------------------
@@ -642,13 +619,7 @@ async fn service_account_token_lines_follow_the_client_log_level() {
         .log_level(LogLevel::Off)
         .build()
         .unwrap();
-    silent
-        .vault("v1")
-        .unwrap()
-        .transport()
-        .perform_one(&get_request())
-        .await
-        .unwrap();
+    call_vault(&silent, "v1").await;
     assert_eq!(tokens.exchanges(), 1);
     assert_eq!(captured.text(), "", "nothing at all at OFF");
 
@@ -659,13 +630,7 @@ async fn service_account_token_lines_follow_the_client_log_level() {
         .build()
         .unwrap();
     for _ in 0..2 {
-        chatty
-            .vault("v1")
-            .unwrap()
-            .transport()
-            .perform_one(&get_request())
-            .await
-            .unwrap();
+        call_vault(&chatty, "v1").await;
     }
     assert_eq!(tokens.exchanges(), 2);
     let text = captured.text();
@@ -732,12 +697,7 @@ async fn a_token_endpoint_503_is_retried_even_for_a_non_idempotent_call() {
     let tokens = TokenServer::start().await;
     tokens.fail_next(503, r#"{"error":{"message":"token service restarting"}}"#);
     let (base, seen) = auth_recorder().await;
-    let client = Skyflow::builder()
-        .vault_config(VaultConfig::from_base_url("v1", &base))
-        .credentials(Credentials::service_account_json(tokens.credentials_json()))
-        .retry(quick_retries())
-        .build()
-        .unwrap();
+    let client = service_account_client(&base, &tokens, quick_retries());
     let mut request = get_request();
     request.idempotent = false;
     let response = client
@@ -762,19 +722,8 @@ async fn a_refused_assertion_is_not_retried() {
     let tokens = TokenServer::start().await;
     tokens.fail_next(401, r#"{"error":{"message":"unknown key"}}"#);
     let (base, seen) = auth_recorder().await;
-    let client = Skyflow::builder()
-        .vault_config(VaultConfig::from_base_url("v1", &base))
-        .credentials(Credentials::service_account_json(tokens.credentials_json()))
-        .retry(quick_retries())
-        .build()
-        .unwrap();
-    let err = client
-        .vault("v1")
-        .unwrap()
-        .transport()
-        .perform_one(&get_request())
-        .await
-        .unwrap_err();
+    let client = service_account_client(&base, &tokens, quick_retries());
+    let err = send_get(&client, "v1").await.unwrap_err();
     assert!(err.is_auth(), "{err}");
     assert_eq!(err.status(), Some(401));
     assert_eq!(tokens.rejected(), 1);
@@ -785,12 +734,7 @@ async fn a_refused_assertion_is_not_retried() {
 async fn a_failed_refresh_after_a_401_is_retried() {
     let tokens = TokenServer::start().await;
     let (base, seen, calls) = expiring_vault().await;
-    let client = Skyflow::builder()
-        .vault_config(VaultConfig::from_base_url("v1", &base))
-        .credentials(Credentials::service_account_json(tokens.credentials_json()))
-        .retry(quick_retries())
-        .build()
-        .unwrap();
+    let client = service_account_client(&base, &tokens, quick_retries());
     let vault = client.vault("v1").unwrap();
     // The first exchange works; the one replacing the rejected token fails once.
     client
@@ -816,17 +760,6 @@ async fn a_failed_refresh_after_a_401_is_retried() {
 }
 
 // ----- the token cache forgets updated and removed credentials ------------------------------
-
-/// Sends one call through a fresh handle of vault `id`.
-async fn call_vault(client: &Skyflow, id: &str) {
-    client
-        .vault(id)
-        .unwrap()
-        .transport()
-        .perform_one(&get_request())
-        .await
-        .unwrap();
-}
 
 #[tokio::test]
 async fn updated_vault_and_connection_configs_get_a_new_token_exchange() {

@@ -104,6 +104,32 @@ fn transport(base_url: &str, source: Arc<dyn BearerSource>, retry: RetryConfig) 
     )
 }
 
+/// A transport with API key `k`, three attempts and `timeouts`.
+fn timing_out(base_url: &str, timeouts: TimeoutConfig) -> Transport {
+    transport_with(
+        base_url,
+        Arc::new(FixedSource("k")),
+        fast_retry(3),
+        timeouts,
+        Logger::new(LogLevel::Off),
+    )
+}
+
+/// A transport without retries that sends `token` in the `style` of its API, with
+/// client-wide `headers`.
+fn styled(base_url: &str, token: &'static str, headers: HeaderMap, style: AuthStyle) -> Transport {
+    Transport::new(
+        Arc::new(HttpShared::new(Logger::new(LogLevel::Off))),
+        base_url,
+        Arc::new(FixedSource(token)),
+        RetryConfig::disabled(),
+        TimeoutConfig::standard(),
+        Arc::new(headers),
+        style,
+    )
+    .unwrap()
+}
+
 fn request(method: Method, path: &str, idempotent: bool) -> HttpRequest {
     HttpRequest {
         operation: "TestRequest",
@@ -114,6 +140,17 @@ fn request(method: Method, path: &str, idempotent: bool) -> HttpRequest {
         idempotent,
         headers: Vec::new(),
     }
+}
+
+/// Sends one idempotent `GET /v1/x` with API key `k` and `retry` to a server giving
+/// `answers` in turn: what the call gave, and the server's script.
+async fn get_from(
+    answers: Vec<fn() -> Response>,
+    retry: RetryConfig,
+) -> (Result<HttpResponse>, Script) {
+    let (base, script) = scripted_server(answers).await;
+    let t = transport(&base, Arc::new(FixedSource("k")), retry);
+    (t.send(&request(Method::Get, "/v1/x", true)).await, script)
 }
 
 fn envelope(status: StatusCode, grpc: i32, message: &str) -> Response {
@@ -136,6 +173,13 @@ struct Script {
 }
 
 impl Script {
+    /// The time between the two hits of a call retried once.
+    fn wait_before_retry(&self) -> Duration {
+        let times = self.times.lock().unwrap();
+        assert_eq!(times.len(), 2, "one call and one retry");
+        times[1] - times[0]
+    }
+
     fn new(answers: Vec<fn() -> Response>) -> Self {
         Script {
             hits: Arc::default(),
@@ -221,17 +265,18 @@ async fn a_second_401_is_returned_not_retried_forever() {
     assert_eq!(script.hits(), 2, "the original and one resend");
 }
 
+/// A 401 the source cannot refresh (an API key) and a 400 are answered after one call.
 #[tokio::test]
-async fn a_401_without_refresh_is_returned_immediately() {
-    let (base, script) =
-        scripted_server(vec![|| envelope(StatusCode::UNAUTHORIZED, 16, "bad key")]).await;
-    let t = transport(&base, Arc::new(FixedSource("sky-key")), fast_retry(3));
-    let err = t
-        .send(&request(Method::Get, "/v1/x", true))
-        .await
-        .unwrap_err();
-    assert_eq!(err.status(), Some(401));
-    assert_eq!(script.hits(), 1);
+async fn a_401_without_refresh_and_client_errors_are_returned_immediately() {
+    let cases: [(fn() -> Response, u16); 2] = [
+        (|| envelope(StatusCode::UNAUTHORIZED, 16, "bad key"), 401),
+        (|| envelope(StatusCode::BAD_REQUEST, 3, "bad table"), 400),
+    ];
+    for (answer, status) in cases {
+        let (err, script) = get_from(vec![answer], fast_retry(3)).await;
+        assert_eq!(err.unwrap_err().status(), Some(status));
+        assert_eq!(script.hits(), 1, "http {status} is not retried");
+    }
 }
 
 // ----- retries ---------------------------------------------------------------------------
@@ -257,29 +302,12 @@ async fn a_503_then_200_succeeds_after_backoff() {
 
 #[tokio::test]
 async fn retries_stop_at_max_attempts_and_return_the_last_error() {
-    let (base, script) = scripted_server(vec![unavailable]).await;
-    let t = transport(&base, Arc::new(FixedSource("k")), fast_retry(3));
-    let err = t
-        .send(&request(Method::Get, "/v1/x", true))
-        .await
-        .unwrap_err();
+    let (err, script) = get_from(vec![unavailable], fast_retry(3)).await;
+    let err = err.unwrap_err();
     assert_eq!(script.hits(), 3);
     assert_eq!(err.status(), Some(503));
     assert_eq!(err.grpc_code(), Some(14));
     assert_eq!(err.operation(), Some("TestRequest"));
-}
-
-#[tokio::test]
-async fn client_errors_are_not_retried() {
-    let (base, script) =
-        scripted_server(vec![|| envelope(StatusCode::BAD_REQUEST, 3, "bad table")]).await;
-    let t = transport(&base, Arc::new(FixedSource("k")), fast_retry(3));
-    let err = t
-        .send(&request(Method::Get, "/v1/x", true))
-        .await
-        .unwrap_err();
-    assert_eq!(err.status(), Some(400));
-    assert_eq!(script.hits(), 1);
 }
 
 #[tokio::test]
@@ -299,9 +327,7 @@ async fn retry_after_is_honoured() {
     // The computed backoff would be ~10 ms; the server asks for a full second.
     let t = transport(&base, Arc::new(FixedSource("k")), fast_retry(2));
     t.send(&request(Method::Get, "/v1/x", true)).await.unwrap();
-    let times = script.times.lock().unwrap();
-    assert_eq!(times.len(), 2);
-    let waited = times[1] - times[0];
+    let waited = script.wait_before_retry();
     assert!(
         waited >= Duration::from_millis(900),
         "waited only {waited:?}"
@@ -319,13 +345,10 @@ fn unavailable_retry_after_1s() -> Response {
 
 #[tokio::test]
 async fn retry_after_longer_than_max_backoff_is_still_honoured() {
-    let (base, script) = scripted_server(vec![unavailable_retry_after_1s, ok_json]).await;
     let retry = fast_retry(2).with_max_backoff(Duration::from_millis(50));
-    let t = transport(&base, Arc::new(FixedSource("k")), retry);
-    t.send(&request(Method::Get, "/v1/x", true)).await.unwrap();
-    let times = script.times.lock().unwrap();
-    assert_eq!(times.len(), 2);
-    let waited = times[1] - times[0];
+    let (response, script) = get_from(vec![unavailable_retry_after_1s, ok_json], retry).await;
+    response.unwrap();
+    let waited = script.wait_before_retry();
     assert!(
         waited >= Duration::from_millis(900),
         "waited only {waited:?}"
@@ -447,12 +470,9 @@ async fn a_slow_server_produces_a_timeout_error() {
         ok_json()
     }
     let base = serve(Router::new().route("/v1/x", get(slow))).await;
-    let t = transport_with(
+    let t = timing_out(
         &base,
-        Arc::new(FixedSource("k")),
-        fast_retry(3),
         TimeoutConfig::standard().with_overall(Duration::from_millis(300)),
-        Logger::new(LogLevel::Off),
     );
     let started = Instant::now();
     let err = t
@@ -479,19 +499,18 @@ async fn hangs_first_time_server() -> (String, Arc<AtomicUsize>) {
     (serve(router).await, hits)
 }
 
-#[tokio::test]
-async fn a_hung_attempt_is_abandoned_and_retried_when_idempotent() {
+/// A transport to [`hangs_first_time_server`] whose attempts time out after 300 ms.
+async fn hung_first_attempt() -> (Transport, Arc<AtomicUsize>) {
     let (base, hits) = hangs_first_time_server().await;
     let timeouts = TimeoutConfig::standard()
         .with_overall(Duration::from_secs(20))
         .with_attempt_timeout(Duration::from_millis(300));
-    let t = transport_with(
-        &base,
-        Arc::new(FixedSource("k")),
-        fast_retry(3),
-        timeouts,
-        Logger::new(LogLevel::Off),
-    );
+    (timing_out(&base, timeouts), hits)
+}
+
+#[tokio::test]
+async fn a_hung_attempt_is_abandoned_and_retried_when_idempotent() {
+    let (t, hits) = hung_first_attempt().await;
     let started = Instant::now();
     let response = t.send(&request(Method::Get, "/v1/x", true)).await.unwrap();
     assert_eq!(response.status, 200);
@@ -501,17 +520,7 @@ async fn a_hung_attempt_is_abandoned_and_retried_when_idempotent() {
 
 #[tokio::test]
 async fn a_hung_non_idempotent_attempt_is_a_timeout_and_not_resent() {
-    let (base, hits) = hangs_first_time_server().await;
-    let timeouts = TimeoutConfig::standard()
-        .with_overall(Duration::from_secs(20))
-        .with_attempt_timeout(Duration::from_millis(300));
-    let t = transport_with(
-        &base,
-        Arc::new(FixedSource("k")),
-        fast_retry(3),
-        timeouts,
-        Logger::new(LogLevel::Off),
-    );
+    let (t, hits) = hung_first_attempt().await;
     let err = t
         .send(&request(Method::Post, "/v1/x", false))
         .await
@@ -626,6 +635,21 @@ async fn record_headers(State(seen): State<Seen>, headers: HeaderMap) -> Respons
     ok_json()
 }
 
+impl Seen {
+    /// Sends `req` with the per-call header `(name, value)` through `t`; the headers the
+    /// server received.
+    async fn headers_of(
+        &self,
+        t: &Transport,
+        mut req: HttpRequest,
+        header: (&str, &str),
+    ) -> HeaderMap {
+        req.headers = vec![(header.0.into(), header.1.into())];
+        t.send(&req).await.unwrap();
+        self.0.lock().unwrap().pop().unwrap()
+    }
+}
+
 #[tokio::test]
 async fn authorization_sky_metadata_and_allowed_custom_headers_are_sent() {
     let seen = Seen::default();
@@ -637,21 +661,16 @@ async fn authorization_sky_metadata_and_allowed_custom_headers_are_sent() {
     .await;
     let mut client_headers = HeaderMap::new();
     client_headers.insert("x-skyflow-account-id", "acc-1".parse().unwrap());
-    let t = Transport::new(
-        Arc::new(HttpShared::new(Logger::new(LogLevel::Off))),
+    let t = styled(
         &base,
-        Arc::new(FixedSource("secret-token-value")),
-        RetryConfig::disabled(),
-        TimeoutConfig::standard(),
-        Arc::new(client_headers),
+        "secret-token-value",
+        client_headers,
         AuthStyle::Vault,
-    )
-    .unwrap();
-    let mut req = request(Method::Get, "/v1/x", true);
-    req.headers = vec![("X-Request-Id".into(), "caller-req-7".into())];
-    t.send(&req).await.unwrap();
-
-    let headers = seen.0.lock().unwrap().pop().unwrap();
+    );
+    let req = request(Method::Get, "/v1/x", true);
+    let headers = seen
+        .headers_of(&t, req, ("X-Request-Id", "caller-req-7"))
+        .await;
     assert_eq!(headers["authorization"], "Bearer secret-token-value");
     assert_eq!(headers["x-request-id"], "caller-req-7");
     assert_eq!(headers["x-skyflow-account-id"], "acc-1");
@@ -891,20 +910,14 @@ async fn connection_style_uses_x_skyflow_authorization_and_any_header() {
             .with_state(seen.clone()),
     )
     .await;
-    let t = Transport::new(
-        Arc::new(HttpShared::new(Logger::new(LogLevel::Off))),
+    let t = styled(
         &format!("{base}/route/"),
-        Arc::new(FixedSource("conn-token")),
-        RetryConfig::disabled(),
-        TimeoutConfig::standard(),
-        Arc::new(HeaderMap::new()),
+        "conn-token",
+        HeaderMap::new(),
         AuthStyle::Connection,
-    )
-    .unwrap();
-    let mut req = request(Method::Post, "/pay", false);
-    req.headers = vec![("X-Merchant".into(), "m-1".into())];
-    t.send(&req).await.unwrap();
-    let headers = seen.0.lock().unwrap().pop().unwrap();
+    );
+    let req = request(Method::Post, "/pay", false);
+    let headers = seen.headers_of(&t, req, ("X-Merchant", "m-1")).await;
     assert_eq!(headers["x-skyflow-authorization"], "conn-token");
     assert!(headers.get("authorization").is_none());
     assert_eq!(headers["x-merchant"], "m-1");
@@ -1028,27 +1041,36 @@ async fn operations_and_requests_run_in_spans_with_structured_fields() {
             .unwrap_or_else(|| panic!("no closed span with {needle:?} in\n{text}"))
             .to_owned()
     };
-    let call = line("skyflow.request{method=\"GET\"");
-    for field in [
-        "batch=3",
-        "status=200",
-        "request_id=\"ok-req\"",
-        "duration_ms=",
-    ] {
-        assert!(call.contains(field), "{field} missing in {call}");
-    }
-    let operation = line("operation=\"GetRequest\"");
-    for field in [
-        "skyflow.operation{",
-        "vault_id=\"v-spans\"",
-        "outcome=\"success\"",
-        "duration_ms=",
-    ] {
-        assert!(operation.contains(field), "{field} missing in {operation}");
-    }
-    let failure = line("operation=\"DeleteRequest\"");
-    for field in ["outcome=\"failure\"", "status=404"] {
-        assert!(failure.contains(field), "{field} missing in {failure}");
+    // (the closed span found by a needle, the fields it must carry)
+    let spans: [(&str, &[&str]); 3] = [
+        (
+            "skyflow.request{method=\"GET\"",
+            &[
+                "batch=3",
+                "status=200",
+                "request_id=\"ok-req\"",
+                "duration_ms=",
+            ],
+        ),
+        (
+            "operation=\"GetRequest\"",
+            &[
+                "skyflow.operation{",
+                "vault_id=\"v-spans\"",
+                "outcome=\"success\"",
+                "duration_ms=",
+            ],
+        ),
+        (
+            "operation=\"DeleteRequest\"",
+            &["outcome=\"failure\"", "status=404"],
+        ),
+    ];
+    for (needle, fields) in spans {
+        let span = line(needle);
+        for field in fields {
+            assert!(span.contains(field), "{field} missing in {span}");
+        }
     }
     for secret in ["sky-secret-api-key-value", "secret-id-value"] {
         assert!(!text.contains(secret), "{secret} leaked into\n{text}");

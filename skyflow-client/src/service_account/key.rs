@@ -27,6 +27,21 @@ impl Invalid {
         }
     }
 
+    /// Parses a credentials document as JSON; a syntax error names only its position
+    /// (serde_json's own message could quote the input).
+    pub(crate) fn json(text: &str) -> Result<Value, Invalid> {
+        serde_json::from_str(text).map_err(|e| {
+            Invalid::new(
+                "credentials",
+                format!(
+                    "is not valid JSON (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })
+    }
+
     /// Prefixes the field, e.g. `privateKey` becomes `credentials_string.privateKey`.
     /// An error about the whole document (field `credentials`) takes the parent's name.
     pub(crate) fn within(mut self, parent: &str) -> Self {
@@ -88,17 +103,7 @@ impl ServiceAccountKey {
         if text.is_empty() {
             return Err(Invalid::new("credentials", "is empty"));
         }
-        let value: Value = serde_json::from_str(&text).map_err(|e| {
-            // serde_json's message carries a position, never the input.
-            Invalid::new(
-                "credentials",
-                format!(
-                    "is not valid JSON (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
+        let value = Invalid::json(&text)?;
         let Value::Object(map) = value else {
             return Err(Invalid::new("credentials", "must be a JSON object"));
         };

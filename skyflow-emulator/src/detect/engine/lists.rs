@@ -2,6 +2,7 @@
 //! English words, capitalised non-person dictionary words, cities, states and countries.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -195,21 +196,46 @@ const NEVER_NAMES: &[&str] = &[
     "Madam",
 ];
 
+/// FNV-1a: word lookups hash a few bytes each, where SipHash's setup dominated (the lists are
+/// fixed data, so flooding resistance buys nothing).
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type WordSet = HashSet<&'static str, BuildHasherDefault<Fnv>>;
+
 /// The engine's word lists.
 pub(crate) struct Lists {
-    given: HashSet<&'static str>,
-    family: HashSet<&'static str>,
-    common: HashSet<&'static str>,
-    proper: HashSet<&'static str>,
-    never: HashSet<&'static str>,
+    given: WordSet,
+    family: WordSet,
+    common: WordSet,
+    proper: WordSet,
+    never: WordSet,
     /// Exact-case place names (cities, states, provinces, countries) and their types.
     places: AhoCorasick,
     place_types: Vec<EntityType>,
-    place_names: HashMap<&'static str, EntityType>,
+    place_names: HashMap<&'static str, EntityType, BuildHasherDefault<Fnv>>,
     /// State and province postal codes.
-    state_codes: HashSet<&'static str>,
+    state_codes: WordSet,
     /// State and province full names.
-    state_names: HashSet<&'static str>,
+    state_names: WordSet,
 }
 
 fn lines(data: &'static str) -> impl Iterator<Item = &'static str> {
@@ -220,9 +246,10 @@ fn lines(data: &'static str) -> impl Iterator<Item = &'static str> {
 
 impl Lists {
     pub(crate) fn load() -> Result<Lists, String> {
-        let mut place_names: HashMap<&'static str, EntityType> = HashMap::new();
-        let mut state_codes = HashSet::new();
-        let mut state_names = HashSet::new();
+        let mut place_names: HashMap<&'static str, EntityType, BuildHasherDefault<Fnv>> =
+            HashMap::default();
+        let mut state_codes = WordSet::default();
+        let mut state_names = WordSet::default();
         for line in lines(CITIES) {
             place_names.insert(line, EntityType::LocationCity);
         }

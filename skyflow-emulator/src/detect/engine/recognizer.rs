@@ -12,7 +12,7 @@
 //! (A `RegexSet` prefilter over all patterns, used before, cost far more than it saved: its lazy
 //! DFA for the union of ~45 Unicode patterns thrashed and fell back to the PikeVM.)
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use regex_automata::dfa::{Automaton, OverlappingState, StartKind, dense};
 use regex_automata::{Anchored, Input, MatchKind as DfaMatchKind};
@@ -170,6 +170,13 @@ pub(crate) struct Patterns {
     starts: Starts,
     /// Patterns not in `starts`, searched with their own regex.
     others: Vec<usize>,
+    /// The context words of every recognizer with a pattern that needs one at the engine's
+    /// threshold, in one automaton (pattern id → recognizer), to learn in one pass which of them
+    /// have a context word anywhere in a text.
+    gate: AhoCorasick,
+    gate_owner: Vec<usize>,
+    /// Recognizers whose words are in `gate`.
+    gated: Vec<bool>,
 }
 
 /// Bytes a pattern run from word starts may begin with: digits, upper-case ASCII letters and
@@ -319,7 +326,8 @@ impl Patterns {
         let mut recognizers = Vec::new();
         let mut patterns = Vec::new();
         let mut sources = Vec::new();
-        for def in file.recognizer {
+        let defs = file.recognizer;
+        for def in &defs {
             let ty = entity(&def.entity, &def.id)?;
             let validator =
                 match &def.validator {
@@ -391,11 +399,31 @@ impl Patterns {
             });
         }
         let (starts, others) = Starts::build(&sources)?;
+        let (mut words, mut gate_owner) = (Vec::new(), Vec::new());
+        let mut gated = vec![false; recognizers.len()];
+        for pattern in &patterns {
+            let rec = &recognizers[pattern.recognizer];
+            if needs_context(rec, pattern, super::THRESHOLD) && !gated[pattern.recognizer] {
+                gated[pattern.recognizer] = true;
+                for w in &defs[pattern.recognizer].context {
+                    words.push(w.to_ascii_lowercase());
+                    gate_owner.push(pattern.recognizer);
+                }
+            }
+        }
+        let gate = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&words)
+            .map_err(|e| e.to_string())?;
         Ok(Patterns {
             recognizers,
             patterns,
             starts,
             others,
+            gate,
+            gate_owner,
+            gated,
         })
     }
 
@@ -411,22 +439,30 @@ impl Patterns {
         threshold: f64,
         out: &mut Vec<Candidate>,
     ) {
-        // Per recognizer: whether one of its context words occurs anywhere (computed lazily).
-        let mut anywhere: Vec<Option<bool>> = vec![None; self.recognizers.len()];
+        // Per recognizer: whether one of its context words starts a word anywhere (one pass).
+        let mut anywhere = vec![false; self.recognizers.len()];
+        if self
+            .patterns
+            .iter()
+            .any(|p| self.needs_context(p, threshold))
+        {
+            for hay in std::iter::once(text).chain(structured) {
+                let bytes = hay.as_bytes();
+                for m in self.gate.find_overlapping_iter(hay) {
+                    let s = m.start();
+                    if s == 0 || !bytes[s - 1].is_ascii_alphanumeric() {
+                        anywhere[self.gate_owner[m.pattern().as_usize()]] = true;
+                    }
+                }
+            }
+        }
         let active: Vec<bool> = self
             .patterns
             .iter()
-            .map(|pattern| {
-                let rec = &self.recognizers[pattern.recognizer];
-                if !self.needs_context(pattern, threshold) {
-                    return true;
-                }
-                let Some(ctx) = &rec.context else {
-                    return false;
-                };
-                *anywhere[pattern.recognizer].get_or_insert_with(|| {
-                    ctx.found_in(text) || structured.is_some_and(|s| ctx.found_in(s))
-                })
+            .map(|p| {
+                !self.needs_context(p, threshold)
+                    || !self.gated[p.recognizer]
+                    || anywhere[p.recognizer]
             })
             .collect();
         let consider = |index: usize, start: usize, end: usize, out: &mut Vec<Candidate>| {
@@ -465,8 +501,7 @@ impl Patterns {
 
     /// Whether `pattern` can reach `threshold` only with a context word.
     fn needs_context(&self, pattern: &Pattern, threshold: f64) -> bool {
-        let rec = &self.recognizers[pattern.recognizer];
-        pattern.score + 1e-9 < threshold && !rec.validator.is_some_and(Validator::can_prove)
+        needs_context(&self.recognizers[pattern.recognizer], pattern, threshold)
     }
 
     /// Scores one match of `pattern` and pushes it when it reaches `threshold`.
@@ -562,6 +597,12 @@ impl Patterns {
             parts: Vec::new(),
         });
     }
+}
+
+/// Whether `pattern` of `rec` can reach `threshold` only with a context word: a weak base score
+/// and no validator that can prove a value.
+fn needs_context(rec: &Recognizer, pattern: &Pattern, threshold: f64) -> bool {
+    pattern.score + 1e-9 < threshold && !rec.validator.is_some_and(Validator::can_prove)
 }
 
 /// A match must not start or end inside a word, nor inside a longer number such as

@@ -12,20 +12,20 @@ use super::{EntityType, Finding, mask_of};
 /// reports its asked-for parts instead (the street of an address when only streets were
 /// requested).
 pub(crate) fn resolve(mut candidates: Vec<Candidate>, wanted: u128) -> Vec<Finding> {
-    // A full address (street, city, state…) is placed before anything it contains.
+    // A full address (street, city, state…) is placed before anything it contains. The type's
+    // depth in the hierarchy is computed once per candidate, not once per comparison.
     let composite = |c: &Candidate| c.parts.len() >= 3;
-    candidates.sort_by(|a, b| {
+    let mut keyed: Vec<(usize, Candidate)> = candidates
+        .drain(..)
+        .map(|c| (c.entity.ancestors().count(), c))
+        .collect();
+    keyed.sort_by(|(da, a), (db, b)| {
         composite(b)
             .cmp(&composite(a))
             .then(b.score.total_cmp(&a.score))
             .then((b.end - b.start).cmp(&(a.end - a.start)))
             .then(a.start.cmp(&b.start))
-            .then(
-                b.entity
-                    .ancestors()
-                    .count()
-                    .cmp(&a.entity.ancestors().count()),
-            )
+            .then(db.cmp(da))
             .then(a.entity.cmp(&b.entity))
     });
     // Every candidate competes, asked for or not, so that asking for fewer types gives a subset
@@ -43,7 +43,7 @@ pub(crate) fn resolve(mut candidates: Vec<Candidate>, wanted: u128) -> Vec<Findi
             .map(|a| (a, score))
             .collect(),
     };
-    for c in candidates {
+    for (_, c) in keyed {
         if c.start >= c.end || overlaps(&taken, c.start, c.end) {
             continue;
         }
