@@ -18,6 +18,8 @@ pub(crate) struct TokenRow<'a> {
     pub column: &'a str,
     pub value_ct: &'a [u8],
     pub expires_at: Option<i64>,
+    /// How many cells hold it from the start (the caller links them).
+    pub refs: i64,
 }
 
 /// What a token resolves to.
@@ -52,8 +54,8 @@ impl RecordStore<'_> {
         let n = self
             .conn
             .prepare_cached(
-                "INSERT INTO sky_tokens(vault_id, token_fp, token_ct, group_name, value_fp, table_name, column_name, value_ct, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+                "INSERT INTO sky_tokens(vault_id, token_fp, token_ct, group_name, value_fp, table_name, column_name, value_ct, expires_at, refs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
             )?
             .execute(params![
                 self.vault_id,
@@ -64,7 +66,8 @@ impl RecordStore<'_> {
                 row.table,
                 row.column,
                 row.value_ct,
-                row.expires_at
+                row.expires_at,
+                row.refs
             ])?;
         Ok(n > 0)
     }
@@ -87,16 +90,26 @@ impl RecordStore<'_> {
             .optional()?)
     }
 
-    /// Links cell (`sid`, `col`) to the token with hash `token_fp` (in place of the token it
-    /// held, whose count drops; dropping that token when unused is the caller's call).
+    /// Links cell (`sid`, `col`) to the token with hash `token_fp`, in place of the token it
+    /// held (whose count of holders drops; dropping that token when unused is the caller's
+    /// call) and counts the cell as the new token's holder.
+    ///
+    /// A cell of a record being created (`new_record`) holds no token yet: it is linked
+    /// without looking for one, and the caller has counted it already (the token was stored
+    /// with its first holder counted, or the caller used [`RecordStore::count_holders`]).
     pub(crate) fn link_cell(
         &self,
         table: &str,
         sid: &str,
         col: &str,
         token_fp: &[u8],
+        new_record: bool,
     ) -> EngineResult<()> {
-        let old = self.cell_token_fp(table, sid, col)?;
+        let old = if new_record {
+            None
+        } else {
+            self.cell_token_fp(table, sid, col)?
+        };
         if old.as_deref() == Some(token_fp) {
             return Ok(());
         }
@@ -109,11 +122,14 @@ impl RecordStore<'_> {
         if let Some(old) = old {
             self.count_holders(&old, -1)?;
         }
+        if new_record {
+            return Ok(());
+        }
         self.count_holders(token_fp, 1)
     }
 
     /// Adds `by` to the number of cells holding token `token_fp`.
-    fn count_holders(&self, token_fp: &[u8], by: i64) -> EngineResult<()> {
+    pub(crate) fn count_holders(&self, token_fp: &[u8], by: i64) -> EngineResult<()> {
         self.conn
             .prepare_cached(
                 "UPDATE sky_tokens SET refs = refs + ?3 WHERE vault_id = ?1 AND token_fp = ?2",
