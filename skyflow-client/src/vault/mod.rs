@@ -25,7 +25,13 @@
 //! Large requests are split into batches and the answers merged in input order, see
 //! [`batch`] and [`BulkConfig`](crate::BulkConfig).
 //!
-//! The `Debug` output of requests and responses never shows record values or tokens.
+//! Insert and detokenize answer record by record ([`RecordResults`]): with
+//! continue-on-error, a record that fails is a [`RecordError`] at its index, and
+//! [`RecordResults::into_ordered`] gives one result per record in request order.
+//!
+//! The `Debug` output of requests and responses never shows record values or tokens, and
+//! the request's tokens are cut out of the vault's error messages (the call's error and
+//! per-record errors alike).
 //!
 //! ```
 //! use serde_json::json;
