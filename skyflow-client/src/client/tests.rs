@@ -451,16 +451,21 @@ async fn expiring_vault() -> (String, Arc<Mutex<Vec<String>>>, Arc<AtomicUsize>)
     (format!("http://{addr}"), st.seen, st.calls)
 }
 
+/// A client whose vault `v1` is at `base`, authenticated by `tokens`' service account.
+fn service_account_client(base: &str, tokens: &TokenServer, retry: RetryConfig) -> Skyflow {
+    Skyflow::builder()
+        .vault_config(VaultConfig::from_base_url("v1", base))
+        .credentials(Credentials::service_account_json(tokens.credentials_json()))
+        .retry(retry)
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn expired_service_account_token_is_refreshed_and_the_call_resent_once() {
     let tokens = TokenServer::start().await;
     let (base, seen, calls) = expiring_vault().await;
-    let client = Skyflow::builder()
-        .vault_config(VaultConfig::from_base_url("v1", &base))
-        .credentials(Credentials::service_account_json(tokens.credentials_json()))
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let client = service_account_client(&base, &tokens, RetryConfig::disabled());
     let response = send_get(&client, "v1").await.unwrap();
     assert_eq!(response.status, 200);
     assert_eq!(
@@ -692,12 +697,7 @@ async fn a_token_endpoint_503_is_retried_even_for_a_non_idempotent_call() {
     let tokens = TokenServer::start().await;
     tokens.fail_next(503, r#"{"error":{"message":"token service restarting"}}"#);
     let (base, seen) = auth_recorder().await;
-    let client = Skyflow::builder()
-        .vault_config(VaultConfig::from_base_url("v1", &base))
-        .credentials(Credentials::service_account_json(tokens.credentials_json()))
-        .retry(quick_retries())
-        .build()
-        .unwrap();
+    let client = service_account_client(&base, &tokens, quick_retries());
     let mut request = get_request();
     request.idempotent = false;
     let response = client
@@ -722,12 +722,7 @@ async fn a_refused_assertion_is_not_retried() {
     let tokens = TokenServer::start().await;
     tokens.fail_next(401, r#"{"error":{"message":"unknown key"}}"#);
     let (base, seen) = auth_recorder().await;
-    let client = Skyflow::builder()
-        .vault_config(VaultConfig::from_base_url("v1", &base))
-        .credentials(Credentials::service_account_json(tokens.credentials_json()))
-        .retry(quick_retries())
-        .build()
-        .unwrap();
+    let client = service_account_client(&base, &tokens, quick_retries());
     let err = send_get(&client, "v1").await.unwrap_err();
     assert!(err.is_auth(), "{err}");
     assert_eq!(err.status(), Some(401));
@@ -739,12 +734,7 @@ async fn a_refused_assertion_is_not_retried() {
 async fn a_failed_refresh_after_a_401_is_retried() {
     let tokens = TokenServer::start().await;
     let (base, seen, calls) = expiring_vault().await;
-    let client = Skyflow::builder()
-        .vault_config(VaultConfig::from_base_url("v1", &base))
-        .credentials(Credentials::service_account_json(tokens.credentials_json()))
-        .retry(quick_retries())
-        .build()
-        .unwrap();
+    let client = service_account_client(&base, &tokens, quick_retries());
     let vault = client.vault("v1").unwrap();
     // The first exchange works; the one replacing the rejected token fails once.
     client

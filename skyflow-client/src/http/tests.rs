@@ -115,6 +115,21 @@ fn timing_out(base_url: &str, timeouts: TimeoutConfig) -> Transport {
     )
 }
 
+/// A transport without retries that sends `token` in the `style` of its API, with
+/// client-wide `headers`.
+fn styled(base_url: &str, token: &'static str, headers: HeaderMap, style: AuthStyle) -> Transport {
+    Transport::new(
+        Arc::new(HttpShared::new(Logger::new(LogLevel::Off))),
+        base_url,
+        Arc::new(FixedSource(token)),
+        RetryConfig::disabled(),
+        TimeoutConfig::standard(),
+        Arc::new(headers),
+        style,
+    )
+    .unwrap()
+}
+
 fn request(method: Method, path: &str, idempotent: bool) -> HttpRequest {
     HttpRequest {
         operation: "TestRequest",
@@ -158,6 +173,13 @@ struct Script {
 }
 
 impl Script {
+    /// The time between the two hits of a call retried once.
+    fn wait_before_retry(&self) -> Duration {
+        let times = self.times.lock().unwrap();
+        assert_eq!(times.len(), 2, "one call and one retry");
+        times[1] - times[0]
+    }
+
     fn new(answers: Vec<fn() -> Response>) -> Self {
         Script {
             hits: Arc::default(),
@@ -305,9 +327,7 @@ async fn retry_after_is_honoured() {
     // The computed backoff would be ~10 ms; the server asks for a full second.
     let t = transport(&base, Arc::new(FixedSource("k")), fast_retry(2));
     t.send(&request(Method::Get, "/v1/x", true)).await.unwrap();
-    let times = script.times.lock().unwrap();
-    assert_eq!(times.len(), 2);
-    let waited = times[1] - times[0];
+    let waited = script.wait_before_retry();
     assert!(
         waited >= Duration::from_millis(900),
         "waited only {waited:?}"
@@ -325,13 +345,10 @@ fn unavailable_retry_after_1s() -> Response {
 
 #[tokio::test]
 async fn retry_after_longer_than_max_backoff_is_still_honoured() {
-    let (base, script) = scripted_server(vec![unavailable_retry_after_1s, ok_json]).await;
     let retry = fast_retry(2).with_max_backoff(Duration::from_millis(50));
-    let t = transport(&base, Arc::new(FixedSource("k")), retry);
-    t.send(&request(Method::Get, "/v1/x", true)).await.unwrap();
-    let times = script.times.lock().unwrap();
-    assert_eq!(times.len(), 2);
-    let waited = times[1] - times[0];
+    let (response, script) = get_from(vec![unavailable_retry_after_1s, ok_json], retry).await;
+    response.unwrap();
+    let waited = script.wait_before_retry();
     assert!(
         waited >= Duration::from_millis(900),
         "waited only {waited:?}"
@@ -618,6 +635,21 @@ async fn record_headers(State(seen): State<Seen>, headers: HeaderMap) -> Respons
     ok_json()
 }
 
+impl Seen {
+    /// Sends `req` with the per-call header `(name, value)` through `t`; the headers the
+    /// server received.
+    async fn headers_of(
+        &self,
+        t: &Transport,
+        mut req: HttpRequest,
+        header: (&str, &str),
+    ) -> HeaderMap {
+        req.headers = vec![(header.0.into(), header.1.into())];
+        t.send(&req).await.unwrap();
+        self.0.lock().unwrap().pop().unwrap()
+    }
+}
+
 #[tokio::test]
 async fn authorization_sky_metadata_and_allowed_custom_headers_are_sent() {
     let seen = Seen::default();
@@ -629,21 +661,16 @@ async fn authorization_sky_metadata_and_allowed_custom_headers_are_sent() {
     .await;
     let mut client_headers = HeaderMap::new();
     client_headers.insert("x-skyflow-account-id", "acc-1".parse().unwrap());
-    let t = Transport::new(
-        Arc::new(HttpShared::new(Logger::new(LogLevel::Off))),
+    let t = styled(
         &base,
-        Arc::new(FixedSource("secret-token-value")),
-        RetryConfig::disabled(),
-        TimeoutConfig::standard(),
-        Arc::new(client_headers),
+        "secret-token-value",
+        client_headers,
         AuthStyle::Vault,
-    )
-    .unwrap();
-    let mut req = request(Method::Get, "/v1/x", true);
-    req.headers = vec![("X-Request-Id".into(), "caller-req-7".into())];
-    t.send(&req).await.unwrap();
-
-    let headers = seen.0.lock().unwrap().pop().unwrap();
+    );
+    let req = request(Method::Get, "/v1/x", true);
+    let headers = seen
+        .headers_of(&t, req, ("X-Request-Id", "caller-req-7"))
+        .await;
     assert_eq!(headers["authorization"], "Bearer secret-token-value");
     assert_eq!(headers["x-request-id"], "caller-req-7");
     assert_eq!(headers["x-skyflow-account-id"], "acc-1");
@@ -883,20 +910,14 @@ async fn connection_style_uses_x_skyflow_authorization_and_any_header() {
             .with_state(seen.clone()),
     )
     .await;
-    let t = Transport::new(
-        Arc::new(HttpShared::new(Logger::new(LogLevel::Off))),
+    let t = styled(
         &format!("{base}/route/"),
-        Arc::new(FixedSource("conn-token")),
-        RetryConfig::disabled(),
-        TimeoutConfig::standard(),
-        Arc::new(HeaderMap::new()),
+        "conn-token",
+        HeaderMap::new(),
         AuthStyle::Connection,
-    )
-    .unwrap();
-    let mut req = request(Method::Post, "/pay", false);
-    req.headers = vec![("X-Merchant".into(), "m-1".into())];
-    t.send(&req).await.unwrap();
-    let headers = seen.0.lock().unwrap().pop().unwrap();
+    );
+    let req = request(Method::Post, "/pay", false);
+    let headers = seen.headers_of(&t, req, ("X-Merchant", "m-1")).await;
     assert_eq!(headers["x-skyflow-authorization"], "conn-token");
     assert!(headers.get("authorization").is_none());
     assert_eq!(headers["x-merchant"], "m-1");
@@ -1020,27 +1041,36 @@ async fn operations_and_requests_run_in_spans_with_structured_fields() {
             .unwrap_or_else(|| panic!("no closed span with {needle:?} in\n{text}"))
             .to_owned()
     };
-    let call = line("skyflow.request{method=\"GET\"");
-    for field in [
-        "batch=3",
-        "status=200",
-        "request_id=\"ok-req\"",
-        "duration_ms=",
-    ] {
-        assert!(call.contains(field), "{field} missing in {call}");
-    }
-    let operation = line("operation=\"GetRequest\"");
-    for field in [
-        "skyflow.operation{",
-        "vault_id=\"v-spans\"",
-        "outcome=\"success\"",
-        "duration_ms=",
-    ] {
-        assert!(operation.contains(field), "{field} missing in {operation}");
-    }
-    let failure = line("operation=\"DeleteRequest\"");
-    for field in ["outcome=\"failure\"", "status=404"] {
-        assert!(failure.contains(field), "{field} missing in {failure}");
+    // (the closed span found by a needle, the fields it must carry)
+    let spans: [(&str, &[&str]); 3] = [
+        (
+            "skyflow.request{method=\"GET\"",
+            &[
+                "batch=3",
+                "status=200",
+                "request_id=\"ok-req\"",
+                "duration_ms=",
+            ],
+        ),
+        (
+            "operation=\"GetRequest\"",
+            &[
+                "skyflow.operation{",
+                "vault_id=\"v-spans\"",
+                "outcome=\"success\"",
+                "duration_ms=",
+            ],
+        ),
+        (
+            "operation=\"DeleteRequest\"",
+            &["outcome=\"failure\"", "status=404"],
+        ),
+    ];
+    for (needle, fields) in spans {
+        let span = line(needle);
+        for field in fields {
+            assert!(span.contains(field), "{field} missing in {span}");
+        }
     }
     for secret in ["sky-secret-api-key-value", "secret-id-value"] {
         assert!(!text.contains(secret), "{secret} leaked into\n{text}");

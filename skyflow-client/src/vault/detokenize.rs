@@ -295,6 +295,14 @@ impl fmt::Debug for DetokenizeRequest {
     }
 }
 
+impl BatchRequest for DetokenizeRequest {
+    type Response = DetokenizeResponse;
+
+    fn record_count(&self) -> usize {
+        self.data.len()
+    }
+}
+
 impl SplitRequest for DetokenizeRequest {
     fn slice(&self, range: Range<usize>) -> Self {
         DetokenizeRequest {
@@ -323,26 +331,18 @@ impl DetokenizeRequest {
     }
 }
 
-impl BatchRequest for DetokenizeRequest {
-    type Response = DetokenizeResponse;
-
-    fn record_count(&self) -> usize {
-        self.data.len()
-    }
-}
-
-/// The answer to a [`DetokenizeRequest`]: values of the tokens found and, with
-/// continue-on-error, the tokens that failed. Indices refer to positions in the request;
-/// see [`RecordResults`] for the methods every per-record answer shares.
-///
-/// Its `Debug` prints counts only.
+/// The answer to a [`DetokenizeRequest`], as a [`RecordResults`]: the values of the tokens
+/// found, and (with continue-on-error) a [`RecordError`] for each token that was not.
+/// Neither its `Debug` nor its errors show a token or a value.
 ///
 /// ```
 /// fn show(response: &skyflow_client::vault::DetokenizeResponse) {
-///     for item in response.detokenized() {
-///         println!("tokens[{}] is a {}", item.index(), item.value_type());
-///     }
-///     println!("{} tokens failed", response.errors().len());
+///     let types: Vec<String> = response
+///         .detokenized()
+///         .iter()
+///         .map(|item| format!("tokens[{}]: {}", item.index(), item.value_type()))
+///         .collect();
+///     println!("{} found ({types:?}), {} not", types.len(), response.errors().len());
 /// }
 /// # let _ = show;
 /// ```

@@ -446,20 +446,19 @@ impl BatchRequest for InsertRequest {
     }
 }
 
-/// The answer to an [`InsertRequest`]: the records inserted and, with continue-on-error,
-/// the records that failed. Indices refer to positions in the request's values; see
-/// [`RecordResults`] for the methods every per-record answer shares.
-///
-/// Its `Debug` prints counts only.
+/// The answer to an [`InsertRequest`]: a [`RecordResults`] of [`InsertedRecord`]s
+/// (each with its `skyflow_id` and, unless turned off, its tokens) and, with
+/// continue-on-error, [`RecordError`]s at the indices of the values that failed.
 ///
 /// ```
-/// fn report(response: &skyflow_client::vault::InsertResponse) {
-///     for record in response.inserted() {
-///         println!("values[{}] -> {}", record.request_index(), record.skyflow_id());
+/// fn report(response: skyflow_client::vault::InsertResponse) -> skyflow_client::Result<()> {
+///     for result in response.into_ordered()? {
+///         match result {
+///             Ok(record) => println!("values[{}] -> {}", record.request_index(), record.skyflow_id()),
+///             Err(error) => println!("{error} (http {:?})", error.http_code()),
+///         }
 ///     }
-///     for error in response.errors() {
-///         println!("{error} (http {:?})", error.http_code());
-///     }
+///     Ok(())
 /// }
 /// # let _ = report;
 /// ```

@@ -187,7 +187,7 @@ impl Vault {
         let v = Value::String(file_id);
         data.insert(col.name.clone(), v.clone());
         if col.token_policy.is_some() {
-            self.issue_token(c, table, col, &v, None, Some(&sid), "")?;
+            self.issue_token(c, table, col, &v, None, Some(&sid), false, "")?;
         }
         self.store_record(c, &table.name, &sid, &data, is_new)?;
         Ok((sid, meta))

@@ -76,7 +76,8 @@ impl Vault {
         }
     }
 
-    /// Issues (or finds) the token of `v` in `col` and links it to the cell of `sid`.
+    /// Issues (or finds) the token of `v` in `col` and links it to the cell of `sid`;
+    /// `new_record` says that record is being created (its cells hold no token yet).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn issue_token(
         &self,
@@ -86,6 +87,7 @@ impl Vault {
         v: &Value,
         byot: Option<&str>,
         sid: Option<&str>,
+        new_record: bool,
         at: &str,
     ) -> EngineResult<String> {
         let policy = col
@@ -134,7 +136,13 @@ impl Vault {
                     ));
                 }
                 if let Some(sid) = sid {
-                    self.link(c, &table.name, sid, &col.name, &tfp)?;
+                    let rows = self.rows(c);
+                    if new_record {
+                        rows.count_holders(&tfp, 1)?;
+                        rows.link_new_cell(&table.name, sid, &col.name, &tfp)?;
+                    } else {
+                        rows.link_cell(&table.name, sid, &col.name, &tfp)?;
+                    }
                 }
                 return Ok(token);
             }
@@ -143,6 +151,9 @@ impl Vault {
             .is_transient()
             .then(|| self.inner.now() + i64::from(col.ttl_minutes) * 60);
         let plain = serde_json::to_vec(v).map_err(|e| EngineError::internal(e.to_string()))?;
+        let linked = sid.filter(|_| !policy.is_transient());
+        // A new record's cell is counted as the token's holder as the token is stored.
+        let fresh_link = linked.filter(|_| new_record);
         for _ in 0..MAX_TOKEN_ATTEMPTS {
             let token = match byot {
                 Some(b) => b.to_string(),
@@ -161,6 +172,7 @@ impl Vault {
                 column: &col.name,
                 value_ct: &self.inner.keys.encrypt(&self.value_aad(&tfp), &plain),
                 expires_at: expires,
+                refs: i64::from(fresh_link.is_some()),
             })?;
             if !stored {
                 if byot.is_some() {
@@ -174,10 +186,12 @@ impl Vault {
                 }
                 continue;
             }
-            if let Some(sid) = sid
-                && !policy.is_transient()
-            {
-                self.link(c, &table.name, sid, &col.name, &tfp)?;
+            match (fresh_link, linked) {
+                (Some(sid), _) => self
+                    .rows(c)
+                    .link_new_cell(&table.name, sid, &col.name, &tfp)?,
+                (None, Some(sid)) => self.rows(c).link_cell(&table.name, sid, &col.name, &tfp)?,
+                (None, None) => {}
             }
             return Ok(token);
         }
@@ -185,17 +199,6 @@ impl Vault {
             "could not draw a free token for column {} (the token space of its format is exhausted)",
             col.name
         )))
-    }
-
-    fn link(
-        &self,
-        c: &Connection,
-        table: &str,
-        sid: &str,
-        col: &str,
-        tfp: &[u8],
-    ) -> EngineResult<()> {
-        self.rows(c).link_cell(table, sid, col, tfp)
     }
 
     /// Unlinks the token of a cell; deletes it if no other cell uses it.

@@ -350,7 +350,7 @@ impl Vault {
                 return Ok(Some(current));
             }
         }
-        let token = self.issue_token(c, table, col, v, byot, Some(sid), at)?;
+        let token = self.issue_token(c, table, col, v, byot, Some(sid), cell.is_new, at)?;
         if let Some(fp) = old_fp {
             // The cell now links to its new token; the old one goes if nobody else holds it.
             rows.drop_token_if_unused(&fp)?;

@@ -18,6 +18,8 @@ pub(crate) struct TokenRow<'a> {
     pub column: &'a str,
     pub value_ct: &'a [u8],
     pub expires_at: Option<i64>,
+    /// How many cells hold it from the start (the caller links them).
+    pub refs: i64,
 }
 
 /// What a token resolves to.
@@ -52,8 +54,8 @@ impl RecordStore<'_> {
         let n = self
             .conn
             .prepare_cached(
-                "INSERT INTO sky_tokens(vault_id, token_fp, token_ct, group_name, value_fp, table_name, column_name, value_ct, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+                "INSERT INTO sky_tokens(vault_id, token_fp, token_ct, group_name, value_fp, table_name, column_name, value_ct, expires_at, refs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
             )?
             .execute(params![
                 self.vault_id,
@@ -64,7 +66,8 @@ impl RecordStore<'_> {
                 row.table,
                 row.column,
                 row.value_ct,
-                row.expires_at
+                row.expires_at,
+                row.refs
             ])?;
         Ok(n > 0)
     }
@@ -112,8 +115,25 @@ impl RecordStore<'_> {
         self.count_holders(token_fp, 1)
     }
 
+    /// Links a cell of a record being created (it holds no token yet) to the token with hash
+    /// `token_fp`, whose count of holders the caller has already raised.
+    pub(crate) fn link_new_cell(
+        &self,
+        table: &str,
+        sid: &str,
+        col: &str,
+        token_fp: &[u8],
+    ) -> EngineResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sky_cell_tokens(vault_id, table_name, skyflow_id, column_name, token_fp) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![self.vault_id, table, sid, col, token_fp])?;
+        Ok(())
+    }
+
     /// Adds `by` to the number of cells holding token `token_fp`.
-    fn count_holders(&self, token_fp: &[u8], by: i64) -> EngineResult<()> {
+    pub(crate) fn count_holders(&self, token_fp: &[u8], by: i64) -> EngineResult<()> {
         self.conn
             .prepare_cached(
                 "UPDATE sky_tokens SET refs = refs + ?3 WHERE vault_id = ?1 AND token_fp = ?2",
