@@ -139,10 +139,8 @@ impl Vault {
                     let rows = self.rows(c);
                     if new_record {
                         rows.count_holders(&tfp, 1)?;
-                        rows.link_new_cell(&table.name, sid, &col.name, &tfp)?;
-                    } else {
-                        rows.link_cell(&table.name, sid, &col.name, &tfp)?;
                     }
+                    rows.link_cell(&table.name, sid, &col.name, &tfp, new_record)?;
                 }
                 return Ok(token);
             }
@@ -186,12 +184,9 @@ impl Vault {
                 }
                 continue;
             }
-            match (fresh_link, linked) {
-                (Some(sid), _) => self
-                    .rows(c)
-                    .link_new_cell(&table.name, sid, &col.name, &tfp)?,
-                (None, Some(sid)) => self.rows(c).link_cell(&table.name, sid, &col.name, &tfp)?,
-                (None, None) => {}
+            if let Some(sid) = linked {
+                self.rows(c)
+                    .link_cell(&table.name, sid, &col.name, &tfp, fresh_link.is_some())?;
             }
             return Ok(token);
         }

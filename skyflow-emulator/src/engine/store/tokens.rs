@@ -90,16 +90,26 @@ impl RecordStore<'_> {
             .optional()?)
     }
 
-    /// Links cell (`sid`, `col`) to the token with hash `token_fp` (in place of the token it
-    /// held, whose count drops; dropping that token when unused is the caller's call).
+    /// Links cell (`sid`, `col`) to the token with hash `token_fp`, in place of the token it
+    /// held (whose count of holders drops; dropping that token when unused is the caller's
+    /// call) and counts the cell as the new token's holder.
+    ///
+    /// A cell of a record being created (`new_record`) holds no token yet: it is linked
+    /// without looking for one, and the caller has counted it already (the token was stored
+    /// with its first holder counted, or the caller used [`RecordStore::count_holders`]).
     pub(crate) fn link_cell(
         &self,
         table: &str,
         sid: &str,
         col: &str,
         token_fp: &[u8],
+        new_record: bool,
     ) -> EngineResult<()> {
-        let old = self.cell_token_fp(table, sid, col)?;
+        let old = if new_record {
+            None
+        } else {
+            self.cell_token_fp(table, sid, col)?
+        };
         if old.as_deref() == Some(token_fp) {
             return Ok(());
         }
@@ -112,24 +122,10 @@ impl RecordStore<'_> {
         if let Some(old) = old {
             self.count_holders(&old, -1)?;
         }
+        if new_record {
+            return Ok(());
+        }
         self.count_holders(token_fp, 1)
-    }
-
-    /// Links a cell of a record being created (it holds no token yet) to the token with hash
-    /// `token_fp`, whose count of holders the caller has already raised.
-    pub(crate) fn link_new_cell(
-        &self,
-        table: &str,
-        sid: &str,
-        col: &str,
-        token_fp: &[u8],
-    ) -> EngineResult<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO sky_cell_tokens(vault_id, table_name, skyflow_id, column_name, token_fp) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![self.vault_id, table, sid, col, token_fp])?;
-        Ok(())
     }
 
     /// Adds `by` to the number of cells holding token `token_fp`.
