@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 
 use super::EntityType;
 
@@ -230,6 +230,8 @@ pub(crate) struct Lists {
     never: WordSet,
     /// Exact-case place names (cities, states, provinces, countries) and their types.
     places: AhoCorasick,
+    /// Bytes a place name can start with (capitals, a few non-ASCII lead bytes).
+    place_first: [bool; 256],
     place_types: Vec<EntityType>,
     place_names: HashMap<&'static str, EntityType, BuildHasherDefault<Fnv>>,
     /// State and province postal codes.
@@ -274,8 +276,15 @@ impl Lists {
         entries.sort_unstable();
         let places = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Anchored)
             .build(entries.iter().map(|(k, _)| k))
             .map_err(|e| e.to_string())?;
+        let mut place_first = [false; 256];
+        for (name, _) in &entries {
+            if let Some(&b) = name.as_bytes().first() {
+                place_first[usize::from(b)] = true;
+            }
+        }
         Ok(Lists {
             given: lines(GIVEN).collect(),
             family: lines(FAMILY).collect(),
@@ -283,6 +292,7 @@ impl Lists {
             proper: lines(PROPER).collect(),
             never: NEVER_NAMES.iter().copied().collect(),
             places,
+            place_first,
             place_types: entries.iter().map(|&(_, t)| t).collect(),
             place_names,
             state_codes,
@@ -340,7 +350,20 @@ impl Lists {
         &'t self,
         text: &'t str,
     ) -> impl Iterator<Item = (usize, usize, EntityType)> + 't {
-        self.places.find_iter(text).filter_map(move |m| {
+        // Leftmost-longest and non-overlapping, as `find_iter` would be, but the automaton only
+        // runs (anchored) from bytes a place name can start with instead of over every byte.
+        let bytes = text.as_bytes();
+        let mut next = 0;
+        let matches = (0..bytes.len()).filter_map(move |p| {
+            if p < next || !self.place_first[usize::from(bytes[p])] {
+                return None;
+            }
+            let input = Input::new(text).span(p..text.len()).anchored(Anchored::Yes);
+            let m = self.places.try_find(input).ok().flatten()?;
+            next = m.end();
+            Some(m)
+        });
+        matches.filter_map(move |m| {
             let (s, e) = (m.start(), m.end());
             let before = text[..s].chars().next_back();
             let after = text[e..].chars().next();
@@ -348,5 +371,37 @@ impl Lists {
             (!wordy(before) && !wordy(after))
                 .then(|| (s, e, self.place_types[m.pattern().as_usize()]))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The anchored scan from possible first bytes finds what a plain leftmost-longest search
+    /// over every byte finds.
+    #[test]
+    fn place_scan_agrees_with_a_full_leftmost_longest_search() {
+        let lists = Lists::load().expect("shipped lists load");
+        let names: Vec<&str> = lists.place_names.keys().copied().collect();
+        let full = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&names)
+            .unwrap();
+        let text = "Moved from New York to Portland, Oregon; NewYorkClient in Texas. Paris, \
+            France and Georgia (the country), São Paulo, Île-de-France, Washington DC, \
+            Kansas City, MO 64105; ParisTexas, xParis, Paris_2, Canada!";
+        let expected: Vec<(usize, usize)> = full
+            .find_iter(text)
+            .filter(|m| {
+                let wordy = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                !wordy(text[..m.start()].chars().next_back())
+                    && !wordy(text[m.end()..].chars().next())
+            })
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        let found: Vec<(usize, usize)> = lists.find_places(text).map(|(s, e, _)| (s, e)).collect();
+        assert!(expected.len() >= 8, "the sample names places: {expected:?}");
+        assert_eq!(found, expected);
     }
 }

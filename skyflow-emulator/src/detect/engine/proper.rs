@@ -936,12 +936,27 @@ fn place_preposition(text: &str, start: usize) -> bool {
         return false;
     }
     let mut words = before.rsplit(|c: char| !c.is_alphabetic());
-    let last = words.next().unwrap_or("").to_ascii_lowercase();
-    let prev = words.next().unwrap_or("").to_ascii_lowercase();
-    match last.as_str() {
+    // Only short ASCII words can be prepositions or the verbs before them: lower-case them in
+    // a stack buffer.
+    let lower = |w: &str| -> ([u8; 16], usize) {
+        let mut buf = [0u8; 16];
+        let n = if w.len() <= 16 && w.is_ascii() {
+            w.len()
+        } else {
+            0
+        };
+        buf[..n].copy_from_slice(&w.as_bytes()[..n]);
+        buf[..n].make_ascii_lowercase();
+        (buf, n)
+    };
+    let (last_buf, last_len) = lower(words.next().unwrap_or(""));
+    let (prev_buf, prev_len) = lower(words.next().unwrap_or(""));
+    let last = std::str::from_utf8(&last_buf[..last_len]).unwrap_or("");
+    let prev = std::str::from_utf8(&prev_buf[..prev_len]).unwrap_or("");
+    match last {
         "in" | "near" | "outside" | "around" => true,
         "to" | "from" => matches!(
-            prev.as_str(),
+            prev,
             "moved"
                 | "moving"
                 | "move"
@@ -1062,7 +1077,12 @@ fn classify(lists: &Lists, word: &str, lower: &mut String) -> Class {
     }
     let listed = lists.is_given(word) || lists.is_family(word);
     lower.clear();
-    lower.extend(word.chars().flat_map(char::to_lowercase));
+    if word.is_ascii() {
+        lower.push_str(word);
+        lower.make_ascii_lowercase();
+    } else {
+        lower.extend(word.chars().flat_map(char::to_lowercase));
+    }
     let common = lists.is_common(lower);
     match (listed, common) {
         (true, false) => Class::Name,
