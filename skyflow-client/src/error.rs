@@ -612,20 +612,105 @@ impl fmt::Debug for Inner {
     }
 }
 
-/// Replaces every occurrence of the given tokens or values in a vault message with
-/// `<redacted>`. The one place secrets are cut out of messages: a whole call's error
+/// A secret at least this many characters long is cut wherever it appears, even inside a
+/// longer word: a token or a card number cannot be an ordinary word.
+const CUT_ANYWHERE_FROM: usize = 12;
+
+/// Replaces the given tokens or record values in a vault message with `<redacted>`. The
+/// one place secrets are cut out of messages: a whole call's error
 /// ([`Error::without_secrets`]) and per-record errors (continue-on-error) both use it.
+///
+/// The rule: a secret is cut where it stands as a whole run, that is where the characters
+/// just before and just after it are not letters or digits (or are the message's ends),
+/// so `NY` is cut from `value "NY" is invalid` and from `value NY is invalid` but not from
+/// `ANY`. A secret of [`CUT_ANYWHERE_FROM`] characters or more is cut wherever it
+/// appears. Longer secrets are cut first, so a value that contains another (`Jane Doe`
+/// and `Jane`) is cut whole. Empty secrets are ignored.
 pub(crate) fn cut_secrets(message: &mut String, secrets: &[&str]) {
+    let mut secrets: Vec<&str> = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     for secret in secrets {
-        if !secret.is_empty() && message.contains(secret) {
-            *message = message.replace(secret, "<redacted>");
+        if !message.contains(secret) {
+            continue;
         }
+        let anywhere = secret.chars().count() >= CUT_ANYWHERE_FROM;
+        let not_word = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+        let mut cut = String::with_capacity(message.len());
+        let mut kept_to = 0;
+        for (at, _) in message.match_indices(secret) {
+            let end = at + secret.len();
+            let whole = not_word(message[..at].chars().next_back())
+                && not_word(message[end..].chars().next());
+            if anywhere || whole {
+                cut.push_str(&message[kept_to..at]);
+                cut.push_str("<redacted>");
+                kept_to = end;
+            }
+        }
+        cut.push_str(&message[kept_to..]);
+        *message = cut;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cut(message: &str, secrets: &[&str]) -> String {
+        let mut message = message.to_owned();
+        cut_secrets(&mut message, secrets);
+        message
+    }
+
+    /// Per-record messages in the shapes a vault writes when it quotes what it was given.
+    #[test]
+    fn record_values_are_cut_where_they_stand_as_whole_runs() {
+        let record = [
+            "NY",
+            "Jane",
+            "Jane Doe",
+            "jane@example.com",
+            "4111111111111111",
+        ];
+        let cases = [
+            (
+                "Invalid value \"NY\" for column state",
+                "Invalid value \"<redacted>\" for column state",
+            ),
+            (
+                "Value NY is not one of the column's predefined values",
+                "Value <redacted> is not one of the column's predefined values",
+            ),
+            // A short value inside a word is an ordinary word, not the value.
+            ("ANY field is NYC-only", "ANY field is NYC-only"),
+            // The longer value is cut whole, not left as " Doe".
+            (
+                "Duplicate entry 'Jane Doe' for key 'name'",
+                "Duplicate entry '<redacted>' for key 'name'",
+            ),
+            (
+                "Error Inserting Records due to unique constraint violation: jane@example.com",
+                "Error Inserting Records due to unique constraint violation: <redacted>",
+            ),
+            // Long secrets are cut even inside a run of letters and digits.
+            (
+                "card_number=x4111111111111111x does not match the regex",
+                "card_number=x<redacted>x does not match the regex",
+            ),
+            ("", ""),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(cut(message, &record), expected, "{message}");
+        }
+        assert_eq!(
+            cut("Jane met Jane", &["", "Jane"]),
+            "<redacted> met <redacted>"
+        );
+        assert_eq!(
+            cut("für Köln: Köln", &["Köln"]),
+            "für <redacted>: <redacted>"
+        );
+    }
 
     #[test]
     fn error_is_send_sync_and_small() {

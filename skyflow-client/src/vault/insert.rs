@@ -311,6 +311,23 @@ impl InsertRequest {
         Ok(())
     }
 
+    /// Every string this request carries (values and tokens, however deeply nested), for
+    /// cutting them out of a whole call's error.
+    pub(crate) fn secrets(&self) -> Vec<&str> {
+        strings_in(self.values.iter().chain(self.tokens.iter().flatten()))
+    }
+
+    /// What the error of record `index` may not quote: that record's string values and
+    /// every token of the request.
+    pub(crate) fn record_secrets(&self, index: usize) -> Vec<&str> {
+        strings_in(
+            self.values
+                .get(index)
+                .into_iter()
+                .chain(self.tokens.iter().flatten()),
+        )
+    }
+
     /// The HTTP call for this request, validated first.
     pub(crate) fn to_http(&self, vault_id: &str) -> Result<HttpRequest> {
         self.validate()?;
@@ -377,6 +394,21 @@ impl InsertRequest {
 }
 
 /// `true` when at least one entry is something other than `null` or `{}`.
+/// Every string inside `values`, however deeply nested.
+fn strings_in<'v>(values: impl IntoIterator<Item = &'v Value>) -> Vec<&'v str> {
+    fn push<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+        match value {
+            Value::String(s) => out.push(s),
+            Value::Array(items) => items.iter().for_each(|v| push(v, out)),
+            Value::Object(map) => map.values().for_each(|v| push(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    values.into_iter().for_each(|v| push(v, &mut out));
+    out
+}
+
 fn any_token(tokens: &[Value]) -> bool {
     tokens
         .iter()

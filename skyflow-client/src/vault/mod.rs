@@ -30,8 +30,11 @@
 //! [`RecordResults::into_ordered`] gives one result per record in request order.
 //!
 //! The `Debug` output of requests and responses never shows record values or tokens, and
-//! the request's tokens are cut out of the vault's error messages (the call's error and
-//! per-record errors alike).
+//! the vault's error messages lose what the request carried: the tokens of a detokenize,
+//! tokenize or get, and the values and tokens of an insert (a record's error loses that
+//! record's values and the request's tokens). A value is cut where it stands as a whole
+//! word or quoted run (so a short value such as `NY` does not garble the word `ANY`); a
+//! value of 12 characters or more is cut wherever it appears.
 //!
 //! ```
 //! use serde_json::json;
@@ -100,8 +103,14 @@ pub(crate) trait Operation {
     fn secrets(&self) -> Vec<&str> {
         Vec::new()
     }
-    /// Cuts `secrets` out of the messages an answer carries (per-record errors).
-    fn answer_without_secrets(response: Self::Response, _secrets: &[&str]) -> Self::Response {
+    /// Cuts secrets out of the messages an answer carries (per-record errors): by
+    /// default nothing; operations with per-record errors cut `secrets`, or each record's
+    /// own.
+    fn answer_without_secrets(
+        &self,
+        response: Self::Response,
+        _secrets: &[&str],
+    ) -> Self::Response {
         response
     }
     /// Reads what sending this request gave: the parsed answer or the call's error, with
@@ -110,14 +119,14 @@ pub(crate) trait Operation {
     fn answer(&self, sent: Result<HttpResponse>) -> Result<Self::Response> {
         let secrets = self.secrets();
         match sent.and_then(Self::parse) {
-            Ok(response) => Ok(Self::answer_without_secrets(response, &secrets)),
+            Ok(response) => Ok(self.answer_without_secrets(response, &secrets)),
             Err(err) => Err(err.without_secrets(&secrets)),
         }
     }
 }
 
 macro_rules! operation {
-    ($($request:ty => $response:ty $(, secrets = $secrets:expr $(, per_record = $per_record:ident)?)?);* $(;)?) => {$(
+    ($($request:ty => $response:ty $(, secrets = $secrets:expr $(, per_record = $per_record:expr)?)?);* $(;)?) => {$(
         impl Operation for $request {
             type Response = $response;
             const NAME: &'static str = stringify!($request);
@@ -131,17 +140,20 @@ macro_rules! operation {
                 let secrets: fn(&$request) -> Vec<&str> = $secrets;
                 secrets(self)
             }
-            $(fn answer_without_secrets(response: $response, secrets: &[&str]) -> $response {
-                response.$per_record(secrets)
+            $(fn answer_without_secrets(&self, response: $response, secrets: &[&str]) -> $response {
+                let per_record: fn(&$request, $response, &[&str]) -> $response = $per_record;
+                per_record(self, response, secrets)
             })?)?
         }
     )*};
 }
 
 operation! {
-    InsertRequest => InsertResponse;
+    // A record's error loses that record's values and every token of the request.
+    InsertRequest => InsertResponse, secrets = InsertRequest::secrets,
+        per_record = |request, response, _| response.without_secrets(|i| request.record_secrets(i));
     DetokenizeRequest => DetokenizeResponse, secrets = DetokenizeRequest::secrets,
-        per_record = without_secrets;
+        per_record = |_, response, secrets| response.without_secrets(|_| secrets.to_vec());
     TokenizeRequest => TokenizeResponse, secrets = TokenizeRequest::secrets;
     GetRequest => GetResponse, secrets = GetRequest::secrets;
     UpdateRequest => UpdateResponse;

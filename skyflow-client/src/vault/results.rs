@@ -170,10 +170,14 @@ impl<T: private::Indexed> RecordResults<T> {
 }
 
 impl<T> RecordResults<T> {
-    /// Cuts `secrets` (the request's tokens or values) out of every record's message.
-    pub(crate) fn without_secrets(mut self, secrets: &[&str]) -> Self {
+    /// Cuts the secrets of each failed record (`secrets_of(index)`: the request's tokens
+    /// or values that record's message may quote) out of its message.
+    pub(crate) fn without_secrets<'s>(
+        mut self,
+        secrets_of: impl Fn(usize) -> Vec<&'s str>,
+    ) -> Self {
         for error in &mut self.errors {
-            cut_secrets(&mut error.message, secrets);
+            cut_secrets(&mut error.message, &secrets_of(error.index));
         }
         self
     }
