@@ -247,58 +247,44 @@ impl RetryConfig {
         }
     }
 
-    /// Sets the total number of attempts, the first one included (at least 1; 0 is
-    /// rejected when the configuration is used).
-    ///
-    /// ```
-    /// let retry = skyflow_client::RetryConfig::standard().with_max_attempts(4);
-    /// assert_eq!(retry.max_attempts(), 4);
-    /// ```
-    #[must_use]
-    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts;
-        self
-    }
+    setters! {
+        /// Sets the total number of attempts, the first one included (at least 1; 0 is
+        /// rejected when the configuration is used).
+        ///
+        /// ```
+        /// let retry = skyflow_client::RetryConfig::standard().with_max_attempts(4);
+        /// assert_eq!(retry.max_attempts(), 4);
+        /// ```
+        fn with_max_attempts(max_attempts: u32);
 
-    /// Sets the wait before the first retry; later waits double.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let retry = skyflow_client::RetryConfig::standard()
-    ///     .with_initial_backoff(Duration::from_millis(50));
-    /// assert_eq!(retry.initial_backoff(), Duration::from_millis(50));
-    /// ```
-    #[must_use]
-    pub fn with_initial_backoff(mut self, wait: Duration) -> Self {
-        self.initial_backoff = wait;
-        self
-    }
+        /// Sets the wait before the first retry; later waits double.
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// let retry = skyflow_client::RetryConfig::standard()
+        ///     .with_initial_backoff(Duration::from_millis(50));
+        /// assert_eq!(retry.initial_backoff(), Duration::from_millis(50));
+        /// ```
+        fn with_initial_backoff(initial_backoff: Duration);
 
-    /// Sets the longest computed wait between two attempts (a server's `Retry-After` is
-    /// honoured even when longer).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let retry = skyflow_client::RetryConfig::standard().with_max_backoff(Duration::from_secs(2));
-    /// assert_eq!(retry.max_backoff(), Duration::from_secs(2));
-    /// ```
-    #[must_use]
-    pub fn with_max_backoff(mut self, wait: Duration) -> Self {
-        self.max_backoff = wait;
-        self
-    }
+        /// Sets the longest computed wait between two attempts (a server's `Retry-After` is
+        /// honoured even when longer).
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// let retry = skyflow_client::RetryConfig::standard().with_max_backoff(Duration::from_secs(2));
+        /// assert_eq!(retry.max_backoff(), Duration::from_secs(2));
+        /// ```
+        fn with_max_backoff(max_backoff: Duration);
 
-    /// Turns full jitter on or off (on by default). With jitter each wait is random between
-    /// zero and the exponential value, which spreads out clients that failed together.
-    ///
-    /// ```
-    /// let retry = skyflow_client::RetryConfig::standard().with_jitter(false);
-    /// assert!(!retry.jitter());
-    /// ```
-    #[must_use]
-    pub fn with_jitter(mut self, jitter: bool) -> Self {
-        self.jitter = jitter;
-        self
+        /// Turns full jitter on or off (on by default). With jitter each wait is random between
+        /// zero and the exponential value, which spreads out clients that failed together.
+        ///
+        /// ```
+        /// let retry = skyflow_client::RetryConfig::standard().with_jitter(false);
+        /// assert!(!retry.jitter());
+        /// ```
+        fn with_jitter(jitter: bool);
     }
 
     /// Total number of attempts, the first one included.
@@ -413,46 +399,36 @@ impl TimeoutConfig {
         }
     }
 
-    /// Sets the connect timeout.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let t = skyflow_client::TimeoutConfig::standard().with_connect(Duration::from_secs(2));
-    /// assert_eq!(t.connect(), Some(Duration::from_secs(2)));
-    /// ```
-    #[must_use]
-    pub fn with_connect(mut self, limit: Duration) -> Self {
-        self.connect = Some(limit);
-        self
-    }
+    setters! {
+        /// Sets the connect timeout.
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// let t = skyflow_client::TimeoutConfig::standard().with_connect(Duration::from_secs(2));
+        /// assert_eq!(t.connect(), Some(Duration::from_secs(2)));
+        /// ```
+        fn with_connect(connect: Some(Duration));
 
-    /// Sets the overall timeout of a call.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let t = skyflow_client::TimeoutConfig::standard().with_overall(Duration::from_secs(3));
-    /// assert_eq!(t.overall(), Some(Duration::from_secs(3)));
-    /// ```
-    #[must_use]
-    pub fn with_overall(mut self, limit: Duration) -> Self {
-        self.overall = Some(limit);
-        self
-    }
+        /// Sets the overall timeout of a call.
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// let t = skyflow_client::TimeoutConfig::standard().with_overall(Duration::from_secs(3));
+        /// assert_eq!(t.overall(), Some(Duration::from_secs(3)));
+        /// ```
+        fn with_overall(overall: Some(Duration));
 
-    /// Sets a time limit for each attempt. A hung attempt is then abandoned and, for an
-    /// idempotent call, retried, instead of using up the whole overall timeout.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use skyflow_client::TimeoutConfig;
-    /// let t = TimeoutConfig::standard().with_attempt_timeout(Duration::from_secs(5));
-    /// assert_eq!(t.attempt_timeout(), Some(Duration::from_secs(5)));
-    /// assert_eq!(TimeoutConfig::standard().attempt_timeout(), None);
-    /// ```
-    #[must_use]
-    pub fn with_attempt_timeout(mut self, limit: Duration) -> Self {
-        self.attempt = Some(limit);
-        self
+        /// Sets a time limit for each attempt. A hung attempt is then abandoned and, for an
+        /// idempotent call, retried, instead of using up the whole overall timeout.
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// use skyflow_client::TimeoutConfig;
+        /// let t = TimeoutConfig::standard().with_attempt_timeout(Duration::from_secs(5));
+        /// assert_eq!(t.attempt_timeout(), Some(Duration::from_secs(5)));
+        /// assert_eq!(TimeoutConfig::standard().attempt_timeout(), None);
+        /// ```
+        fn with_attempt_timeout(attempt: Some(Duration));
     }
 
     /// Removes the connect timeout.
@@ -619,79 +595,57 @@ impl BulkConfig {
         self
     }
 
-    /// Sets the insert batch size (0: no splitting).
-    ///
-    /// ```
-    /// let bulk = skyflow_client::BulkConfig::standard().with_insert_batch_size(300);
-    /// assert_eq!(bulk.insert_batch_size(), 300);
-    /// ```
-    #[must_use]
-    pub fn with_insert_batch_size(mut self, records: usize) -> Self {
-        self.insert = records;
-        self
-    }
+    setters! {
+        /// Sets the insert batch size (0: no splitting).
+        ///
+        /// ```
+        /// let bulk = skyflow_client::BulkConfig::standard().with_insert_batch_size(300);
+        /// assert_eq!(bulk.insert_batch_size(), 300);
+        /// ```
+        fn with_insert_batch_size(insert: usize);
 
-    /// Sets the detokenize batch size (0: no splitting).
-    ///
-    /// ```
-    /// let bulk = skyflow_client::BulkConfig::standard().with_detokenize_batch_size(50);
-    /// assert_eq!(bulk.detokenize_batch_size(), 50);
-    /// ```
-    #[must_use]
-    pub fn with_detokenize_batch_size(mut self, tokens: usize) -> Self {
-        self.detokenize = tokens;
-        self
-    }
+        /// Sets the detokenize batch size (0: no splitting).
+        ///
+        /// ```
+        /// let bulk = skyflow_client::BulkConfig::standard().with_detokenize_batch_size(50);
+        /// assert_eq!(bulk.detokenize_batch_size(), 50);
+        /// ```
+        fn with_detokenize_batch_size(detokenize: usize);
 
-    /// Sets the tokenize batch size (0: no splitting).
-    ///
-    /// ```
-    /// let bulk = skyflow_client::BulkConfig::standard().with_tokenize_batch_size(50);
-    /// assert_eq!(bulk.tokenize_batch_size(), 50);
-    /// ```
-    #[must_use]
-    pub fn with_tokenize_batch_size(mut self, values: usize) -> Self {
-        self.tokenize = values;
-        self
-    }
+        /// Sets the tokenize batch size (0: no splitting).
+        ///
+        /// ```
+        /// let bulk = skyflow_client::BulkConfig::standard().with_tokenize_batch_size(50);
+        /// assert_eq!(bulk.tokenize_batch_size(), 50);
+        /// ```
+        fn with_tokenize_batch_size(tokenize: usize);
 
-    /// Sets how many ids (or column values) go into one get (0: no splitting). Skyflow
-    /// returns at most 25 records per get, so raise it only for a vault known to allow
-    /// more (the local emulator does).
-    ///
-    /// ```
-    /// let bulk = skyflow_client::BulkConfig::standard().with_get_batch_size(10);
-    /// assert_eq!(bulk.get_batch_size(), 10);
-    /// ```
-    #[must_use]
-    pub fn with_get_batch_size(mut self, ids: usize) -> Self {
-        self.get = ids;
-        self
-    }
+        /// Sets how many ids (or column values) go into one get (0: no splitting). Skyflow
+        /// returns at most 25 records per get, so raise it only for a vault known to allow
+        /// more (the local emulator does).
+        ///
+        /// ```
+        /// let bulk = skyflow_client::BulkConfig::standard().with_get_batch_size(10);
+        /// assert_eq!(bulk.get_batch_size(), 10);
+        /// ```
+        fn with_get_batch_size(get: usize);
 
-    /// Sets the delete batch size (0: no splitting).
-    ///
-    /// ```
-    /// let bulk = skyflow_client::BulkConfig::standard().with_delete_batch_size(1000);
-    /// assert_eq!(bulk.delete_batch_size(), 1000);
-    /// ```
-    #[must_use]
-    pub fn with_delete_batch_size(mut self, ids: usize) -> Self {
-        self.delete = ids;
-        self
-    }
+        /// Sets the delete batch size (0: no splitting).
+        ///
+        /// ```
+        /// let bulk = skyflow_client::BulkConfig::standard().with_delete_batch_size(1000);
+        /// assert_eq!(bulk.delete_batch_size(), 1000);
+        /// ```
+        fn with_delete_batch_size(delete: usize);
 
-    /// Sets the most batches of one call in flight at once (at least 1; 0 is rejected
-    /// when the configuration is used).
-    ///
-    /// ```
-    /// let bulk = skyflow_client::BulkConfig::standard().with_concurrency(16);
-    /// assert_eq!(bulk.concurrency(), 16);
-    /// ```
-    #[must_use]
-    pub fn with_concurrency(mut self, batches: usize) -> Self {
-        self.concurrency = batches;
-        self
+        /// Sets the most batches of one call in flight at once (at least 1; 0 is rejected
+        /// when the configuration is used).
+        ///
+        /// ```
+        /// let bulk = skyflow_client::BulkConfig::standard().with_concurrency(16);
+        /// assert_eq!(bulk.concurrency(), 16);
+        /// ```
+        fn with_concurrency(concurrency: usize);
     }
 
     /// Records per insert batch (0: no splitting).
@@ -848,17 +802,15 @@ impl VaultConfig {
         self
     }
 
-    /// Sets the environment.
-    ///
-    /// ```
-    /// use skyflow_client::{Env, VaultConfig};
-    /// let cfg = VaultConfig::new("v1", "c1", Env::Prod).with_env(Env::Sandbox);
-    /// assert_eq!(cfg.env(), Env::Sandbox);
-    /// ```
-    #[must_use]
-    pub fn with_env(mut self, env: Env) -> Self {
-        self.env = env;
-        self
+    setters! {
+        /// Sets the environment.
+        ///
+        /// ```
+        /// use skyflow_client::{Env, VaultConfig};
+        /// let cfg = VaultConfig::new("v1", "c1", Env::Prod).with_env(Env::Sandbox);
+        /// assert_eq!(cfg.env(), Env::Sandbox);
+        /// ```
+        fn with_env(env: Env);
     }
 
     /// Sets an explicit base URL, used instead of the cluster id and environment.
@@ -875,60 +827,46 @@ impl VaultConfig {
         self
     }
 
-    /// Sets the credentials for this vault; they win over the client-wide credentials and
-    /// the `SKYFLOW_CREDENTIALS` environment variable.
-    ///
-    /// ```
-    /// use skyflow_client::{Env, VaultConfig, credentials::Credentials};
-    /// let cfg = VaultConfig::new("v1", "c1", Env::Prod)
-    ///     .with_credentials(Credentials::service_account_file("vault-sa.json"));
-    /// assert!(cfg.credentials().is_some());
-    /// ```
-    #[must_use]
-    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
-        self.credentials = Some(credentials);
-        self
-    }
+    setters! {
+        /// Sets the credentials for this vault; they win over the client-wide credentials and
+        /// the `SKYFLOW_CREDENTIALS` environment variable.
+        ///
+        /// ```
+        /// use skyflow_client::{Env, VaultConfig, credentials::Credentials};
+        /// let cfg = VaultConfig::new("v1", "c1", Env::Prod)
+        ///     .with_credentials(Credentials::service_account_file("vault-sa.json"));
+        /// assert!(cfg.credentials().is_some());
+        /// ```
+        fn with_credentials(credentials: Some(Credentials));
 
-    /// Sets retries for this vault, replacing the client-wide setting.
-    ///
-    /// ```
-    /// use skyflow_client::{Env, RetryConfig, VaultConfig};
-    /// let cfg = VaultConfig::new("v1", "c1", Env::Prod).with_retry(RetryConfig::disabled());
-    /// assert_eq!(cfg.retry(), Some(RetryConfig::disabled()));
-    /// ```
-    #[must_use]
-    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
-        self
-    }
+        /// Sets retries for this vault, replacing the client-wide setting.
+        ///
+        /// ```
+        /// use skyflow_client::{Env, RetryConfig, VaultConfig};
+        /// let cfg = VaultConfig::new("v1", "c1", Env::Prod).with_retry(RetryConfig::disabled());
+        /// assert_eq!(cfg.retry(), Some(RetryConfig::disabled()));
+        /// ```
+        fn with_retry(retry: Some(RetryConfig));
 
-    /// Sets timeouts for this vault, replacing the client-wide setting.
-    ///
-    /// ```
-    /// use skyflow_client::{Env, TimeoutConfig, VaultConfig};
-    /// let cfg = VaultConfig::new("v1", "c1", Env::Prod).with_timeout(TimeoutConfig::disabled());
-    /// assert_eq!(cfg.timeout(), Some(TimeoutConfig::disabled()));
-    /// ```
-    #[must_use]
-    pub fn with_timeout(mut self, timeout: TimeoutConfig) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
+        /// Sets timeouts for this vault, replacing the client-wide setting.
+        ///
+        /// ```
+        /// use skyflow_client::{Env, TimeoutConfig, VaultConfig};
+        /// let cfg = VaultConfig::new("v1", "c1", Env::Prod).with_timeout(TimeoutConfig::disabled());
+        /// assert_eq!(cfg.timeout(), Some(TimeoutConfig::disabled()));
+        /// ```
+        fn with_timeout(timeout: Some(TimeoutConfig));
 
-    /// Sets how large requests to this vault are split into batches, replacing the
-    /// client-wide setting (see [`BulkConfig`]).
-    ///
-    /// ```
-    /// use skyflow_client::{BulkConfig, Env, VaultConfig};
-    /// let cfg = VaultConfig::new("v1", "c1", Env::Prod)
-    ///     .with_bulk(BulkConfig::standard().with_concurrency(8));
-    /// assert_eq!(cfg.bulk().map(|b| b.concurrency()), Some(8));
-    /// ```
-    #[must_use]
-    pub fn with_bulk(mut self, bulk: BulkConfig) -> Self {
-        self.bulk = Some(bulk);
-        self
+        /// Sets how large requests to this vault are split into batches, replacing the
+        /// client-wide setting (see [`BulkConfig`]).
+        ///
+        /// ```
+        /// use skyflow_client::{BulkConfig, Env, VaultConfig};
+        /// let cfg = VaultConfig::new("v1", "c1", Env::Prod)
+        ///     .with_bulk(BulkConfig::standard().with_concurrency(8));
+        /// assert_eq!(cfg.bulk().map(|b| b.concurrency()), Some(8));
+        /// ```
+        fn with_bulk(bulk: Some(BulkConfig));
     }
 
     /// This vault's batching setting, if it overrides the client's.
@@ -1127,35 +1065,29 @@ impl ConnectionConfig {
         }
     }
 
-    /// Sets retries for invocations of this connection, replacing the client-wide setting.
-    /// Only idempotent methods (GET, PUT, DELETE) are retried after the request may have
-    /// reached the connection; POST and PATCH are retried only when they were never sent.
-    ///
-    /// ```
-    /// use skyflow_client::{ConnectionConfig, RetryConfig};
-    /// let cfg = ConnectionConfig::new("c1", "https://gw.example.com")
-    ///     .with_retry(RetryConfig::standard().with_max_attempts(5));
-    /// assert_eq!(cfg.retry().map(|r| r.max_attempts()), Some(5));
-    /// ```
-    #[must_use]
-    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
-        self
-    }
+    setters! {
+        /// Sets retries for invocations of this connection, replacing the client-wide setting.
+        /// Only idempotent methods (GET, PUT, DELETE) are retried after the request may have
+        /// reached the connection; POST and PATCH are retried only when they were never sent.
+        ///
+        /// ```
+        /// use skyflow_client::{ConnectionConfig, RetryConfig};
+        /// let cfg = ConnectionConfig::new("c1", "https://gw.example.com")
+        ///     .with_retry(RetryConfig::standard().with_max_attempts(5));
+        /// assert_eq!(cfg.retry().map(|r| r.max_attempts()), Some(5));
+        /// ```
+        fn with_retry(retry: Some(RetryConfig));
 
-    /// Sets timeouts for invocations of this connection, replacing the client-wide setting.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use skyflow_client::{ConnectionConfig, TimeoutConfig};
-    /// let cfg = ConnectionConfig::new("c1", "https://gw.example.com")
-    ///     .with_timeout(TimeoutConfig::standard().with_overall(Duration::from_secs(5)));
-    /// assert_eq!(cfg.timeout().and_then(|t| t.overall()), Some(Duration::from_secs(5)));
-    /// ```
-    #[must_use]
-    pub fn with_timeout(mut self, timeout: TimeoutConfig) -> Self {
-        self.timeout = Some(timeout);
-        self
+        /// Sets timeouts for invocations of this connection, replacing the client-wide setting.
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// use skyflow_client::{ConnectionConfig, TimeoutConfig};
+        /// let cfg = ConnectionConfig::new("c1", "https://gw.example.com")
+        ///     .with_timeout(TimeoutConfig::standard().with_overall(Duration::from_secs(5)));
+        /// assert_eq!(cfg.timeout().and_then(|t| t.overall()), Some(Duration::from_secs(5)));
+        /// ```
+        fn with_timeout(timeout: Some(TimeoutConfig));
     }
 
     /// This connection's retry setting, if it overrides the client's.
@@ -1168,19 +1100,17 @@ impl ConnectionConfig {
         self.timeout
     }
 
-    /// Sets the credentials for this connection; they win over the client-wide credentials
-    /// and the `SKYFLOW_CREDENTIALS` environment variable.
-    ///
-    /// ```
-    /// use skyflow_client::{ConnectionConfig, credentials::Credentials};
-    /// let cfg = ConnectionConfig::new("c1", "https://gw.example.com")
-    ///     .with_credentials(Credentials::service_account_file("conn-sa.json"));
-    /// assert!(cfg.credentials().is_some());
-    /// ```
-    #[must_use]
-    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
-        self.credentials = Some(credentials);
-        self
+    setters! {
+        /// Sets the credentials for this connection; they win over the client-wide credentials
+        /// and the `SKYFLOW_CREDENTIALS` environment variable.
+        ///
+        /// ```
+        /// use skyflow_client::{ConnectionConfig, credentials::Credentials};
+        /// let cfg = ConnectionConfig::new("c1", "https://gw.example.com")
+        ///     .with_credentials(Credentials::service_account_file("conn-sa.json"));
+        /// assert!(cfg.credentials().is_some());
+        /// ```
+        fn with_credentials(credentials: Some(Credentials));
     }
 
     /// This connection's own credentials, if set.

@@ -113,6 +113,31 @@
 //!   ([`VaultClient::table`] gives a [`table::Table`]).
 //! - [`vault`]: the untyped request API, one request and response type per operation.
 
+/// Writes builder setters that store their argument in a field, each with the docs written
+/// above it. `fn name(field: Type);` stores the value, `fn name(field: Some(Type));` stores
+/// `Some(value)`; every setter is public, `#[must_use]` and returns `Self`.
+macro_rules! setters {
+    () => {};
+    ($(#[$doc:meta])* fn $name:ident($field:ident: Some($ty:ty)); $($rest:tt)*) => {
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, $field: $ty) -> Self {
+            self.$field = Some($field);
+            self
+        }
+        setters!($($rest)*);
+    };
+    ($(#[$doc:meta])* fn $name:ident($field:ident: $ty:ty); $($rest:tt)*) => {
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, $field: $ty) -> Self {
+            self.$field = $field;
+            self
+        }
+        setters!($($rest)*);
+    };
+}
+
 pub mod client;
 pub mod config;
 pub mod connection;

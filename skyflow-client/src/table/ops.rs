@@ -713,18 +713,12 @@ impl<T: VaultTable> Select<T> {
         self
     }
 
-    /// Returns at most `limit` records (the vault returns at most 25 per query).
-    #[must_use]
-    pub fn limit(mut self, limit: u64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
+    setters! {
+        /// Returns at most `limit` records (the vault returns at most 25 per query).
+        fn limit(limit: Some(u64));
 
-    /// Skips the first `offset` records.
-    #[must_use]
-    pub fn offset(mut self, offset: u64) -> Self {
-        self.offset = Some(offset);
-        self
+        /// Skips the first `offset` records.
+        fn offset(offset: Some(u64));
     }
 
     /// The SQL the query request sends to read the rows in mode `M`: `skyflow_id`, then

@@ -48,17 +48,15 @@ impl DetokenizeData {
         }
     }
 
-    /// The redaction for this token only.
-    ///
-    /// ```
-    /// use skyflow_client::vault::{DetokenizeData, RedactionType};
-    /// let data = DetokenizeData::new("tok-1").redaction_type(RedactionType::Redacted);
-    /// # let _ = data;
-    /// ```
-    #[must_use]
-    pub fn redaction_type(mut self, redaction: RedactionType) -> Self {
-        self.redaction_type = Some(redaction);
-        self
+    setters! {
+        /// The redaction for this token only.
+        ///
+        /// ```
+        /// use skyflow_client::vault::{DetokenizeData, RedactionType};
+        /// let data = DetokenizeData::new("tok-1").redaction_type(RedactionType::Redacted);
+        /// # let _ = data;
+        /// ```
+        fn redaction_type(redaction_type: Some(RedactionType));
     }
 
     /// The redaction set for this token, if any.
@@ -195,41 +193,31 @@ impl DetokenizeRequest {
         self
     }
 
-    /// Redaction for tokens that have none of their own (default `DEFAULT`).
-    ///
-    /// ```
-    /// use skyflow_client::vault::{DetokenizeRequest, RedactionType};
-    /// let request = DetokenizeRequest::new().redaction_type(RedactionType::PlainText);
-    /// # let _ = request;
-    /// ```
-    #[must_use]
-    pub fn redaction_type(mut self, redaction: RedactionType) -> Self {
-        self.redaction_type = redaction;
-        self
-    }
+    setters! {
+        /// Redaction for tokens that have none of their own (default `DEFAULT`).
+        ///
+        /// ```
+        /// use skyflow_client::vault::{DetokenizeRequest, RedactionType};
+        /// let request = DetokenizeRequest::new().redaction_type(RedactionType::PlainText);
+        /// # let _ = request;
+        /// ```
+        fn redaction_type(redaction_type: RedactionType);
 
-    /// Report unknown tokens per token instead of failing the call (default `false`).
-    ///
-    /// ```
-    /// let request = skyflow_client::vault::DetokenizeRequest::new().continue_on_error(true);
-    /// # let _ = request;
-    /// ```
-    #[must_use]
-    pub fn continue_on_error(mut self, continue_on_error: bool) -> Self {
-        self.continue_on_error = continue_on_error;
-        self
-    }
+        /// Report unknown tokens per token instead of failing the call (default `false`).
+        ///
+        /// ```
+        /// let request = skyflow_client::vault::DetokenizeRequest::new().continue_on_error(true);
+        /// # let _ = request;
+        /// ```
+        fn continue_on_error(continue_on_error: bool);
 
-    /// Return download URLs for file tokens (sent as `downloadURL` only when set).
-    ///
-    /// ```
-    /// let request = skyflow_client::vault::DetokenizeRequest::new().download_url(true);
-    /// # let _ = request;
-    /// ```
-    #[must_use]
-    pub fn download_url(mut self, download_url: bool) -> Self {
-        self.download_url = Some(download_url);
-        self
+        /// Return download URLs for file tokens (sent as `downloadURL` only when set).
+        ///
+        /// ```
+        /// let request = skyflow_client::vault::DetokenizeRequest::new().download_url(true);
+        /// # let _ = request;
+        /// ```
+        fn download_url(download_url: Some(bool));
     }
 
     /// Checks the request as it would be checked before sending.

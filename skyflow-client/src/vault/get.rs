@@ -125,29 +125,23 @@ impl GetRequest {
         self
     }
 
-    /// How values are redacted (the vault's default when not set).
-    ///
-    /// ```
-    /// use skyflow_client::vault::{GetRequest, RedactionType};
-    /// let request = GetRequest::new("persons").redaction_type(RedactionType::Masked);
-    /// # let _ = request;
-    /// ```
-    #[must_use]
-    pub fn redaction_type(mut self, redaction: RedactionType) -> Self {
-        self.redaction_type = Some(redaction);
-        self
-    }
+    setters! {
+        /// How values are redacted (the vault's default when not set).
+        ///
+        /// ```
+        /// use skyflow_client::vault::{GetRequest, RedactionType};
+        /// let request = GetRequest::new("persons").redaction_type(RedactionType::Masked);
+        /// # let _ = request;
+        /// ```
+        fn redaction_type(redaction_type: Some(RedactionType));
 
-    /// Return tokens instead of values (default `false`; always sent).
-    ///
-    /// ```
-    /// let request = skyflow_client::vault::GetRequest::new("persons").ids(["id1"]).return_tokens(true);
-    /// # let _ = request;
-    /// ```
-    #[must_use]
-    pub fn return_tokens(mut self, return_tokens: bool) -> Self {
-        self.return_tokens = return_tokens;
-        self
+        /// Return tokens instead of values (default `false`; always sent).
+        ///
+        /// ```
+        /// let request = skyflow_client::vault::GetRequest::new("persons").ids(["id1"]).return_tokens(true);
+        /// # let _ = request;
+        /// ```
+        fn return_tokens(return_tokens: bool);
     }
 
     /// Appends columns to return (all columns when not set).
@@ -168,53 +162,39 @@ impl GetRequest {
         self
     }
 
-    /// Number of records to skip.
-    ///
-    /// ```
-    /// let request = skyflow_client::vault::GetRequest::new("persons").offset(25).limit(25);
-    /// # let _ = request;
-    /// ```
-    #[must_use]
-    pub fn offset(mut self, offset: u64) -> Self {
-        self.offset = Some(offset);
-        self
-    }
+    setters! {
+        /// Number of records to skip.
+        ///
+        /// ```
+        /// let request = skyflow_client::vault::GetRequest::new("persons").offset(25).limit(25);
+        /// # let _ = request;
+        /// ```
+        fn offset(offset: Some(u64));
 
-    /// Maximum number of records to return (the vault caps it at 25).
-    ///
-    /// ```
-    /// let request = skyflow_client::vault::GetRequest::new("persons").limit(10);
-    /// # let _ = request;
-    /// ```
-    #[must_use]
-    pub fn limit(mut self, limit: u64) -> Self {
-        self.limit = Some(limit);
-        self
-    }
+        /// Maximum number of records to return (the vault caps it at 25).
+        ///
+        /// ```
+        /// let request = skyflow_client::vault::GetRequest::new("persons").limit(10);
+        /// # let _ = request;
+        /// ```
+        fn limit(limit: Some(u64));
 
-    /// Order of the records.
-    ///
-    /// ```
-    /// use skyflow_client::vault::{GetRequest, OrderBy};
-    /// let request = GetRequest::new("persons").order_by(OrderBy::Descending);
-    /// # let _ = request;
-    /// ```
-    #[must_use]
-    pub fn order_by(mut self, order: OrderBy) -> Self {
-        self.order_by = Some(order);
-        self
-    }
+        /// Order of the records.
+        ///
+        /// ```
+        /// use skyflow_client::vault::{GetRequest, OrderBy};
+        /// let request = GetRequest::new("persons").order_by(OrderBy::Descending);
+        /// # let _ = request;
+        /// ```
+        fn order_by(order_by: Some(OrderBy));
 
-    /// Return download URLs for file columns.
-    ///
-    /// ```
-    /// let request = skyflow_client::vault::GetRequest::new("documents").download_url(true);
-    /// # let _ = request;
-    /// ```
-    #[must_use]
-    pub fn download_url(mut self, download_url: bool) -> Self {
-        self.download_url = Some(download_url);
-        self
+        /// Return download URLs for file columns.
+        ///
+        /// ```
+        /// let request = skyflow_client::vault::GetRequest::new("documents").download_url(true);
+        /// # let _ = request;
+        /// ```
+        fn download_url(download_url: Some(bool));
     }
 
     /// The table.

@@ -137,29 +137,23 @@ impl InsertRequest {
         self
     }
 
-    /// Whether the response carries the new records' tokens (default `true`).
-    ///
-    /// ```
-    /// let request = skyflow_client::vault::InsertRequest::new("persons").return_tokens(false);
-    /// # let _ = request;
-    /// ```
-    #[must_use]
-    pub fn return_tokens(mut self, return_tokens: bool) -> Self {
-        self.return_tokens = return_tokens;
-        self
-    }
+    setters! {
+        /// Whether the response carries the new records' tokens (default `true`).
+        ///
+        /// ```
+        /// let request = skyflow_client::vault::InsertRequest::new("persons").return_tokens(false);
+        /// # let _ = request;
+        /// ```
+        fn return_tokens(return_tokens: bool);
 
-    /// Insert record by record and report per-record errors instead of failing the call
-    /// (default `false`).
-    ///
-    /// ```
-    /// let request = skyflow_client::vault::InsertRequest::new("persons").continue_on_error(true);
-    /// # let _ = request;
-    /// ```
-    #[must_use]
-    pub fn continue_on_error(mut self, continue_on_error: bool) -> Self {
-        self.continue_on_error = continue_on_error;
-        self
+        /// Insert record by record and report per-record errors instead of failing the call
+        /// (default `false`).
+        ///
+        /// ```
+        /// let request = skyflow_client::vault::InsertRequest::new("persons").continue_on_error(true);
+        /// # let _ = request;
+        /// ```
+        fn continue_on_error(continue_on_error: bool);
     }
 
     /// Upsert on this unique column: a record with the same value is updated instead.
@@ -174,30 +168,24 @@ impl InsertRequest {
         self
     }
 
-    /// Declares that every record has the same columns (default `false`); not allowed
-    /// with upsert or continue-on-error.
-    ///
-    /// ```
-    /// let request = skyflow_client::vault::InsertRequest::new("persons").homogeneous(true);
-    /// # let _ = request;
-    /// ```
-    #[must_use]
-    pub fn homogeneous(mut self, homogeneous: bool) -> Self {
-        self.homogeneous = homogeneous;
-        self
-    }
+    setters! {
+        /// Declares that every record has the same columns (default `false`); not allowed
+        /// with upsert or continue-on-error.
+        ///
+        /// ```
+        /// let request = skyflow_client::vault::InsertRequest::new("persons").homogeneous(true);
+        /// # let _ = request;
+        /// ```
+        fn homogeneous(homogeneous: bool);
 
-    /// Bring-your-own-token mode (default [`TokenMode::Disable`]).
-    ///
-    /// ```
-    /// use skyflow_client::vault::{InsertRequest, TokenMode};
-    /// let request = InsertRequest::new("persons").token_mode(TokenMode::EnableStrict);
-    /// # let _ = request;
-    /// ```
-    #[must_use]
-    pub fn token_mode(mut self, mode: TokenMode) -> Self {
-        self.token_mode = mode;
-        self
+        /// Bring-your-own-token mode (default [`TokenMode::Disable`]).
+        ///
+        /// ```
+        /// use skyflow_client::vault::{InsertRequest, TokenMode};
+        /// let request = InsertRequest::new("persons").token_mode(TokenMode::EnableStrict);
+        /// # let _ = request;
+        /// ```
+        fn token_mode(token_mode: TokenMode);
     }
 
     /// The table.
