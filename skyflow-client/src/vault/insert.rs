@@ -607,32 +607,7 @@ impl InsertedRecord {
         self.request_index
     }
 
-    /// The record's `skyflow_id`.
-    ///
-    /// ```
-    /// # fn f(r: &skyflow_client::vault::InsertedRecord) { assert!(!r.skyflow_id().is_empty()); }
-    /// ```
-    pub fn skyflow_id(&self) -> &str {
-        &self.skyflow_id
-    }
-
-    /// Column → token (empty when tokens were not requested).
-    ///
-    /// ```
-    /// # fn f(r: &skyflow_client::vault::InsertedRecord) { let _ = r.tokens().len(); }
-    /// ```
-    pub fn tokens(&self) -> &Fields {
-        &self.tokens
-    }
-
-    /// The token of one column, when it is a string.
-    ///
-    /// ```
-    /// # fn f(r: &skyflow_client::vault::InsertedRecord) { let _ = r.token("name"); }
-    /// ```
-    pub fn token(&self, column: &str) -> Option<&str> {
-        self.tokens.get(column).and_then(Value::as_str)
-    }
+    written_record_getters!(InsertedRecord);
 }
 
 impl fmt::Debug for InsertedRecord {

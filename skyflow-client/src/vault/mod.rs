@@ -51,6 +51,36 @@
 //! assert!(get.validate().is_ok());
 //! ```
 
+/// Writes the getters of a record the vault wrote (an inserted record, the answer to an
+/// update), a type with fields `skyflow_id: String` and `tokens: Fields`: its id, its
+/// tokens, and one column's token.
+macro_rules! written_record_getters {
+    ($name:ident) => {
+        /// The record's `skyflow_id`.
+        pub fn skyflow_id(&self) -> &str {
+            &self.skyflow_id
+        }
+
+        /// Column → token (empty unless tokens were asked for).
+        pub fn tokens(&self) -> &$crate::vault::Fields {
+            &self.tokens
+        }
+
+        /// The token of one column, when it is a string (`None` for a column without a
+        /// token, or whose token is not a string).
+        ///
+        /// ```
+        #[doc = concat!("fn name_token(record: &skyflow_client::vault::", stringify!($name), ") -> Option<&str> {")]
+        ///     record.token("name")
+        /// }
+        /// # let _ = name_token;
+        /// ```
+        pub fn token(&self, column: &str) -> Option<&str> {
+            self.tokens.get(column).and_then(::serde_json::Value::as_str)
+        }
+    };
+}
+
 pub mod batch;
 pub(crate) mod common;
 mod delete;

@@ -276,32 +276,7 @@ pub struct UpdateResponse {
 }
 
 impl UpdateResponse {
-    /// The record's id.
-    ///
-    /// ```
-    /// # fn f(r: &skyflow_client::vault::UpdateResponse) { let _ = r.skyflow_id(); }
-    /// ```
-    pub fn skyflow_id(&self) -> &str {
-        &self.skyflow_id
-    }
-
-    /// Column → token (empty unless tokens were asked for).
-    ///
-    /// ```
-    /// # fn f(r: &skyflow_client::vault::UpdateResponse) { let _ = r.tokens().len(); }
-    /// ```
-    pub fn tokens(&self) -> &Fields {
-        &self.tokens
-    }
-
-    /// The token of one column, when it is a string.
-    ///
-    /// ```
-    /// # fn f(r: &skyflow_client::vault::UpdateResponse) { let _ = r.token("name"); }
-    /// ```
-    pub fn token(&self, column: &str) -> Option<&str> {
-        self.tokens.get(column).and_then(Value::as_str)
-    }
+    written_record_getters!(UpdateResponse);
 
     pub(crate) fn from_http(resp: HttpResponse) -> Result<Self> {
         #[derive(Deserialize)]
