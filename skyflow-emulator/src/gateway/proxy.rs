@@ -125,7 +125,13 @@ async fn run(state: &AppState, request: Request) -> Result<Response, ApiError> {
         headers,
         body,
     };
-    detokenize_fields(state, &call, &vault_id, &spec, &mut message).await?;
+    let swap = Swap {
+        state,
+        call: &call,
+        vault_id: &vault_id,
+        spec: &spec,
+    };
+    swap.detokenize_fields(&mut message).await?;
 
     let query_changed = spec.detokenize.iter().any(|f| matches!(f, Field::Query(_)));
     let url = upstream_url(
@@ -169,32 +175,38 @@ async fn run(state: &AppState, request: Request) -> Result<Response, ApiError> {
         headers: upstream_headers,
         body,
     };
-    tokenize_fields(state, &call, &vault_id, &spec, &mut message).await?;
+    swap.tokenize_fields(&mut message).await?;
     Ok(answer(status, message.headers, message.body.into_bytes()))
 }
 
-/// Replaces every token in the connection's detokenize fields by its value (one vault
-/// call); an unknown token fails the call with the vault's 404.
-async fn detokenize_fields(
-    state: &AppState,
-    call: &Call,
-    vault_id: &str,
-    spec: &ConnectionSpec,
-    message: &mut Message,
-) -> Result<(), ApiError> {
-    let tokens = collect(message, &spec.detokenize).map_err(bad_request)?;
-    if tokens.is_empty() {
-        return Ok(());
-    }
-    let params: Vec<Value> = tokens
-        .iter()
-        .map(|token| json!({"token": token, "redaction": "PLAIN_TEXT"}))
-        .collect();
-    let request: DetokenizeRequest =
-        serde_json::from_value(json!({ "detokenizationParameters": params }))
-            .map_err(|_| ApiError::internal("could not build the detokenize request"))?;
-    let ctx = call.ctx.clone();
-    let response = on_vault(state, vault_id, move |v| v.detokenize(&ctx, request))
+/// What swaps a message's fields between tokens and values: the connection, the vault it
+/// uses, and the authorized call on whose behalf the vault is asked.
+struct Swap<'a> {
+    state: &'a AppState,
+    call: &'a Call,
+    vault_id: &'a str,
+    spec: &'a ConnectionSpec,
+}
+
+impl Swap<'_> {
+    /// Replaces every token in the connection's detokenize fields by its value (one vault
+    /// call); an unknown token fails the call with the vault's 404.
+    async fn detokenize_fields(&self, message: &mut Message) -> Result<(), ApiError> {
+        let tokens = collect(message, &self.spec.detokenize).map_err(bad_request)?;
+        if tokens.is_empty() {
+            return Ok(());
+        }
+        let params: Vec<Value> = tokens
+            .iter()
+            .map(|token| json!({"token": token, "redaction": "PLAIN_TEXT"}))
+            .collect();
+        let request: DetokenizeRequest =
+            serde_json::from_value(json!({ "detokenizationParameters": params }))
+                .map_err(|_| ApiError::internal("could not build the detokenize request"))?;
+        let ctx = self.call.ctx.clone();
+        let response = on_vault(self.state, self.vault_id, move |v| {
+            v.detokenize(&ctx, request)
+        })
         .await
         .map_err(|e| {
             // The vault's message quotes the token; the gateway's answer does not.
@@ -204,71 +216,69 @@ async fn detokenize_fields(
                 e
             }
         })?;
-    let response = serde_json::to_value(&response).unwrap_or_default();
-    let mut values: HashMap<String, String> = HashMap::new();
-    for record in response["records"].as_array().into_iter().flatten() {
-        if let (Some(token), Some(value)) = (record["token"].as_str(), record.get("value")) {
-            let text = value
-                .as_str()
-                .map_or_else(|| value.to_string(), str::to_owned);
-            values.insert(token.to_owned(), text);
-        }
-    }
-    for field in &spec.detokenize {
-        visit(message, field, &mut |value| values.get(value).cloned()).map_err(bad_request)?;
-    }
-    Ok(())
-}
-
-/// Stores the values of the connection's tokenize fields in their columns and replaces
-/// them by the tokens (one insert per table and column).
-async fn tokenize_fields(
-    state: &AppState,
-    call: &Call,
-    vault_id: &str,
-    spec: &ConnectionSpec,
-    message: &mut Message,
-) -> Result<(), ApiError> {
-    for rule in &spec.tokenize {
-        let values = collect(message, std::slice::from_ref(&rule.field))
-            .map_err(|e| bad_answer(&spec.id, &e))?;
-        if values.is_empty() {
-            continue;
-        }
-        let records: Vec<Value> = values
-            .iter()
-            .map(|value| json!({ "fields": { rule.column.as_str(): value } }))
-            .collect();
-        let request: InsertRequest =
-            serde_json::from_value(json!({ "records": records, "tokenization": true }))
-                .map_err(|_| ApiError::internal("could not build the insert request"))?;
-        let ctx = call.ctx.clone();
-        let table = rule.table.clone();
-        let response = on_vault(state, vault_id, move |v| v.insert(&ctx, &table, request)).await?;
         let response = serde_json::to_value(&response).unwrap_or_default();
-        let mut tokens: HashMap<String, String> = HashMap::new();
-        for (value, record) in values
-            .iter()
-            .zip(response["records"].as_array().into_iter().flatten())
-        {
-            let Some(token) = record["tokens"][rule.column.as_str()].as_str() else {
-                return Err(ApiError::new(
-                    StatusCode::BAD_GATEWAY,
-                    GrpcCode::FailedPrecondition,
-                    format!(
-                        "Connection {}: column {} of table {} gives no tokens.",
-                        spec.id, rule.column, rule.table
-                    ),
-                ));
-            };
-            tokens.insert(value.clone(), token.to_owned());
+        let mut values: HashMap<String, String> = HashMap::new();
+        for record in response["records"].as_array().into_iter().flatten() {
+            if let (Some(token), Some(value)) = (record["token"].as_str(), record.get("value")) {
+                let text = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned);
+                values.insert(token.to_owned(), text);
+            }
         }
-        visit(message, &rule.field, &mut |value| {
-            tokens.get(value).cloned()
-        })
-        .map_err(|e| bad_answer(&spec.id, &e))?;
+        for field in &self.spec.detokenize {
+            visit(message, field, &mut |value| values.get(value).cloned()).map_err(bad_request)?;
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Stores the values of the connection's tokenize fields in their columns and replaces
+    /// them by the tokens (one insert per table and column).
+    async fn tokenize_fields(&self, message: &mut Message) -> Result<(), ApiError> {
+        for rule in &self.spec.tokenize {
+            let values = collect(message, std::slice::from_ref(&rule.field))
+                .map_err(|e| bad_answer(&self.spec.id, &e))?;
+            if values.is_empty() {
+                continue;
+            }
+            let records: Vec<Value> = values
+                .iter()
+                .map(|value| json!({ "fields": { rule.column.as_str(): value } }))
+                .collect();
+            let request: InsertRequest =
+                serde_json::from_value(json!({ "records": records, "tokenization": true }))
+                    .map_err(|_| ApiError::internal("could not build the insert request"))?;
+            let ctx = self.call.ctx.clone();
+            let table = rule.table.clone();
+            let response = on_vault(self.state, self.vault_id, move |v| {
+                v.insert(&ctx, &table, request)
+            })
+            .await?;
+            let response = serde_json::to_value(&response).unwrap_or_default();
+            let mut tokens: HashMap<String, String> = HashMap::new();
+            for (value, record) in values
+                .iter()
+                .zip(response["records"].as_array().into_iter().flatten())
+            {
+                let Some(token) = record["tokens"][rule.column.as_str()].as_str() else {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_GATEWAY,
+                        GrpcCode::FailedPrecondition,
+                        format!(
+                            "Connection {}: column {} of table {} gives no tokens.",
+                            self.spec.id, rule.column, rule.table
+                        ),
+                    ));
+                };
+                tokens.insert(value.clone(), token.to_owned());
+            }
+            visit(message, &rule.field, &mut |value| {
+                tokens.get(value).cloned()
+            })
+            .map_err(|e| bad_answer(&self.spec.id, &e))?;
+        }
+        Ok(())
+    }
 }
 
 /// Matches a request path against a route template; the parameters, percent-decoded.
