@@ -151,6 +151,17 @@ async fn update(h: &Harness, id: &str, second: bool) -> Tokens {
     tokens_of(&reply.ok()["tokens"])
 }
 
+/// Deletes one record; the call must succeed.
+async fn delete(h: &Harness, id: &str) {
+    h.call(
+        Method::DELETE,
+        &format!("/v1/vaults/{}/wallet/{id}", h.vault()),
+        None,
+    )
+    .await
+    .ok();
+}
+
 /// Detokenizes every token: column → Some(value) or None (not found).
 async fn detokenize(h: &Harness, tokens: &Tokens) -> BTreeMap<String, Option<String>> {
     let params: Vec<Value> = tokens
@@ -278,13 +289,7 @@ async fn a_shared_deterministic_value_keeps_its_token_while_any_record_holds_it(
         }
     }
     // Deleting B keeps the shared tokens resolving for A.
-    h.call(
-        Method::DELETE,
-        &format!("/v1/vaults/{}/wallet/{b}", h.vault()),
-        None,
-    )
-    .await
-    .ok();
+    delete(&h, &b).await;
     for (col, got) in detokenize(&h, &back).await {
         assert_eq!(got.as_deref(), Some(value(&col, false).as_str()), "{col}");
     }
@@ -295,13 +300,7 @@ async fn a_shared_deterministic_value_keeps_its_token_while_any_record_holds_it(
             assert_eq!(got, None, "{col}: a deleted record's own token");
         }
     }
-    h.call(
-        Method::DELETE,
-        &format!("/v1/vaults/{}/wallet/{a}", h.vault()),
-        None,
-    )
-    .await
-    .ok();
+    delete(&h, &a).await;
     for (col, got) in detokenize(&h, &back).await {
         if !transient(policy(&col)) {
             assert_eq!(got, None, "{col}: no record holds the value any more");
