@@ -305,33 +305,17 @@ fn delete_ids(v: &Vault, ids: &[&str]) {
     .unwrap();
 }
 
-/// A store written in the previous layout (format 1: no per-token holder count, an index of
-/// the cells' links by token) opens, keeps its data, and its tokens follow the lifecycle.
-#[test]
-fn a_format_1_store_is_migrated_and_keeps_its_tokens() {
+/// The store in `tests/fixtures/store-format-2` (written by the emulator when its store
+/// format was 2), copied into a new directory; `format` 1 turns the copy back into format 1's
+/// layout (no per-token holder count, an index of the cells' links by token).
+fn old_store(format: i64) -> (tempfile::TempDir, serde_json::Value) {
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-format-2");
     let dir = tempfile::tempdir().unwrap();
-    let (id, a, b) = {
-        let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
-        let id = e
-            .create_vault(Some("v1"), VaultSchema::default_schema())
-            .unwrap();
-        let v = e.vault(&id).unwrap();
-        // Two records share the deterministic token of "Shared".
-        let a = insert(&v, json!({"name": "Shared", "email": "a@x.com"}));
-        let b = insert(&v, json!({"name": "Shared", "email": "b@x.com"}));
-        (id, a, b)
-    };
-    let shared = a.tokens.as_ref().unwrap()["name"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(b.tokens.as_ref().unwrap()["name"], json!(shared));
-    let email_a = a.tokens.as_ref().unwrap()["email"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    {
-        // Put the file back into format 1's layout.
+    for f in ["emulator.db", "engine.key"] {
+        std::fs::copy(fixture.join(f), dir.path().join(f)).unwrap();
+    }
+    if format == 1 {
         let db = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
         db.execute_batch(
             "ALTER TABLE sky_tokens DROP COLUMN refs;
@@ -340,31 +324,166 @@ fn a_format_1_store_is_migrated_and_keeps_its_tokens() {
         )
         .unwrap();
     }
-    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
-    let v = e.vault(&id).unwrap();
-    assert_eq!(detokenize_one(&v, &shared).unwrap(), "Shared");
-    assert_eq!(detokenize_one(&v, &email_a).unwrap(), "a@x.com");
-    // The counts came over: deleting one holder keeps the shared token, deleting the last
-    // one drops it; the deleted record's own token goes with it.
-    delete_ids(&v, &[&a.skyflow_id]);
-    assert_eq!(detokenize_one(&v, &shared).unwrap(), "Shared");
-    assert_eq!(detokenize_one(&v, &email_a).unwrap_err().http_code(), 404);
-    delete_ids(&v, &[&b.skyflow_id]);
-    assert_eq!(detokenize_one(&v, &shared).unwrap_err().http_code(), 404);
-    drop(e);
-    let db = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
-    let format: Vec<u8> = db
-        .query_row("SELECT value FROM sky_meta WHERE key = 'format'", [], |r| {
-            r.get(0)
+    let expected = std::fs::read_to_string(fixture.join("expected.json")).unwrap();
+    (dir, serde_json::from_str(&expected).unwrap())
+}
+
+/// The live records of the fixture: (table, skyflow_id, fields, tokens).
+fn fixture_records(
+    expected: &serde_json::Value,
+) -> Vec<(&str, &str, &serde_json::Value, &serde_json::Value)> {
+    expected["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["table"].as_str().unwrap(),
+                r["skyflow_id"].as_str().unwrap(),
+                &r["fields"],
+                &r["tokens"],
+            )
         })
+        .collect()
+}
+
+/// Every persistent token of the fixture's records resolves to its value, and get with
+/// tokenization answers each record's tokens (transient tokens expire, so they are skipped).
+fn assert_fixture_intact(v: &Vault, expected: &serde_json::Value) {
+    for (table, sid, fields, tokens) in fixture_records(expected) {
+        let got = v
+            .get_one(
+                &RequestContext::system(),
+                table,
+                sid,
+                GetOneRequest {
+                    tokenization: Some(true),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        for (col, token) in tokens.as_object().unwrap() {
+            if table == "credit_cards" && col == "cvv" {
+                continue;
+            }
+            let token = token.as_str().unwrap();
+            let value = match &fields[col] {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            assert_eq!(detokenize_one(v, token).unwrap(), value, "{table}.{col}");
+            assert_eq!(
+                got.fields[col].as_str(),
+                Some(token),
+                "{table}.{col} of {sid}"
+            );
+        }
+    }
+    for token in expected["dropped_tokens"].as_array().unwrap() {
+        let err = detokenize_one(v, token.as_str().unwrap()).unwrap_err();
+        assert_eq!(err.http_code(), 404);
+    }
+}
+
+fn store_format(dir: &std::path::Path) -> Vec<u8> {
+    let db = rusqlite::Connection::open(dir.join("emulator.db")).unwrap();
+    db.query_row("SELECT value FROM sky_meta WHERE key = 'format'", [], |r| {
+        r.get(0)
+    })
+    .unwrap()
+}
+
+/// A store written in format 2 (a table of the cells' links to tokens, a table of unique
+/// values, indexes keyed by hashes) opens in the current format with everything it held:
+/// records in their order, tokens, the cells' tokens, unique values and holder counts.
+#[test]
+fn a_format_2_store_is_migrated_with_its_records_tokens_and_unique_values() {
+    let (dir, expected) = old_store(2);
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let v = e.vault("v1").unwrap();
+    assert_fixture_intact(&v, &expected);
+    // Insertion order is kept.
+    let page = v
+        .get(
+            &RequestContext::system(),
+            "table1",
+            GetRequest {
+                order_by: Some(OrderBy::None),
+                ..Default::default()
+            },
+        )
         .unwrap();
-    assert_eq!(format, b"2");
-    let old_index: i64 = db
+    let listed: Vec<&str> = page
+        .records
+        .iter()
+        .map(|r| r.fields["skyflow_id"].as_str().unwrap())
+        .collect();
+    let table1: Vec<&str> = fixture_records(&expected)
+        .into_iter()
+        .filter(|r| r.0 == "table1")
+        .map(|r| r.1)
+        .collect();
+    assert_eq!(listed, table1);
+    // Unique values came over: a duplicate is refused, an upsert finds its record.
+    let dup = v.insert(
+        &RequestContext::system(),
+        "table1",
+        serde_json::from_value(json!({"records": [{"fields": {"email": "a@example.com"}}]}))
+            .unwrap(),
+    );
+    assert_eq!(dup.unwrap_err().http_code(), 400);
+    let up = v
+        .insert(
+            &RequestContext::system(),
+            "table1",
+            serde_json::from_value(
+                json!({"records": [{"fields": {"email": "b@example.com", "notes": "upserted"}}],
+                "upsert": "email", "tokenization": true}),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(up.records[0].skyflow_id, table1[1]);
+    drop(v);
+    drop(e);
+    assert_eq!(store_format(dir.path()), b"3");
+    // Reopened from the new format, nothing is lost.
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let v = e.vault("v1").unwrap();
+    assert_fixture_intact(&v, &expected);
+    let db = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
+    let old_tables: i64 = db
         .query_row(
-            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sky_cell_tokens_fp'",
+            "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('sky_cell_tokens', 'sky_unique', 'sky_tokens_3', 'sky_records_3')",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(old_index, 0);
+    assert_eq!(old_tables, 0);
+}
+
+/// A store written in format 1 opens (through format 2) and its tokens follow the lifecycle:
+/// the holder counts came over.
+#[test]
+fn a_format_1_store_is_migrated_and_keeps_its_tokens() {
+    let (dir, expected) = old_store(1);
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let v = e.vault("v1").unwrap();
+    assert_fixture_intact(&v, &expected);
+    let records = fixture_records(&expected);
+    let (a, b) = (records[0], records[1]);
+    // The two table1 records share the deterministic token of their name.
+    let shared = a.3["name"].as_str().unwrap();
+    assert_eq!(b.3["name"].as_str(), Some(shared));
+    let notes_a = a.3["notes"].as_str().unwrap();
+    // Deleting one holder keeps the shared token, deleting the last one drops it; the
+    // deleted record's own token goes with it.
+    delete_ids(&v, &[a.1]);
+    assert_eq!(detokenize_one(&v, shared).unwrap(), "Shared Name");
+    assert_eq!(detokenize_one(&v, notes_a).unwrap_err().http_code(), 404);
+    delete_ids(&v, &[b.1]);
+    assert_eq!(detokenize_one(&v, shared).unwrap_err().http_code(), 404);
+    drop(v);
+    drop(e);
+    assert_eq!(store_format(dir.path()), b"3");
 }

@@ -142,19 +142,16 @@ impl Vault {
                 format!("File is too large: at most {max} bytes are accepted."),
             ));
         }
-        let (sid, mut data, is_new) = match sid {
-            Some(id) => {
-                let d = self
-                    .load_record(c, &table.name, id)?
-                    .ok_or_else(EngineError::no_records)?;
-                (id.to_string(), d, false)
-            }
-            None => (super::fpt::uuid(), Map::new(), true),
+        let mut rec = match sid {
+            Some(id) => self
+                .load_record(c, &table.name, id)?
+                .ok_or_else(EngineError::no_records)?,
+            None => self.new_record(c),
         };
-        if !is_new {
-            self.release_cell_token(c, &table.name, &sid, &col.name)?;
+        if !rec.new {
+            self.release_cell(c, &mut rec.cells, &col.name)?;
             self.rows(c)
-                .delete_cell_file(&table.name, &sid, &col.name)?;
+                .delete_cell_file(&table.name, &rec.sid, &col.name)?;
         }
         let file_id = super::fpt::uuid_simple();
         let name = if up.file_name.is_empty() {
@@ -172,7 +169,7 @@ impl Vault {
         self.rows(c).insert_file(&FileRow {
             file_id: &file_id,
             table: &table.name,
-            sid: &sid,
+            sid: &rec.sid,
             column: &col.name,
             meta_ct: &self
                 .inner
@@ -185,11 +182,12 @@ impl Vault {
             now: now_secs(),
         })?;
         let v = Value::String(file_id);
-        data.insert(col.name.clone(), v.clone());
+        rec.data.insert(col.name.clone(), v.clone());
         if col.token_policy.is_some() {
-            self.issue_token(c, table, col, &v, None, Some(&sid), false, "")?;
+            self.issue_token(c, table, col, &v, None, Some(&mut rec.cells), "")?;
         }
-        self.store_record(c, &table.name, &sid, &data, is_new)?;
+        let sid = rec.sid.clone();
+        self.store_record(c, table, rec)?;
         Ok((sid, meta))
     }
 
@@ -292,7 +290,7 @@ impl Vault {
         self.write_op(ctx, ev, |c, _| {
             let t = self.table(table)?;
             let col = self.file_column(t, column)?;
-            let mut data = self
+            let mut rec = self
                 .load_record(c, table, id)?
                 .ok_or_else(EngineError::no_records)?;
             if !self.rows(c).delete_cell_file(table, id, &col.name)? {
@@ -301,9 +299,9 @@ impl Vault {
                     format!("No file found in column {column} of this record"),
                 ));
             }
-            self.release_cell_token(c, table, id, &col.name)?;
-            data.remove(&col.name);
-            self.store_record(c, table, id, &data, false)?;
+            self.release_cell(c, &mut rec.cells, &col.name)?;
+            rec.data.remove(&col.name);
+            self.store_record(c, t, rec)?;
             Ok(DeletedResponse {
                 skyflow_id: id.to_string(),
                 deleted: true,

@@ -64,7 +64,7 @@ impl Inner {
         let fn_keys = keys.clone();
         let init: ConnInit =
             Arc::new(move |c| super::query::register_functions(c, fn_keys.clone()));
-        let store = Store::open(config.data_dir.as_deref(), &keys, init)?;
+        let store = Store::open(config.data_dir.as_deref(), keys.clone(), init)?;
         let base_url = RwLock::new(config.public_base_url.trim_end_matches('/').to_string());
         let inner = Inner {
             config,
@@ -236,7 +236,7 @@ fn meta_key(key: &str) -> String {
 impl Vault {
     /// The rows of this vault in `c` (the operation's transaction or read snapshot).
     pub(crate) fn rows<'c>(&'c self, c: &'c Connection) -> RecordStore<'c> {
-        RecordStore::new(c, &self.vault.id)
+        RecordStore::new(c, &self.vault.id, &self.inner.store)
     }
 
     pub(crate) fn table(&self, name: &str) -> EngineResult<&Table> {

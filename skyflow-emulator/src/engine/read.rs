@@ -68,8 +68,8 @@ impl Vault {
                 if !seen.insert(id.clone()) {
                     continue;
                 }
-                if let Some(data) = self.load_record(c, &t.name, id)? {
-                    records.push((id.clone(), data));
+                if let Some(rec) = self.load_record(c, &t.name, id)? {
+                    records.push((id.clone(), rec.data));
                 }
             }
             match req.order_by.unwrap_or(OrderBy::None) {
@@ -156,7 +156,8 @@ impl Vault {
             self.check_fields(t, &req.fields, tokenization)?;
             let data = self
                 .load_record(c, table, id)?
-                .ok_or_else(EngineError::no_records)?;
+                .ok_or_else(EngineError::no_records)?
+                .data;
             let opts = RenderOpts {
                 redaction: req.redaction.unwrap_or_default(),
                 capped: ctx.default_redaction_only,

@@ -1,11 +1,14 @@
 //! Records at rest: the encrypted record blob (one JSON object per record, bound to its
-//! vault, table and id) and the unique index (keyed hashes of unique values).
+//! vault, table and id), the tokens its cells hold, and the unique index (keyed hashes of
+//! unique values).
 
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 
 use super::error::{EngineError, EngineResult};
 use super::ops::now_secs;
+use super::schema::Table;
+use super::store::{Cells, RecordRow};
 use super::validate::canon;
 use super::vault::Vault;
 
@@ -15,16 +18,44 @@ pub(crate) fn record_aad(vault: &str, table: &str, sid: &str) -> Vec<u8> {
     format!("rec|{vault}|{table}|{sid}").into_bytes()
 }
 
+/// A record being read or written: its values and the token each tokenized cell holds.
+pub(crate) struct Record {
+    pub sid: String,
+    /// Its row in the store.
+    pub rid: i64,
+    /// Not stored yet.
+    pub new: bool,
+    pub data: Map<String, Value>,
+    pub cells: Cells,
+}
+
 impl Vault {
+    /// A new, empty record with a fresh id (inside a write).
+    pub(crate) fn new_record(&self, c: &Connection) -> Record {
+        Record {
+            sid: super::fpt::uuid(),
+            rid: self.rows(c).new_record_id(),
+            new: true,
+            data: Map::new(),
+            cells: Cells::new(),
+        }
+    }
+
     pub(crate) fn load_record(
         &self,
         c: &Connection,
         table: &str,
         sid: &str,
-    ) -> EngineResult<Option<Map<String, Value>>> {
+    ) -> EngineResult<Option<Record>> {
         match self.rows(c).record(table, sid)? {
             None => Ok(None),
-            Some(b) => self.decode_record(table, sid, &b).map(Some),
+            Some(RecordRow { rid, blob, cells }) => Ok(Some(Record {
+                sid: sid.to_string(),
+                rid,
+                new: false,
+                data: self.decode_record(table, sid, &blob)?,
+                cells,
+            })),
         }
     }
 
@@ -42,20 +73,35 @@ impl Vault {
             .map_err(|_| EngineError::internal("stored record is corrupt"))
     }
 
+    /// Stores `rec` (its values, its cells' tokens and the hashes of its unique values).
     pub(crate) fn store_record(
         &self,
         c: &Connection,
-        table: &str,
-        sid: &str,
-        data: &Map<String, Value>,
-        new: bool,
+        table: &Table,
+        rec: Record,
     ) -> EngineResult<()> {
-        let plain = serde_json::to_vec(data).map_err(|e| EngineError::internal(e.to_string()))?;
+        let plain =
+            serde_json::to_vec(&rec.data).map_err(|e| EngineError::internal(e.to_string()))?;
         let blob = self
             .inner
             .keys
-            .encrypt(&record_aad(&self.vault.id, table, sid), &plain);
-        self.rows(c).put_record(table, sid, &blob, now_secs(), new)
+            .encrypt(&record_aad(&self.vault.id, &table.name, &rec.sid), &plain);
+        let unique: Vec<Vec<u8>> = table
+            .columns
+            .iter()
+            .filter(|col| col.unique && !col.is_skyflow_id())
+            .filter_map(|col| {
+                let v = rec.data.get(&col.name)?;
+                Some(self.unique_fp(&table.name, &col.name, v))
+            })
+            .collect();
+        let row = RecordRow {
+            rid: rec.rid,
+            blob,
+            cells: rec.cells,
+        };
+        self.rows(c)
+            .put_record(&table.name, &rec.sid, &row, &unique, now_secs(), rec.new)
     }
 
     pub(crate) fn unique_fp(&self, table: &str, col: &str, v: &Value) -> Vec<u8> {
@@ -77,30 +123,30 @@ impl Vault {
         v: &Value,
     ) -> EngineResult<Option<String>> {
         self.rows(c)
-            .unique_owner(table, col, &self.unique_fp(table, col, v))
+            .unique_owner(table, &self.unique_fp(table, col, v))
     }
 
-    /// Sets the unique entry of cell (`sid`, `col`) to `v` (or none); 400/9 with Skyflow's
-    /// exact message when another record holds `v`. A new record has no entry to clear.
+    /// Moves the unique entry of `rec`'s cell in column `col` from value `old` to `new`; 400/9
+    /// with Skyflow's exact message when another record holds `new`.
     pub(crate) fn set_unique(
         &self,
         c: &Connection,
         table: &str,
         col: &str,
-        v: Option<&Value>,
-        sid: &str,
-        is_new: bool,
+        old: Option<&Value>,
+        new: Option<&Value>,
+        rec: &Record,
     ) -> EngineResult<()> {
         let rows = self.rows(c);
-        if !is_new {
-            rows.clear_unique(table, col, sid)?;
+        if let Some(old) = old {
+            rows.clear_unique(&self.unique_fp(table, col, old), rec.rid);
         }
-        if let Some(v) = v {
+        if let Some(v) = new {
             let fp = self.unique_fp(table, col, v);
-            if rows.unique_owner(table, col, &fp)?.is_some() {
+            if rows.unique_row(&fp).is_some() {
                 return Err(EngineError::unique_violation());
             }
-            rows.put_unique(table, col, &fp, sid)?;
+            rows.put_unique(&fp, rec.rid);
         }
         Ok(())
     }

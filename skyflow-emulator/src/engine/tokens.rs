@@ -17,7 +17,7 @@ use super::error::{EngineError, EngineResult, ErrorKind};
 use super::fpt;
 use super::redaction;
 use super::schema::{Column, DataType, Table, TokenPolicy};
-use super::store::{TokenRow, TokenTarget};
+use super::store::{Cells, TokenRow, TokenTarget};
 use super::types::*;
 use super::validate::canon;
 use super::vault::Vault;
@@ -76,8 +76,9 @@ impl Vault {
         }
     }
 
-    /// Issues (or finds) the token of `v` in `col` and links it to the cell of `sid`;
-    /// `new_record` says that record is being created (its cells hold no token yet).
+    /// Issues (or finds) the token of `v` in `col`; with `cells` (the cells of the record
+    /// being written) the cell of `col` holds it from now on, and the token it held before is
+    /// released. Transient tokens are never held by a cell.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn issue_token(
         &self,
@@ -86,13 +87,13 @@ impl Vault {
         col: &Column,
         v: &Value,
         byot: Option<&str>,
-        sid: Option<&str>,
-        new_record: bool,
+        cells: Option<&mut Cells>,
         at: &str,
     ) -> EngineResult<String> {
         let policy = col
             .token_policy
             .ok_or_else(|| EngineError::internal("column has no token policy"))?;
+        let cells = cells.filter(|_| !policy.is_transient());
         if let Some(b) = byot {
             if b.is_empty() {
                 return Err(EngineError::invalid(format!(
@@ -122,7 +123,7 @@ impl Vault {
         // A deterministic value that already has a token keeps it.
         if let Some(vfp) = &value_fp {
             let existing = self.rows(c).deterministic_token(&col.column_group, vfp)?;
-            if let Some((tfp, tct)) = existing {
+            if let Some((tid, tct)) = existing {
                 let token = self.decrypt_token(&tct)?;
                 if let Some(b) = byot
                     && b != token
@@ -135,12 +136,8 @@ impl Vault {
                         ),
                     ));
                 }
-                if let Some(sid) = sid {
-                    let rows = self.rows(c);
-                    if new_record {
-                        rows.count_holders(&tfp, 1)?;
-                    }
-                    rows.link_cell(&table.name, sid, &col.name, &tfp, new_record)?;
+                if let Some(cells) = cells {
+                    self.hold(c, cells, &col.name, tid, false)?;
                 }
                 return Ok(token);
             }
@@ -149,9 +146,6 @@ impl Vault {
             .is_transient()
             .then(|| self.inner.now() + i64::from(col.ttl_minutes) * 60);
         let plain = serde_json::to_vec(v).map_err(|e| EngineError::internal(e.to_string()))?;
-        let linked = sid.filter(|_| !policy.is_transient());
-        // A new record's cell is counted as the token's holder as the token is stored.
-        let fresh_link = linked.filter(|_| new_record);
         for _ in 0..MAX_TOKEN_ATTEMPTS {
             let token = match byot {
                 Some(b) => b.to_string(),
@@ -161,6 +155,7 @@ impl Vault {
                 continue;
             }
             let tfp = self.token_fp(&token);
+            // A token a cell will hold is stored already counting that holder.
             let stored = self.rows(c).insert_token(&TokenRow {
                 token_fp: &tfp,
                 token_ct: &self.inner.keys.encrypt(&self.token_aad(), token.as_bytes()),
@@ -170,9 +165,9 @@ impl Vault {
                 column: &col.name,
                 value_ct: &self.inner.keys.encrypt(&self.value_aad(&tfp), &plain),
                 expires_at: expires,
-                refs: i64::from(fresh_link.is_some()),
+                refs: i64::from(cells.is_some()),
             })?;
-            if !stored {
+            let Some(tid) = stored else {
                 if byot.is_some() {
                     return Err(EngineError::new(
                         ErrorKind::InvalidArgument,
@@ -183,10 +178,9 @@ impl Vault {
                     ));
                 }
                 continue;
-            }
-            if let Some(sid) = linked {
-                self.rows(c)
-                    .link_cell(&table.name, sid, &col.name, &tfp, fresh_link.is_some())?;
+            };
+            if let Some(cells) = cells {
+                self.hold(c, cells, &col.name, tid, true)?;
             }
             return Ok(token);
         }
@@ -196,29 +190,35 @@ impl Vault {
         )))
     }
 
-    /// Unlinks the token of a cell; deletes it if no other cell uses it.
-    pub(crate) fn release_cell_token(
+    /// The cell of `col` holds token row `tid` (already counted as its holder when
+    /// `counted`); the token it held before is released.
+    fn hold(
         &self,
         c: &Connection,
-        table: &str,
-        sid: &str,
+        cells: &mut Cells,
         col: &str,
+        tid: i64,
+        counted: bool,
     ) -> EngineResult<()> {
+        let before = cells.insert(col.to_string(), tid);
+        if before == Some(tid) {
+            return Ok(());
+        }
         let rows = self.rows(c);
-        match rows.cell_token_fp(table, sid, col)? {
-            Some(tfp) => {
-                rows.unlink_cell(table, sid, col)?;
-                rows.drop_token_if_unused(&tfp)
-            }
+        if !counted {
+            rows.count_holders(tid, 1)?;
+        }
+        match before {
+            Some(old) => rows.release_token(old),
             None => Ok(()),
         }
     }
 
-    /// The text of the stored token with hash `token_fp`.
-    pub(crate) fn token_text(&self, c: &Connection, token_fp: &[u8]) -> EngineResult<String> {
+    /// The text of the token of row `tid`.
+    pub(crate) fn token_text(&self, c: &Connection, tid: i64) -> EngineResult<String> {
         let ct = self
             .rows(c)
-            .token_ct(token_fp)?
+            .token_ct(tid)?
             .ok_or_else(|| EngineError::internal("a cell links to a missing token"))?;
         self.decrypt_token(&ct)
     }
@@ -235,10 +235,12 @@ impl Vault {
         table: &str,
         sid: &str,
     ) -> EngineResult<HashMap<String, String>> {
-        let rows = self.rows(c).record_cell_tokens(table, sid)?;
-        let mut out = HashMap::new();
-        for (col, ct) in rows {
-            let t = self.decrypt_token(&ct)?;
+        let Some(row) = self.rows(c).record(table, sid)? else {
+            return Ok(HashMap::new());
+        };
+        let mut out = HashMap::with_capacity(row.cells.len());
+        for (col, tid) in row.cells {
+            let t = self.token_text(c, tid)?;
             out.insert(col, t);
         }
         Ok(out)

@@ -6,19 +6,12 @@ use serde_json::{Map, Value};
 
 use super::audit::RequestContext;
 use super::error::{EngineError, EngineResult};
+use super::records::Record;
 use super::schema::{Column, Table};
+use super::store::Cells;
 use super::types::*;
 use super::validate::invalid_field;
 use super::vault::Vault;
-
-/// One cell being written.
-#[derive(Clone, Copy)]
-struct Cell<'a> {
-    table: &'a Table,
-    sid: &'a str,
-    col: &'a Column,
-    is_new: bool,
-}
 
 /// Options of one insert.
 pub(crate) struct InsertOpts<'a> {
@@ -58,7 +51,7 @@ impl Vault {
                 )));
             }
         }
-        let mut existing: Option<(String, Map<String, Value>)> = None;
+        let mut existing: Option<Record> = None;
         if let Some(up) = opts.upsert {
             let ucol = table
                 .column(up)
@@ -79,17 +72,18 @@ impl Vault {
                     ))
                 })?;
             if let Some(sid) = self.lookup_unique(c, &table.name, up, &v)? {
-                let data = self.load_record(c, &table.name, &sid)?.unwrap_or_default();
-                existing = Some((sid, data));
+                existing = self.load_record(c, &table.name, &sid)?;
             }
         }
-        let is_new = existing.is_none();
-        let (sid, mut data) = existing.unwrap_or_else(|| (super::fpt::uuid(), Map::new()));
-        let out_tokens =
-            self.write_cells(c, table, &sid, &values, tokens, &mut data, is_new, at)?;
-        self.store_record(c, &table.name, &sid, &data, is_new)?;
+        let mut rec = match existing {
+            Some(rec) => rec,
+            None => self.new_record(c),
+        };
+        let out_tokens = self.write_cells(c, table, &mut rec, &values, tokens, at)?;
+        let skyflow_id = rec.sid.clone();
+        self.store_record(c, table, rec)?;
         Ok(InsertedRecord {
-            skyflow_id: sid,
+            skyflow_id,
             tokens: opts.tokenization.then_some(out_tokens),
         })
     }
@@ -190,7 +184,7 @@ impl Vault {
         byot: ByotMode,
         tokenization: bool,
     ) -> EngineResult<UpdateResponse> {
-        let mut data = self
+        let mut stored = self
             .load_record(c, &table.name, sid)?
             .ok_or_else(EngineError::no_records)?;
         if byot == ByotMode::Enable && rec.tokens.as_ref().is_none_or(|t| t.is_empty()) {
@@ -207,8 +201,8 @@ impl Vault {
             let col = table.column(k).ok_or_else(|| invalid_field(k))?;
             values.push((col, self.normalize(table, col, v, "")?));
         }
-        let out_tokens = self.write_cells(c, table, sid, &values, tokens, &mut data, false, "")?;
-        self.store_record(c, &table.name, sid, &data, false)?;
+        let out_tokens = self.write_cells(c, table, &mut stored, &values, tokens, "")?;
+        self.store_record(c, table, stored)?;
         Ok(UpdateResponse {
             skyflow_id: sid.to_string(),
             tokens: tokenization.then_some(out_tokens),
@@ -252,18 +246,15 @@ impl Vault {
         })
     }
 
-    /// Writes the cells of one record (its `data` map, its tokens and unique entries); returns
+    /// Writes the cells of one record (its values, its tokens and unique entries); returns
     /// column → token of the tokenized cells.
-    #[allow(clippy::too_many_arguments)]
     fn write_cells(
         &self,
         c: &Connection,
         table: &Table,
-        sid: &str,
+        rec: &mut Record,
         values: &[(&Column, Option<Value>)],
         tokens: Option<&FieldMap>,
-        data: &mut Map<String, Value>,
-        is_new: bool,
         at: &str,
     ) -> EngineResult<Map<String, Value>> {
         let mut out = Map::new();
@@ -283,18 +274,17 @@ impl Vault {
                     col.name
                 )));
             }
-            let cell = Cell {
-                table,
-                sid,
-                col,
-                is_new,
+            let old = if col.unique {
+                rec.data.get(&col.name).cloned()
+            } else {
+                None
             };
-            if let Some(tok) = self.write_cell(c, &cell, v.as_ref(), byot, data, at)? {
+            if let Some(tok) = self.write_cell(c, table, col, rec, v.as_ref(), byot, at)? {
                 out.insert(col.name.clone(), Value::String(tok));
             }
             if col.unique {
                 // Skyflow's exact message, without the record index.
-                self.set_unique(c, &table.name, &col.name, v.as_ref(), sid, is_new)?;
+                self.set_unique(c, &table.name, &col.name, old.as_ref(), v.as_ref(), rec)?;
             }
         }
         Ok(out)
@@ -308,54 +298,52 @@ impl Vault {
     ///   or a new one (random, transient, BYOT);
     /// - the token the cell held before is dropped when no cell holds it any more, so it
     ///   never resolves to a value it was not issued for.
+    #[allow(clippy::too_many_arguments)]
     fn write_cell(
         &self,
         c: &Connection,
-        cell: &Cell<'_>,
+        table: &Table,
+        col: &Column,
+        rec: &mut Record,
         v: Option<&Value>,
         byot: Option<&str>,
-        data: &mut Map<String, Value>,
         at: &str,
     ) -> EngineResult<Option<String>> {
-        let Cell {
-            table, sid, col, ..
-        } = *cell;
-        let rows = self.rows(c);
-        let linked = col.token_policy.is_some_and(|p| !p.is_transient());
-        let old_fp = if cell.is_new || !linked {
-            None
-        } else {
-            rows.cell_token_fp(&table.name, sid, &col.name)?
-        };
         let Some(v) = v else {
-            data.remove(&col.name);
-            if let Some(fp) = old_fp {
-                rows.unlink_cell(&table.name, sid, &col.name)?;
-                rows.drop_token_if_unused(&fp)?;
-            }
+            rec.data.remove(&col.name);
+            self.release_cell(c, &mut rec.cells, &col.name)?;
             return Ok(None);
         };
-        let unchanged = data.get(&col.name) == Some(v);
+        let unchanged = rec.data.get(&col.name) == Some(v);
         if !col.is_transient() {
-            data.insert(col.name.clone(), v.clone());
+            rec.data.insert(col.name.clone(), v.clone());
         }
         if col.token_policy.is_none() {
             return Ok(None);
         }
-        if let Some(fp) = &old_fp
+        if let Some(&tid) = rec.cells.get(&col.name)
             && unchanged
         {
-            let current = self.token_text(c, fp)?;
+            let current = self.token_text(c, tid)?;
             if byot.is_none_or(|b| b == current) {
                 return Ok(Some(current));
             }
         }
-        let token = self.issue_token(c, table, col, v, byot, Some(sid), cell.is_new, at)?;
-        if let Some(fp) = old_fp {
-            // The cell now links to its new token; the old one goes if nobody else holds it.
-            rows.drop_token_if_unused(&fp)?;
-        }
+        let token = self.issue_token(c, table, col, v, byot, Some(&mut rec.cells), at)?;
         Ok(Some(token))
+    }
+
+    /// The cell of column `col` no longer holds a token: the one it held is released.
+    pub(crate) fn release_cell(
+        &self,
+        c: &Connection,
+        cells: &mut Cells,
+        col: &str,
+    ) -> EngineResult<()> {
+        match cells.remove(col) {
+            Some(tid) => self.rows(c).release_token(tid),
+            None => Ok(()),
+        }
     }
 
     /// Deletes one record (its unique entries, persistent tokens and files); false if absent.
@@ -366,11 +354,13 @@ impl Vault {
         sid: &str,
     ) -> EngineResult<bool> {
         let rows = self.rows(c);
-        let fps = rows.unlink_record_cells(&table.name, sid)?;
-        for fp in &fps {
-            rows.drop_token_if_unused(fp)?;
+        let Some(cells) = rows.delete_record(&table.name, sid)? else {
+            return Ok(false);
+        };
+        for tid in cells.values() {
+            rows.release_token(*tid)?;
         }
-        rows.delete_record(&table.name, sid)
+        Ok(true)
     }
 
     /// Deletes records by id (`["*"]` deletes all rows of the table). Persistent tokens of the

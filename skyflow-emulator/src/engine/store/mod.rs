@@ -23,23 +23,36 @@ use super::error::{EngineError, EngineResult};
 mod admin;
 mod audit;
 mod files;
+mod index;
 mod records;
 mod tokens;
 
 pub(crate) use audit::{AuditQuery, AuditRow, insert_audit};
 pub(crate) use files::{FileRow, file_blobs};
-pub(crate) use records::RecordOrder;
+pub(crate) use records::{Cells, RecordOrder, RecordRow};
 pub(crate) use tokens::{TokenRow, TokenTarget};
+
+use index::{Index, Key, Kind, key};
 
 /// The rows of one vault, inside the caller's transaction (or read snapshot).
 pub(crate) struct RecordStore<'c> {
     pub(super) conn: &'c Connection,
     pub(super) vault_id: &'c str,
+    store: &'c Store,
+    /// The connection is the writer's: the open group's changes count.
+    writer: bool,
 }
 
 impl<'c> RecordStore<'c> {
-    pub(crate) fn new(conn: &'c Connection, vault_id: &'c str) -> Self {
-        RecordStore { conn, vault_id }
+    pub(crate) fn new(conn: &'c Connection, vault_id: &'c str, store: &'c Store) -> Self {
+        // Pooled readers are opened read-only; the writer (also the in-memory reader) is not.
+        let writer = !conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true);
+        RecordStore {
+            conn,
+            vault_id,
+            store,
+            writer,
+        }
     }
 
     /// Runs `f` inside a savepoint: its changes are kept when it returns Ok, undone when it
@@ -50,15 +63,41 @@ impl<'c> RecordStore<'c> {
         f: impl FnOnce() -> EngineResult<T>,
     ) -> EngineResult<EngineResult<T>> {
         self.conn.execute_batch("SAVEPOINT sky_entry")?;
+        self.store.index.mark();
         let out = f();
         match &out {
-            Ok(_) => self.conn.execute_batch("RELEASE sky_entry")?,
-            Err(_) => self
-                .conn
-                .execute_batch("ROLLBACK TO sky_entry; RELEASE sky_entry")?,
+            Ok(_) => {
+                self.store.index.release();
+                self.conn.execute_batch("RELEASE sky_entry")?
+            }
+            Err(_) => {
+                self.store.index.rollback();
+                self.conn
+                    .execute_batch("ROLLBACK TO sky_entry; RELEASE sky_entry")?
+            }
         }
         Ok(out)
     }
+
+    /// The row id `kind` maps key `k` to.
+    fn find(&self, kind: Kind, k: Key) -> Option<i64> {
+        self.store.index.get(kind, k, self.writer)
+    }
+
+    /// Maps (or with `None`, unmaps) key `k` in the open write.
+    fn map(&self, kind: Kind, k: Key, row: Option<i64>) {
+        self.store.index.set(kind, k, row);
+    }
+
+    /// The key of record `sid` of `table` in this vault.
+    fn record_key(&self, table: &str, sid: &str) -> Key {
+        record_key(&self.store.keys, self.vault_id, table, sid)
+    }
+}
+
+/// The key of a record id: a keyed hash of its vault, table and id.
+fn record_key(keys: &Keys, vault: &str, table: &str, sid: &str) -> Key {
+    key(&keys.fingerprint(&[b"rec", vault.as_bytes(), table.as_bytes(), sid.as_bytes()]))
 }
 
 /// Format version of the store; a newer one is refused, an older one is migrated on open.
@@ -66,8 +105,11 @@ impl<'c> RecordStore<'c> {
 /// - 1: cells' links to tokens indexed by token (`sky_cell_tokens_fp`) to tell whether a
 ///   token is still held;
 /// - 2: each token counts the cells that hold it (`sky_tokens.refs`), so a link is one
-///   B-tree entry instead of two.
-pub(crate) const STORE_FORMAT: i64 = 2;
+///   B-tree entry instead of two;
+/// - 3: records and tokens are rows in insertion order with no index keyed by a hash (their
+///   lookups are in memory, see `index.rs`); a record row holds its cells' links to tokens
+///   (`cells`) and the keyed hashes of its unique values (`uniq`).
+pub(crate) const STORE_FORMAT: i64 = 3;
 
 /// Moves a format-1 store to format 2, in one transaction: counts each token's links into
 /// `refs` and drops the index the count replaces.
@@ -81,26 +123,53 @@ UPDATE sky_meta SET value = CAST('2' AS BLOB) WHERE key = 'format';
 COMMIT;
 "#;
 
+/// Moves a format-2 store to format 3, in one transaction: tokens and records are copied in
+/// their order into the new tables; each record takes its cells' links (as token row ids) and
+/// its unique hashes along; the link and unique tables go.
+const MIGRATE_2_TO_3: &str = r#"
+BEGIN IMMEDIATE;
+CREATE TABLE sky_tokens_3(
+    tid INTEGER PRIMARY KEY, vault_id TEXT NOT NULL, token_fp BLOB NOT NULL, token_ct BLOB NOT NULL,
+    group_name TEXT NOT NULL, value_fp BLOB, table_name TEXT NOT NULL, column_name TEXT NOT NULL,
+    value_ct BLOB NOT NULL, expires_at INTEGER, refs INTEGER NOT NULL DEFAULT 0);
+INSERT INTO sky_tokens_3(vault_id, token_fp, token_ct, group_name, value_fp, table_name, column_name, value_ct, expires_at, refs)
+    SELECT vault_id, token_fp, token_ct, group_name, value_fp, table_name, column_name, value_ct, expires_at, refs
+    FROM sky_tokens ORDER BY rowid;
+CREATE INDEX sky_tokens_3_fp ON sky_tokens_3(vault_id, token_fp);
+CREATE TABLE sky_records_3(
+    rid INTEGER PRIMARY KEY, vault_id TEXT NOT NULL, table_name TEXT NOT NULL, skyflow_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, data BLOB NOT NULL, cells TEXT, uniq TEXT);
+INSERT INTO sky_records_3(vault_id, table_name, skyflow_id, created_at, updated_at, data, cells, uniq)
+    SELECT r.vault_id, r.table_name, r.skyflow_id, r.created_at, r.updated_at, r.data,
+        (SELECT json_group_object(c.column_name, t.tid) FROM sky_cell_tokens c
+            JOIN sky_tokens_3 t ON t.vault_id = c.vault_id AND t.token_fp = c.token_fp
+            WHERE c.vault_id = r.vault_id AND c.table_name = r.table_name AND c.skyflow_id = r.skyflow_id),
+        (SELECT json_group_array(hex(u.fp)) FROM sky_unique u
+            WHERE u.vault_id = r.vault_id AND u.table_name = r.table_name AND u.skyflow_id = r.skyflow_id)
+    FROM sky_records r ORDER BY r.vault_id, r.table_name, r.seq;
+DROP INDEX sky_tokens_3_fp;
+DROP TABLE sky_cell_tokens;
+DROP TABLE sky_unique;
+DROP TABLE sky_records;
+DROP TABLE sky_tokens;
+ALTER TABLE sky_tokens_3 RENAME TO sky_tokens;
+ALTER TABLE sky_records_3 RENAME TO sky_records;
+UPDATE sky_meta SET value = CAST('3' AS BLOB) WHERE key = 'format';
+COMMIT;
+"#;
+
+/// The tables of the current format (`IF NOT EXISTS`: run on every open, after migrations).
 const DDL: &str = r#"
 CREATE TABLE IF NOT EXISTS sky_meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS sky_vaults(vault_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, schema_json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sky_records(
-    vault_id TEXT NOT NULL, table_name TEXT NOT NULL, skyflow_id TEXT NOT NULL,
-    seq INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, data BLOB NOT NULL,
-    PRIMARY KEY(vault_id, table_name, skyflow_id));
-CREATE INDEX IF NOT EXISTS sky_records_seq ON sky_records(vault_id, table_name, seq);
-CREATE TABLE IF NOT EXISTS sky_unique(
-    vault_id TEXT NOT NULL, table_name TEXT NOT NULL, column_name TEXT NOT NULL, fp BLOB NOT NULL,
-    skyflow_id TEXT NOT NULL, PRIMARY KEY(vault_id, table_name, column_name, fp));
-CREATE INDEX IF NOT EXISTS sky_unique_rec ON sky_unique(vault_id, table_name, skyflow_id);
+    rid INTEGER PRIMARY KEY, vault_id TEXT NOT NULL, table_name TEXT NOT NULL, skyflow_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, data BLOB NOT NULL, cells TEXT, uniq TEXT);
+CREATE INDEX IF NOT EXISTS sky_records_table ON sky_records(vault_id, table_name);
 CREATE TABLE IF NOT EXISTS sky_tokens(
-    vault_id TEXT NOT NULL, token_fp BLOB NOT NULL, token_ct BLOB NOT NULL, group_name TEXT NOT NULL,
-    value_fp BLOB, table_name TEXT NOT NULL, column_name TEXT NOT NULL, value_ct BLOB NOT NULL,
-    expires_at INTEGER, refs INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(vault_id, token_fp));
-CREATE UNIQUE INDEX IF NOT EXISTS sky_tokens_det ON sky_tokens(vault_id, group_name, value_fp) WHERE value_fp IS NOT NULL;
-CREATE TABLE IF NOT EXISTS sky_cell_tokens(
-    vault_id TEXT NOT NULL, table_name TEXT NOT NULL, skyflow_id TEXT NOT NULL, column_name TEXT NOT NULL,
-    token_fp BLOB NOT NULL, PRIMARY KEY(vault_id, table_name, skyflow_id, column_name));
+    tid INTEGER PRIMARY KEY, vault_id TEXT NOT NULL, token_fp BLOB NOT NULL, token_ct BLOB NOT NULL,
+    group_name TEXT NOT NULL, value_fp BLOB, table_name TEXT NOT NULL, column_name TEXT NOT NULL,
+    value_ct BLOB NOT NULL, expires_at INTEGER, refs INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS sky_files(
     file_id TEXT PRIMARY KEY, vault_id TEXT NOT NULL, table_name TEXT NOT NULL, skyflow_id TEXT NOT NULL,
     column_name TEXT NOT NULL, meta BLOB NOT NULL, data BLOB NOT NULL, created_at INTEGER NOT NULL);
@@ -153,6 +222,10 @@ pub(crate) struct Store {
     readers: Mutex<Vec<Connection>>,
     path: Option<PathBuf>,
     init: ConnInit,
+    /// Lookups by keyed hash and record id (see `index.rs`).
+    index: Index,
+    /// For the keys of record ids.
+    keys: Arc<Keys>,
 }
 
 /// The writer connection and its group commit: writes run one after another in one open
@@ -169,13 +242,51 @@ struct Writer {
     failed: Vec<(u64, EngineError)>,
 }
 
+/// Builds the in-memory lookups from the tables: every token's hash (and deterministic value
+/// hash), every record's id and unique hashes.
+fn load_index(conn: &Connection, keys: &Keys) -> EngineResult<Index> {
+    let mut rows: Vec<(Kind, Key, i64)> = Vec::new();
+    let mut st = conn.prepare("SELECT tid, token_fp, value_fp FROM sky_tokens")?;
+    let mut q = st.query([])?;
+    while let Some(r) = q.next()? {
+        let tid: i64 = r.get(0)?;
+        rows.push((Kind::Token, key(&r.get::<_, Vec<u8>>(1)?), tid));
+        if let Some(vfp) = r.get::<_, Option<Vec<u8>>>(2)? {
+            rows.push((Kind::Deterministic, key(&vfp), tid));
+        }
+    }
+    let mut st =
+        conn.prepare("SELECT rid, vault_id, table_name, skyflow_id, uniq FROM sky_records")?;
+    let mut q = st.query([])?;
+    while let Some(r) = q.next()? {
+        let rid: i64 = r.get(0)?;
+        let (vault, table, sid): (String, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?);
+        rows.push((Kind::Record, record_key(keys, &vault, &table, &sid), rid));
+        if let Some(u) = r.get::<_, Option<String>>(4)? {
+            for fp in records::unique_hashes(&u)? {
+                rows.push((Kind::Unique, key(&fp), rid));
+            }
+        }
+    }
+    let next = |sql: &str| -> EngineResult<i64> {
+        Ok(conn
+            .query_row(sql, [], |r| r.get::<_, Option<i64>>(0))?
+            .unwrap_or(0)
+            + 1)
+    };
+    let next_record = next("SELECT MAX(rid) FROM sky_records")?;
+    let next_token = next("SELECT MAX(tid) FROM sky_tokens")?;
+    Ok(Index::new(rows, next_record, next_token))
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Store {
-    /// Opens the store in `dir` (or in memory), creating the schema and checking the key.
-    pub(crate) fn open(dir: Option<&Path>, keys: &Keys, init: ConnInit) -> EngineResult<Store> {
+    /// Opens the store in `dir` (or in memory): checks the key, migrates an older format,
+    /// creates what is missing and loads the in-memory lookups.
+    pub(crate) fn open(dir: Option<&Path>, keys: Arc<Keys>, init: ConnInit) -> EngineResult<Store> {
         let (conn, path) = match dir {
             Some(d) => {
                 let path = d.join("emulator.db");
@@ -193,7 +304,9 @@ impl Store {
         // Savepoints (one per write of a group commit) and statement journals stay in
         // memory instead of a temporary file written with a syscall per page.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        conn.execute_batch(DDL)?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS sky_meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);",
+        )?;
         // Format version and key check.
         let format: Option<Vec<u8>> = conn
             .query_row("SELECT value FROM sky_meta WHERE key = 'format'", [], |r| {
@@ -220,13 +333,17 @@ impl Store {
                         "the key file does not match this database; refusing to start",
                     ));
                 }
-                if f == 1 {
-                    conn.execute_batch(MIGRATE_1_TO_2).inspect_err(|_| {
-                        let _ = conn.execute_batch("ROLLBACK");
-                    })?;
+                for (from, sql) in [(1, MIGRATE_1_TO_2), (2, MIGRATE_2_TO_3)] {
+                    if f <= from {
+                        conn.execute_batch(sql).inspect_err(|_| {
+                            let _ = conn.execute_batch("ROLLBACK");
+                        })?;
+                    }
                 }
+                conn.execute_batch(DDL)?;
             }
             None => {
+                conn.execute_batch(DDL)?;
                 conn.execute(
                     "INSERT INTO sky_meta(key, value) VALUES ('format', ?1), ('key_check', ?2)",
                     rusqlite::params![
@@ -237,6 +354,7 @@ impl Store {
             }
         }
         init(&conn)?;
+        let index = load_index(&conn, &keys)?;
         Ok(Store {
             writer: Mutex::new(Writer {
                 conn,
@@ -252,6 +370,8 @@ impl Store {
             readers: Mutex::new(Vec::new()),
             path,
             init,
+            index,
+            keys,
         })
     }
 
@@ -293,16 +413,19 @@ impl Store {
         };
         w.open = Some((group, size + 1));
         self.writes.fetch_add(1, Ordering::Relaxed);
-        let out = run_in_savepoint(&w.conn, f);
+        let out = run_in_savepoint(&w.conn, &self.index, f);
         let alone = self.path.is_none() || self.waiting.load(Ordering::SeqCst) == 0;
         if alone || size + 1 >= MAX_GROUP {
             let commit = w.conn.execute_batch("COMMIT");
             self.commits.fetch_add(1, Ordering::Relaxed);
             if let Err(e) = commit {
                 let _ = w.conn.execute_batch("ROLLBACK");
+                self.index.discard();
                 w.failed.push((group, EngineError::from(e)));
                 let excess = w.failed.len().saturating_sub(16);
                 w.failed.drain(..excess);
+            } else {
+                self.index.publish();
             }
             w.open = None;
             w.settled = group;
@@ -386,13 +509,21 @@ fn tune(c: &Connection, cache_kib: i64) -> EngineResult<()> {
 /// fails.
 fn run_in_savepoint<T>(
     conn: &Connection,
+    index: &Index,
     f: impl FnOnce(&Connection) -> EngineResult<T>,
 ) -> EngineResult<T> {
     conn.execute_batch("SAVEPOINT sky_write")?;
+    index.mark();
     let out = f(conn);
     match &out {
-        Ok(_) => conn.execute_batch("RELEASE sky_write")?,
-        Err(_) => conn.execute_batch("ROLLBACK TO sky_write; RELEASE sky_write")?,
+        Ok(_) => {
+            index.release();
+            conn.execute_batch("RELEASE sky_write")?
+        }
+        Err(_) => {
+            index.rollback();
+            conn.execute_batch("ROLLBACK TO sky_write; RELEASE sky_write")?
+        }
     }
     out
 }
@@ -402,9 +533,8 @@ mod tests {
     use super::*;
 
     fn store(dir: &Path) -> Store {
-        let keys = Keys::random();
         let init: ConnInit = Arc::new(|_| Ok(()));
-        Store::open(Some(dir), &keys, init).unwrap()
+        Store::open(Some(dir), Arc::new(Keys::random()), init).unwrap()
     }
 
     fn count(store: &Store) -> i64 {

@@ -1,10 +1,19 @@
-//! `sky_records` (one encrypted blob per record) and `sky_unique` (keyed hashes of the values
-//! of unique columns).
+//! `sky_records`: one row per record, in insertion order (`rid`), holding the encrypted
+//! record, its cells' links to tokens (`cells`: column → token row id) and the keyed hashes
+//! of its unique values (`uniq`). Records are found by id, and unique values by hash, through
+//! the in-memory index.
+
+use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, params};
 
 use super::RecordStore;
-use crate::engine::error::EngineResult;
+use super::index::{Kind, key};
+use crate::engine::crypto::to_hex;
+use crate::engine::error::{EngineError, EngineResult};
+
+/// Which token row each tokenized cell of a record holds, by column.
+pub(crate) type Cells = BTreeMap<String, i64>;
 
 /// Order of a page of records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,60 +26,151 @@ pub(crate) enum RecordOrder {
     IdDescending,
 }
 
+/// A stored record.
+pub(crate) struct RecordRow {
+    pub rid: i64,
+    pub blob: Vec<u8>,
+    pub cells: Cells,
+}
+
+/// The unique hashes of a `uniq` column (a JSON array of hex strings).
+pub(super) fn unique_hashes(json: &str) -> EngineResult<Vec<Vec<u8>>> {
+    let hexes: Vec<String> = serde_json::from_str(json)
+        .map_err(|_| EngineError::internal("stored record is corrupt"))?;
+    hexes
+        .iter()
+        .map(|h| from_hex(h).ok_or_else(|| EngineError::internal("stored record is corrupt")))
+        .collect()
+}
+
+fn from_hex(h: &str) -> Option<Vec<u8>> {
+    if h.len() % 2 != 0 {
+        return None;
+    }
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(h.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn parse_cells(json: Option<String>) -> EngineResult<Cells> {
+    match json {
+        None => Ok(Cells::new()),
+        Some(j) => {
+            serde_json::from_str(&j).map_err(|_| EngineError::internal("stored record is corrupt"))
+        }
+    }
+}
+
 impl RecordStore<'_> {
-    /// The encrypted blob of record `sid`.
-    pub(crate) fn record(&self, table: &str, sid: &str) -> EngineResult<Option<Vec<u8>>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT data FROM sky_records WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3",
-            )?
-            .query_row(params![self.vault_id, table, sid], |r| r.get(0))
-            .optional()?)
+    /// The row id of record `sid`.
+    fn record_rid(&self, table: &str, sid: &str) -> Option<i64> {
+        self.find(Kind::Record, self.record_key(table, sid))
     }
 
-    /// Stores the blob of record `sid`: a new record goes after the table's last one.
+    /// Record `sid` of `table`.
+    pub(crate) fn record(&self, table: &str, sid: &str) -> EngineResult<Option<RecordRow>> {
+        let Some(rid) = self.record_rid(table, sid) else {
+            return Ok(None);
+        };
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT vault_id, table_name, skyflow_id, data, cells FROM sky_records WHERE rid = ?1",
+            )?
+            .query_row(params![rid], |r| {
+                let same = r.get_ref(0)?.as_str()? == self.vault_id
+                    && r.get_ref(1)?.as_str()? == table
+                    && r.get_ref(2)?.as_str()? == sid;
+                Ok(same.then(|| (r.get::<_, Vec<u8>>(3), r.get::<_, Option<String>>(4))))
+            })
+            .optional()?
+            .flatten();
+        match row {
+            None => Ok(None),
+            Some((blob, cells)) => Ok(Some(RecordRow {
+                rid,
+                blob: blob?,
+                cells: parse_cells(cells?)?,
+            })),
+        }
+    }
+
+    /// A row id for a new record (writer only).
+    pub(crate) fn new_record_id(&self) -> i64 {
+        self.store.index.next_record()
+    }
+
+    /// Stores record `sid` (row `row.rid`; `new`: not stored yet) with its cells' links and
+    /// the hashes of its unique values.
     pub(crate) fn put_record(
         &self,
         table: &str,
         sid: &str,
-        blob: &[u8],
+        row: &RecordRow,
+        unique: &[Vec<u8>],
         now: i64,
         new: bool,
     ) -> EngineResult<()> {
-        let sql = if new {
-            "INSERT INTO sky_records(vault_id, table_name, skyflow_id, seq, created_at, updated_at, data)
-             VALUES (?1, ?2, ?3,
-               (SELECT COALESCE(MAX(seq), 0) + 1 FROM sky_records WHERE vault_id = ?1 AND table_name = ?2),
-               ?4, ?4, ?5)"
+        let cells = if row.cells.is_empty() {
+            None
         } else {
-            "UPDATE sky_records SET updated_at = ?4, data = ?5 WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3"
+            Some(
+                serde_json::to_string(&row.cells)
+                    .map_err(|e| EngineError::internal(e.to_string()))?,
+            )
         };
-        self.conn
-            .prepare_cached(sql)?
-            .execute(params![self.vault_id, table, sid, now, blob])?;
+        let uniq = if unique.is_empty() {
+            None
+        } else {
+            let hexes: Vec<String> = unique.iter().map(|u| to_hex(u)).collect();
+            Some(serde_json::to_string(&hexes).map_err(|e| EngineError::internal(e.to_string()))?)
+        };
+        if new {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO sky_records(rid, vault_id, table_name, skyflow_id, created_at, updated_at, data, cells, uniq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(params![row.rid, self.vault_id, table, sid, now, row.blob, cells, uniq])?;
+            self.map(Kind::Record, self.record_key(table, sid), Some(row.rid));
+        } else {
+            self.conn
+                .prepare_cached(
+                    "UPDATE sky_records SET updated_at = ?2, data = ?3, cells = ?4, uniq = ?5 WHERE rid = ?1",
+                )?
+                .execute(params![row.rid, now, row.blob, cells, uniq])?;
+        }
         Ok(())
     }
 
-    /// Deletes record `sid` with its unique entries and files; false if it did not exist.
-    /// Its cells' tokens are the caller's to release first.
-    pub(crate) fn delete_record(&self, table: &str, sid: &str) -> EngineResult<bool> {
-        let n = self
+    /// Deletes record `sid` with its unique entries and files; the cells' links it held (the
+    /// caller releases those tokens), or `None` if it did not exist.
+    pub(crate) fn delete_record(&self, table: &str, sid: &str) -> EngineResult<Option<Cells>> {
+        let Some(rid) = self.record_rid(table, sid) else {
+            return Ok(None);
+        };
+        let gone: Option<(Option<String>, Option<String>)> = self
             .conn
             .prepare_cached(
-                "DELETE FROM sky_records WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3",
+                "DELETE FROM sky_records WHERE rid = ?1 AND vault_id = ?2 AND table_name = ?3 AND skyflow_id = ?4
+                 RETURNING cells, uniq",
             )?
-            .execute(params![self.vault_id, table, sid])?;
-        if n == 0 {
-            return Ok(false);
+            .query_row(params![rid, self.vault_id, table, sid], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let Some((cells, uniq)) = gone else {
+            return Ok(None);
+        };
+        self.map(Kind::Record, self.record_key(table, sid), None);
+        if let Some(u) = uniq {
+            for fp in unique_hashes(&u)? {
+                self.clear_unique(&fp, rid);
+            }
         }
-        self.conn
-            .prepare_cached(
-                "DELETE FROM sky_unique WHERE vault_id = ?1 AND table_name = ?2 AND skyflow_id = ?3",
-            )?
-            .execute(params![self.vault_id, table, sid])?;
         self.delete_record_files(table, sid)?;
-        Ok(true)
+        Ok(Some(parse_cells(cells)?))
     }
 
     /// Every record id of `table`.
@@ -94,7 +194,7 @@ impl RecordStore<'_> {
     ) -> EngineResult<Vec<(String, Vec<u8>)>> {
         let sql = match order {
             RecordOrder::Inserted => {
-                "SELECT skyflow_id, data FROM sky_records WHERE vault_id = ?1 AND table_name = ?2 ORDER BY seq ASC LIMIT ?3 OFFSET ?4"
+                "SELECT skyflow_id, data FROM sky_records WHERE vault_id = ?1 AND table_name = ?2 ORDER BY rid ASC LIMIT ?3 OFFSET ?4"
             }
             RecordOrder::IdAscending => {
                 "SELECT skyflow_id, data FROM sky_records WHERE vault_id = ?1 AND table_name = ?2 ORDER BY skyflow_id ASC LIMIT ?3 OFFSET ?4"
@@ -113,45 +213,34 @@ impl RecordStore<'_> {
         Ok(rows)
     }
 
-    /// The record holding the value with keyed hash `fp` in unique column `col`.
-    pub(crate) fn unique_owner(
-        &self,
-        table: &str,
-        col: &str,
-        fp: &[u8],
-    ) -> EngineResult<Option<String>> {
+    /// The id of the record holding the unique value with keyed hash `fp` in `table`.
+    pub(crate) fn unique_owner(&self, table: &str, fp: &[u8]) -> EngineResult<Option<String>> {
+        let Some(rid) = self.unique_row(fp) else {
+            return Ok(None);
+        };
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT skyflow_id FROM sky_unique WHERE vault_id = ?1 AND table_name = ?2 AND column_name = ?3 AND fp = ?4",
+                "SELECT skyflow_id FROM sky_records WHERE rid = ?1 AND vault_id = ?2 AND table_name = ?3",
             )?
-            .query_row(params![self.vault_id, table, col, fp], |r| r.get(0))
+            .query_row(params![rid, self.vault_id, table], |r| r.get(0))
             .optional()?)
     }
 
-    /// Forgets the unique entry of cell (`sid`, `col`).
-    pub(crate) fn clear_unique(&self, table: &str, col: &str, sid: &str) -> EngineResult<()> {
-        self.conn
-            .prepare_cached(
-                "DELETE FROM sky_unique WHERE vault_id = ?1 AND table_name = ?2 AND column_name = ?3 AND skyflow_id = ?4",
-            )?
-            .execute(params![self.vault_id, table, col, sid])?;
-        Ok(())
+    /// The row of the record holding the unique value with keyed hash `fp`.
+    pub(crate) fn unique_row(&self, fp: &[u8]) -> Option<i64> {
+        self.find(Kind::Unique, key(fp))
     }
 
-    /// Records that cell (`sid`, `col`) holds the value with keyed hash `fp`.
-    pub(crate) fn put_unique(
-        &self,
-        table: &str,
-        col: &str,
-        fp: &[u8],
-        sid: &str,
-    ) -> EngineResult<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO sky_unique(vault_id, table_name, column_name, fp, skyflow_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![self.vault_id, table, col, fp, sid])?;
-        Ok(())
+    /// Forgets that record row `rid` holds the unique value with hash `fp`.
+    pub(crate) fn clear_unique(&self, fp: &[u8], rid: i64) {
+        if self.unique_row(fp) == Some(rid) {
+            self.map(Kind::Unique, key(fp), None);
+        }
+    }
+
+    /// Records that record row `rid` holds the unique value with hash `fp`.
+    pub(crate) fn put_unique(&self, fp: &[u8], rid: i64) {
+        self.map(Kind::Unique, key(fp), Some(rid));
     }
 }

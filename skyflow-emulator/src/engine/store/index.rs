@@ -1,0 +1,257 @@
+//! The store's lookups by key, held in memory.
+//!
+//! Every row the store writes goes at the end of its table (a rowid one higher than the last),
+//! so a write dirties a few pages at the end of each table instead of pages all over B-tree
+//! indexes keyed by random hashes. Whatever is looked up by a keyed hash or a record id is
+//! found here instead: a map from the first 16 bytes of the keyed hash to the row's id. The
+//! maps are rebuilt from the tables when the store opens; a lookup that finds a row id reads
+//! that row by id and checks the full hash (or the id) it holds.
+//!
+//! Readers see only what is committed. The writer sees the open group's changes on top, in
+//! levels that follow its savepoints: a savepoint that rolls back undoes its changes here too,
+//! and the group's changes are published when its transaction commits (or dropped when the
+//! commit fails).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Mutex, RwLock};
+
+use super::lock;
+
+/// First 16 bytes of a keyed hash: the key of every map below.
+pub(crate) type Key = u128;
+
+/// The key of a keyed hash (at least 16 bytes; HMAC-SHA256 gives 32).
+pub(crate) fn key(fp: &[u8]) -> Key {
+    let mut b = [0u8; 16];
+    let n = fp.len().min(16);
+    b[..n].copy_from_slice(&fp[..n]);
+    u128::from_le_bytes(b)
+}
+
+/// What a map finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Token hash → token row.
+    Token = 0,
+    /// Hash of a deterministic value in its column group → token row.
+    Deterministic = 1,
+    /// Hash of (vault, table, skyflow_id) → record row.
+    Record = 2,
+    /// Hash of a unique column's value → record row.
+    Unique = 3,
+}
+
+const KINDS: usize = 4;
+
+/// Keys are uniformly distributed keyed hashes, so their low 64 bits are a good hash already.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+}
+
+type Map<V> = HashMap<Key, V, BuildHasherDefault<KeyHasher>>;
+
+/// The committed maps, plus the writer's uncommitted changes.
+pub(crate) struct Index {
+    committed: RwLock<[Map<i64>; KINDS]>,
+    pending: Mutex<Pending>,
+}
+
+/// The open group's changes (`None`: the key was removed), with an undo log for its
+/// savepoints, and the next free row ids.
+#[derive(Default)]
+struct Pending {
+    view: [Map<Option<i64>>; KINDS],
+    /// (kind, key, the view's entry before the change) since the outermost savepoint.
+    log: Vec<(Kind, Key, Option<Option<i64>>)>,
+    /// Where each open savepoint starts in `log`.
+    marks: Vec<usize>,
+    next_record: i64,
+    next_token: i64,
+}
+
+impl Index {
+    /// An index of the rows given as (kind, key, row id), with the next free row ids.
+    pub(crate) fn new(
+        rows: impl IntoIterator<Item = (Kind, Key, i64)>,
+        next_record: i64,
+        next_token: i64,
+    ) -> Index {
+        let mut maps: [Map<i64>; KINDS] = Default::default();
+        for (kind, k, id) in rows {
+            maps[kind as usize].insert(k, id);
+        }
+        Index {
+            committed: RwLock::new(maps),
+            pending: Mutex::new(Pending {
+                next_record,
+                next_token,
+                ..Pending::default()
+            }),
+        }
+    }
+
+    /// The row of `k`: committed rows only for a reader, with the open group's changes for
+    /// the writer.
+    pub(crate) fn get(&self, kind: Kind, k: Key, writer: bool) -> Option<i64> {
+        if writer && let Some(v) = lock(&self.pending).view[kind as usize].get(&k) {
+            return *v;
+        }
+        self.committed.read().unwrap_or_else(|p| p.into_inner())[kind as usize]
+            .get(&k)
+            .copied()
+    }
+
+    /// Sets (or with `None`, removes) the row of `k` in the open group (writer only).
+    pub(crate) fn set(&self, kind: Kind, k: Key, row: Option<i64>) {
+        let mut p = lock(&self.pending);
+        let before = p.view[kind as usize].insert(k, row);
+        if !p.marks.is_empty() {
+            p.log.push((kind, k, before));
+        }
+    }
+
+    /// A new record row id (writer only).
+    pub(crate) fn next_record(&self) -> i64 {
+        let mut p = lock(&self.pending);
+        p.next_record += 1;
+        p.next_record - 1
+    }
+
+    /// A new token row id (writer only).
+    pub(crate) fn next_token(&self) -> i64 {
+        let mut p = lock(&self.pending);
+        p.next_token += 1;
+        p.next_token - 1
+    }
+
+    /// A savepoint starts.
+    pub(crate) fn mark(&self) {
+        let mut p = lock(&self.pending);
+        let at = p.log.len();
+        p.marks.push(at);
+    }
+
+    /// The innermost savepoint is released: its changes stay with the enclosing one.
+    pub(crate) fn release(&self) {
+        let mut p = lock(&self.pending);
+        p.marks.pop();
+        if p.marks.is_empty() {
+            p.log.clear();
+        }
+    }
+
+    /// The innermost savepoint rolled back: its changes are undone.
+    pub(crate) fn rollback(&self) {
+        let mut p = lock(&self.pending);
+        let Some(at) = p.marks.pop() else {
+            return;
+        };
+        let undo: Vec<_> = p.log.drain(at..).rev().collect();
+        for (kind, k, before) in undo {
+            let view = &mut p.view[kind as usize];
+            match before {
+                Some(v) => view.insert(k, v),
+                None => view.remove(&k),
+            };
+        }
+    }
+
+    /// The group committed: its changes become visible to readers.
+    pub(crate) fn publish(&self) {
+        let mut p = lock(&self.pending);
+        let mut committed = self.committed.write().unwrap_or_else(|e| e.into_inner());
+        for (kind, view) in p.view.iter_mut().enumerate() {
+            let map = &mut committed[kind];
+            for (k, v) in view.drain() {
+                match v {
+                    Some(id) => map.insert(k, id),
+                    None => map.remove(&k),
+                };
+            }
+        }
+        p.log.clear();
+        p.marks.clear();
+    }
+
+    /// The group's commit failed: its changes are dropped.
+    pub(crate) fn discard(&self) {
+        let mut p = lock(&self.pending);
+        for view in &mut p.view {
+            view.clear();
+        }
+        p.log.clear();
+        p.marks.clear();
+    }
+
+    /// How many keys of each kind are committed (tests and diagnostics).
+    #[cfg(test)]
+    pub(crate) fn len(&self, kind: Kind) -> usize {
+        self.committed.read().unwrap_or_else(|p| p.into_inner())[kind as usize].len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readers_see_only_published_changes_and_rollbacks_undo_a_savepoint() {
+        let ix = Index::new([(Kind::Token, 1, 10)], 1, 11);
+        ix.mark();
+        ix.set(Kind::Token, 2, Some(20));
+        ix.set(Kind::Token, 1, None);
+        assert_eq!(ix.get(Kind::Token, 2, true), Some(20));
+        assert_eq!(ix.get(Kind::Token, 1, true), None);
+        // Readers still see the committed state.
+        assert_eq!(ix.get(Kind::Token, 2, false), None);
+        assert_eq!(ix.get(Kind::Token, 1, false), Some(10));
+        // A nested savepoint that fails is undone; the outer one's changes stay.
+        ix.mark();
+        ix.set(Kind::Token, 2, Some(21));
+        ix.set(Kind::Token, 3, Some(30));
+        ix.rollback();
+        assert_eq!(ix.get(Kind::Token, 2, true), Some(20));
+        assert_eq!(ix.get(Kind::Token, 3, true), None);
+        ix.release();
+        ix.publish();
+        assert_eq!(ix.get(Kind::Token, 2, false), Some(20));
+        assert_eq!(ix.get(Kind::Token, 1, false), None);
+        assert_eq!(ix.len(Kind::Token), 1);
+        // A failed commit drops the group's changes.
+        ix.mark();
+        ix.set(Kind::Record, 5, Some(50));
+        ix.release();
+        ix.discard();
+        assert_eq!(ix.get(Kind::Record, 5, true), None);
+        assert_eq!(ix.next_token(), 11);
+        assert_eq!(ix.next_token(), 12);
+    }
+
+    #[test]
+    fn a_failed_write_restores_what_it_removed() {
+        let ix = Index::new([(Kind::Unique, 7, 70)], 1, 1);
+        ix.mark();
+        ix.set(Kind::Unique, 7, None);
+        ix.set(Kind::Unique, 7, Some(71));
+        ix.rollback();
+        assert_eq!(ix.get(Kind::Unique, 7, true), Some(70));
+        ix.publish();
+        assert_eq!(ix.get(Kind::Unique, 7, false), Some(70));
+    }
+}
