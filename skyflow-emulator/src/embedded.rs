@@ -14,6 +14,7 @@
 //! `vaults` (every vault's id, name and role ids) and `connections` (each configured
 //! connection's `connection_id` and `connection_url`).
 
+use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -535,6 +536,13 @@ impl Emulator {
 
         let (tx, rx) = oneshot::channel::<()>();
         let router = crate::server::app(state.clone());
+        // Responses go out as they are written: without TCP_NODELAY the last segment of a large
+        // answer waits for the client's delayed ACK (about 40 ms on Linux).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "couldn't set TCP_NODELAY");
+            }
+        });
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, router)
                 .with_graceful_shutdown(async move {

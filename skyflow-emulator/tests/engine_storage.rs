@@ -487,3 +487,119 @@ fn a_format_1_store_is_migrated_and_keeps_its_tokens() {
     drop(e);
     assert_eq!(store_format(dir.path()), b"3");
 }
+
+/// Concurrent writes that share group commits: the same deterministic value gets one token
+/// across writers, a write that fails part-way leaves no token or unique value behind, and
+/// the store reopened answers the same.
+#[test]
+fn concurrent_writes_share_deterministic_tokens_and_failed_writes_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = std::sync::Arc::new(Engine::open(EngineConfig::on_disk(dir.path())).unwrap());
+    let id = e
+        .create_vault(Some("v1"), VaultSchema::default_schema())
+        .unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let (e, id) = (e.clone(), id.clone());
+            std::thread::spawn(move || {
+                let v = e.vault(&id).unwrap();
+                let mut kept = Vec::new();
+                for i in 0..30 {
+                    let email = format!("w{t}-{i}@example.com");
+                    let first = json!({"fields": {"name": format!("Shared {}", i % 5), "email": email, "notes": format!("note {t} {i}")}});
+                    // Every third write repeats its unique email in a second record: the whole
+                    // write fails after the first record's tokens were issued.
+                    let fail = i % 3 == 2;
+                    let second = if fail {
+                        json!({"fields": {"email": email}})
+                    } else {
+                        json!({"fields": {"email": format!("w{t}-{i}-b@example.com")}})
+                    };
+                    let res = v.insert(
+                        &RequestContext::system(),
+                        "table1",
+                        serde_json::from_value(json!({"records": [first, second], "tokenization": true}))
+                            .unwrap(),
+                    );
+                    assert_eq!(res.is_err(), fail, "{res:?}");
+                    if let Ok(r) = res {
+                        kept.push((i, email, r.records[0].tokens.clone().unwrap()));
+                    }
+                }
+                kept
+            })
+        })
+        .collect();
+    let kept: Vec<_> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    assert_eq!(kept.len(), 8 * 20);
+    let v = e.vault(&id).unwrap();
+    let mut shared = std::collections::HashMap::new();
+    for (i, email, tokens) in &kept {
+        let name = tokens["name"].as_str().unwrap();
+        assert_eq!(shared.entry(i % 5).or_insert(name.to_owned()), name);
+        assert_eq!(
+            detokenize_one(&v, name).unwrap(),
+            format!("Shared {}", i % 5)
+        );
+        assert_eq!(
+            detokenize_one(&v, tokens["email"].as_str().unwrap()).unwrap(),
+            *email
+        );
+    }
+    // Five shared names, and per kept write two emails and a note: nothing of the failed
+    // writes was stored.
+    let db = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
+    let tokens: i64 = db
+        .query_row("SELECT COUNT(*) FROM sky_tokens", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(tokens, 5 + 3 * kept.len() as i64);
+    drop(db);
+    // A failed write's email is free; a kept one is still taken.
+    let insert_email = |v: &Vault, email: &str| {
+        v.insert(
+            &RequestContext::system(),
+            "table1",
+            serde_json::from_value(json!({"records": [{"fields": {"email": email}}]})).unwrap(),
+        )
+    };
+    assert!(insert_email(&v, "w0-2@example.com").is_ok());
+    assert_eq!(
+        insert_email(&v, "w0-0@example.com")
+            .unwrap_err()
+            .http_code(),
+        400
+    );
+    drop(v);
+    drop(e);
+    // Reopened (the lookups rebuilt from the tables), every answer is the same.
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let v = e.vault("v1").unwrap();
+    for (i, email, tokens) in &kept {
+        assert_eq!(
+            detokenize_one(&v, tokens["name"].as_str().unwrap()).unwrap(),
+            format!("Shared {}", i % 5)
+        );
+        assert_eq!(
+            detokenize_one(&v, tokens["email"].as_str().unwrap()).unwrap(),
+            *email
+        );
+    }
+    let again = insert(
+        &v,
+        json!({"name": "Shared 0", "email": "again@example.com"}),
+    );
+    assert_eq!(
+        again.tokens.unwrap()["name"].as_str(),
+        Some(shared[&0].as_str())
+    );
+    assert!(insert_email(&v, "w1-2@example.com").is_ok());
+    assert_eq!(
+        insert_email(&v, "w1-0@example.com")
+            .unwrap_err()
+            .http_code(),
+        400
+    );
+}

@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::RecordStore;
 use super::index::{Kind, key};
-use crate::engine::crypto::to_hex;
+use crate::engine::crypto::{to_hex, unhex};
 use crate::engine::error::{EngineError, EngineResult};
 
 /// Which token row each tokenized cell of a record holds, by column.
@@ -39,17 +39,7 @@ pub(super) fn unique_hashes(json: &str) -> EngineResult<Vec<Vec<u8>>> {
         .map_err(|_| EngineError::internal("stored record is corrupt"))?;
     hexes
         .iter()
-        .map(|h| from_hex(h).ok_or_else(|| EngineError::internal("stored record is corrupt")))
-        .collect()
-}
-
-fn from_hex(h: &str) -> Option<Vec<u8>> {
-    if h.len() % 2 != 0 {
-        return None;
-    }
-    (0..h.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(h.get(i..i + 2)?, 16).ok())
+        .map(|h| unhex(h).ok_or_else(|| EngineError::internal("stored record is corrupt")))
         .collect()
 }
 
