@@ -261,7 +261,7 @@ impl Vault {
             code: 200,
             message: String::new(),
             resource_ids: vec![format!("VAULT/{}", self.vault.id)],
-            nested: Vec::new(),
+            nested: Default::default(),
             table: table.map(str::to_string),
         }
     }
