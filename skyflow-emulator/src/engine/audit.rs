@@ -434,7 +434,7 @@ impl Inner {
             st.committing = true;
             let batch = std::mem::take(&mut st.pending);
             drop(st);
-            let res = self.store.write(|tx| {
+            let res = self.event_store().write(|tx| {
                 for e in &batch {
                     insert_event(tx, &e.ctx, &e.ev, e.ts)?;
                 }
@@ -450,11 +450,15 @@ impl Inner {
     }
 
     pub(crate) fn audit_events(&self, f: &AuditFilter) -> EngineResult<AuditResponse> {
+        let limit = f.limit.unwrap_or(25).clamp(1, 1000);
+        let offset = f.offset.unwrap_or(0);
+        // Both stores are asked for the first `offset + limit` events; the page is cut from
+        // their merge.
         let mut q = AuditQuery {
             code: f.response_code,
             ascending: f.ascending,
-            limit: f.limit.unwrap_or(25).clamp(1, 1000),
-            offset: f.offset.unwrap_or(0),
+            limit: offset.saturating_add(limit),
+            offset: 0,
             ..Default::default()
         };
         for (col, v) in [
@@ -469,10 +473,13 @@ impl Inner {
                 q.equals.push((col, v.as_str()));
             }
         }
-        let rows = self.store.audit_rows(&q)?;
-        let mut event = Vec::with_capacity(rows.len());
+        let mut rows = self.store.audit_rows(&q)?;
+        if let Some(reads) = &self.read_audit {
+            rows = merge_by_time(rows, reads.audit_rows(&q)?, f.ascending);
+        }
+        let mut event = Vec::with_capacity(limit);
         let mut next = serde_json::json!({});
-        for (json, ts, change_id) in &rows {
+        for (json, ts, change_id) in rows.iter().skip(offset).take(limit) {
             let mut e: AuditEvent = serde_json::from_str(json)
                 .map_err(|_| EngineError::internal("stored audit event is corrupt"))?;
             expand_nested(&mut e.response)?;
@@ -483,6 +490,32 @@ impl Inner {
             event,
             next_ops: next,
         })
+    }
+}
+
+/// Merges two lists of `(event, ts, change_id)`, each in the listing's order, into one by
+/// time (oldest first when `ascending`); each list keeps its own order among equal times.
+fn merge_by_time(
+    a: Vec<(String, i64, String)>,
+    b: Vec<(String, i64, String)>,
+    ascending: bool,
+) -> Vec<(String, i64, String)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => {
+                if ascending {
+                    x.1 <= y.1
+                } else {
+                    x.1 >= y.1
+                }
+            }
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return out,
+        };
+        out.extend(if take_a { a.next() } else { b.next() });
     }
 }
 
