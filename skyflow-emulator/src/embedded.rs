@@ -4,7 +4,8 @@
 //! On start the emulator
 //! 1. opens (or creates) its data directory through the engine: the vault database (which
 //!    also keeps the API key, the service accounts' public keys and the default account's
-//!    private key, encrypted) and the engine's key file;
+//!    private key, encrypted), the database of read audit events (`read-audit/`) and the
+//!    engine's key file;
 //! 2. on first start creates the vaults, generates the API key and a service account
 //!    (RSA 2048) and writes its credentials file `credentials.json`; on later starts it
 //!    rewrites that file with the new port in `tokenURI`;

@@ -1306,6 +1306,57 @@ fn audit_events_hold_no_values() {
 }
 
 #[test]
+fn detokenize_audit_lists_one_nested_result_per_token_in_order() {
+    let (e, v) = engine();
+    let a = one(
+        &v,
+        "persons",
+        json!({"name": "Ann Audit", "ssn": "123-45-6789"}),
+    );
+    let b = one(&v, "persons", json!({"name": "Bob Audit"}));
+    let mut params: Vec<Value> = [&a, &b]
+        .iter()
+        .map(|r| json!({"token": tok(r, "name")}))
+        .collect();
+    params.push(json!({"token": "no-such-token-88"}));
+    params.push(json!({"token": tok(&a, "ssn")}));
+    params.push(json!({"token": tok(&b, "name")}));
+    let mut c = ctx();
+    c.actor = "audited-detokenizer".into();
+    let res = v
+        .detokenize(
+            &c,
+            serde_json::from_value(
+                json!({"detokenizationParameters": params, "continueOnError": true}),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(res.records.len(), 5);
+    let events = e
+        .audit_events(&AuditFilter {
+            actor: Some("audited-detokenizer".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .event;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].request["apiName"], "/v1.TokenService/Detokenize");
+    let name = json!({"code": 200, "message": "", "identifier": "TOKEN/persons.name"});
+    assert_eq!(
+        events[0].response["nestedResponse"],
+        json!([
+            name,
+            name,
+            {"code": 404, "message": "Token not found", "identifier": "TOKEN/"},
+            {"code": 200, "message": "", "identifier": "TOKEN/persons.ssn"},
+            name
+        ])
+    );
+    assert!(events[0].response.get("nestedRuns").is_none());
+}
+
+#[test]
 fn meta_service_accounts_and_api_keys() {
     let (e, _v) = engine();
     e.meta_put("api_key", b"sky-abcde-0123").unwrap();

@@ -161,7 +161,9 @@ impl Limits {
 /// ```
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
-    /// Directory holding `emulator.db` (+ WAL) and the key file `engine.key` (0600).
+    /// Directory holding `emulator.db` (+ WAL), the key file `engine.key` (0600) and
+    /// `read-audit/`, the database of the audit events of reads (kept apart so that a read's
+    /// audit commit does not empty the other readers' page caches).
     /// `None` keeps everything in memory (keys too) and nothing survives the process.
     pub data_dir: Option<PathBuf>,
     /// Limits.

@@ -27,6 +27,9 @@ pub(crate) struct Inner {
     pub base_url: RwLock<String>,
     pub vaults: RwLock<Vec<Arc<VaultState>>>,
     pub audit_queue: AuditQueue,
+    /// On disk: a second store, in [`READ_AUDIT_DIR`], that holds the audit events committed
+    /// outside a write transaction (reads, failed writes). See [`Inner::event_store`].
+    pub read_audit: Option<Store>,
     pub clock_offset: std::sync::atomic::AtomicI64,
 }
 
@@ -44,7 +47,21 @@ pub(crate) fn now_nanos() -> i64 {
         .unwrap_or(0)
 }
 
+/// Subdirectory of the data directory that holds the store of read audit events.
+pub(crate) const READ_AUDIT_DIR: &str = "read-audit";
+
 impl Inner {
+    /// Where the audit events of reads (and failed writes) are committed: on disk, a store
+    /// of their own. Every commit to a SQLite database empties the page cache of each of its
+    /// other connections, so a read's audit event committed to the main store would make
+    /// the next read (a detokenize of 1,000 tokens, say) fetch every page it needs again; in
+    /// a separate database the readers of the main store keep their caches. The events are
+    /// as durable (WAL, `synchronous=FULL`, committed before the read answers); listing
+    /// merges both stores by time.
+    pub(crate) fn event_store(&self) -> &Store {
+        self.read_audit.as_ref().unwrap_or(&self.store)
+    }
+
     /// Unix seconds, shifted by the test clock offset.
     pub(crate) fn now(&self) -> i64 {
         now_secs() + self.clock_offset.load(std::sync::atomic::Ordering::Relaxed)
@@ -64,7 +81,24 @@ impl Inner {
         let fn_keys = keys.clone();
         let init: ConnInit =
             Arc::new(move |c| super::query::register_functions(c, fn_keys.clone()));
-        let store = Store::open(config.data_dir.as_deref(), keys.clone(), init)?;
+        let store = Store::open(config.data_dir.as_deref(), keys.clone(), init.clone())?;
+        let read_audit = match &config.data_dir {
+            Some(dir) => {
+                let dir = dir.join(READ_AUDIT_DIR);
+                std::fs::create_dir_all(&dir).map_err(|e| {
+                    EngineError::internal(format!("cannot create {}: {e}", dir.display()))
+                })?;
+                let reads = Store::open(Some(&dir), keys.clone(), init).map_err(|e| {
+                    EngineError::internal(format!(
+                        "cannot open the read audit store in {}: {}",
+                        dir.display(),
+                        e.detail().unwrap_or(e.message())
+                    ))
+                })?;
+                Some(reads)
+            }
+            None => None,
+        };
         let base_url = RwLock::new(config.public_base_url.trim_end_matches('/').to_string());
         let inner = Inner {
             config,
@@ -73,6 +107,7 @@ impl Inner {
             base_url,
             vaults: RwLock::new(Vec::new()),
             audit_queue: AuditQueue::default(),
+            read_audit,
             clock_offset: std::sync::atomic::AtomicI64::new(0),
         };
         let rows = inner.store.vaults()?;
@@ -261,7 +296,7 @@ impl Vault {
             code: 200,
             message: String::new(),
             resource_ids: vec![format!("VAULT/{}", self.vault.id)],
-            nested: Vec::new(),
+            nested: Default::default(),
             table: table.map(str::to_string),
         }
     }

@@ -99,6 +99,20 @@ pub(crate) fn apply(column: &Column, requested: Redaction, capped: bool, value: 
     apply_policy(column, effective(column, requested, capped), value)
 }
 
+/// [`apply`] to a value the caller no longer needs: a plain-text value is returned as it is,
+/// not copied.
+pub(crate) fn apply_owned(
+    column: &Column,
+    requested: Redaction,
+    capped: bool,
+    value: Value,
+) -> Value {
+    match effective(column, requested, capped) {
+        DlpPolicy::PlainText => value,
+        policy => apply_policy(column, policy, &value),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

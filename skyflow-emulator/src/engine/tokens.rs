@@ -19,7 +19,7 @@ use super::redaction;
 use super::schema::{Column, DataType, Table, TokenPolicy};
 use super::store::{Cells, TokenRow, TokenTarget};
 use super::types::*;
-use super::validate::canon;
+use super::validate::{canon, into_canon};
 use super::vault::Vault;
 
 const MAX_TOKEN_ATTEMPTS: usize = 32;
@@ -355,17 +355,24 @@ impl Vault {
         req: DetokenizeRequest,
     ) -> EngineResult<DetokenizeResponse> {
         let ev = self.event("/v1.TokenService/Detokenize", "READ", "TOKEN", None);
-        self.read_op(ctx, ev, |c, ev| {
-            let ps = &req.detokenization_parameters;
+        self.read_op(ctx, ev, move |c, ev| {
+            let DetokenizeRequest {
+                detokenization_parameters: ps,
+                download_url,
+                continue_on_error,
+            } = req;
             if ps.is_empty() {
                 return Err(EngineError::invalid(
                     "Detokenize failed. detokenizationParameters is empty.",
                 ));
             }
             self.inner.config.limits.check_records(ps.len(), "tokens")?;
-            let continue_on_error = req.continue_on_error.unwrap_or(false);
-            let download = req.download_url.unwrap_or(false);
+            let continue_on_error = continue_on_error.unwrap_or(false);
+            let download = download_url.unwrap_or(false);
             let now = self.inner.now();
+            // The values' AAD is a fixed prefix plus the token's hash: built in one buffer.
+            let mut aad = self.value_aad(&[]);
+            let aad_prefix = aad.len();
             let mut out = Vec::with_capacity(ps.len());
             for p in ps {
                 let tfp = self.token_fp(&p.token);
@@ -380,10 +387,9 @@ impl Vault {
                 else {
                     let err = EngineError::token_not_found(&p.token);
                     if continue_on_error {
-                        ev.nested
-                            .push((404, "Token not found".into(), "TOKEN/".into()));
+                        ev.nested.push_parts(404, "Token not found", &["TOKEN/"]);
                         out.push(DetokenizedRecord {
-                            token: p.token.clone(),
+                            token: p.token,
                             value_type: None,
                             value: None,
                             error: Some(err.message().to_string()),
@@ -392,14 +398,16 @@ impl Vault {
                     }
                     return Err(err);
                 };
-                let v: Value =
-                    serde_json::from_slice(&self.inner.keys.decrypt(&self.value_aad(&tfp), &vct)?)
-                        .map_err(|_| EngineError::internal("stored token value is corrupt"))?;
+                aad.truncate(aad_prefix);
+                aad.extend_from_slice(&tfp);
+                let v: Value = serde_json::from_slice(&self.inner.keys.decrypt(&aad, &vct)?)
+                    .map_err(|_| EngineError::internal("stored token value is corrupt"))?;
                 let col = self
                     .vault
                     .schema
                     .table(&table)
                     .and_then(|t| t.column(&column));
+                let redaction = p.redaction.unwrap_or_default();
                 let (value, vt) = match col {
                     Some(col) if col.datatype == DataType::File => {
                         let file_id = canon(&v);
@@ -410,37 +418,33 @@ impl Vault {
                                 .file_meta(c, &file_id)?
                                 .map(|m| m.file_name)
                                 .unwrap_or_default();
-                            canon(&redaction::apply(
+                            into_canon(redaction::apply_owned(
                                 col,
-                                p.redaction.unwrap_or_default(),
+                                redaction,
                                 ctx.default_redaction_only,
-                                &Value::String(name),
+                                Value::String(name),
                             ))
                         };
                         (shown, ValueType::String)
                     }
                     Some(col) => {
-                        let shown = redaction::apply(
-                            col,
-                            p.redaction.unwrap_or_default(),
-                            ctx.default_redaction_only,
-                            &v,
-                        );
+                        let shown =
+                            redaction::apply_owned(col, redaction, ctx.default_redaction_only, v);
                         let vt = if col.is_array {
                             ValueType::Array
                         } else {
                             ValueType::from(col.datatype)
                         };
-                        (canon(&shown), vt)
+                        (into_canon(shown), vt)
                     }
                     // The column is gone from the schema: its redaction policy is unknown, so
                     // the value never leaves in clear.
                     None => (redaction::REDACTED_TEXT.to_string(), ValueType::String),
                 };
                 ev.nested
-                    .push((200, String::new(), format!("TOKEN/{table}.{column}")));
+                    .push_parts(200, "", &["TOKEN/", &table, ".", &column]);
                 out.push(DetokenizedRecord {
-                    token: p.token.clone(),
+                    token: p.token,
                     value_type: Some(vt),
                     value: Some(value),
                     error: None,

@@ -16,6 +16,14 @@ pub(crate) fn canon(v: &Value) -> String {
     }
 }
 
+/// [`canon`] of a value the caller no longer needs (a string is moved, not copied).
+pub(crate) fn into_canon(v: Value) -> String {
+    match v {
+        Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
 /// Checks a date, datetime or time value against ISO 8601 (an empty string means no value);
 /// returns what the value must be when it does not match.
 ///

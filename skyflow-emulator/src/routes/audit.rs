@@ -15,7 +15,10 @@ use crate::server::AppState;
 /// `filterOps.context.actor`; `sortOps.orderBy` (`ASCENDING`/`DESCENDING`, default newest
 /// first); paging `limit` (default 25) and `offset`. `filterOps.accountID` is required, as in
 /// the API (any value: the emulator has one account). A caller bound to some vaults sees only
-/// their events.
+/// their events. Calls on many items (batch, detokenize) list one `response.nestedResponse`
+/// entry per item, in request order: its code, message and identifier (`RECORD/<table>` for a
+/// batch entry, `TOKEN/<table>.<column>` for a token, `TOKEN/` for a token not found; never the
+/// token itself).
 pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
