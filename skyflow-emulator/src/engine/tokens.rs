@@ -122,9 +122,8 @@ impl Vault {
             .then(|| self.value_fp(&col.column_group, v));
         // A deterministic value that already has a token keeps it.
         if let Some(vfp) = &value_fp {
-            let existing = self.rows(c).deterministic_token(&col.column_group, vfp)?;
-            if let Some((tid, tct)) = existing {
-                let token = self.decrypt_token(&tct)?;
+            if let Some(tid) = self.rows(c).deterministic_token(vfp) {
+                let token = self.token_text(c, tid)?;
                 if let Some(b) = byot
                     && b != token
                 {
@@ -206,21 +205,26 @@ impl Vault {
         }
         let rows = self.rows(c);
         if !counted {
-            rows.count_holders(tid, 1)?;
+            rows.hold_token(tid);
         }
-        match before {
-            Some(old) => rows.release_token(old),
-            None => Ok(()),
+        if let Some(old) = before {
+            rows.release_token(old);
         }
+        Ok(())
     }
 
     /// The text of the token of row `tid`.
     pub(crate) fn token_text(&self, c: &Connection, tid: i64) -> EngineResult<String> {
-        let ct = self
-            .rows(c)
+        let rows = self.rows(c);
+        if let Some(text) = rows.cached_text(tid) {
+            return Ok(text);
+        }
+        let ct = rows
             .token_ct(tid)?
             .ok_or_else(|| EngineError::internal("a cell links to a missing token"))?;
-        self.decrypt_token(&ct)
+        let text = self.decrypt_token(&ct)?;
+        rows.remember_text(tid, &text);
+        Ok(text)
     }
 
     fn decrypt_token(&self, ct: &[u8]) -> EngineResult<String> {
@@ -302,16 +306,14 @@ impl Vault {
                     Ok(Some(v)) => v,
                     _ => Value::Null,
                 };
-                let found: Option<Vec<u8>> = if v.is_null() {
+                let found = if v.is_null() {
                     None
                 } else {
-                    self.rows(c)
-                        .deterministic_token(&group, &self.value_fp(&group, &v))?
-                        .map(|(_, ct)| ct)
+                    self.rows(c).deterministic_token(&self.value_fp(&group, &v))
                 };
                 match found {
-                    Some(ct) => {
-                        let t = self.decrypt_token(&ct)?;
+                    Some(tid) => {
+                        let t = self.token_text(c, tid)?;
                         out.push(TokenRecord { token: t });
                     }
                     None => {

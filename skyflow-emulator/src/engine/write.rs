@@ -340,10 +340,10 @@ impl Vault {
         cells: &mut Cells,
         col: &str,
     ) -> EngineResult<()> {
-        match cells.remove(col) {
-            Some(tid) => self.rows(c).release_token(tid),
-            None => Ok(()),
+        if let Some(tid) = cells.remove(col) {
+            self.rows(c).release_token(tid);
         }
+        Ok(())
     }
 
     /// Deletes one record (its unique entries, persistent tokens and files); false if absent.
@@ -358,7 +358,7 @@ impl Vault {
             return Ok(false);
         };
         for tid in cells.values() {
-            rows.release_token(*tid)?;
+            rows.release_token(*tid);
         }
         Ok(true)
     }

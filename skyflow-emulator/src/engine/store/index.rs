@@ -70,7 +70,14 @@ type Map<V> = HashMap<Key, V, BuildHasherDefault<KeyHasher>>;
 pub(crate) struct Index {
     committed: RwLock<[Map<i64>; KINDS]>,
     pending: Mutex<Pending>,
+    /// Texts of tokens read lately, by token row id. A token's text never changes and row ids
+    /// are never reused while the store is open, so an entry is right for as long as its row
+    /// exists; the row's deletion removes it.
+    texts: Mutex<HashMap<i64, String>>,
 }
+
+/// Most token texts [`Index::texts`] keeps (it starts over when full).
+const MAX_TEXTS: usize = 1 << 16;
 
 /// The open group's changes (`None`: the key was removed), with an undo log for its
 /// savepoints, and the next free row ids.
@@ -81,6 +88,9 @@ struct Pending {
     log: Vec<(Kind, Key, Option<Option<i64>>)>,
     /// Where each open savepoint starts in `log`.
     marks: Vec<usize>,
+    /// Changes to tokens' holder counts not written yet, by token row id (see
+    /// [`Index::hold`]).
+    holders: HashMap<i64, i64>,
     next_record: i64,
     next_token: i64,
 }
@@ -103,7 +113,45 @@ impl Index {
                 next_token,
                 ..Pending::default()
             }),
+            texts: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Adds `by` to the count of cells holding token row `tid` (writer only). Counts are
+    /// kept here and written once per token at the end of the write or before a savepoint
+    /// (a value shared by every record of a bulk write is one UPDATE, not one per record).
+    pub(crate) fn hold(&self, tid: i64, by: i64) {
+        *lock(&self.pending).holders.entry(tid).or_insert(0) += by;
+    }
+
+    /// The holder counts to write now, in row order (the pending ones are forgotten).
+    pub(crate) fn take_holders(&self) -> Vec<(i64, i64)> {
+        let mut out: Vec<(i64, i64)> = lock(&self.pending)
+            .holders
+            .drain()
+            .filter(|(_, by)| *by != 0)
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// The text of token row `tid`, if read lately.
+    pub(crate) fn text(&self, tid: i64) -> Option<String> {
+        lock(&self.texts).get(&tid).cloned()
+    }
+
+    /// Remembers the text of token row `tid`.
+    pub(crate) fn remember_text(&self, tid: i64, text: &str) {
+        let mut texts = lock(&self.texts);
+        if texts.len() >= MAX_TEXTS {
+            texts.clear();
+        }
+        texts.insert(tid, text.to_string());
+    }
+
+    /// Token row `tid` is deleted.
+    pub(crate) fn forget_text(&self, tid: i64) {
+        lock(&self.texts).remove(&tid);
     }
 
     /// The row of `k`: committed rows only for a reader, with the open group's changes for
@@ -156,9 +204,11 @@ impl Index {
         }
     }
 
-    /// The innermost savepoint rolled back: its changes are undone.
+    /// The innermost savepoint rolled back: its changes are undone (holder counts not
+    /// written yet are its own: they are written before a savepoint starts).
     pub(crate) fn rollback(&self) {
         let mut p = lock(&self.pending);
+        p.holders.clear();
         let Some(at) = p.marks.pop() else {
             return;
         };
@@ -192,6 +242,7 @@ impl Index {
     /// The group's commit failed: its changes are dropped.
     pub(crate) fn discard(&self) {
         let mut p = lock(&self.pending);
+        p.holders.clear();
         for view in &mut p.view {
             view.clear();
         }

@@ -62,9 +62,11 @@ impl<'c> RecordStore<'c> {
         &self,
         f: impl FnOnce() -> EngineResult<T>,
     ) -> EngineResult<EngineResult<T>> {
+        tokens::write_holders(self.conn, self.store)?;
         self.conn.execute_batch("SAVEPOINT sky_entry")?;
         self.store.index.mark();
         let out = f();
+        let out = out.and_then(|v| tokens::write_holders(self.conn, self.store).map(|_| v));
         match &out {
             Ok(_) => {
                 self.store.index.release();
@@ -413,7 +415,7 @@ impl Store {
         };
         w.open = Some((group, size + 1));
         self.writes.fetch_add(1, Ordering::Relaxed);
-        let out = run_in_savepoint(&w.conn, &self.index, f);
+        let out = run_in_savepoint(&w.conn, self, f);
         let alone = self.path.is_none() || self.waiting.load(Ordering::SeqCst) == 0;
         if alone || size + 1 >= MAX_GROUP {
             let commit = w.conn.execute_batch("COMMIT");
@@ -509,12 +511,13 @@ fn tune(c: &Connection, cache_kib: i64) -> EngineResult<()> {
 /// fails.
 fn run_in_savepoint<T>(
     conn: &Connection,
-    index: &Index,
+    store: &Store,
     f: impl FnOnce(&Connection) -> EngineResult<T>,
 ) -> EngineResult<T> {
     conn.execute_batch("SAVEPOINT sky_write")?;
+    let index = &store.index;
     index.mark();
-    let out = f(conn);
+    let out = f(conn).and_then(|v| tokens::write_holders(conn, store).map(|_| v));
     match &out {
         Ok(_) => {
             index.release();

@@ -3,9 +3,9 @@
 //! policies a keyed hash of the value, and how many cells hold it (`refs`). Tokens are found
 //! by hash through the in-memory index; a record row names the token rows its cells hold.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use super::RecordStore;
+use super::{RecordStore, Store};
 use super::index::{Kind, key};
 use crate::engine::error::EngineResult;
 
@@ -32,25 +32,10 @@ pub(crate) struct TokenTarget {
 }
 
 impl RecordStore<'_> {
-    /// The `(row id, token_ct)` of the deterministic token of value hash `value_fp` in
-    /// `group`.
-    pub(crate) fn deterministic_token(
-        &self,
-        group: &str,
-        value_fp: &[u8],
-    ) -> EngineResult<Option<(i64, Vec<u8>)>> {
-        let Some(tid) = self.find(Kind::Deterministic, key(value_fp)) else {
-            return Ok(None);
-        };
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT token_ct FROM sky_tokens WHERE tid = ?1 AND vault_id = ?2 AND group_name = ?3 AND value_fp = ?4",
-            )?
-            .query_row(params![tid, self.vault_id, group, value_fp], |r| {
-                Ok((tid, r.get(0)?))
-            })
-            .optional()?)
+    /// The row of the deterministic token of the value with keyed hash `value_fp` (the hash
+    /// is scoped to the vault and column group).
+    pub(crate) fn deterministic_token(&self, value_fp: &[u8]) -> Option<i64> {
+        self.find(Kind::Deterministic, key(value_fp))
     }
 
     /// Stores a token; its row id, or `None` when its hash (or its deterministic value) is
@@ -110,32 +95,27 @@ impl RecordStore<'_> {
             .optional()?)
     }
 
-    /// Adds `by` to the number of cells holding token row `tid`.
-    pub(crate) fn count_holders(&self, tid: i64, by: i64) -> EngineResult<()> {
-        self.conn
-            .prepare_cached("UPDATE sky_tokens SET refs = refs + ?2 WHERE tid = ?1")?
-            .execute(params![tid, by])?;
-        Ok(())
+    /// One more cell holds token row `tid` (written with the write's other counts, see
+    /// [`write_holders`]).
+    pub(crate) fn hold_token(&self, tid: i64) {
+        self.store.index.hold(tid, 1);
     }
 
-    /// One cell no longer holds token row `tid`: its count drops, and a persistent token no
-    /// cell holds any more is deleted. Transient tokens (with an expiry) stay until their TTL.
-    pub(crate) fn release_token(&self, tid: i64) -> EngineResult<()> {
-        self.count_holders(tid, -1)?;
-        let gone: Option<(Vec<u8>, Option<Vec<u8>>)> = self
-            .conn
-            .prepare_cached(
-                "DELETE FROM sky_tokens WHERE tid = ?1 AND expires_at IS NULL AND refs <= 0 RETURNING token_fp, value_fp",
-            )?
-            .query_row(params![tid], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        if let Some((token_fp, value_fp)) = gone {
-            self.map(Kind::Token, key(&token_fp), None);
-            if let Some(v) = value_fp {
-                self.map(Kind::Deterministic, key(&v), None);
-            }
-        }
-        Ok(())
+    /// One cell no longer holds token row `tid`: when the write's counts are written, a
+    /// persistent token no cell holds any more is deleted. Transient tokens (with an expiry)
+    /// stay until their TTL.
+    pub(crate) fn release_token(&self, tid: i64) {
+        self.store.index.hold(tid, -1);
+    }
+
+    /// The text of token row `tid`, if read lately.
+    pub(crate) fn cached_text(&self, tid: i64) -> Option<String> {
+        self.store.index.text(tid)
+    }
+
+    /// Remembers the text of token row `tid`.
+    pub(crate) fn remember_text(&self, tid: i64, text: &str) {
+        self.store.index.remember_text(tid, text);
     }
 
     /// The encrypted token of row `tid`.
@@ -146,4 +126,31 @@ impl RecordStore<'_> {
             .query_row(params![tid, self.vault_id], |r| r.get(0))
             .optional()?)
     }
+}
+
+/// Writes the holder counts the open write changed, and deletes the persistent tokens no
+/// cell holds any more (with their lookups). Runs before the write's savepoint is released
+/// and before a nested one starts.
+pub(crate) fn write_holders(conn: &Connection, store: &Store) -> EngineResult<()> {
+    for (tid, by) in store.index.take_holders() {
+        conn.prepare_cached("UPDATE sky_tokens SET refs = refs + ?2 WHERE tid = ?1")?
+            .execute(params![tid, by])?;
+        if by > 0 {
+            continue;
+        }
+        let gone: Option<(Vec<u8>, Option<Vec<u8>>)> = conn
+            .prepare_cached(
+                "DELETE FROM sky_tokens WHERE tid = ?1 AND expires_at IS NULL AND refs <= 0 RETURNING token_fp, value_fp",
+            )?
+            .query_row(params![tid], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((token_fp, value_fp)) = gone {
+            store.index.set(Kind::Token, key(&token_fp), None);
+            if let Some(v) = value_fp {
+                store.index.set(Kind::Deterministic, key(&v), None);
+            }
+            store.index.forget_text(tid);
+        }
+    }
+    Ok(())
 }
