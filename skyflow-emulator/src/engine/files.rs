@@ -9,6 +9,7 @@ use super::error::{EngineError, EngineResult, ErrorKind};
 use super::ops::{Inner, now_secs};
 use super::schema::{Column, DataType, Table};
 use super::store::{FileRow, file_blobs};
+use super::tokens::Issue;
 use super::types::*;
 use super::vault::Vault;
 
@@ -184,7 +185,11 @@ impl Vault {
         let v = Value::String(file_id);
         rec.data.insert(col.name.clone(), v.clone());
         if col.token_policy.is_some() {
-            self.issue_token(c, table, col, &v, None, Some(&mut rec.cells), "")?;
+            let issue = Issue {
+                cells: Some(&mut rec.cells),
+                ..Issue::default()
+            };
+            self.issue_token(c, table, col, &v, issue, "")?;
         }
         let sid = rec.sid.clone();
         self.store_record(c, table, rec)?;

@@ -305,13 +305,29 @@ impl Vault {
     pub(crate) fn write_op<T>(
         &self,
         ctx: &RequestContext,
-        mut ev: PendingEvent,
+        ev: PendingEvent,
         f: impl FnOnce(&Connection, &mut PendingEvent) -> EngineResult<T>,
     ) -> EngineResult<T> {
-        let res = self.inner.store.write(|tx| {
-            let out = f(tx, &mut ev)?;
-            self.inner.write_audit_in(tx, ctx, &ev)?;
-            Ok(out)
+        self.write_op_prepared(ctx, ev, || Ok(()), |c, ev, ()| f(c, ev))
+    }
+
+    /// Runs `prepare` (the work a write needs no storage for: validation, hashing,
+    /// encryption) before it waits for the writer, so concurrent writes prepare in parallel;
+    /// then `f` with what it prepared, as [`Vault::write_op`] does. A failure of either is
+    /// audited.
+    pub(crate) fn write_op_prepared<P, T>(
+        &self,
+        ctx: &RequestContext,
+        mut ev: PendingEvent,
+        prepare: impl FnOnce() -> EngineResult<P>,
+        f: impl FnOnce(&Connection, &mut PendingEvent, P) -> EngineResult<T>,
+    ) -> EngineResult<T> {
+        let res = prepare().and_then(|prepared| {
+            self.inner.store.write(|tx| {
+                let out = f(tx, &mut ev, prepared)?;
+                self.inner.write_audit_in(tx, ctx, &ev)?;
+                Ok(out)
+            })
         });
         if let Err(e) = &res {
             // The transaction rolled back with its event: record the failure on its own. The

@@ -24,6 +24,32 @@ use super::vault::Vault;
 
 const MAX_TOKEN_ATTEMPTS: usize = 32;
 
+/// How a token is issued for a cell: the BYOT token given for it, the cells of the record
+/// that will hold it (none for a value tokenized on its own), and its prepared work.
+#[derive(Default)]
+pub(crate) struct Issue<'a> {
+    pub byot: Option<&'a str>,
+    pub cells: Option<&'a mut Cells>,
+    pub prepared: Option<PreparedToken>,
+}
+
+/// The CPU side of issuing a token, done before the writer lock (see
+/// [`Vault::prepare_token`]).
+pub(crate) struct PreparedToken {
+    /// The value's keyed hash in its column group (deterministic policies).
+    value_fp: Option<Vec<u8>>,
+    /// A new token, used if the value has none yet.
+    fresh: Option<FreshToken>,
+}
+
+/// A new token with its keyed hash and ciphertexts.
+struct FreshToken {
+    token: String,
+    fp: Vec<u8>,
+    token_ct: Vec<u8>,
+    value_ct: Vec<u8>,
+}
+
 impl Vault {
     fn token_fp(&self, token: &str) -> Vec<u8> {
         self.inner
@@ -76,20 +102,71 @@ impl Vault {
         }
     }
 
-    /// Issues (or finds) the token of `v` in `col`; with `cells` (the cells of the record
-    /// being written) the cell of `col` holds it from now on, and the token it held before is
-    /// released. Transient tokens are never held by a cell.
-    #[allow(clippy::too_many_arguments)]
+    /// The keyed hash and ciphertexts of a new token `token` for a value whose JSON is
+    /// `plain`.
+    fn fresh_token(&self, token: String, plain: &[u8]) -> FreshToken {
+        let fp = self.token_fp(&token);
+        FreshToken {
+            token_ct: self.inner.keys.encrypt(&self.token_aad(), token.as_bytes()),
+            value_ct: self.inner.keys.encrypt(&self.value_aad(&fp), plain),
+            fp,
+            token,
+        }
+    }
+
+    /// The CPU side of issuing the token of `v` in `col` (the BYOT token `byot` if given),
+    /// done before the write waits for the writer: the value's keyed hash, and a new token
+    /// with its ciphertexts unless the value is known to have a token already.
+    pub(crate) fn prepare_token(
+        &self,
+        col: &Column,
+        v: &Value,
+        byot: Option<&str>,
+    ) -> EngineResult<PreparedToken> {
+        let policy = col
+            .token_policy
+            .ok_or_else(|| EngineError::internal("column has no token policy"))?;
+        let value_fp = policy
+            .is_deterministic()
+            .then(|| self.value_fp(&col.column_group, v));
+        if byot.is_none()
+            && value_fp
+                .as_deref()
+                .is_some_and(|f| self.inner.store.has_deterministic(f))
+        {
+            return Ok(PreparedToken {
+                value_fp,
+                fresh: None,
+            });
+        }
+        let token = match byot {
+            Some(b) => Some(b.to_string()),
+            None => Some(self.generate(col, v)).filter(|t| *t != canon(v)),
+        };
+        let plain = serde_json::to_vec(v).map_err(|e| EngineError::internal(e.to_string()))?;
+        Ok(PreparedToken {
+            value_fp,
+            fresh: token.map(|t| self.fresh_token(t, &plain)),
+        })
+    }
+
+    /// Issues (or finds) the token of `v` in `col`; with `issue.cells` (the cells of the
+    /// record being written) the cell of `col` holds it from now on, and the token it held
+    /// before is released. Transient tokens are never held by a cell.
     pub(crate) fn issue_token(
         &self,
         c: &Connection,
         table: &Table,
         col: &Column,
         v: &Value,
-        byot: Option<&str>,
-        cells: Option<&mut Cells>,
+        issue: Issue<'_>,
         at: &str,
     ) -> EngineResult<String> {
+        let Issue {
+            byot,
+            cells,
+            prepared,
+        } = issue;
         let policy = col
             .token_policy
             .ok_or_else(|| EngineError::internal("column has no token policy"))?;
@@ -117,52 +194,74 @@ impl Vault {
                 )));
             }
         }
-        let value_fp = policy
-            .is_deterministic()
-            .then(|| self.value_fp(&col.column_group, v));
+        let (value_fp, mut fresh) = match prepared {
+            Some(p) => (p.value_fp, p.fresh),
+            None => (
+                policy
+                    .is_deterministic()
+                    .then(|| self.value_fp(&col.column_group, v)),
+                None,
+            ),
+        };
         // A deterministic value that already has a token keeps it.
-        if let Some(vfp) = &value_fp {
-            if let Some(tid) = self.rows(c).deterministic_token(vfp) {
-                let token = self.token_text(c, tid)?;
-                if let Some(b) = byot
-                    && b != token
-                {
-                    return Err(EngineError::new(
-                        ErrorKind::InvalidArgument,
-                        format!(
-                            "{at}The token supplied for column {} conflicts with the token already issued for this value",
-                            col.name
-                        ),
-                    ));
-                }
-                if let Some(cells) = cells {
-                    self.hold(c, cells, &col.name, tid, false)?;
-                }
-                return Ok(token);
+        if let Some(vfp) = &value_fp
+            && let Some(tid) = self.rows(c).deterministic_token(vfp)
+        {
+            let token = self.token_text(c, tid)?;
+            if let Some(b) = byot
+                && b != token
+            {
+                return Err(EngineError::new(
+                    ErrorKind::InvalidArgument,
+                    format!(
+                        "{at}The token supplied for column {} conflicts with the token already issued for this value",
+                        col.name
+                    ),
+                ));
             }
+            if let Some(cells) = cells {
+                self.hold(c, cells, &col.name, tid, false)?;
+            }
+            return Ok(token);
         }
         let expires = policy
             .is_transient()
             .then(|| self.inner.now() + i64::from(col.ttl_minutes) * 60);
-        let plain = serde_json::to_vec(v).map_err(|e| EngineError::internal(e.to_string()))?;
+        let mut plain = None;
         for _ in 0..MAX_TOKEN_ATTEMPTS {
-            let token = match byot {
-                Some(b) => b.to_string(),
-                None => self.generate(col, v),
+            let FreshToken {
+                token,
+                fp,
+                token_ct,
+                value_ct,
+            } = match fresh.take() {
+                Some(f) => f,
+                None => {
+                    let token = match byot {
+                        Some(b) => b.to_string(),
+                        None => self.generate(col, v),
+                    };
+                    if byot.is_none() && token == canon(v) {
+                        continue;
+                    }
+                    if plain.is_none() {
+                        plain = Some(
+                            serde_json::to_vec(v)
+                                .map_err(|e| EngineError::internal(e.to_string()))?,
+                        );
+                    }
+                    self.fresh_token(token, plain.as_deref().unwrap_or_default())
+                }
             };
-            if byot.is_none() && token == canon(v) {
-                continue;
-            }
-            let tfp = self.token_fp(&token);
             // A token a cell will hold is stored already counting that holder.
             let stored = self.rows(c).insert_token(&TokenRow {
-                token_fp: &tfp,
-                token_ct: &self.inner.keys.encrypt(&self.token_aad(), token.as_bytes()),
+                token_fp: &fp,
+                token_ct: &token_ct,
                 group: &col.column_group,
                 value_fp: value_fp.as_deref(),
                 table: &table.name,
                 column: &col.name,
-                value_ct: &self.inner.keys.encrypt(&self.value_aad(&tfp), &plain),
+                value_ct: &value_ct,
                 expires_at: expires,
                 refs: i64::from(cells.is_some()),
             })?;

@@ -9,9 +9,19 @@ use super::error::{EngineError, EngineResult};
 use super::records::Record;
 use super::schema::{Column, Table};
 use super::store::Cells;
+use super::tokens::{Issue, PreparedToken};
 use super::types::*;
 use super::validate::invalid_field;
 use super::vault::Vault;
+
+/// One cell being written: its column, its new value (`None` clears it), the BYOT token
+/// given for it and its prepared token.
+struct CellWrite<'a> {
+    col: &'a Column,
+    v: Option<&'a Value>,
+    byot: Option<&'a str>,
+    prepared: Option<PreparedToken>,
+}
 
 /// Options of one insert.
 pub(crate) struct InsertOpts<'a> {
@@ -20,24 +30,35 @@ pub(crate) struct InsertOpts<'a> {
     pub byot: ByotMode,
 }
 
+/// One record of an insert after the work that needs no storage: its values validated and
+/// normalized, its BYOT tokens, and the CPU side of each tokenized cell's token.
+pub(crate) struct PreparedRecord<'a> {
+    values: Vec<(&'a Column, Option<Value>)>,
+    tokens: Option<&'a FieldMap>,
+    prepared: Vec<Option<PreparedToken>>,
+    /// The value of the upsert column.
+    upsert: Option<Value>,
+    /// The prefix of its error messages (`Insert failed for record <i>. `).
+    at: String,
+}
+
 impl Vault {
-    /// Inserts (or upserts) one record inside the caller's transaction.
-    pub(crate) fn insert_one(
+    /// Validates one record of an insert and prepares its tokens (no storage needed).
+    pub(crate) fn prepare_record<'a>(
         &self,
-        c: &Connection,
-        table: &Table,
-        rec: &RecordInput,
+        table: &'a Table,
+        rec: &'a RecordInput,
         opts: &InsertOpts<'_>,
-        at: &str,
-    ) -> EngineResult<InsertedRecord> {
-        let tokens = self.byot_tokens(rec, opts.byot, at)?;
-        let mut values: Vec<(&Column, Option<Value>)> = Vec::new();
+        at: String,
+    ) -> EngineResult<PreparedRecord<'a>> {
+        let tokens = self.byot_tokens(rec, opts.byot, &at)?;
+        let mut values: Vec<(&Column, Option<Value>)> = Vec::with_capacity(rec.fields.len());
         for (k, v) in &rec.fields {
             let col = table
                 .column(k)
                 .filter(|c| !c.is_skyflow_id())
                 .ok_or_else(|| EngineError::invalid_insert_column(k))?;
-            values.push((col, self.normalize(table, col, v, at)?));
+            values.push((col, self.normalize(table, col, v, &at)?));
         }
         for col in table.columns.iter().filter(|c| c.not_null) {
             if !col.is_skyflow_id()
@@ -51,7 +72,7 @@ impl Vault {
                 )));
             }
         }
-        let mut existing: Option<Record> = None;
+        let mut upsert = None;
         if let Some(up) = opts.upsert {
             let ucol = table
                 .column(up)
@@ -71,21 +92,68 @@ impl Vault {
                         "{at}Upsert column {up} needs a value in every record"
                     ))
                 })?;
-            if let Some(sid) = self.lookup_unique(c, &table.name, up, &v)? {
-                existing = self.load_record(c, &table.name, &sid)?;
-            }
+            upsert = Some(v);
+        }
+        let prepared = values
+            .iter()
+            .map(|(col, v)| match v {
+                Some(v) if col.token_policy.is_some() => {
+                    let byot = tokens
+                        .and_then(|t| t.get(&col.name))
+                        .and_then(Value::as_str);
+                    self.prepare_token(col, v, byot).map(Some)
+                }
+                _ => Ok(None),
+            })
+            .collect::<EngineResult<_>>()?;
+        Ok(PreparedRecord {
+            values,
+            tokens,
+            prepared,
+            upsert,
+            at,
+        })
+    }
+
+    /// Writes (or upserts) one prepared record inside the caller's transaction.
+    pub(crate) fn write_record(
+        &self,
+        c: &Connection,
+        table: &Table,
+        p: PreparedRecord<'_>,
+        opts: &InsertOpts<'_>,
+    ) -> EngineResult<InsertedRecord> {
+        let mut existing: Option<Record> = None;
+        if let (Some(up), Some(v)) = (opts.upsert, &p.upsert)
+            && let Some(sid) = self.lookup_unique(c, &table.name, up, v)?
+        {
+            existing = self.load_record(c, &table.name, &sid)?;
         }
         let mut rec = match existing {
             Some(rec) => rec,
             None => self.new_record(c),
         };
-        let out_tokens = self.write_cells(c, table, &mut rec, &values, tokens, at)?;
+        let out_tokens =
+            self.write_cells(c, table, &mut rec, &p.values, p.tokens, p.prepared, &p.at)?;
         let skyflow_id = rec.sid.clone();
         self.store_record(c, table, rec)?;
         Ok(InsertedRecord {
             skyflow_id,
             tokens: opts.tokenization.then_some(out_tokens),
         })
+    }
+
+    /// Inserts (or upserts) one record inside the caller's transaction.
+    pub(crate) fn insert_one(
+        &self,
+        c: &Connection,
+        table: &Table,
+        rec: &RecordInput,
+        opts: &InsertOpts<'_>,
+        at: &str,
+    ) -> EngineResult<InsertedRecord> {
+        let p = self.prepare_record(table, rec, opts, at.to_string())?;
+        self.write_record(c, table, p, opts)
     }
 
     /// Inserts records into `table` (one transaction: all or nothing). Honours tokenization,
@@ -115,7 +183,12 @@ impl Vault {
             "RECORD",
             Some(table),
         );
-        self.write_op(ctx, ev, |c, ev| {
+        let opts = InsertOpts {
+            tokenization: req.tokenization.unwrap_or(false),
+            upsert: req.upsert.as_deref(),
+            byot: req.byot.unwrap_or_default(),
+        };
+        let prepare = || {
             let t = self.table(table)?;
             if req.records.is_empty() {
                 return Err(EngineError::invalid(
@@ -126,7 +199,6 @@ impl Vault {
                 .config
                 .limits
                 .check_records(req.records.len(), "records")?;
-            let byot = req.byot.unwrap_or_default();
             if req.homogeneous.unwrap_or(false) {
                 if req.upsert.is_some() {
                     return Err(EngineError::invalid(
@@ -144,7 +216,7 @@ impl Vault {
                     ));
                 }
             }
-            if byot == ByotMode::Enable
+            if opts.byot == ByotMode::Enable
                 && req
                     .records
                     .iter()
@@ -154,19 +226,25 @@ impl Vault {
                     "Insert failed. byot is ENABLE but no tokens were given.",
                 ));
             }
-            let opts = InsertOpts {
-                tokenization: req.tokenization.unwrap_or(false),
-                upsert: req.upsert.as_deref(),
-                byot,
-            };
-            let mut out = Vec::with_capacity(req.records.len());
-            for (i, rec) in req.records.iter().enumerate() {
-                let at = if req.records.len() > 1 {
-                    format!("Insert failed for record {i}. ")
-                } else {
-                    String::new()
-                };
-                let r = self.insert_one(c, t, rec, &opts, &at)?;
+            let many = req.records.len() > 1;
+            req.records
+                .iter()
+                .enumerate()
+                .map(|(i, rec)| {
+                    let at = if many {
+                        format!("Insert failed for record {i}. ")
+                    } else {
+                        String::new()
+                    };
+                    self.prepare_record(t, rec, &opts, at)
+                })
+                .collect::<EngineResult<Vec<_>>>()
+                .map(|records| (t, records))
+        };
+        self.write_op_prepared(ctx, ev, prepare, |c, ev, (t, records)| {
+            let mut out = Vec::with_capacity(records.len());
+            for p in records {
+                let r = self.write_record(c, t, p, &opts)?;
                 ev.resource_ids.push(format!("RECORD/{}", r.skyflow_id));
                 out.push(r);
             }
@@ -201,7 +279,8 @@ impl Vault {
             let col = table.column(k).ok_or_else(|| invalid_field(k))?;
             values.push((col, self.normalize(table, col, v, "")?));
         }
-        let out_tokens = self.write_cells(c, table, &mut stored, &values, tokens, "")?;
+        let out_tokens =
+            self.write_cells(c, table, &mut stored, &values, tokens, Vec::new(), "")?;
         self.store_record(c, table, stored)?;
         Ok(UpdateResponse {
             skyflow_id: sid.to_string(),
@@ -248,6 +327,7 @@ impl Vault {
 
     /// Writes the cells of one record (its values, its tokens and unique entries); returns
     /// column → token of the tokenized cells.
+    #[allow(clippy::too_many_arguments)]
     fn write_cells(
         &self,
         c: &Connection,
@@ -255,10 +335,13 @@ impl Vault {
         rec: &mut Record,
         values: &[(&Column, Option<Value>)],
         tokens: Option<&FieldMap>,
+        prepared: Vec<Option<PreparedToken>>,
         at: &str,
     ) -> EngineResult<Map<String, Value>> {
         let mut out = Map::new();
+        let mut prepared = prepared.into_iter();
         for (col, v) in values {
+            let prepared = prepared.next().flatten();
             let byot = tokens
                 .and_then(|t| t.get(&col.name))
                 .and_then(Value::as_str);
@@ -279,7 +362,13 @@ impl Vault {
             } else {
                 None
             };
-            if let Some(tok) = self.write_cell(c, table, col, rec, v.as_ref(), byot, at)? {
+            let cell = CellWrite {
+                col,
+                v: v.as_ref(),
+                byot,
+                prepared,
+            };
+            if let Some(tok) = self.write_cell(c, table, rec, cell, at)? {
                 out.insert(col.name.clone(), Value::String(tok));
             }
             if col.unique {
@@ -298,17 +387,20 @@ impl Vault {
     ///   or a new one (random, transient, BYOT);
     /// - the token the cell held before is dropped when no cell holds it any more, so it
     ///   never resolves to a value it was not issued for.
-    #[allow(clippy::too_many_arguments)]
     fn write_cell(
         &self,
         c: &Connection,
         table: &Table,
-        col: &Column,
         rec: &mut Record,
-        v: Option<&Value>,
-        byot: Option<&str>,
+        cell: CellWrite<'_>,
         at: &str,
     ) -> EngineResult<Option<String>> {
+        let CellWrite {
+            col,
+            v,
+            byot,
+            prepared,
+        } = cell;
         let Some(v) = v else {
             rec.data.remove(&col.name);
             self.release_cell(c, &mut rec.cells, &col.name)?;
@@ -329,7 +421,12 @@ impl Vault {
                 return Ok(Some(current));
             }
         }
-        let token = self.issue_token(c, table, col, v, byot, Some(&mut rec.cells), at)?;
+        let issue = Issue {
+            byot,
+            cells: Some(&mut rec.cells),
+            prepared,
+        };
+        let token = self.issue_token(c, table, col, v, issue, at)?;
         Ok(Some(token))
     }
 

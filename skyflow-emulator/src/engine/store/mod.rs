@@ -377,6 +377,14 @@ impl Store {
         })
     }
 
+    /// Whether the value with keyed hash `value_fp` has a committed deterministic token (a
+    /// hint for work done before a write: the write itself looks again).
+    pub(crate) fn has_deterministic(&self, value_fp: &[u8]) -> bool {
+        self.index
+            .get(Kind::Deterministic, key(value_fp), false)
+            .is_some()
+    }
+
     pub(crate) fn in_memory(&self) -> bool {
         self.path.is_none()
     }

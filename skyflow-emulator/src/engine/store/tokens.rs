@@ -5,8 +5,8 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{RecordStore, Store};
 use super::index::{Kind, key};
+use super::{RecordStore, Store};
 use crate::engine::error::EngineResult;
 
 /// A new token row.
