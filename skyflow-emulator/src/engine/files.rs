@@ -147,7 +147,7 @@ impl Vault {
             Some(id) => self
                 .load_record(c, &table.name, id)?
                 .ok_or_else(EngineError::no_records)?,
-            None => self.new_record(c),
+            None => self.new_record(c, super::fpt::uuid()),
         };
         if !rec.new {
             self.release_cell(c, &mut rec.cells, &col.name)?;
@@ -192,7 +192,7 @@ impl Vault {
             self.issue_token(c, table, col, &v, issue, "")?;
         }
         let sid = rec.sid.clone();
-        self.store_record(c, table, rec)?;
+        self.store_record(c, table, rec, None)?;
         Ok((sid, meta))
     }
 
@@ -306,7 +306,7 @@ impl Vault {
             }
             self.release_cell(c, &mut rec.cells, &col.name)?;
             rec.data.remove(&col.name);
-            self.store_record(c, t, rec)?;
+            self.store_record(c, t, rec, None)?;
             Ok(DeletedResponse {
                 skyflow_id: id.to_string(),
                 deleted: true,

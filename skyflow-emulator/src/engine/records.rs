@@ -30,10 +30,10 @@ pub(crate) struct Record {
 }
 
 impl Vault {
-    /// A new, empty record with a fresh id (inside a write).
-    pub(crate) fn new_record(&self, c: &Connection) -> Record {
+    /// A new, empty record with id `sid` (inside a write).
+    pub(crate) fn new_record(&self, c: &Connection, sid: String) -> Record {
         Record {
-            sid: super::fpt::uuid(),
+            sid,
             rid: self.rows(c).new_record_id(),
             new: true,
             data: Map::new(),
@@ -73,19 +73,33 @@ impl Vault {
             .map_err(|_| EngineError::internal("stored record is corrupt"))
     }
 
-    /// Stores `rec` (its values, its cells' tokens and the hashes of its unique values).
+    /// The encrypted blob of record `sid` of `table` holding `data`.
+    pub(crate) fn seal_record(
+        &self,
+        table: &str,
+        sid: &str,
+        data: &Map<String, Value>,
+    ) -> EngineResult<Vec<u8>> {
+        let plain = serde_json::to_vec(data).map_err(|e| EngineError::internal(e.to_string()))?;
+        Ok(self
+            .inner
+            .keys
+            .encrypt(&record_aad(&self.vault.id, table, sid), &plain))
+    }
+
+    /// Stores `rec` (its values, its cells' tokens and the hashes of its unique values);
+    /// `sealed` is its blob when sealed already (see [`Vault::seal_record`]).
     pub(crate) fn store_record(
         &self,
         c: &Connection,
         table: &Table,
         rec: Record,
+        sealed: Option<Vec<u8>>,
     ) -> EngineResult<()> {
-        let plain =
-            serde_json::to_vec(&rec.data).map_err(|e| EngineError::internal(e.to_string()))?;
-        let blob = self
-            .inner
-            .keys
-            .encrypt(&record_aad(&self.vault.id, &table.name, &rec.sid), &plain);
+        let blob = match sealed {
+            Some(blob) => blob,
+            None => self.seal_record(&table.name, &rec.sid, &rec.data)?,
+        };
         let unique: Vec<Vec<u8>> = table
             .columns
             .iter()

@@ -38,6 +38,8 @@ pub(crate) struct PreparedRecord<'a> {
     prepared: Vec<Option<PreparedToken>>,
     /// The value of the upsert column.
     upsert: Option<Value>,
+    /// For a plain insert (no upsert): the new record's id and sealed blob.
+    sealed: Option<(String, Vec<u8>)>,
     /// The prefix of its error messages (`Insert failed for record <i>. `).
     at: String,
 }
@@ -106,11 +108,26 @@ impl Vault {
                 _ => Ok(None),
             })
             .collect::<EngineResult<_>>()?;
+        // A new record holds exactly its non-transient values (as `write_cell` stores them).
+        let sealed = match upsert {
+            Some(_) => None,
+            None => {
+                let sid = super::fpt::uuid();
+                let data: Map<String, Value> = values
+                    .iter()
+                    .filter(|(col, _)| !col.is_transient())
+                    .filter_map(|(col, v)| Some((col.name.clone(), v.clone()?)))
+                    .collect();
+                let blob = self.seal_record(&table.name, &sid, &data)?;
+                Some((sid, blob))
+            }
+        };
         Ok(PreparedRecord {
             values,
             tokens,
             prepared,
             upsert,
+            sealed,
             at,
         })
     }
@@ -129,14 +146,21 @@ impl Vault {
         {
             existing = self.load_record(c, &table.name, &sid)?;
         }
-        let mut rec = match existing {
-            Some(rec) => rec,
-            None => self.new_record(c),
+        let (mut rec, sealed) = match (existing, p.sealed) {
+            (Some(rec), _) => (rec, None),
+            (None, Some((sid, blob))) => (self.new_record(c, sid), Some(blob)),
+            (None, None) => (self.new_record(c, super::fpt::uuid()), None),
         };
         let out_tokens =
             self.write_cells(c, table, &mut rec, &p.values, p.tokens, p.prepared, &p.at)?;
         let skyflow_id = rec.sid.clone();
-        self.store_record(c, table, rec)?;
+        if cfg!(debug_assertions)
+            && let Some(blob) = &sealed
+        {
+            // The blob sealed beforehand holds exactly what the cells wrote.
+            assert_eq!(self.decode_record(&table.name, &rec.sid, blob)?, rec.data);
+        }
+        self.store_record(c, table, rec, sealed)?;
         Ok(InsertedRecord {
             skyflow_id,
             tokens: opts.tokenization.then_some(out_tokens),
@@ -281,7 +305,7 @@ impl Vault {
         }
         let out_tokens =
             self.write_cells(c, table, &mut stored, &values, tokens, Vec::new(), "")?;
-        self.store_record(c, table, stored)?;
+        self.store_record(c, table, stored, None)?;
         Ok(UpdateResponse {
             skyflow_id: sid.to_string(),
             tokens: tokenization.then_some(out_tokens),

@@ -38,14 +38,12 @@ impl RecordStore<'_> {
         self.find(Kind::Deterministic, key(value_fp))
     }
 
-    /// Stores a token; its row id, or `None` when its hash (or its deterministic value) is
-    /// taken already.
+    /// Stores a token; its row id, or `None` when its hash is taken already. A deterministic
+    /// value must have no token yet (the caller looked: [`RecordStore::deterministic_token`]).
     pub(crate) fn insert_token(&self, row: &TokenRow<'_>) -> EngineResult<Option<i64>> {
         let token_key = key(row.token_fp);
         let value_key = row.value_fp.map(key);
-        if self.find(Kind::Token, token_key).is_some()
-            || value_key.is_some_and(|k| self.find(Kind::Deterministic, k).is_some())
-        {
+        if self.find(Kind::Token, token_key).is_some() {
             return Ok(None);
         }
         let tid = self.store.index.next_token();
