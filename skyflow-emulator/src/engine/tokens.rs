@@ -501,8 +501,7 @@ impl Vault {
                 };
                 aad.truncate(aad_prefix);
                 aad.extend_from_slice(&tfp);
-                let v: Value = serde_json::from_slice(&self.inner.keys.decrypt(&aad, &vct)?)
-                    .map_err(|_| EngineError::internal("stored token value is corrupt"))?;
+                let v = stored_value(self.inner.keys.decrypt(&aad, &vct)?)?;
                 let col = self
                     .vault
                     .schema
@@ -556,8 +555,57 @@ impl Vault {
     }
 }
 
+/// A token's value from its stored JSON. Most values are strings with nothing to unescape
+/// (quoted, without a backslash): those become the string without a JSON parse, reusing the
+/// buffer.
+fn stored_value(mut json: Vec<u8>) -> EngineResult<Value> {
+    let plain_string = json.len() >= 2
+        && json[0] == b'"'
+        && json[json.len() - 1] == b'"'
+        && !json[1..json.len() - 1]
+            .iter()
+            .any(|&b| b == b'\\' || b == b'"' || b < 0x20);
+    if plain_string {
+        json.pop();
+        json.remove(0);
+        if let Ok(s) = String::from_utf8(json) {
+            return Ok(Value::String(s));
+        }
+        return Err(EngineError::internal("stored token value is corrupt"));
+    }
+    serde_json::from_slice(&json)
+        .map_err(|_| EngineError::internal("stored token value is corrupt"))
+}
+
 fn invalid_column(i: usize, col: &str) -> EngineError {
     EngineError::invalid(format!(
         "Tokenize failed for value {i}. Column {col} is invalid. Specify a valid column."
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_values_decode_like_serde_json() {
+        for v in [
+            serde_json::json!("Jane Doe"),
+            serde_json::json!(""),
+            serde_json::json!("quote \" and \\ backslash"),
+            serde_json::json!("tab\tnewline\n"),
+            serde_json::json!("ünïcødé ✓"),
+            serde_json::json!(42),
+            serde_json::json!(4.5),
+            serde_json::json!(true),
+            serde_json::json!(["a", 1]),
+            serde_json::json!({"k": "v"}),
+            Value::Null,
+        ] {
+            assert_eq!(stored_value(serde_json::to_vec(&v).unwrap()).unwrap(), v);
+        }
+        for corrupt in [&b"\"\xff\""[..], b"\"", b"{", b""] {
+            assert!(stored_value(corrupt.to_vec()).is_err(), "{corrupt:?}");
+        }
+    }
 }
