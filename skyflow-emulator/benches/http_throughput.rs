@@ -1,4 +1,4 @@
-//! Throughput of the emulator over loopback HTTP, on disk (WAL, `synchronous=FULL`), in
+//! Throughput of the emulator over loopback HTTP, on disk (WAL, every answered write synced to disk), in
 //! records (or tokens) per second. Run with
 //! `cargo bench -p skyflow-emulator --bench http_throughput` (about a minute).
 //!
@@ -240,7 +240,7 @@ fn report(op: &str, batch: usize, records: usize, elapsed: Duration) {
 
 /// How many bulk requests the `-par` runs keep in flight (`SKYFLOW_BENCH_CLIENTS`, default 4):
 /// a server benchmark keeps a few requests in flight so one request's network, JSON and
-/// fsync wait overlap another's work; the 1-client figures are reported too.
+/// sync wait overlap another's work; the 1-client figures are reported too.
 fn bulk_clients() -> usize {
     std::env::var("SKYFLOW_BENCH_CLIENTS")
         .ok()
@@ -333,7 +333,7 @@ async fn detokenize_bulk(bench: &Bench, tokens: &[(String, String)], clients: us
 }
 
 /// Single-record inserts into `persons` from `CLIENTS` concurrent clients for the time
-/// budget; also reports how many group commits (fsyncs) carried them. Returns the next
+/// budget; also reports how many group commits and syncs carried them. Returns the next
 /// sequence number.
 async fn concurrent(bench: &Bench, engine: &Engine, seq: usize) -> usize {
     let next = Arc::new(AtomicUsize::new(seq + 1));
@@ -362,8 +362,9 @@ async fn concurrent(bench: &Bench, engine: &Engine, seq: usize) -> usize {
     let after = engine.commit_stats();
     let commits = after.commits - before.commits;
     let writes = after.writes - before.writes;
+    let syncs = after.syncs - before.syncs;
     println!(
-        "{:<11} {CLIENTS} clients: {commits} group commits ({:.0}/s) for {writes} writes, {:.1} writes per commit",
+        "{:<11} {CLIENTS} clients: {commits} group commits ({:.0}/s) for {writes} writes, {:.1} writes per commit, {syncs} syncs",
         "",
         commits as f64 / elapsed.as_secs_f64(),
         writes as f64 / commits.max(1) as f64,
@@ -394,7 +395,7 @@ async fn main() {
     let main_vault = bench_for(&vaults[0].vault_id);
     let customer_vault = bench_for(&vaults[vaults.len() - 1].vault_id);
     println!(
-        "skyflow-emulator over loopback, on-disk store (WAL, synchronous=FULL), {} cores, {:.0} s per scenario",
+        "skyflow-emulator over loopback, on-disk store (WAL, every answered write synced), {} cores, {:.0} s per scenario",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         budget().as_secs_f64()
     );

@@ -1,5 +1,5 @@
 //! A tiny throughput probe of the engine (no HTTP): bulk insert, get by ids and detokenize,
-//! at a few batch sizes, on disk (WAL, synchronous=FULL) in a temp dir.
+//! at a few batch sizes, on disk (WAL, synced before each write answers) in a temp dir.
 //!
 //! Run: `cargo run --release -p skyflow-emulator --example engine_bench [total_records]`
 

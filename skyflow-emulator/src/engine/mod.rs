@@ -1,9 +1,10 @@
 //! The data engine of the emulator: everything below HTTP.
 //!
 //! An [`Engine`] holds many vaults (each with its id and [`VaultSchema`]) in one SQLite
-//! database (WAL, `synchronous=FULL`, one writer, a pool of readers) or in memory. Record
-//! values are encrypted at rest with AES-256-GCM; unique and deterministic lookups go
-//! through HMAC-SHA256 fingerprints. All methods are synchronous: call them from
+//! database (WAL synced to disk before a write answers, one writer, a pool of readers) or in
+//! memory. Record values are encrypted at rest with AES-256-GCM; unique and deterministic
+//! lookups go through HMAC-SHA256 fingerprints, kept in memory (rebuilt from the database when
+//! it opens) so that writes only append rows. All methods are synchronous: call them from
 //! `tokio::task::spawn_blocking` in an async server.
 //!
 //! ```
@@ -139,9 +140,9 @@ impl Engine {
         &self.inner.config.limits
     }
 
-    /// How many writes the store ran and how many commits carried them (group commit makes
-    /// concurrent writes share one), since the engine was opened; for benchmarks and
-    /// monitoring.
+    /// How many writes the store ran, how many commits carried them (group commit makes
+    /// concurrent writes share one) and how many syncs to disk made them durable, since the
+    /// engine was opened; for benchmarks and monitoring.
     ///
     /// ```
     /// use skyflow_emulator::engine::{Engine, EngineConfig, VaultSchema};

@@ -56,7 +56,7 @@ impl Inner {
     /// other connections, so a read's audit event committed to the main store would make
     /// the next read (a detokenize of 1,000 tokens, say) fetch every page it needs again; in
     /// a separate database the readers of the main store keep their caches. The events are
-    /// as durable (WAL, `synchronous=FULL`, committed before the read answers); listing
+    /// as durable (WAL, synced to disk before the read answers); listing
     /// merges both stores by time.
     pub(crate) fn event_store(&self) -> &Store {
         self.read_audit.as_ref().unwrap_or(&self.store)

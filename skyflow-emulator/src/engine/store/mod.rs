@@ -190,9 +190,17 @@ pub(crate) type ConnInit = Arc<dyn Fn(&Connection) -> rusqlite::Result<()> + Sen
 /// Most writes one group commit holds (bounds the latency of the first one in the group).
 const MAX_GROUP: usize = 512;
 
-/// How many writes the store ran and how many commits (on disk: fsyncs) carried them, since
-/// it was opened. With group commit, concurrent writes share commits, so `writes / commits`
-/// is the mean group size.
+/// Longest a group stays open for writes behind it, counted from its first write. A group
+/// commits as soon as nobody waits behind it; under a steady stream of writes it commits once
+/// this much work has gone into it, so a large write (a bulk insert) commits on its own and
+/// answers while the next one runs, instead of waiting for the whole burst.
+const GROUP_WINDOW: std::time::Duration = std::time::Duration::from_millis(4);
+
+/// How many writes the store ran, how many commits carried them and how many syncs of the
+/// write-ahead log made those durable, since it was opened. With group commit, concurrent
+/// writes share commits, so `writes / commits` is the mean group size; one sync covers every
+/// commit made before it starts, so there are at most as many syncs as commits (none in
+/// memory).
 ///
 /// ```
 /// use skyflow_emulator::engine::{Engine, EngineConfig, VaultSchema};
@@ -210,6 +218,8 @@ pub struct CommitStats {
     pub writes: u64,
     /// Transactions committed for them.
     pub commits: u64,
+    /// Syncs of the write-ahead log to disk.
+    pub syncs: u64,
 }
 
 pub(crate) struct Store {
@@ -219,6 +229,10 @@ pub(crate) struct Store {
     commits: AtomicU64,
     /// Signalled after each group commit.
     committed: Condvar,
+    /// The latest group whose COMMIT succeeded (its WAL frames are written, maybe not synced).
+    latest_commit: AtomicU64,
+    /// Syncs of the WAL (on disk only).
+    syncer: Mutex<Syncer>,
     /// Writes waiting for the writer connection (they join the open group).
     waiting: AtomicUsize,
     readers: Mutex<Vec<Connection>>,
@@ -230,13 +244,28 @@ pub(crate) struct Store {
     keys: Arc<Keys>,
 }
 
+/// The WAL's durability: which groups are synced to disk, and whether a sync ever failed.
+#[derive(Default)]
+struct Syncer {
+    /// The WAL file (opened at the first sync).
+    wal: Option<std::fs::File>,
+    /// Every group up to this one is on disk.
+    synced: u64,
+    /// Syncs done.
+    syncs: u64,
+    /// A sync failed: what the WAL holds on disk is unknown, so no write is acknowledged
+    /// again until the store is reopened.
+    failed: bool,
+}
+
 /// The writer connection and its group commit: writes run one after another in one open
 /// transaction (each in a savepoint of its own), and the last write of a burst commits them
-/// all with one fsync; every write returns only once its group is committed.
+/// all; every write returns only once its group is committed and the WAL synced to disk (the
+/// sync runs after the writer is free for the next group: [`Store::sync_through`]).
 struct Writer {
     conn: Connection,
-    /// The group whose transaction is open, and how many writes it holds.
-    open: Option<(u64, usize)>,
+    /// The group whose transaction is open, how many writes it holds, and when it began.
+    open: Option<(u64, usize, std::time::Instant)>,
     next_group: u64,
     /// Every group up to this one is settled (committed, or failed).
     settled: u64,
@@ -295,7 +324,9 @@ impl Store {
                 let c = Connection::open(&path)?;
                 c.busy_timeout(std::time::Duration::from_secs(30))?;
                 c.pragma_update(None, "journal_mode", "WAL")?;
-                c.pragma_update(None, "synchronous", "FULL")?;
+                // Commits write the WAL; the store syncs it itself before a write answers
+                // (`Store::sync_through`), outside the writer lock.
+                c.pragma_update(None, "synchronous", "NORMAL")?;
                 c.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
                 tune(&c, WRITER_CACHE_KIB)?;
                 (c, Some(path))
@@ -366,6 +397,8 @@ impl Store {
                 failed: Vec::new(),
             }),
             committed: Condvar::new(),
+            latest_commit: AtomicU64::new(0),
+            syncer: Mutex::new(Syncer::default()),
             writes: AtomicU64::new(0),
             commits: AtomicU64::new(0),
             waiting: AtomicUsize::new(0),
@@ -394,15 +427,17 @@ impl Store {
         CommitStats {
             writes: self.writes.load(Ordering::Relaxed),
             commits: self.commits.load(Ordering::Relaxed),
+            syncs: lock(&self.syncer).syncs,
         }
     }
 
     /// Runs `f` as one atomic write and returns once it is durable: its changes are kept
     /// when it returns Ok and undone when it fails.
     ///
-    /// Group commit: concurrent writes share one transaction and one fsync. Each write runs
+    /// Group commit: concurrent writes share one transaction and one sync. Each write runs
     /// in a savepoint of the open transaction; the write that finds nobody waiting behind it
-    /// (or fills the group) commits, and every write of the group answers after that commit
+    /// (or fills the group, or ends its window: [`GROUP_WINDOW`]) commits, and every write of
+    /// the group answers after that commit
     /// (an error for all of them if it fails). In memory there is nothing to sync and each
     /// write commits alone.
     pub(crate) fn write<T>(
@@ -412,20 +447,20 @@ impl Store {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut w = lock(&self.writer);
         self.waiting.fetch_sub(1, Ordering::SeqCst);
-        let (group, size) = match w.open {
+        let (group, size, began) = match w.open {
             Some(open) => open,
             None => {
                 w.conn.execute_batch("BEGIN IMMEDIATE")?;
                 let g = w.next_group;
                 w.next_group += 1;
-                (g, 0)
+                (g, 0, std::time::Instant::now())
             }
         };
-        w.open = Some((group, size + 1));
+        w.open = Some((group, size + 1, began));
         self.writes.fetch_add(1, Ordering::Relaxed);
         let out = run_in_savepoint(&w.conn, self, f);
         let alone = self.path.is_none() || self.waiting.load(Ordering::SeqCst) == 0;
-        if alone || size + 1 >= MAX_GROUP {
+        if alone || size + 1 >= MAX_GROUP || began.elapsed() >= GROUP_WINDOW {
             let commit = w.conn.execute_batch("COMMIT");
             self.commits.fetch_add(1, Ordering::Relaxed);
             if let Err(e) = commit {
@@ -436,6 +471,7 @@ impl Store {
                 w.failed.drain(..excess);
             } else {
                 self.index.publish();
+                self.latest_commit.store(group, Ordering::SeqCst);
             }
             w.open = None;
             w.settled = group;
@@ -445,9 +481,59 @@ impl Store {
                 w = self.committed.wait(w).unwrap_or_else(|p| p.into_inner());
             }
         }
-        match w.failed.iter().find(|(g, _)| *g == group) {
-            Some((_, e)) => Err(e.clone()),
-            None => out,
+        if let Some((_, e)) = w.failed.iter().find(|(g, _)| *g == group) {
+            return Err(e.clone());
+        }
+        drop(w);
+        // The group is committed; it is durable once the WAL is synced. The sync runs
+        // outside the writer lock, so the next group's writes go on meanwhile.
+        self.sync_through(group)?;
+        out
+    }
+
+    /// Returns once every group up to `group` is synced to disk: one `fdatasync` of the WAL
+    /// covers every group committed before it starts, so concurrent callers share syncs. A
+    /// failed sync fails this and every later write.
+    fn sync_through(&self, group: u64) -> EngineResult<()> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let mut s = lock(&self.syncer);
+        if s.failed {
+            return Err(EngineError::internal(
+                "an earlier sync of the write-ahead log failed; restart the emulator",
+            ));
+        }
+        if s.synced >= group {
+            return Ok(());
+        }
+        let target = self.latest_commit.load(Ordering::SeqCst).max(group);
+        if s.wal.is_none() {
+            let mut wal = path.as_os_str().to_owned();
+            wal.push("-wal");
+            match std::fs::File::open(&wal) {
+                Ok(f) => s.wal = Some(f),
+                Err(e) => {
+                    s.failed = true;
+                    return Err(EngineError::internal(format!(
+                        "cannot open the write-ahead log to sync it: {e}"
+                    )));
+                }
+            }
+        }
+        let synced = s.wal.as_ref().map_or(Ok(()), std::fs::File::sync_data);
+        match synced {
+            Ok(()) => {
+                s.synced = target;
+                s.syncs += 1;
+                Ok(())
+            }
+            Err(e) => {
+                s.failed = true;
+                Err(EngineError::internal(format!(
+                    "sync of the write-ahead log failed: {e}"
+                )))
+            }
         }
     }
 
@@ -558,6 +644,30 @@ mod tests {
                 )?)
             })
             .unwrap()
+    }
+
+    #[test]
+    fn a_failed_sync_fails_the_write_and_refuses_later_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        let put = |key: &str| {
+            store.write(|c| {
+                c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
+                Ok(())
+            })
+        };
+        put("w-before").unwrap();
+        assert!(store.commit_stats().syncs >= 1);
+        // A pipe cannot be synced: the next sync fails as a failing disk would.
+        let (_read, write) = std::io::pipe().unwrap();
+        lock(&store.syncer).wal = Some(std::fs::File::from(std::os::fd::OwnedFd::from(write)));
+        let err = put("w-unsynced").unwrap_err();
+        assert!(err.detail().is_some_and(|d| d.contains("sync")), "{err:?}");
+        let err = put("w-after").unwrap_err();
+        assert!(
+            err.detail().is_some_and(|d| d.contains("restart")),
+            "{err:?}"
+        );
     }
 
     #[test]
