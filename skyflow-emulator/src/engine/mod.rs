@@ -30,7 +30,8 @@
 //! - one file per responsibility over it: `validate.rs` (values and request rules),
 //!   `write.rs` (insert, upsert, update, delete and the cells' token lifecycle), `read.rs`
 //!   (get), `render.rs` (a stored record as a get answers it), `batch.rs`, `tokens.rs`
-//!   (issuing, tokenize, detokenize), `files.rs`, `query/`, `audit.rs`;
+//!   (issuing and releasing), `resolve.rs` (tokenize, detokenize), `files.rs`, `query/`,
+//!   `audit.rs`;
 //! - leaves: `schema/`, `crypto.rs`, `fpt.rs` (token generators), `redaction.rs`.
 //!
 //! A new operation is a method on [`Vault`] (or [`Engine`]) in the file of its
@@ -50,6 +51,7 @@ mod read;
 mod records;
 mod redaction;
 mod render;
+mod resolve;
 mod schema;
 mod store;
 mod tokens;

@@ -16,7 +16,11 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, RwLock};
 
+use rusqlite::Connection;
+
 use super::lock;
+use crate::engine::crypto::Keys;
+use crate::engine::error::EngineResult;
 
 /// First 16 bytes of a keyed hash: the key of every map below.
 pub(crate) type Key = u128;
@@ -96,6 +100,47 @@ struct Pending {
 }
 
 impl Index {
+    /// Builds the in-memory lookups from the tables: every token's hash (and deterministic value
+    /// hash), every record's id and unique hashes.
+    pub(crate) fn load(conn: &Connection, keys: &Keys) -> EngineResult<Index> {
+        let mut rows: Vec<(Kind, Key, i64)> = Vec::new();
+        let mut st = conn.prepare("SELECT tid, token_fp, value_fp FROM sky_tokens")?;
+        let mut q = st.query([])?;
+        while let Some(r) = q.next()? {
+            let tid: i64 = r.get(0)?;
+            rows.push((Kind::Token, key(&r.get::<_, Vec<u8>>(1)?), tid));
+            if let Some(vfp) = r.get::<_, Option<Vec<u8>>>(2)? {
+                rows.push((Kind::Deterministic, key(&vfp), tid));
+            }
+        }
+        let mut st =
+            conn.prepare("SELECT rid, vault_id, table_name, skyflow_id, uniq FROM sky_records")?;
+        let mut q = st.query([])?;
+        while let Some(r) = q.next()? {
+            let rid: i64 = r.get(0)?;
+            let (vault, table, sid): (String, String, String) = (r.get(1)?, r.get(2)?, r.get(3)?);
+            rows.push((
+                Kind::Record,
+                super::record_key(keys, &vault, &table, &sid),
+                rid,
+            ));
+            if let Some(u) = r.get::<_, Option<String>>(4)? {
+                for fp in super::records::unique_hashes(&u)? {
+                    rows.push((Kind::Unique, key(&fp), rid));
+                }
+            }
+        }
+        let next = |sql: &str| -> EngineResult<i64> {
+            Ok(conn
+                .query_row(sql, [], |r| r.get::<_, Option<i64>>(0))?
+                .unwrap_or(0)
+                + 1)
+        };
+        let next_record = next("SELECT MAX(rid) FROM sky_records")?;
+        let next_token = next("SELECT MAX(tid) FROM sky_tokens")?;
+        Ok(Index::new(rows, next_record, next_token))
+    }
+
     /// An index of the rows given as (kind, key, row id), with the next free row ids.
     pub(crate) fn new(
         rows: impl IntoIterator<Item = (Kind, Key, i64)>,
