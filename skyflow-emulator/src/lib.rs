@@ -31,6 +31,22 @@
 //! old one is deleted) and must equal a deterministic one (else 400). Setting a cell to
 //! `null` deletes its persistent token as a change does.
 //!
+//! # Storage and durability
+//!
+//! With a data directory the emulator keeps everything in one SQLite database
+//! (`emulator.db`, encrypted at rest with the key in `engine.key`; the audit events of reads
+//! go to `read-audit/`):
+//! - a write answers only once it is on disk: its transaction is committed and the
+//!   write-ahead log synced (`fdatasync`), so neither `kill -9` nor a power cut loses a write
+//!   that was answered. Concurrent writes share one commit and one sync (group commit); a
+//!   read may see a concurrent write shortly before that write answers;
+//! - records and tokens are stored in the order they are written, so a write appends rows.
+//!   Lookups by token, by a deterministic or unique value and by record id go through keyed
+//!   hashes held in memory (roughly 100 bytes per token and per record), which the emulator
+//!   rebuilds from the database when it starts;
+//! - a store written by an older version is migrated when it opens; one written by a newer
+//!   version is refused.
+//!
 //! Modules:
 //! - [`embedded`]: [`Emulator`] and [`EmulatorOptions`], the in-process server and the
 //!   data-directory contract shared with the `skyflow-emulator` binary;

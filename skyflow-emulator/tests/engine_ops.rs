@@ -1394,3 +1394,51 @@ fn meta_service_accounts_and_api_keys() {
         400
     );
 }
+
+/// A large insert is validated in two halves at once: the error still names the first
+/// invalid record, in either half, and nothing of the request is stored.
+#[test]
+fn a_large_insert_names_its_first_invalid_record() {
+    let (_e, v) = engine();
+    let records = |bad: &[usize]| {
+        let recs: Vec<Value> = (0..100)
+            .map(|i| {
+                let month = if bad.contains(&i) { "13" } else { "12" };
+                json!({"fields": {"name": format!("N{i}"), "expiry_month": month}})
+            })
+            .collect();
+        json!({"records": recs})
+    };
+    for (bad, named) in [(&[70][..], 70), (&[10, 70][..], 10), (&[49, 50][..], 49)] {
+        let err = insert(&v, "table1", records(bad)).unwrap_err();
+        assert_eq!(err.http_code(), 400);
+        assert!(
+            err.message()
+                .starts_with(&format!("Insert failed for record {named}. ")),
+            "{}",
+            err.message()
+        );
+    }
+    let all = insert(&v, "table1", records(&[])).unwrap();
+    assert_eq!(all.records.len(), 100);
+    // The failed requests stored nothing: the table holds the 100 records of the last one.
+    let mut stored = 0;
+    loop {
+        let page = v
+            .get(
+                &ctx(),
+                "table1",
+                GetRequest {
+                    limit: Some(25),
+                    offset: Some(stored),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        if page.records.is_empty() {
+            break;
+        }
+        stored += page.records.len() as i64;
+    }
+    assert_eq!(stored, 100);
+}

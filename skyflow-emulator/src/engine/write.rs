@@ -23,6 +23,9 @@ struct CellWrite<'a> {
     prepared: Option<PreparedToken>,
 }
 
+/// Records from which an insert prepares its two halves in parallel.
+const PARALLEL_PREPARE: usize = 64;
+
 /// Options of one insert.
 pub(crate) struct InsertOpts<'a> {
     pub tokenization: bool,
@@ -130,6 +133,30 @@ impl Vault {
             sealed,
             at,
         })
+    }
+
+    /// Prepares `records`, the first of which is record `first` of the request (`many`: the
+    /// request has several, so messages name the record).
+    fn prepare_records<'a>(
+        &self,
+        table: &'a Table,
+        records: &'a [RecordInput],
+        first: usize,
+        many: bool,
+        opts: &InsertOpts<'_>,
+    ) -> EngineResult<Vec<PreparedRecord<'a>>> {
+        records
+            .iter()
+            .enumerate()
+            .map(|(i, rec)| {
+                let at = if many {
+                    format!("Insert failed for record {}. ", first + i)
+                } else {
+                    String::new()
+                };
+                self.prepare_record(table, rec, opts, at)
+            })
+            .collect()
     }
 
     /// Writes (or upserts) one prepared record inside the caller's transaction.
@@ -251,19 +278,25 @@ impl Vault {
                 ));
             }
             let many = req.records.len() > 1;
-            req.records
-                .iter()
-                .enumerate()
-                .map(|(i, rec)| {
-                    let at = if many {
-                        format!("Insert failed for record {i}. ")
-                    } else {
-                        String::new()
-                    };
-                    self.prepare_record(t, rec, &opts, at)
-                })
-                .collect::<EngineResult<Vec<_>>>()
-                .map(|records| (t, records))
+            let prepare_from =
+                |first: usize, records| self.prepare_records(t, records, first, many, &opts);
+            // A large request prepares its two halves on two threads; the first failing
+            // record's error is the one answered either way.
+            let records = if req.records.len() >= PARALLEL_PREPARE {
+                let (head, tail) = req.records.split_at(req.records.len() / 2);
+                std::thread::scope(|s| {
+                    let tail = s.spawn(|| prepare_from(head.len(), tail));
+                    let mut head = prepare_from(0, head)?;
+                    let tail = tail
+                        .join()
+                        .map_err(|_| EngineError::internal("preparing records panicked"))??;
+                    head.extend(tail);
+                    Ok::<_, EngineError>(head)
+                })?
+            } else {
+                prepare_from(0, &req.records)?
+            };
+            Ok((t, records))
         };
         self.write_op_prepared(ctx, ev, prepare, |c, ev, (t, records)| {
             let mut out = Vec::with_capacity(records.len());
