@@ -31,6 +31,24 @@ pub(crate) struct Inner {
     /// outside a write transaction (reads, failed writes). See [`Inner::event_store`].
     pub read_audit: Option<Store>,
     pub clock_offset: std::sync::atomic::AtomicI64,
+    /// Writes between their start and their answer (a lone write may use more threads).
+    pub writes_in_flight: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts a write in flight for as long as it lives.
+struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(count: &'a std::sync::atomic::AtomicUsize) -> Self {
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        InFlight(count)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 pub(crate) fn now_secs() -> i64 {
@@ -109,6 +127,7 @@ impl Inner {
             audit_queue: AuditQueue::default(),
             read_audit,
             clock_offset: std::sync::atomic::AtomicI64::new(0),
+            writes_in_flight: std::sync::atomic::AtomicUsize::new(0),
         };
         let rows = inner.store.vaults()?;
         {
@@ -322,6 +341,7 @@ impl Vault {
         prepare: impl FnOnce() -> EngineResult<P>,
         f: impl FnOnce(&Connection, &mut PendingEvent, P) -> EngineResult<T>,
     ) -> EngineResult<T> {
+        let _in_flight = InFlight::enter(&self.inner.writes_in_flight);
         let res = prepare().and_then(|prepared| {
             self.inner.store.write(|tx| {
                 let out = f(tx, &mut ev, prepared)?;

@@ -1,6 +1,8 @@
 //! Writes: insert (with upsert and BYOT), update and delete, one record or many, and the
 //! lifecycle of each cell's token as values come, change and go.
 
+use std::sync::atomic::Ordering;
+
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 
@@ -280,9 +282,11 @@ impl Vault {
             let many = req.records.len() > 1;
             let prepare_from =
                 |first: usize, records| self.prepare_records(t, records, first, many, &opts);
-            // A large request prepares its two halves on two threads; the first failing
-            // record's error is the one answered either way.
-            let records = if req.records.len() >= PARALLEL_PREPARE {
+            // A large request alone in flight prepares its two halves on two threads (with
+            // others in flight the cores are busy already); the first failing record's error
+            // is the one answered either way.
+            let alone = self.inner.writes_in_flight.load(Ordering::Relaxed) <= 1;
+            let records = if alone && req.records.len() >= PARALLEL_PREPARE {
                 let (head, tail) = req.records.split_at(req.records.len() / 2);
                 std::thread::scope(|s| {
                     let tail = s.spawn(|| prepare_from(head.len(), tail));
