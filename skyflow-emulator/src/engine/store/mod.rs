@@ -67,14 +67,14 @@ impl<'c> RecordStore<'c> {
         f: impl FnOnce() -> EngineResult<T>,
     ) -> EngineResult<EngineResult<T>> {
         tokens::write_holders(self.conn, self.store)?;
-        self.conn.execute_batch("SAVEPOINT sky_entry")?;
+        run(self.conn, "SAVEPOINT sky_entry")?;
         self.store.index.mark();
         let out = f();
         let out = out.and_then(|v| tokens::write_holders(self.conn, self.store).map(|_| v));
         match &out {
             Ok(_) => {
                 self.store.index.release();
-                self.conn.execute_batch("RELEASE sky_entry")?
+                run(self.conn, "RELEASE sky_entry")?
             }
             Err(_) => {
                 self.store.index.rollback();
@@ -216,7 +216,11 @@ impl Store {
                 tune(&c, WRITER_CACHE_KIB)?;
                 (c, Some(path))
             }
-            None => (Connection::open_in_memory()?, None),
+            None => {
+                let c = Connection::open_in_memory()?;
+                c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                (c, None)
+            }
         };
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Savepoints (one per write of a group commit) and statement journals stay in
@@ -287,7 +291,7 @@ impl Store {
         let (group, size, began) = match w.open {
             Some(open) => open,
             None => {
-                w.conn.execute_batch("BEGIN IMMEDIATE")?;
+                run(&w.conn, "BEGIN IMMEDIATE")?;
                 let g = w.next_group;
                 w.next_group += 1;
                 (g, 0, std::time::Instant::now())
@@ -298,12 +302,12 @@ impl Store {
         let out = run_in_savepoint(&w.conn, self, f);
         let alone = self.path.is_none() || self.waiting.load(Ordering::SeqCst) == 0;
         if alone || size + 1 >= MAX_GROUP || began.elapsed() >= GROUP_WINDOW {
-            let commit = w.conn.execute_batch("COMMIT");
+            let commit = run(&w.conn, "COMMIT");
             self.commits.fetch_add(1, Ordering::Relaxed);
             if let Err(e) = commit {
                 let _ = w.conn.execute_batch("ROLLBACK");
                 self.index.discard();
-                w.failed.push((group, EngineError::from(e)));
+                w.failed.push((group, e));
                 let excess = w.failed.len().saturating_sub(16);
                 w.failed.drain(..excess);
             } else {
@@ -404,9 +408,9 @@ impl Store {
             }
         };
         // A read runs in one transaction so it sees one snapshot.
-        conn.execute_batch("BEGIN")?;
+        run(&conn, "BEGIN")?;
         let out = f(&conn);
-        let _ = conn.execute_batch("COMMIT");
+        let _ = run(&conn, "COMMIT");
         let mut pool = lock(&self.readers);
         if pool.len() < 8 {
             pool.push(conn);
@@ -414,6 +418,10 @@ impl Store {
         out
     }
 }
+
+/// Prepared statements each connection keeps (rusqlite's default, 16, is fewer than the
+/// statements one busy connection cycles through).
+const STATEMENT_CACHE: usize = 64;
 
 /// Page cache of the writer connection, in KiB. A bulk write touches index pages all over
 /// the token tables (their keys are keyed hashes, so random): with SQLite's default 2 MB
@@ -432,9 +440,18 @@ const WAL_AUTOCHECKPOINT_PAGES: i64 = 16 * 1024;
 /// made no measurable difference: most hot pages of a busy store are in the WAL, which SQLite
 /// reads with `pread` either way.)
 fn tune(c: &Connection, cache_kib: i64) -> EngineResult<()> {
+    c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     c.pragma_update(None, "cache_size", -cache_kib)?;
     // Savepoint sub-journals and temporary indexes stay in memory.
     c.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+/// Runs one transaction-control statement (`BEGIN`, `COMMIT`, `SAVEPOINT`, `RELEASE`) from
+/// the statement cache: every write runs several, and parsing them each time showed in
+/// profiles of many small writes.
+fn run(conn: &Connection, sql: &str) -> EngineResult<()> {
+    conn.prepare_cached(sql)?.execute([])?;
     Ok(())
 }
 
@@ -445,14 +462,14 @@ fn run_in_savepoint<T>(
     store: &Store,
     f: impl FnOnce(&Connection) -> EngineResult<T>,
 ) -> EngineResult<T> {
-    conn.execute_batch("SAVEPOINT sky_write")?;
+    run(conn, "SAVEPOINT sky_write")?;
     let index = &store.index;
     index.mark();
     let out = f(conn).and_then(|v| tokens::write_holders(conn, store).map(|_| v));
     match &out {
         Ok(_) => {
             index.release();
-            conn.execute_batch("RELEASE sky_write")?
+            run(conn, "RELEASE sky_write")?
         }
         Err(_) => {
             index.rollback();
