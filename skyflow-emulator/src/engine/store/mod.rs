@@ -149,6 +149,9 @@ pub(crate) struct Store {
     /// Writes and commits so far (see [`CommitStats`]).
     writes: AtomicU64,
     commits: AtomicU64,
+    /// Which groups are settled; waiting writes wait on `committed` here, not on the writer
+    /// lock, so waking them does not hold up the next group.
+    settled: Mutex<Settled>,
     /// Signalled after each group commit.
     committed: Condvar,
     /// The latest group whose COMMIT succeeded (its WAL frames are written, maybe not synced).
@@ -164,6 +167,15 @@ pub(crate) struct Store {
     index: Index,
     /// For the keys of record ids.
     keys: Arc<Keys>,
+}
+
+/// The groups whose transaction has ended.
+#[derive(Default)]
+struct Settled {
+    /// Every group up to this one is settled (committed, or failed).
+    upto: u64,
+    /// Groups whose commit failed, with the error (only the latest few are kept).
+    failed: Vec<(u64, EngineError)>,
 }
 
 /// The WAL's durability: which groups are synced to disk, and whether a sync ever failed.
@@ -189,10 +201,6 @@ struct Writer {
     /// The group whose transaction is open, how many writes it holds, and when it began.
     open: Option<(u64, usize, std::time::Instant)>,
     next_group: u64,
-    /// Every group up to this one is settled (committed, or failed).
-    settled: u64,
-    /// Groups whose commit failed, with the error (only the latest few are kept).
-    failed: Vec<(u64, EngineError)>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -234,9 +242,8 @@ impl Store {
                 conn,
                 open: None,
                 next_group: 1,
-                settled: 0,
-                failed: Vec::new(),
             }),
+            settled: Mutex::new(Settled::default()),
             committed: Condvar::new(),
             latest_commit: AtomicU64::new(0),
             syncer: Mutex::new(Syncer::default()),
@@ -304,28 +311,43 @@ impl Store {
         if alone || size + 1 >= MAX_GROUP || began.elapsed() >= GROUP_WINDOW {
             let commit = run(&w.conn, "COMMIT");
             self.commits.fetch_add(1, Ordering::Relaxed);
-            if let Err(e) = commit {
-                let _ = w.conn.execute_batch("ROLLBACK");
-                self.index.discard();
-                w.failed.push((group, e));
-                let excess = w.failed.len().saturating_sub(16);
-                w.failed.drain(..excess);
-            } else {
-                self.index.publish();
-                self.latest_commit.store(group, Ordering::SeqCst);
-            }
+            let failed = match commit {
+                Err(e) => {
+                    let _ = w.conn.execute_batch("ROLLBACK");
+                    self.index.discard();
+                    Some(e)
+                }
+                Ok(()) => {
+                    self.index.publish();
+                    self.latest_commit.store(group, Ordering::SeqCst);
+                    None
+                }
+            };
             w.open = None;
-            w.settled = group;
+            // Settled in group order: the next group cannot commit before the writer lock is
+            // released, which happens after this one is recorded.
+            let mut st = lock(&self.settled);
+            drop(w);
+            st.upto = group;
+            if let Some(e) = failed {
+                st.failed.push((group, e));
+                let excess = st.failed.len().saturating_sub(16);
+                st.failed.drain(..excess);
+            }
             self.committed.notify_all();
+            if let Some((_, e)) = st.failed.iter().find(|(g, _)| *g == group) {
+                return Err(e.clone());
+            }
         } else {
-            while w.settled < group {
-                w = self.committed.wait(w).unwrap_or_else(|p| p.into_inner());
+            drop(w);
+            let mut st = lock(&self.settled);
+            while st.upto < group {
+                st = self.committed.wait(st).unwrap_or_else(|p| p.into_inner());
+            }
+            if let Some((_, e)) = st.failed.iter().find(|(g, _)| *g == group) {
+                return Err(e.clone());
             }
         }
-        if let Some((_, e)) = w.failed.iter().find(|(g, _)| *g == group) {
-            return Err(e.clone());
-        }
-        drop(w);
         // The group is committed; it is durable once the WAL is synced. The sync runs
         // outside the writer lock, so the next group's writes go on meanwhile.
         self.sync_through(group)?;
