@@ -37,6 +37,8 @@ pub(crate) struct PreparedToken {
     value_fp: Option<Vec<u8>>,
     /// A new token, used if the value has none yet.
     fresh: Option<FreshToken>,
+    /// The value's JSON, for further new tokens should this one be taken.
+    plain: Vec<u8>,
 }
 
 /// A new token with its keyed hash and ciphertexts.
@@ -111,6 +113,22 @@ impl Vault {
         }
     }
 
+    /// A new token for `v` in `col` (the BYOT token `byot` if given) with its hash and
+    /// ciphertexts; `None` when the drawn token equals the value itself.
+    fn draw_token(
+        &self,
+        col: &Column,
+        v: &Value,
+        byot: Option<&str>,
+        plain: &[u8],
+    ) -> Option<FreshToken> {
+        let token = match byot {
+            Some(b) => b.to_string(),
+            None => Some(self.generate(col, v)).filter(|t| *t != canon(v))?,
+        };
+        Some(self.fresh_token(token, plain))
+    }
+
     /// The CPU side of issuing the token of `v` in `col` (the BYOT token `byot` if given),
     /// done before the write waits for the writer: the value's keyed hash, and a new token
     /// with its ciphertexts unless the value is known to have a token already.
@@ -126,24 +144,20 @@ impl Vault {
         let value_fp = policy
             .is_deterministic()
             .then(|| self.value_fp(&col.column_group, v));
-        if byot.is_none()
+        let plain = serde_json::to_vec(v).map_err(|e| EngineError::internal(e.to_string()))?;
+        let known = byot.is_none()
             && value_fp
                 .as_deref()
-                .is_some_and(|f| self.inner.store.has_deterministic(f))
-        {
-            return Ok(PreparedToken {
-                value_fp,
-                fresh: None,
-            });
-        }
-        let token = match byot {
-            Some(b) => Some(b.to_string()),
-            None => Some(self.generate(col, v)).filter(|t| *t != canon(v)),
+                .is_some_and(|f| self.inner.store.has_deterministic(f));
+        let fresh = if known {
+            None
+        } else {
+            self.draw_token(col, v, byot, &plain)
         };
-        let plain = serde_json::to_vec(v).map_err(|e| EngineError::internal(e.to_string()))?;
         Ok(PreparedToken {
             value_fp,
-            fresh: token.map(|t| self.fresh_token(t, &plain)),
+            fresh,
+            plain,
         })
     }
 
@@ -191,14 +205,13 @@ impl Vault {
                 )));
             }
         }
-        let (value_fp, mut fresh) = match prepared {
-            Some(p) => (p.value_fp, p.fresh),
-            None => (
-                policy
-                    .is_deterministic()
-                    .then(|| self.value_fp(&col.column_group, v)),
-                None,
-            ),
+        let PreparedToken {
+            value_fp,
+            mut fresh,
+            plain,
+        } = match prepared {
+            Some(p) => p,
+            None => self.prepare_token(col, v, byot)?,
         };
         // A deterministic value that already has a token keeps it.
         if let Some(vfp) = &value_fp
@@ -224,31 +237,17 @@ impl Vault {
         let expires = policy
             .is_transient()
             .then(|| self.inner.now() + i64::from(col.ttl_minutes) * 60);
-        let mut plain = None;
         for _ in 0..MAX_TOKEN_ATTEMPTS {
-            let FreshToken {
+            let Some(FreshToken {
                 token,
                 fp,
                 token_ct,
                 value_ct,
-            } = match fresh.take() {
-                Some(f) => f,
-                None => {
-                    let token = match byot {
-                        Some(b) => b.to_string(),
-                        None => self.generate(col, v),
-                    };
-                    if byot.is_none() && token == canon(v) {
-                        continue;
-                    }
-                    if plain.is_none() {
-                        plain = Some(
-                            serde_json::to_vec(v)
-                                .map_err(|e| EngineError::internal(e.to_string()))?,
-                        );
-                    }
-                    self.fresh_token(token, plain.as_deref().unwrap_or_default())
-                }
+            }) = fresh
+                .take()
+                .or_else(|| self.draw_token(col, v, byot, &plain))
+            else {
+                continue;
             };
             // A token a cell will hold is stored already counting that holder.
             let stored = self.rows(c).insert_token(&TokenRow {

@@ -66,23 +66,7 @@ impl<'c> RecordStore<'c> {
         &self,
         f: impl FnOnce() -> EngineResult<T>,
     ) -> EngineResult<EngineResult<T>> {
-        tokens::write_holders(self.conn, self.store)?;
-        run(self.conn, "SAVEPOINT sky_entry")?;
-        self.store.index.mark();
-        let out = f();
-        let out = out.and_then(|v| tokens::write_holders(self.conn, self.store).map(|_| v));
-        match &out {
-            Ok(_) => {
-                self.store.index.release();
-                run(self.conn, "RELEASE sky_entry")?
-            }
-            Err(_) => {
-                self.store.index.rollback();
-                self.conn
-                    .execute_batch("ROLLBACK TO sky_entry; RELEASE sky_entry")?
-            }
-        }
-        Ok(out)
+        in_savepoint(self.conn, self.store, &ENTRY_SAVEPOINT, f)
     }
 
     /// The row id `kind` maps key `k` to.
@@ -306,7 +290,7 @@ impl Store {
         };
         w.open = Some((group, size + 1, began));
         self.writes.fetch_add(1, Ordering::Relaxed);
-        let out = run_in_savepoint(&w.conn, self, f);
+        let out = in_savepoint(&w.conn, self, &WRITE_SAVEPOINT, || f(&w.conn)).and_then(|r| r);
         let alone = self.path.is_none() || self.waiting.load(Ordering::SeqCst) == 0;
         if alone || size + 1 >= MAX_GROUP || began.elapsed() >= GROUP_WINDOW {
             let commit = run(&w.conn, "COMMIT");
@@ -477,29 +461,53 @@ fn run(conn: &Connection, sql: &str) -> EngineResult<()> {
     Ok(())
 }
 
-/// Runs `f` in a savepoint of the open transaction: kept when it returns Ok, undone when it
-/// fails.
-fn run_in_savepoint<T>(
+/// Runs `f` in savepoint `name` of the open transaction: its changes (rows, in-memory
+/// lookups, holder counts) are kept when it returns Ok and undone when it fails. Holder
+/// counts pending from before are written first, so undoing `f` undoes only its own. The
+/// outer error is a storage fault of the savepoint itself; the inner result is `f`'s.
+fn in_savepoint<T>(
     conn: &Connection,
     store: &Store,
-    f: impl FnOnce(&Connection) -> EngineResult<T>,
-) -> EngineResult<T> {
-    run(conn, "SAVEPOINT sky_write")?;
-    let index = &store.index;
-    index.mark();
-    let out = f(conn).and_then(|v| tokens::write_holders(conn, store).map(|_| v));
+    sp: &Savepoint,
+    f: impl FnOnce() -> EngineResult<T>,
+) -> EngineResult<EngineResult<T>> {
+    tokens::write_holders(conn, store)?;
+    run(conn, sp.begin)?;
+    store.index.mark();
+    let out = f().and_then(|v| tokens::write_holders(conn, store).map(|_| v));
     match &out {
         Ok(_) => {
-            index.release();
-            run(conn, "RELEASE sky_write")?
+            store.index.release();
+            run(conn, sp.release)?
         }
         Err(_) => {
-            index.rollback();
-            conn.execute_batch("ROLLBACK TO sky_write; RELEASE sky_write")?
+            store.index.rollback();
+            conn.execute_batch(sp.undo)?
         }
     }
-    out
+    Ok(out)
 }
+
+/// The statements of one named savepoint.
+struct Savepoint {
+    begin: &'static str,
+    release: &'static str,
+    undo: &'static str,
+}
+
+/// Each write of a group.
+const WRITE_SAVEPOINT: Savepoint = Savepoint {
+    begin: "SAVEPOINT sky_write",
+    release: "RELEASE sky_write",
+    undo: "ROLLBACK TO sky_write; RELEASE sky_write",
+};
+
+/// Each continue-on-error entry of a batch, inside its write.
+const ENTRY_SAVEPOINT: Savepoint = Savepoint {
+    begin: "SAVEPOINT sky_entry",
+    release: "RELEASE sky_entry",
+    undo: "ROLLBACK TO sky_entry; RELEASE sky_entry",
+};
 
 #[cfg(test)]
 mod tests {
