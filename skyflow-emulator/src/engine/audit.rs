@@ -3,6 +3,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod stored;
+
+pub(crate) use stored::{EventHead, NestedResults};
+
 /// Who sent a request.
 ///
 /// ```
@@ -197,103 +201,6 @@ pub(crate) struct PendingEvent {
     pub table: Option<String>,
 }
 
-/// The per-item results of an operation on many items (batch entries, detokenized tokens),
-/// in request order, kept as runs of equal results: a detokenize of 1,000 tokens of one
-/// column is one run, not 1,000 entries. Events are stored with these runs (`nestedRuns`)
-/// and listed with one `nestedResponse` entry per item, as Skyflow's audit API shows them
-/// (see [`expand_nested`]).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct NestedResults {
-    runs: Vec<NestedRun>,
-}
-
-/// `count` consecutive items with the same code, message and identifier.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct NestedRun {
-    code: u16,
-    message: String,
-    identifier: String,
-    count: u64,
-}
-
-impl NestedResults {
-    /// Adds the result of the next item: `(code, message, identifier)`.
-    pub(crate) fn push(&mut self, (code, message, identifier): (u16, String, String)) {
-        if !self.extends_last(code, &message, &[&identifier]) {
-            self.runs.push(NestedRun {
-                code,
-                message,
-                identifier,
-                count: 1,
-            });
-        }
-    }
-
-    /// Adds the result of the next item, whose identifier is the concatenation of
-    /// `identifier` (nothing is allocated when it repeats the previous item's result).
-    pub(crate) fn push_parts(&mut self, code: u16, message: &str, identifier: &[&str]) {
-        if !self.extends_last(code, message, identifier) {
-            self.runs.push(NestedRun {
-                code,
-                message: message.to_string(),
-                identifier: identifier.concat(),
-                count: 1,
-            });
-        }
-    }
-
-    fn extends_last(&mut self, code: u16, message: &str, identifier: &[&str]) -> bool {
-        match self.runs.last_mut() {
-            Some(last)
-                if last.code == code
-                    && last.message == message
-                    && is_concatenation(&last.identifier, identifier) =>
-            {
-                last.count += 1;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.runs.is_empty()
-    }
-}
-
-/// Whether `s` is `parts` joined end to end.
-fn is_concatenation(s: &str, parts: &[&str]) -> bool {
-    let mut rest = s;
-    for part in parts {
-        match rest.strip_prefix(part) {
-            Some(r) => rest = r,
-            None => return false,
-        }
-    }
-    rest.is_empty()
-}
-
-/// The key under which an event's [`NestedResults`] are stored in its `response`.
-const NESTED_RUNS: &str = "nestedRuns";
-
-/// Turns a stored event's `nestedRuns` back into one `nestedResponse` entry per item, in
-/// order (events stored before runs existed already hold `nestedResponse` and pass as
-/// they are).
-fn expand_nested(response: &mut Value) -> EngineResult<()> {
-    let Some(runs) = response.as_object_mut().and_then(|o| o.remove(NESTED_RUNS)) else {
-        return Ok(());
-    };
-    let runs: Vec<NestedRun> = serde_json::from_value(runs)
-        .map_err(|_| EngineError::internal("stored audit event is corrupt"))?;
-    let mut items = Vec::with_capacity(runs.iter().map(|r| r.count as usize).sum());
-    for run in &runs {
-        let item = serde_json::json!({"code": run.code, "message": run.message, "identifier": run.identifier});
-        items.extend(std::iter::repeat_n(item, run.count as usize));
-    }
-    response["nestedResponse"] = Value::Array(items);
-    Ok(())
-}
-
 /// Read events waiting for a group commit, and whether a thread is committing now.
 #[derive(Default)]
 pub(crate) struct AuditQueue {
@@ -310,74 +217,24 @@ struct QueueState {
 struct Queued {
     ctx: RequestContext,
     ev: PendingEvent,
+    head: EventHead,
     ts: i64,
     done: std::sync::mpsc::Sender<EngineResult<()>>,
 }
 
-fn rfc3339(nanos: i64) -> String {
-    chrono::DateTime::from_timestamp_nanos(nanos)
-        .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
-}
-
-/// The event as stored: per-item results as runs (`nestedRuns`, see [`NestedResults`]).
-fn build_event(ctx: &RequestContext, ev: &PendingEvent, ts: i64, change_id: &str) -> AuditEvent {
-    let t = rfc3339(ts);
-    let mut response = serde_json::json!({
-        "code": ev.code,
-        "message": ev.message,
-        "data": {"content": ""},
-        "timestamp": t,
-    });
-    if !ev.nested.is_empty() {
-        response[NESTED_RUNS] = serde_json::to_value(&ev.nested.runs).unwrap_or_default();
-    }
-    AuditEvent {
-        context: serde_json::json!({
-            "changeID": change_id,
-            "requestID": ctx.request_id,
-            "traceID": ctx.request_id,
-            "sessionID": "",
-            "actor": ctx.actor,
-            "actorType": ctx.actor_type,
-            "accessType": ev.access_type,
-            "ipAddress": ctx.ip_address.clone().unwrap_or_default(),
-            "origin": "",
-            "authMode": ctx.auth_mode,
-            "jwtID": ctx.jwt_id.clone().unwrap_or_default(),
-            "bearerTokenContextID": "",
-            "keyID": ctx.key_id.clone().unwrap_or_default(),
-        }),
-        request: serde_json::json!({
-            "data": {"content": ""},
-            "apiName": ev.api_name,
-            "workspaceID": "",
-            "vaultID": ev.vault_id,
-            "tags": ev.table.iter().collect::<Vec<_>>(),
-            "timestamp": t,
-            "actionType": ev.action_type,
-            "resourceType": ev.resource_type,
-            "httpInfo": {"URI": ctx.http_uri, "method": ctx.http_method},
-        }),
-        response,
-        account_id: ctx.account_id.clone().unwrap_or_default(),
-        parent_account_id: String::new(),
-        resource_ids: ev.resource_ids.clone(),
-    }
-}
-
+/// Stores the event `ev` of request `ctx` at time `ts` in the caller's transaction.
 fn insert_event(
     c: &rusqlite::Connection,
     ctx: &RequestContext,
     ev: &PendingEvent,
+    head: &EventHead,
     ts: i64,
 ) -> EngineResult<()> {
-    let change_id = super::fpt::uuid();
-    let e = build_event(ctx, ev, ts, &change_id);
-    let json = serde_json::to_string(&e).map_err(|e| EngineError::internal(e.to_string()))?;
+    let json = head.finish(ctx, ev, ts);
     insert_audit(
         c,
         &AuditRow {
-            change_id: &change_id,
+            change_id: &head.change_id,
             vault_id: &ev.vault_id,
             ts,
             request_id: &ctx.request_id,
@@ -391,19 +248,22 @@ fn insert_event(
     )
 }
 
-use super::error::{EngineError, EngineResult};
+use super::error::EngineResult;
 use super::ops::{Inner, now_nanos};
 use super::store::{AuditQuery, AuditRow, insert_audit};
+use stored::rfc3339;
 
 impl Inner {
-    /// Writes `ev` inside the caller's write transaction (atomic with the change it records).
+    /// Writes `ev` inside the caller's write transaction (atomic with the change it records),
+    /// its `head` built before the write began.
     pub(crate) fn write_audit_in(
         &self,
         c: &rusqlite::Connection,
         ctx: &RequestContext,
         ev: &PendingEvent,
+        head: &EventHead,
     ) -> EngineResult<()> {
-        insert_event(c, ctx, ev, now_nanos())
+        insert_event(c, ctx, ev, head, now_nanos())
     }
 
     /// Durably stores an event that has no write transaction of its own (reads, failed writes)
@@ -414,11 +274,13 @@ impl Inner {
     /// the whole queue and commits it in one transaction, then hands each event its result.
     pub(crate) fn commit_audit(&self, ctx: &RequestContext, ev: PendingEvent) -> EngineResult<()> {
         let (done, result) = std::sync::mpsc::channel();
+        let head = EventHead::new(ctx, &ev);
         let q = &self.audit_queue;
         let mut st = q.state.lock().unwrap_or_else(|p| p.into_inner());
         st.pending.push(Queued {
             ctx: ctx.clone(),
             ev,
+            head,
             ts: now_nanos(),
             done,
         });
@@ -436,7 +298,7 @@ impl Inner {
             drop(st);
             let res = self.event_store().write(|tx| {
                 for e in &batch {
-                    insert_event(tx, &e.ctx, &e.ev, e.ts)?;
+                    insert_event(tx, &e.ctx, &e.ev, &e.head, e.ts)?;
                 }
                 Ok(())
             });
@@ -480,10 +342,7 @@ impl Inner {
         let mut event = Vec::with_capacity(limit);
         let mut next = serde_json::json!({});
         for (json, ts, change_id) in rows.iter().skip(offset).take(limit) {
-            let mut e: AuditEvent = serde_json::from_str(json)
-                .map_err(|_| EngineError::internal("stored audit event is corrupt"))?;
-            expand_nested(&mut e.response)?;
-            event.push(e);
+            event.push(stored::parse(json)?);
             next = serde_json::json!({"timestamp": rfc3339(*ts), "changeID": change_id});
         }
         Ok(AuditResponse {
@@ -516,80 +375,5 @@ fn merge_by_time(
             (None, None) => return out,
         };
         out.extend(if take_a { a.next() } else { b.next() });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn listed(nested: &NestedResults) -> Value {
-        let mut response = serde_json::json!({"code": 200});
-        response[NESTED_RUNS] = serde_json::to_value(&nested.runs).unwrap();
-        expand_nested(&mut response).unwrap();
-        response["nestedResponse"].clone()
-    }
-
-    #[test]
-    fn equal_results_in_a_row_are_one_run_and_list_as_one_entry_each() {
-        let mut n = NestedResults::default();
-        for _ in 0..1000 {
-            n.push_parts(200, "", &["TOKEN/", "persons", ".", "name"]);
-        }
-        n.push_parts(404, "Token not found", &["TOKEN/"]);
-        n.push((200, String::new(), "TOKEN/persons.name".into()));
-        n.push_parts(200, "", &["TOKEN/", "persons", ".", "ssn"]);
-        assert_eq!(n.runs.len(), 4);
-        assert_eq!(n.runs[0].count, 1000);
-        let items = listed(&n);
-        let items = items.as_array().unwrap();
-        assert_eq!(items.len(), 1003);
-        assert!(items[..1000].iter().all(|i| *i
-            == serde_json::json!({"code": 200, "message": "", "identifier": "TOKEN/persons.name"})));
-        assert_eq!(
-            items[1000],
-            serde_json::json!({"code": 404, "message": "Token not found", "identifier": "TOKEN/"})
-        );
-        assert_eq!(items[1001]["identifier"], "TOKEN/persons.name");
-        assert_eq!(items[1002]["identifier"], "TOKEN/persons.ssn");
-    }
-
-    #[test]
-    fn an_identifier_is_compared_with_its_parts_joined() {
-        assert!(is_concatenation("TOKEN/a.b", &["TOKEN/", "a", ".", "b"]));
-        assert!(is_concatenation("", &[]));
-        assert!(!is_concatenation("TOKEN/a.b", &["TOKEN/", "a", "."]));
-        assert!(!is_concatenation("TOKEN/a.b", &["TOKEN/", "a.", "b", "c"]));
-        assert!(!is_concatenation("TOKEN/ab", &["TOKEN/", "a", ".", "b"]));
-    }
-
-    #[test]
-    fn a_stored_event_keeps_runs_and_old_events_list_unchanged() {
-        let mut ev = PendingEvent {
-            vault_id: "v".into(),
-            api_name: "/v1.TokenService/Detokenize",
-            action_type: "READ",
-            resource_type: "TOKEN",
-            access_type: AccessType::Api,
-            code: 200,
-            message: String::new(),
-            resource_ids: vec![],
-            nested: NestedResults::default(),
-            table: None,
-        };
-        for _ in 0..1000 {
-            ev.nested
-                .push_parts(200, "", &["TOKEN/", "persons", ".", "name"]);
-        }
-        let stored = build_event(&RequestContext::system(), &ev, 0, "c");
-        let text = serde_json::to_string(&stored).unwrap();
-        assert!(text.len() < 2000, "{} bytes", text.len());
-        assert!(stored.response.get("nestedResponse").is_none());
-        // An event written before runs existed lists as it was stored.
-        let mut old = serde_json::json!({"code": 200, "nestedResponse": [
-            {"code": 200, "message": "", "identifier": "TOKEN/persons.name"}]});
-        let before = old.clone();
-        expand_nested(&mut old).unwrap();
-        assert_eq!(old, before);
     }
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use rusqlite::Connection;
 
-use super::audit::{AccessType, AuditQueue, PendingEvent, RequestContext};
+use super::audit::{AccessType, AuditQueue, EventHead, PendingEvent, RequestContext};
 use super::config::{EngineConfig, VaultInfo};
 use super::crypto::Keys;
 use super::error::{EngineError, EngineResult, ErrorKind};
@@ -343,9 +343,11 @@ impl Vault {
     ) -> EngineResult<T> {
         let _in_flight = InFlight::enter(&self.inner.writes_in_flight);
         let res = prepare().and_then(|prepared| {
+            // The event's parts that depend only on the request are written before the lock.
+            let head = EventHead::new(ctx, &ev);
             self.inner.store.write(|tx| {
                 let out = f(tx, &mut ev, prepared)?;
-                self.inner.write_audit_in(tx, ctx, &ev)?;
+                self.inner.write_audit_in(tx, ctx, &ev, &head)?;
                 Ok(out)
             })
         });

@@ -1,8 +1,9 @@
 //! SQLite storage: every line of SQL over the `sky_*` tables lives below this module.
 //!
-//! - this file: the connections and the group commit: one writer (writes are serialized and
-//!   concurrent ones share a commit), a pool of read-only readers, a WAL journal synced to
-//!   disk before any write answers. In-memory mode uses a single connection for everything;
+//! - this file: the connections: one writer (writes are serialized), a pool of read-only
+//!   readers, a WAL journal synced to disk before any write answers. In-memory mode uses a
+//!   single connection for everything;
+//! - `group.rs`: the group commit: concurrent writes share a commit and a sync;
 //! - `layout.rs`: the tables, the store's format and the migrations from older ones;
 //! - `index.rs`: the lookups by keyed hash and record id, in memory (every write appends
 //!   rows; nothing on disk is indexed by a random key);
@@ -16,16 +17,17 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OpenFlags};
 
 use super::crypto::Keys;
-use super::error::{EngineError, EngineResult};
+use super::error::EngineResult;
 
 mod admin;
 mod audit;
 mod files;
+mod group;
 mod index;
 mod layout;
 mod records;
@@ -33,9 +35,11 @@ mod tokens;
 
 pub(crate) use audit::{AuditQuery, AuditRow, insert_audit};
 pub(crate) use files::{FileRow, file_blobs};
+pub use group::CommitStats;
 pub(crate) use records::{Cells, RecordOrder, RecordRow};
 pub(crate) use tokens::{TokenRow, TokenTarget};
 
+use group::{Groups, Writer};
 use index::{Index, Key, Kind, key};
 
 /// The rows of one vault, inside the caller's transaction (or read snapshot).
@@ -93,55 +97,13 @@ fn record_key(keys: &Keys, vault: &str, table: &str, sid: &str) -> Key {
 /// Callback that registers application functions on a new connection.
 pub(crate) type ConnInit = Arc<dyn Fn(&Connection) -> rusqlite::Result<()> + Send + Sync>;
 
-/// Most writes one group commit holds (bounds the latency of the first one in the group).
-const MAX_GROUP: usize = 512;
-
-/// Longest a group stays open for writes behind it, counted from its first write. A group
-/// commits as soon as nobody waits behind it; under a steady stream of writes it commits once
-/// this much work has gone into it, so a large write (a bulk insert) commits on its own and
-/// answers while the next one runs, instead of waiting for the whole burst.
-const GROUP_WINDOW: std::time::Duration = std::time::Duration::from_millis(4);
-
-/// How many writes the store ran, how many commits carried them and how many syncs of the
-/// write-ahead log made those durable, since it was opened. With group commit, concurrent
-/// writes share commits, so `writes / commits` is the mean group size; one sync covers every
-/// commit made before it starts, so there are at most as many syncs as commits (none in
-/// memory).
-///
-/// ```
-/// use skyflow_emulator::engine::{Engine, EngineConfig, VaultSchema};
-/// let engine = Engine::open(EngineConfig::in_memory()).unwrap();
-/// let before = engine.commit_stats();
-/// engine.create_vault(None, VaultSchema::default_schema()).unwrap();
-/// let after = engine.commit_stats();
-/// assert_eq!(after.writes, before.writes + 1);
-/// assert_eq!(after.commits, before.commits + 1); // in memory, each write commits alone
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CommitStats {
-    /// Writes run through the group commit (each one atomic on its own).
-    pub writes: u64,
-    /// Transactions committed for them.
-    pub commits: u64,
-    /// Syncs of the write-ahead log to disk.
-    pub syncs: u64,
-}
-
 pub(crate) struct Store {
     writer: Mutex<Writer>,
     /// Writes and commits so far (see [`CommitStats`]).
     writes: AtomicU64,
     commits: AtomicU64,
-    /// Which groups are settled; waiting writes wait on `committed` here, not on the writer
-    /// lock, so waking them does not hold up the next group.
-    settled: Mutex<Settled>,
-    /// Signalled after each group commit.
-    committed: Condvar,
-    /// The latest group whose COMMIT succeeded (its WAL frames are written, maybe not synced).
-    latest_commit: AtomicU64,
-    /// Syncs of the WAL (on disk only).
-    syncer: Mutex<Syncer>,
+    /// Where the groups stand after their transaction, and the writes waiting for them.
+    groups: Mutex<Groups>,
     /// Writes waiting for the writer connection (they join the open group).
     waiting: AtomicUsize,
     readers: Mutex<Vec<Connection>>,
@@ -151,40 +113,6 @@ pub(crate) struct Store {
     index: Index,
     /// For the keys of record ids.
     keys: Arc<Keys>,
-}
-
-/// The groups whose transaction has ended.
-#[derive(Default)]
-struct Settled {
-    /// Every group up to this one is settled (committed, or failed).
-    upto: u64,
-    /// Groups whose commit failed, with the error (only the latest few are kept).
-    failed: Vec<(u64, EngineError)>,
-}
-
-/// The WAL's durability: which groups are synced to disk, and whether a sync ever failed.
-#[derive(Default)]
-struct Syncer {
-    /// The WAL file (opened at the first sync).
-    wal: Option<std::fs::File>,
-    /// Every group up to this one is on disk.
-    synced: u64,
-    /// Syncs done.
-    syncs: u64,
-    /// A sync failed: what the WAL holds on disk is unknown, so no write is acknowledged
-    /// again until the store is reopened.
-    failed: bool,
-}
-
-/// The writer connection and its group commit: writes run one after another in one open
-/// transaction (each in a savepoint of its own), and the last write of a burst commits them
-/// all; every write returns only once its group is committed and the WAL synced to disk (the
-/// sync runs after the writer is free for the next group: [`Store::sync_through`]).
-struct Writer {
-    conn: Connection,
-    /// The group whose transaction is open, how many writes it holds, and when it began.
-    open: Option<(u64, usize, std::time::Instant)>,
-    next_group: u64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -222,15 +150,8 @@ impl Store {
         init(&conn)?;
         let index = Index::load(&conn, &keys)?;
         Ok(Store {
-            writer: Mutex::new(Writer {
-                conn,
-                open: None,
-                next_group: 1,
-            }),
-            settled: Mutex::new(Settled::default()),
-            committed: Condvar::new(),
-            latest_commit: AtomicU64::new(0),
-            syncer: Mutex::new(Syncer::default()),
+            writer: Mutex::new(Writer::new(conn)),
+            groups: Mutex::new(Groups::default()),
             writes: AtomicU64::new(0),
             commits: AtomicU64::new(0),
             waiting: AtomicUsize::new(0),
@@ -259,128 +180,7 @@ impl Store {
         CommitStats {
             writes: self.writes.load(Ordering::Relaxed),
             commits: self.commits.load(Ordering::Relaxed),
-            syncs: lock(&self.syncer).syncs,
-        }
-    }
-
-    /// Runs `f` as one atomic write and returns once it is durable: its changes are kept
-    /// when it returns Ok and undone when it fails.
-    ///
-    /// Group commit: concurrent writes share one transaction and one sync. Each write runs
-    /// in a savepoint of the open transaction; the write that finds nobody waiting behind it
-    /// (or fills the group, or ends its window: [`GROUP_WINDOW`]) commits, and every write of
-    /// the group answers after that commit
-    /// (an error for all of them if it fails). In memory there is nothing to sync and each
-    /// write commits alone.
-    pub(crate) fn write<T>(
-        &self,
-        f: impl FnOnce(&Connection) -> EngineResult<T>,
-    ) -> EngineResult<T> {
-        self.waiting.fetch_add(1, Ordering::SeqCst);
-        let mut w = lock(&self.writer);
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        let (group, size, began) = match w.open {
-            Some(open) => open,
-            None => {
-                run(&w.conn, "BEGIN IMMEDIATE")?;
-                let g = w.next_group;
-                w.next_group += 1;
-                (g, 0, std::time::Instant::now())
-            }
-        };
-        w.open = Some((group, size + 1, began));
-        self.writes.fetch_add(1, Ordering::Relaxed);
-        let out = in_savepoint(&w.conn, self, &WRITE_SAVEPOINT, || f(&w.conn)).and_then(|r| r);
-        let alone = self.path.is_none() || self.waiting.load(Ordering::SeqCst) == 0;
-        if alone || size + 1 >= MAX_GROUP || began.elapsed() >= GROUP_WINDOW {
-            let commit = run(&w.conn, "COMMIT");
-            self.commits.fetch_add(1, Ordering::Relaxed);
-            let failed = match commit {
-                Err(e) => {
-                    let _ = w.conn.execute_batch("ROLLBACK");
-                    self.index.discard();
-                    Some(e)
-                }
-                Ok(()) => {
-                    self.index.publish();
-                    self.latest_commit.store(group, Ordering::SeqCst);
-                    None
-                }
-            };
-            w.open = None;
-            // Settled in group order: the next group cannot commit before the writer lock is
-            // released, which happens after this one is recorded.
-            let mut st = lock(&self.settled);
-            drop(w);
-            st.upto = group;
-            if let Some(e) = failed {
-                st.failed.push((group, e));
-                let excess = st.failed.len().saturating_sub(16);
-                st.failed.drain(..excess);
-            }
-            self.committed.notify_all();
-            if let Some((_, e)) = st.failed.iter().find(|(g, _)| *g == group) {
-                return Err(e.clone());
-            }
-        } else {
-            drop(w);
-            let mut st = lock(&self.settled);
-            while st.upto < group {
-                st = self.committed.wait(st).unwrap_or_else(|p| p.into_inner());
-            }
-            if let Some((_, e)) = st.failed.iter().find(|(g, _)| *g == group) {
-                return Err(e.clone());
-            }
-        }
-        // The group is committed; it is durable once the WAL is synced. The sync runs
-        // outside the writer lock, so the next group's writes go on meanwhile.
-        self.sync_through(group)?;
-        out
-    }
-
-    /// Returns once every group up to `group` is synced to disk: one `fdatasync` of the WAL
-    /// covers every group committed before it starts, so concurrent callers share syncs. A
-    /// failed sync fails this and every later write.
-    fn sync_through(&self, group: u64) -> EngineResult<()> {
-        let Some(path) = &self.path else {
-            return Ok(());
-        };
-        let mut s = lock(&self.syncer);
-        if s.failed {
-            return Err(EngineError::internal(
-                "an earlier sync of the write-ahead log failed; restart the emulator",
-            ));
-        }
-        if s.synced >= group {
-            return Ok(());
-        }
-        let target = self.latest_commit.load(Ordering::SeqCst).max(group);
-        if s.wal.is_none() {
-            let mut wal = path.as_os_str().to_owned();
-            wal.push("-wal");
-            match std::fs::File::open(&wal) {
-                Ok(f) => s.wal = Some(f),
-                Err(e) => {
-                    s.failed = true;
-                    return Err(EngineError::internal(format!(
-                        "cannot open the write-ahead log to sync it: {e}"
-                    )));
-                }
-            }
-        }
-        let synced = s.wal.as_ref().map_or(Ok(()), std::fs::File::sync_data);
-        match synced {
-            Ok(()) => {
-                s.synced = target;
-                s.syncs += 1;
-                Ok(())
-            }
-            Err(e) => {
-                s.failed = true;
-                Err(EngineError::internal(format!(
-                    "sync of the write-ahead log failed: {e}"
-                )))
-            }
+            syncs: lock(&self.groups).syncs,
         }
     }
 
@@ -508,105 +308,3 @@ const ENTRY_SAVEPOINT: Savepoint = Savepoint {
     release: "RELEASE sky_entry",
     undo: "ROLLBACK TO sky_entry; RELEASE sky_entry",
 };
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn store(dir: &Path) -> Store {
-        let init: ConnInit = Arc::new(|_| Ok(()));
-        Store::open(Some(dir), Arc::new(Keys::random()), init).unwrap()
-    }
-
-    fn count(store: &Store) -> i64 {
-        store
-            .read(|c| {
-                Ok(c.query_row(
-                    "SELECT COUNT(*) FROM sky_meta WHERE key LIKE 'w%'",
-                    [],
-                    |r| r.get(0),
-                )?)
-            })
-            .unwrap()
-    }
-
-    #[test]
-    fn a_failed_sync_fails_the_write_and_refuses_later_ones() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = store(dir.path());
-        let put = |key: &str| {
-            store.write(|c| {
-                c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
-                Ok(())
-            })
-        };
-        put("w-before").unwrap();
-        assert!(store.commit_stats().syncs >= 1);
-        // A pipe cannot be synced: the next sync fails as a failing disk would.
-        let (_read, write) = std::io::pipe().unwrap();
-        lock(&store.syncer).wal = Some(std::fs::File::from(std::os::fd::OwnedFd::from(write)));
-        let err = put("w-unsynced").unwrap_err();
-        assert!(err.detail().is_some_and(|d| d.contains("sync")), "{err:?}");
-        let err = put("w-after").unwrap_err();
-        assert!(
-            err.detail().is_some_and(|d| d.contains("restart")),
-            "{err:?}"
-        );
-    }
-
-    #[test]
-    fn concurrent_writes_share_commits_and_each_is_durable_on_return() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(store(dir.path()));
-        let threads: Vec<_> = (0..16)
-            .map(|t| {
-                let store = store.clone();
-                std::thread::spawn(move || {
-                    for i in 0..50 {
-                        let key = format!("w{t}-{i}");
-                        let fail = i % 10 == 9;
-                        let res = store.write(|c| {
-                            c.execute(
-                                "INSERT INTO sky_meta(key, value) VALUES (?1, x'00')",
-                                [&key],
-                            )?;
-                            if fail {
-                                return Err(EngineError::invalid("refused"));
-                            }
-                            Ok(())
-                        });
-                        assert_eq!(res.is_err(), fail);
-                        // Once a write has returned, a fresh connection sees it (or, for a
-                        // failed one, never sees it).
-                        let seen: i64 = store
-                            .read(|c| {
-                                Ok(c.query_row(
-                                    "SELECT COUNT(*) FROM sky_meta WHERE key = ?1",
-                                    [&key],
-                                    |r| r.get(0),
-                                )?)
-                            })
-                            .unwrap();
-                        assert_eq!(seen, i64::from(!fail), "{key}");
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
-        assert_eq!(count(&store), 16 * 45);
-        // Everything is in the file: a new store over the same directory sees it.
-        drop(store);
-        let keys_dir = dir.path();
-        let conn = Connection::open(keys_dir.join("emulator.db")).unwrap();
-        let n: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM sky_meta WHERE key LIKE 'w%'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(n, 16 * 45);
-    }
-}

@@ -1,0 +1,447 @@
+//! The group commit: concurrent writes share one transaction and one sync of the write-ahead
+//! log, and each write answers once its group is on disk.
+//!
+//! A write runs under the writer lock, in the open group's transaction; the write that ends
+//! the group commits it and leaves the writer free for the next group. Every write then waits
+//! once, for the outcome of its group: failed (its commit failed), or durable (a sync of the
+//! WAL that started after its commit ended). Whoever finds its group committed and no sync
+//! running syncs the WAL, with no lock held, and then wakes exactly the writes that sync
+//! answers, plus one write of a later committed group to run the next sync.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, MutexGuard};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use super::{Store, WRITE_SAVEPOINT, in_savepoint, lock, run};
+use crate::engine::error::{EngineError, EngineResult};
+
+/// Most writes one group commit holds (bounds the latency of the first one in the group).
+const MAX_GROUP: usize = 512;
+
+/// Longest a group stays open for writes behind it, counted from its first write. A group
+/// commits as soon as nobody waits behind it; under a steady stream of writes it commits once
+/// this much work has gone into it, so a large write (a bulk insert) commits on its own and
+/// answers while the next one runs, instead of waiting for the whole burst.
+const GROUP_WINDOW: Duration = Duration::from_millis(4);
+
+/// How many writes the store ran, how many commits carried them and how many syncs of the
+/// write-ahead log made those durable, since it was opened. With group commit, concurrent
+/// writes share commits, so `writes / commits` is the mean group size; one sync covers every
+/// commit made before it starts, so there are at most as many syncs as commits (none in
+/// memory).
+///
+/// ```
+/// use skyflow_emulator::engine::{Engine, EngineConfig, VaultSchema};
+/// let engine = Engine::open(EngineConfig::in_memory()).unwrap();
+/// let before = engine.commit_stats();
+/// engine.create_vault(None, VaultSchema::default_schema()).unwrap();
+/// let after = engine.commit_stats();
+/// assert_eq!(after.writes, before.writes + 1);
+/// assert_eq!(after.commits, before.commits + 1); // in memory, each write commits alone
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CommitStats {
+    /// Writes run through the group commit (each one atomic on its own).
+    pub writes: u64,
+    /// Transactions committed for them.
+    pub commits: u64,
+    /// Syncs of the write-ahead log to disk.
+    pub syncs: u64,
+}
+
+/// The writer connection and the group whose transaction is open.
+pub(super) struct Writer {
+    pub(super) conn: Connection,
+    /// The open group, how many writes it holds, and when it began.
+    open: Option<(u64, usize, Instant)>,
+    next_group: u64,
+}
+
+impl Writer {
+    pub(super) fn new(conn: Connection) -> Writer {
+        Writer {
+            conn,
+            open: None,
+            next_group: 1,
+        }
+    }
+}
+
+/// Where the groups stand once their transaction has ended, and the writes waiting for them.
+#[derive(Default)]
+pub(super) struct Groups {
+    /// The latest group whose commit succeeded (its WAL frames are written, maybe not
+    /// synced).
+    committed: u64,
+    /// Groups whose commit failed, with the error and how many of their writes have not
+    /// read it yet (an entry lives until each of them has).
+    failed: Vec<(u64, EngineError, usize)>,
+    /// Every committed group up to this one is on disk.
+    synced: u64,
+    /// A sync of the WAL is running.
+    syncing: bool,
+    /// A sync failed: what the WAL holds on disk is unknown, so no write is acknowledged
+    /// again until the store is reopened.
+    sync_failed: bool,
+    /// The WAL file (opened at the first sync).
+    pub(super) wal: Option<Arc<std::fs::File>>,
+    /// Syncs done.
+    pub(super) syncs: u64,
+    /// Writes waiting for the outcome of their group.
+    waiters: Vec<(u64, Thread)>,
+}
+
+impl Groups {
+    /// The answer of a write of `group`, once known (each write of a failed group reads its
+    /// error once).
+    fn outcome(&mut self, group: u64) -> Option<EngineResult<()>> {
+        if let Some(i) = self.failed.iter().position(|f| f.0 == group) {
+            let err = self.failed[i].1.clone();
+            self.failed[i].2 -= 1;
+            if self.failed[i].2 == 0 {
+                self.failed.swap_remove(i);
+            }
+            return Some(Err(err));
+        }
+        if group <= self.synced {
+            return Some(Ok(()));
+        }
+        if self.sync_failed {
+            return Some(Err(EngineError::internal(
+                "a sync of the write-ahead log failed; restart the emulator",
+            )));
+        }
+        None
+    }
+
+    /// Wakes the waiting writes whose outcome is known; with `elect`, and no sync running,
+    /// also one write of a committed group not yet synced, to run the next sync.
+    fn wake(&mut self, elect: bool) {
+        let mut lead = !elect || self.syncing;
+        let (failed, synced, sync_failed, committed) =
+            (&self.failed, self.synced, self.sync_failed, self.committed);
+        self.waiters.retain(|(group, thread)| {
+            let known = *group <= synced || sync_failed || failed.iter().any(|f| f.0 == *group);
+            let leads = !known && !lead && *group <= committed;
+            lead |= leads;
+            if known || leads {
+                thread.unpark();
+            }
+            !(known || leads)
+        });
+    }
+}
+
+impl Store {
+    /// Runs `f` as one atomic write and returns once it is durable: its changes are kept
+    /// when it returns Ok and undone when it fails.
+    ///
+    /// Group commit: concurrent writes share one transaction and one sync. Each write runs
+    /// in a savepoint of the open transaction; the write that finds nobody waiting behind it
+    /// (or fills the group, or ends its window: [`GROUP_WINDOW`]) commits, and every write of
+    /// the group answers once that commit is synced (an error for all of them if it fails).
+    /// In memory there is nothing to sync and each write commits alone.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> EngineResult<T>,
+    ) -> EngineResult<T> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut w = lock(&self.writer);
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let (group, size, began) = match w.open {
+            Some(open) => open,
+            None => {
+                run(&w.conn, "BEGIN IMMEDIATE")?;
+                let g = w.next_group;
+                w.next_group += 1;
+                (g, 0, Instant::now())
+            }
+        };
+        w.open = Some((group, size + 1, began));
+        self.writes.fetch_add(1, Ordering::Relaxed);
+        let out = in_savepoint(&w.conn, self, &WRITE_SAVEPOINT, || f(&w.conn)).and_then(|r| r);
+        let alone = self.path.is_none() || self.waiting.load(Ordering::SeqCst) == 0;
+        let groups = if alone || size + 1 >= MAX_GROUP || began.elapsed() >= GROUP_WINDOW {
+            let commit = run(&w.conn, "COMMIT");
+            self.commits.fetch_add(1, Ordering::Relaxed);
+            if commit.is_err() {
+                let _ = w.conn.execute_batch("ROLLBACK");
+                self.index.discard();
+            } else {
+                self.index.publish();
+            }
+            w.open = None;
+            // Settled in group order: the next group cannot commit before the writer lock is
+            // released, which happens after this one is recorded.
+            let mut g = lock(&self.groups);
+            drop(w);
+            match commit {
+                Ok(()) => {
+                    g.committed = group;
+                    if self.path.is_none() {
+                        g.synced = group;
+                    }
+                }
+                Err(e) => {
+                    g.failed.push((group, e, size + 1));
+                    g.wake(false);
+                }
+            }
+            g
+        } else {
+            drop(w);
+            lock(&self.groups)
+        };
+        self.await_group(groups, group)?;
+        out
+    }
+
+    /// Waits for the outcome of `group`: returns once it is synced to disk, or with the
+    /// error of its commit or of a sync. Runs the sync itself when its group is committed
+    /// and no sync is running.
+    fn await_group<'s>(&'s self, mut g: MutexGuard<'s, Groups>, group: u64) -> EngineResult<()> {
+        let me = std::thread::current();
+        loop {
+            if let Some(outcome) = g.outcome(group) {
+                return outcome;
+            }
+            if group <= g.committed && !g.syncing {
+                let (again, synced) = self.sync(g);
+                g = again;
+                synced?;
+                continue;
+            }
+            g.waiters.push((group, me.clone()));
+            drop(g);
+            std::thread::park();
+            g = lock(&self.groups);
+            g.waiters.retain(|(_, t)| t.id() != me.id());
+        }
+    }
+
+    /// Syncs the WAL with no lock held: every group committed before it starts is then on
+    /// disk. Wakes the writes it answers (and one to run the next sync, if more groups
+    /// committed meanwhile). A failed sync fails every write not yet synced, and every later
+    /// one.
+    fn sync<'s>(
+        &'s self,
+        mut g: MutexGuard<'s, Groups>,
+    ) -> (MutexGuard<'s, Groups>, EngineResult<()>) {
+        let target = g.committed;
+        let wal = match (&g.wal, &self.path) {
+            (Some(wal), _) => Ok(wal.clone()),
+            (None, Some(path)) => {
+                let mut wal = path.as_os_str().to_owned();
+                wal.push("-wal");
+                std::fs::File::open(&wal).map(Arc::new).map_err(|e| {
+                    EngineError::internal(format!(
+                        "cannot open the write-ahead log to sync it: {e}"
+                    ))
+                })
+            }
+            (None, None) => Err(EngineError::internal("an in-memory store has no log")),
+        };
+        let synced = match wal {
+            Ok(wal) => {
+                g.wal = Some(wal.clone());
+                g.syncing = true;
+                drop(g);
+                let synced = wal.sync_data().map_err(|e| {
+                    EngineError::internal(format!("sync of the write-ahead log failed: {e}"))
+                });
+                g = lock(&self.groups);
+                g.syncing = false;
+                synced
+            }
+            Err(e) => Err(e),
+        };
+        match &synced {
+            Ok(()) => {
+                g.synced = g.synced.max(target);
+                g.syncs += 1;
+            }
+            Err(_) => g.sync_failed = true,
+        }
+        g.wake(true);
+        (g, synced)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::{ConnInit, Keys};
+    use super::*;
+
+    fn store(dir: &Path) -> Store {
+        let init: ConnInit = Arc::new(|_| Ok(()));
+        Store::open(Some(dir), Arc::new(Keys::random()), init).unwrap()
+    }
+
+    fn count(store: &Store) -> i64 {
+        store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT COUNT(*) FROM sky_meta WHERE key LIKE 'w%'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_failed_sync_fails_the_write_and_refuses_later_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        let put = |key: &str| {
+            store.write(|c| {
+                c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
+                Ok(())
+            })
+        };
+        put("w-before").unwrap();
+        assert!(store.commit_stats().syncs >= 1);
+        // A pipe cannot be synced: the next sync fails as a failing disk would.
+        let (_read, write) = std::io::pipe().unwrap();
+        lock(&store.groups).wal = Some(Arc::new(std::fs::File::from(std::os::fd::OwnedFd::from(
+            write,
+        ))));
+        let err = put("w-unsynced").unwrap_err();
+        assert!(err.detail().is_some_and(|d| d.contains("sync")), "{err:?}");
+        let err = put("w-after").unwrap_err();
+        assert!(
+            err.detail().is_some_and(|d| d.contains("restart")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_failed_commit_fails_every_write_of_its_group_and_only_those() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(store(dir.path()));
+        // A deferred foreign key is checked at COMMIT: a write that breaks it makes its
+        // group's commit fail.
+        store
+            .write(|c| {
+                c.execute_batch(
+                    "CREATE TABLE w_parent(id INTEGER PRIMARY KEY);
+                     CREATE TABLE w_child(id INTEGER PRIMARY KEY, parent INTEGER
+                         REFERENCES w_parent(id) DEFERRABLE INITIALLY DEFERRED);",
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let put = |store: &Store, key: &str, orphan: bool| {
+            store.write(|c| {
+                c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
+                if orphan {
+                    c.execute("INSERT INTO w_child(parent) VALUES (42)", [])?;
+                }
+                if key == "w-first" {
+                    // Hold the group open until the three others wait for the writer: they
+                    // join this group, and the last of them commits it.
+                    while store.waiting.load(Ordering::SeqCst) < 3 {
+                        std::thread::yield_now();
+                    }
+                }
+                Ok(())
+            })
+        };
+        let before = store.commit_stats();
+        let first = {
+            let store = store.clone();
+            std::thread::spawn(move || put(&store, "w-first", false))
+        };
+        while store.commit_stats().writes == before.writes {
+            std::thread::yield_now();
+        }
+        let others: Vec<_> = ["w-a", "w-b", "w-orphan"]
+            .into_iter()
+            .map(|key| {
+                let store = store.clone();
+                std::thread::spawn(move || put(&store, key, key == "w-orphan"))
+            })
+            .collect();
+        let mut results = vec![first.join().unwrap()];
+        results.extend(others.into_iter().map(|t| t.join().unwrap()));
+        assert_eq!(
+            store.commit_stats().commits,
+            before.commits + 1,
+            "one group"
+        );
+        for r in &results {
+            let err = r.as_ref().unwrap_err();
+            assert!(
+                err.detail().is_some_and(|d| d.contains("FOREIGN KEY")),
+                "{err:?}"
+            );
+        }
+        assert_eq!(count(&store), 0);
+        assert!(lock(&store.groups).failed.is_empty(), "every write read it");
+        // The store goes on: the next write commits and is durable.
+        put(&store, "w-next", false).unwrap();
+        assert_eq!(count(&store), 1);
+    }
+
+    #[test]
+    fn concurrent_writes_share_commits_and_each_is_durable_on_return() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(store(dir.path()));
+        let threads: Vec<_> = (0..16)
+            .map(|t| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for i in 0..50 {
+                        let key = format!("w{t}-{i}");
+                        let fail = i % 10 == 9;
+                        let res = store.write(|c| {
+                            c.execute(
+                                "INSERT INTO sky_meta(key, value) VALUES (?1, x'00')",
+                                [&key],
+                            )?;
+                            if fail {
+                                return Err(EngineError::invalid("refused"));
+                            }
+                            Ok(())
+                        });
+                        assert_eq!(res.is_err(), fail);
+                        // Once a write has returned, a fresh connection sees it (or, for a
+                        // failed one, never sees it).
+                        let seen: i64 = store
+                            .read(|c| {
+                                Ok(c.query_row(
+                                    "SELECT COUNT(*) FROM sky_meta WHERE key = ?1",
+                                    [&key],
+                                    |r| r.get(0),
+                                )?)
+                            })
+                            .unwrap();
+                        assert_eq!(seen, i64::from(!fail), "{key}");
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(count(&store), 16 * 45);
+        // Everything is in the file: a new store over the same directory sees it.
+        drop(store);
+        let keys_dir = dir.path();
+        let conn = Connection::open(keys_dir.join("emulator.db")).unwrap();
+        let n: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sky_meta WHERE key LIKE 'w%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 16 * 45);
+    }
+}
