@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
-use super::{Store, WRITE_SAVEPOINT, in_savepoint, lock, run};
+use super::{Store, WRITE_SAVEPOINT, in_savepoint, lock, run, tokens};
 use crate::engine::error::{EngineError, EngineResult};
 
 /// Most writes one group commit holds (bounds the latency of the first one in the group).
@@ -118,21 +118,24 @@ impl Groups {
         None
     }
 
-    /// Wakes the waiting writes whose outcome is known; with `elect`, and no sync running,
-    /// also one write of a committed group not yet synced, to run the next sync.
-    fn wake(&mut self, elect: bool) {
+    /// The waiting writes whose outcome is known, taken off the list to be woken (once the
+    /// lock is released); with `elect`, and no sync running, also one write of a committed
+    /// group not yet synced, to run the next sync.
+    fn to_wake(&mut self, elect: bool) -> Vec<Thread> {
         let mut lead = !elect || self.syncing;
         let (failed, synced, sync_failed, committed) =
             (&self.failed, self.synced, self.sync_failed, self.committed);
+        let mut wake = Vec::new();
         self.waiters.retain(|(group, thread)| {
             let known = *group <= synced || sync_failed || failed.iter().any(|f| f.0 == *group);
             let leads = !known && !lead && *group <= committed;
             lead |= leads;
             if known || leads {
-                thread.unpark();
+                wake.push(thread.clone());
             }
             !(known || leads)
         });
+        wake
     }
 }
 
@@ -140,8 +143,8 @@ impl Store {
     /// Runs `f` as one atomic write and returns once it is durable: its changes are kept
     /// when it returns Ok and undone when it fails.
     ///
-    /// Group commit: concurrent writes share one transaction and one sync. Each write runs
-    /// in a savepoint of the open transaction; the write that finds nobody waiting behind it
+    /// Group commit: concurrent writes share one transaction and one sync. Each write after
+    /// the first runs in a savepoint of the open transaction; the write that finds nobody waiting behind it
     /// (or fills the group, or ends its window: [`GROUP_WINDOW`]) commits, and every write of
     /// the group answers once that commit is synced (an error for all of them if it fails).
     /// In memory there is nothing to sync and each write commits alone.
@@ -163,7 +166,23 @@ impl Store {
         };
         w.open = Some((group, size + 1, began));
         self.writes.fetch_add(1, Ordering::Relaxed);
-        let out = in_savepoint(&w.conn, self, &WRITE_SAVEPOINT, || f(&w.conn)).and_then(|r| r);
+        let out = if size == 0 {
+            // The group's first write needs no savepoint: when it fails, the whole (then
+            // empty) transaction rolls back and the next write begins a new group.
+            self.index.mark();
+            let out = f(&w.conn).and_then(|v| tokens::write_holders(&w.conn, self).map(|_| v));
+            if out.is_ok() {
+                self.index.release();
+            } else {
+                let _ = w.conn.execute_batch("ROLLBACK");
+                self.index.discard();
+                w.open = None;
+                return out;
+            }
+            out
+        } else {
+            in_savepoint(&w.conn, self, &WRITE_SAVEPOINT, || f(&w.conn)).and_then(|r| r)
+        };
         let alone = self.path.is_none() || self.waiting.load(Ordering::SeqCst) == 0;
         let groups = if alone || size + 1 >= MAX_GROUP || began.elapsed() >= GROUP_WINDOW {
             let commit = run(&w.conn, "COMMIT");
@@ -188,7 +207,10 @@ impl Store {
                 }
                 Err(e) => {
                     g.failed.push((group, e, size + 1));
-                    g.wake(false);
+                    let wake = g.to_wake(false);
+                    drop(g);
+                    wake.iter().for_each(Thread::unpark);
+                    g = lock(&self.groups);
                 }
             }
             g
@@ -210,9 +232,8 @@ impl Store {
                 return outcome;
             }
             if group <= g.committed && !g.syncing {
-                let (again, synced) = self.sync(g);
-                g = again;
-                synced?;
+                self.sync(g)?;
+                g = lock(&self.groups);
                 continue;
             }
             g.waiters.push((group, me.clone()));
@@ -227,10 +248,7 @@ impl Store {
     /// disk. Wakes the writes it answers (and one to run the next sync, if more groups
     /// committed meanwhile). A failed sync fails every write not yet synced, and every later
     /// one.
-    fn sync<'s>(
-        &'s self,
-        mut g: MutexGuard<'s, Groups>,
-    ) -> (MutexGuard<'s, Groups>, EngineResult<()>) {
+    fn sync<'s>(&'s self, mut g: MutexGuard<'s, Groups>) -> EngineResult<()> {
         let target = g.committed;
         let wal = match (&g.wal, &self.path) {
             (Some(wal), _) => Ok(wal.clone()),
@@ -266,8 +284,10 @@ impl Store {
             }
             Err(_) => g.sync_failed = true,
         }
-        g.wake(true);
-        (g, synced)
+        let wake = g.to_wake(true);
+        drop(g);
+        wake.iter().for_each(Thread::unpark);
+        synced
     }
 }
 
@@ -387,6 +407,59 @@ mod tests {
         // The store goes on: the next write commits and is durable.
         put(&store, "w-next", false).unwrap();
         assert_eq!(count(&store), 1);
+    }
+
+    #[test]
+    fn a_failed_first_write_of_a_group_leaves_nothing_and_the_others_go_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(store(dir.path()));
+        let put = |store: &Store, key: &str, hold: usize| {
+            store.write(|c| {
+                c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
+                // Hold the writer until `hold` writes wait behind this one.
+                while store.waiting.load(Ordering::SeqCst) < hold {
+                    std::thread::yield_now();
+                }
+                if key.starts_with("w-fail") {
+                    return Err(EngineError::invalid("refused"));
+                }
+                Ok(())
+            })
+        };
+        // Alone: nothing is committed for it.
+        let before = store.commit_stats();
+        put(&store, "w-fail-alone", 0).unwrap_err();
+        assert_eq!(store.commit_stats().commits, before.commits);
+        assert_eq!(count(&store), 0);
+        // First of a group with two writes waiting behind it: they commit in a group of
+        // their own, without its row.
+        let first = {
+            let store = store.clone();
+            std::thread::spawn(move || put(&store, "w-fail-first", 2))
+        };
+        while store.commit_stats().writes == before.writes + 1 {
+            std::thread::yield_now();
+        }
+        let others: Vec<_> = ["w-a", "w-b"]
+            .into_iter()
+            .map(|key| {
+                let store = store.clone();
+                std::thread::spawn(move || put(&store, key, 0))
+            })
+            .collect();
+        first.join().unwrap().unwrap_err();
+        for t in others {
+            t.join().unwrap().unwrap();
+        }
+        let rows: Vec<String> = store
+            .read(|c| {
+                let mut st =
+                    c.prepare("SELECT key FROM sky_meta WHERE key LIKE 'w%' ORDER BY key")?;
+                let rows = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                Ok(rows)
+            })
+            .unwrap();
+        assert_eq!(rows, ["w-a", "w-b"]);
     }
 
     #[test]
