@@ -501,7 +501,7 @@ fn a_format_2_store_is_migrated_with_its_records_tokens_and_unique_values() {
     assert_eq!(up.records[0].skyflow_id, table1[1]);
     drop(v);
     drop(e);
-    assert_eq!(store_format(dir.path()), b"3");
+    assert_eq!(store_format(dir.path()), b"4");
     // Reopened from the new format, nothing is lost.
     let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
     let v = e.vault("v1").unwrap();
@@ -509,12 +509,33 @@ fn a_format_2_store_is_migrated_with_its_records_tokens_and_unique_values() {
     let db = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
     let old_tables: i64 = db
         .query_row(
-            "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('sky_cell_tokens', 'sky_unique', 'sky_tokens_3', 'sky_records_3')",
+            "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('sky_cell_tokens', 'sky_unique', 'sky_tokens_3', 'sky_records_3', 'sky_tokens_4')",
             [],
             |r| r.get(0),
         )
         .unwrap();
     assert_eq!(old_tables, 0);
+    // Format 4: each token row names a column row; one column row per column and group;
+    // hashes cut to the 16 bytes the lookups use.
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let tokens = count("SELECT COUNT(*) FROM sky_tokens");
+    assert!(tokens > 0);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM sky_tokens t JOIN sky_columns c ON c.col = t.col"),
+        tokens
+    );
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM sky_tokens WHERE length(token_fp) != 16 OR length(value_fp) != 16"
+        ),
+        0
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM sky_columns"),
+        count(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT vault_id, table_name, column_name, group_name FROM sky_columns)"
+        )
+    );
 }
 
 /// A store written in format 1 opens (through format 2) and its tokens follow the lifecycle:
@@ -540,7 +561,7 @@ fn a_format_1_store_is_migrated_and_keeps_its_tokens() {
     assert_eq!(detokenize_one(&v, shared).unwrap_err().http_code(), 404);
     drop(v);
     drop(e);
-    assert_eq!(store_format(dir.path()), b"3");
+    assert_eq!(store_format(dir.path()), b"4");
 }
 
 /// Concurrent writes that share group commits: the same deterministic value gets one token

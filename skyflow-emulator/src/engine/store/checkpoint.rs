@@ -198,9 +198,15 @@ mod tests {
                 .unwrap();
         };
         (0..40).for_each(put);
-        assert!(wait_caught_up(&store), "no reader holds the log: the copy is complete");
+        assert!(
+            wait_caught_up(&store),
+            "no reader holds the log: the copy is complete"
+        );
         let first = wal_len(dir.path());
-        assert!(first >= 40 * 8 * 1024, "the writes went to the log: {first}");
+        assert!(
+            first >= 40 * 8 * 1024,
+            "the writes went to the log: {first}"
+        );
         // The log was copied whole: the next writes start it over instead of growing it.
         (40..80).for_each(put);
         let second = wal_len(dir.path());
@@ -209,9 +215,11 @@ mod tests {
         drop(store);
         let conn = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
         let n: i64 = conn
-            .query_row("SELECT COUNT(*) FROM sky_meta WHERE key LIKE 'w%'", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT COUNT(*) FROM sky_meta WHERE key LIKE 'w%'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(n, 80);
     }
