@@ -679,3 +679,60 @@ fn concurrent_writes_share_deterministic_tokens_and_failed_writes_leave_nothing(
         400
     );
 }
+
+/// A column's first token is issued in a write that then fails (a duplicate unique value):
+/// the column's row in the store goes with it, and the column's next tokens (in a new write,
+/// and after a restart) resolve to their values.
+#[test]
+fn a_failed_first_write_of_a_column_leaves_its_next_tokens_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let id = e
+        .create_vault(Some("v1"), VaultSchema::default_schema())
+        .unwrap();
+    let v = e.vault(&id).unwrap();
+    insert(&v, json!({"email": "dup@example.com"}));
+    let db = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
+    let notes_columns = || -> i64 {
+        db.query_row(
+            "SELECT COUNT(*) FROM sky_columns WHERE table_name = 'table1' AND column_name = 'notes'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    // The first record's note is the column's first token; the second record fails.
+    let failing = json!({"records": [
+        {"fields": {"email": "new@example.com", "notes": "first note"}},
+        {"fields": {"email": "dup@example.com"}}
+    ], "tokenization": true});
+    let err = v
+        .insert(
+            &RequestContext::system(),
+            "table1",
+            serde_json::from_value(failing).unwrap(),
+        )
+        .unwrap_err();
+    assert!(err.message().contains("unique"), "{err}");
+    assert_eq!(
+        notes_columns(),
+        0,
+        "the failed write's column row is undone"
+    );
+    let rec = insert(
+        &v,
+        json!({"email": "one@example.com", "notes": "kept note"}),
+    );
+    let tokens = rec.tokens.unwrap();
+    let email = tokens["email"].as_str().unwrap().to_string();
+    let notes = tokens["notes"].as_str().unwrap().to_string();
+    assert_eq!(detokenize_one(&v, &email).unwrap(), "one@example.com");
+    assert_eq!(detokenize_one(&v, &notes).unwrap(), "kept note");
+    drop(v);
+    drop(e);
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let v = e.vault("v1").unwrap();
+    assert_eq!(detokenize_one(&v, &email).unwrap(), "one@example.com");
+    assert_eq!(detokenize_one(&v, &notes).unwrap(), "kept note");
+    assert_eq!(notes_columns(), 1);
+}

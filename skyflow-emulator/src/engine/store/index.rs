@@ -86,8 +86,9 @@ pub(crate) struct Index {
     /// are never reused while the store is open, so an entry is right for as long as its row
     /// exists; the row's deletion removes it.
     texts: Mutex<HashMap<i64, String>>,
-    /// Keys of the columns that issued tokens, by their names (see [`Index::column_key`]).
-    column_keys: Mutex<HashMap<u64, Vec<(ColumnNames, Key)>>>,
+    /// Keys of the columns that issued tokens, with their committed row if known, by their
+    /// names (see [`Index::column`]).
+    column_keys: Mutex<HashMap<u64, Vec<(ColumnNames, Key, Option<i64>)>>>,
 }
 
 /// The names a row of `sky_columns` stands for: vault, table, column, column group.
@@ -190,20 +191,34 @@ impl Index {
         }
     }
 
-    /// The key of the column `names` (vault, table, column, column group): a keyed hash,
-    /// computed once per column (a keyed hash per token would cost more than its row).
-    pub(crate) fn column_key(&self, keys: &Keys, names: [&str; 4]) -> Key {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        std::hash::Hash::hash(&names, &mut h);
-        let bucket = h.finish();
+    /// The key of the column `names` (vault, table, column, column group), and its row of
+    /// `sky_columns` if it has one (for the writer: counting the open group's). The key is a
+    /// keyed hash, computed once per column (one per token would cost more than the row);
+    /// a row once committed is remembered with it (column rows are never removed).
+    pub(crate) fn column(&self, keys: &Keys, names: [&str; 4]) -> (Key, Option<i64>) {
+        // FNV-1a over the names (the cache's own bucket hash, not stored anywhere).
+        let mut bucket: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in names.iter().flat_map(|n| n.bytes().chain([0xff])) {
+            bucket = (bucket ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
         let mut cache = lock(&self.column_keys);
         let known = cache.entry(bucket).or_default();
-        if let Some((_, k)) = known.iter().find(|(n, _)| n.iter().eq(names.iter())) {
-            return *k;
+        let at = match known.iter().position(|(n, _, _)| n.iter().eq(names.iter())) {
+            Some(at) => at,
+            None => {
+                known.push((names.map(str::to_string), column_key(keys, names), None));
+                known.len() - 1
+            }
+        };
+        let (_, k, committed) = &mut known[at];
+        let k = *k;
+        if committed.is_none() {
+            *committed = self.get(Kind::Column, k, false);
         }
-        let k = column_key(keys, names);
-        known.push((names.map(str::to_string), k));
-        k
+        match committed {
+            Some(col) => (k, Some(*col)),
+            None => (k, self.get(Kind::Column, k, true)),
+        }
     }
 
     /// Adds `by` to the count of cells holding token row `tid` (writer only). Counts are

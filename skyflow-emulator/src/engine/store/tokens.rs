@@ -83,9 +83,9 @@ impl RecordStore<'_> {
     /// The `sky_columns` row of `column` of `table` in column group `group` (of this vault),
     /// added with the open write when new.
     fn column(&self, table: &str, column: &str, group: &str) -> EngineResult<i64> {
-        let k =
-            (self.store.index).column_key(&self.store.keys, [self.vault_id, table, column, group]);
-        if let Some(col) = self.find(Kind::Column, k) {
+        let (k, known) =
+            (self.store.index).column(&self.store.keys, [self.vault_id, table, column, group]);
+        if let Some(col) = known {
             return Ok(col);
         }
         let col = self.store.index.next_column();
