@@ -88,11 +88,12 @@ pub(crate) struct Index {
     texts: Mutex<HashMap<i64, String>>,
     /// Keys of the columns that issued tokens, with their committed row if known, by their
     /// names (see [`Index::column`]).
-    column_keys: Mutex<HashMap<u64, Vec<(ColumnNames, Key, Option<i64>)>>>,
+    column_keys: Mutex<HashMap<u64, Vec<KnownColumn>>>,
 }
 
-/// The names a row of `sky_columns` stands for: vault, table, column, column group.
-type ColumnNames = [String; 4];
+/// A column that issued tokens: its names (vault, table, column, column group), its key, and
+/// its row of `sky_columns` once committed.
+type KnownColumn = ([String; 4], Key, Option<i64>);
 
 /// Most token texts [`Index::texts`] keeps (it starts over when full).
 const MAX_TEXTS: usize = 1 << 16;
