@@ -197,11 +197,12 @@ impl Index {
     /// keyed hash, computed once per column (one per token would cost more than the row);
     /// a row once committed is remembered with it (column rows are never removed).
     pub(crate) fn column(&self, keys: &Keys, names: [&str; 4]) -> (Key, Option<i64>) {
-        // FNV-1a over the names (the cache's own bucket hash, not stored anywhere).
-        let mut bucket: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in names.iter().flat_map(|n| n.bytes().chain([0xff])) {
-            bucket = (bucket ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-        }
+        // The cache's own bucket: each name's length and last byte (entries are told apart by
+        // their names, so a shared bucket only costs a comparison).
+        let bucket = names.iter().fold(0u64, |h, n| {
+            let last = n.as_bytes().last().copied().unwrap_or(0);
+            (h ^ (n.len() as u64) << 8 ^ u64::from(last)).wrapping_mul(0x100_0000_01b3)
+        });
         let mut cache = lock(&self.column_keys);
         let known = cache.entry(bucket).or_default();
         let at = match known.iter().position(|(n, _, _)| n.iter().eq(names.iter())) {
