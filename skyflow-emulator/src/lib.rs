@@ -44,6 +44,8 @@
 //!   Lookups by token, by a deterministic or unique value and by record id go through keyed
 //!   hashes held in memory (roughly 100 bytes per token and per record), which the emulator
 //!   rebuilds from the database when it starts;
+//! - a background thread copies the write-ahead log back into the database file
+//!   (checkpoints), so no write waits while the log is copied;
 //! - a store written by an older version is migrated when it opens; one written by a newer
 //!   version is refused.
 //!

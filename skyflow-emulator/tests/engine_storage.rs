@@ -501,7 +501,7 @@ fn a_format_2_store_is_migrated_with_its_records_tokens_and_unique_values() {
     assert_eq!(up.records[0].skyflow_id, table1[1]);
     drop(v);
     drop(e);
-    assert_eq!(store_format(dir.path()), b"3");
+    assert_eq!(store_format(dir.path()), b"4");
     // Reopened from the new format, nothing is lost.
     let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
     let v = e.vault("v1").unwrap();
@@ -509,12 +509,33 @@ fn a_format_2_store_is_migrated_with_its_records_tokens_and_unique_values() {
     let db = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
     let old_tables: i64 = db
         .query_row(
-            "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('sky_cell_tokens', 'sky_unique', 'sky_tokens_3', 'sky_records_3')",
+            "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('sky_cell_tokens', 'sky_unique', 'sky_tokens_3', 'sky_records_3', 'sky_tokens_4')",
             [],
             |r| r.get(0),
         )
         .unwrap();
     assert_eq!(old_tables, 0);
+    // Format 4: each token row names a column row; one column row per column and group;
+    // hashes cut to the 16 bytes the lookups use.
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let tokens = count("SELECT COUNT(*) FROM sky_tokens");
+    assert!(tokens > 0);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM sky_tokens t JOIN sky_columns c ON c.col = t.col"),
+        tokens
+    );
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM sky_tokens WHERE length(token_fp) != 16 OR length(value_fp) != 16"
+        ),
+        0
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM sky_columns"),
+        count(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT vault_id, table_name, column_name, group_name FROM sky_columns)"
+        )
+    );
 }
 
 /// A store written in format 1 opens (through format 2) and its tokens follow the lifecycle:
@@ -540,7 +561,7 @@ fn a_format_1_store_is_migrated_and_keeps_its_tokens() {
     assert_eq!(detokenize_one(&v, shared).unwrap_err().http_code(), 404);
     drop(v);
     drop(e);
-    assert_eq!(store_format(dir.path()), b"3");
+    assert_eq!(store_format(dir.path()), b"4");
 }
 
 /// Concurrent writes that share group commits: the same deterministic value gets one token
@@ -657,4 +678,61 @@ fn concurrent_writes_share_deterministic_tokens_and_failed_writes_leave_nothing(
             .http_code(),
         400
     );
+}
+
+/// A column's first token is issued in a write that then fails (a duplicate unique value):
+/// the column's row in the store goes with it, and the column's next tokens (in a new write,
+/// and after a restart) resolve to their values.
+#[test]
+fn a_failed_first_write_of_a_column_leaves_its_next_tokens_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let id = e
+        .create_vault(Some("v1"), VaultSchema::default_schema())
+        .unwrap();
+    let v = e.vault(&id).unwrap();
+    insert(&v, json!({"email": "dup@example.com"}));
+    let db = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
+    let notes_columns = || -> i64 {
+        db.query_row(
+            "SELECT COUNT(*) FROM sky_columns WHERE table_name = 'table1' AND column_name = 'notes'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    // The first record's note is the column's first token; the second record fails.
+    let failing = json!({"records": [
+        {"fields": {"email": "new@example.com", "notes": "first note"}},
+        {"fields": {"email": "dup@example.com"}}
+    ], "tokenization": true});
+    let err = v
+        .insert(
+            &RequestContext::system(),
+            "table1",
+            serde_json::from_value(failing).unwrap(),
+        )
+        .unwrap_err();
+    assert!(err.message().contains("unique"), "{err}");
+    assert_eq!(
+        notes_columns(),
+        0,
+        "the failed write's column row is undone"
+    );
+    let rec = insert(
+        &v,
+        json!({"email": "one@example.com", "notes": "kept note"}),
+    );
+    let tokens = rec.tokens.unwrap();
+    let email = tokens["email"].as_str().unwrap().to_string();
+    let notes = tokens["notes"].as_str().unwrap().to_string();
+    assert_eq!(detokenize_one(&v, &email).unwrap(), "one@example.com");
+    assert_eq!(detokenize_one(&v, &notes).unwrap(), "kept note");
+    drop(v);
+    drop(e);
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let v = e.vault("v1").unwrap();
+    assert_eq!(detokenize_one(&v, &email).unwrap(), "one@example.com");
+    assert_eq!(detokenize_one(&v, &notes).unwrap(), "kept note");
+    assert_eq!(notes_columns(), 1);
 }

@@ -16,7 +16,7 @@ use super::error::{EngineError, EngineResult, ErrorKind};
 use super::fpt;
 use super::schema::{Column, Table, TokenPolicy};
 use super::store::{Cells, TokenRow};
-use super::validate::canon;
+use super::validate::canon_ref;
 use super::vault::Vault;
 
 const MAX_TOKEN_ATTEMPTS: usize = 32;
@@ -61,22 +61,22 @@ impl Vault {
             b"det",
             self.vault.id.as_bytes(),
             group.as_bytes(),
-            canon(v).as_bytes(),
+            canon_ref(v).as_bytes(),
         ])
     }
 
+    /// Associated data of a token's ciphertext: `tok|<vault>`.
     fn token_aad(&self) -> Vec<u8> {
-        format!("tok|{}", self.vault.id).into_bytes()
+        [b"tok|", self.vault.id.as_bytes()].concat()
     }
 
+    /// Associated data of a token's value: `tokval|<vault>|<token hash>`.
     pub(super) fn value_aad(&self, token_fp: &[u8]) -> Vec<u8> {
-        let mut a = format!("tokval|{}|", self.vault.id).into_bytes();
-        a.extend_from_slice(token_fp);
-        a
+        [b"tokval|", self.vault.id.as_bytes(), b"|", token_fp].concat()
     }
 
     fn generate(&self, col: &Column, v: &Value) -> String {
-        let s = canon(v);
+        let s = canon_ref(v);
         let fpt_ok = col.datatype.allows_fpt();
         match col.token_policy {
             Some(
@@ -124,7 +124,7 @@ impl Vault {
     ) -> Option<FreshToken> {
         let token = match byot {
             Some(b) => b.to_string(),
-            None => Some(self.generate(col, v)).filter(|t| *t != canon(v))?,
+            None => Some(self.generate(col, v)).filter(|t| *t != canon_ref(v))?,
         };
         Some(self.fresh_token(token, plain))
     }

@@ -16,6 +16,14 @@ pub(crate) fn canon(v: &Value) -> String {
     }
 }
 
+/// [`canon`] without a copy when the value is a string (the common case).
+pub(crate) fn canon_ref(v: &Value) -> std::borrow::Cow<'_, str> {
+    match v {
+        Value::String(s) => std::borrow::Cow::Borrowed(s),
+        other => std::borrow::Cow::Owned(other.to_string()),
+    }
+}
+
 /// [`canon`] of a value the caller no longer needs (a string is moved, not copied).
 pub(crate) fn into_canon(v: Value) -> String {
     match v {

@@ -192,6 +192,9 @@ impl Store {
                 self.index.discard();
             } else {
                 self.index.publish();
+                if let Some(ck) = &self.checkpointer {
+                    ck.committed();
+                }
             }
             w.open = None;
             // Settled in group order: the next group cannot commit before the writer lock is

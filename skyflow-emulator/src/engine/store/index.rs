@@ -33,6 +33,12 @@ pub(crate) fn key(fp: &[u8]) -> Key {
     u128::from_le_bytes(b)
 }
 
+/// The keyed hash of the column `names` (vault, table, column, column group).
+fn column_key(keys: &Keys, names: [&str; 4]) -> Key {
+    let [vault, table, column, group] = names.map(str::as_bytes);
+    key(&keys.fingerprint(&[b"col", vault, table, column, group]))
+}
+
 /// What a map finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -44,9 +50,11 @@ pub(crate) enum Kind {
     Record = 2,
     /// Hash of a unique column's value → record row.
     Unique = 3,
+    /// Hash of a (vault, table, column, column group) → its row of `sky_columns`.
+    Column = 4,
 }
 
-const KINDS: usize = 4;
+const KINDS: usize = 5;
 
 /// Keys are uniformly distributed keyed hashes, so their low 64 bits are a good hash already.
 #[derive(Default)]
@@ -78,7 +86,14 @@ pub(crate) struct Index {
     /// are never reused while the store is open, so an entry is right for as long as its row
     /// exists; the row's deletion removes it.
     texts: Mutex<HashMap<i64, String>>,
+    /// Keys of the columns that issued tokens, with their committed row if known, by their
+    /// names (see [`Index::column`]).
+    column_keys: Mutex<HashMap<u64, Vec<KnownColumn>>>,
 }
+
+/// A column that issued tokens: its names (vault, table, column, column group), its key, and
+/// its row of `sky_columns` once committed.
+type KnownColumn = ([String; 4], Key, Option<i64>);
 
 /// Most token texts [`Index::texts`] keeps (it starts over when full).
 const MAX_TEXTS: usize = 1 << 16;
@@ -97,6 +112,7 @@ struct Pending {
     holders: HashMap<i64, i64>,
     next_record: i64,
     next_token: i64,
+    next_column: i64,
 }
 
 impl Index {
@@ -112,6 +128,15 @@ impl Index {
             if let Some(vfp) = r.get::<_, Option<Vec<u8>>>(2)? {
                 rows.push((Kind::Deterministic, key(&vfp), tid));
             }
+        }
+        let mut st = conn.prepare(
+            "SELECT col, vault_id, table_name, column_name, group_name FROM sky_columns",
+        )?;
+        let mut q = st.query([])?;
+        while let Some(r) = q.next()? {
+            let names: [String; 4] = [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?];
+            let names = names.each_ref().map(String::as_str);
+            rows.push((Kind::Column, column_key(keys, names), r.get(0)?));
         }
         let mut st =
             conn.prepare("SELECT rid, vault_id, table_name, skyflow_id, uniq FROM sky_records")?;
@@ -138,7 +163,10 @@ impl Index {
         };
         let next_record = next("SELECT MAX(rid) FROM sky_records")?;
         let next_token = next("SELECT MAX(tid) FROM sky_tokens")?;
-        Ok(Index::new(rows, next_record, next_token))
+        let next_column = next("SELECT MAX(col) FROM sky_columns")?;
+        let index = Index::new(rows, next_record, next_token);
+        lock(&index.pending).next_column = next_column;
+        Ok(index)
     }
 
     /// An index of the rows given as (kind, key, row id), with the next free row ids.
@@ -156,9 +184,42 @@ impl Index {
             pending: Mutex::new(Pending {
                 next_record,
                 next_token,
+                next_column: 1,
                 ..Pending::default()
             }),
             texts: Mutex::new(HashMap::new()),
+            column_keys: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The key of the column `names` (vault, table, column, column group), and its row of
+    /// `sky_columns` if it has one (for the writer: counting the open group's). The key is a
+    /// keyed hash, computed once per column (one per token would cost more than the row);
+    /// a row once committed is remembered with it (column rows are never removed).
+    pub(crate) fn column(&self, keys: &Keys, names: [&str; 4]) -> (Key, Option<i64>) {
+        // The cache's own bucket: each name's length and last byte (entries are told apart by
+        // their names, so a shared bucket only costs a comparison).
+        let bucket = names.iter().fold(0u64, |h, n| {
+            let last = n.as_bytes().last().copied().unwrap_or(0);
+            (h ^ (n.len() as u64) << 8 ^ u64::from(last)).wrapping_mul(0x100_0000_01b3)
+        });
+        let mut cache = lock(&self.column_keys);
+        let known = cache.entry(bucket).or_default();
+        let at = match known.iter().position(|(n, _, _)| n.iter().eq(names.iter())) {
+            Some(at) => at,
+            None => {
+                known.push((names.map(str::to_string), column_key(keys, names), None));
+                known.len() - 1
+            }
+        };
+        let (_, k, committed) = &mut known[at];
+        let k = *k;
+        if committed.is_none() {
+            *committed = self.get(Kind::Column, k, false);
+        }
+        match committed {
+            Some(col) => (k, Some(*col)),
+            None => (k, self.get(Kind::Column, k, true)),
         }
     }
 
@@ -224,6 +285,13 @@ impl Index {
         let mut p = lock(&self.pending);
         p.next_record += 1;
         p.next_record - 1
+    }
+
+    /// A new `sky_columns` row id (writer only).
+    pub(crate) fn next_column(&self) -> i64 {
+        let mut p = lock(&self.pending);
+        p.next_column += 1;
+        p.next_column - 1
     }
 
     /// A new token row id (writer only).

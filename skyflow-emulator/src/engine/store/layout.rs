@@ -14,8 +14,10 @@ use crate::engine::error::{EngineError, EngineResult};
 ///   B-tree entry instead of two;
 /// - 3: records and tokens are rows in insertion order with no index keyed by a hash (their
 ///   lookups are in memory, see `index.rs`); a record row holds its cells' links to tokens
-///   (`cells`) and the keyed hashes of its unique values (`uniq`).
-pub(crate) const STORE_FORMAT: i64 = 3;
+///   (`cells`) and the keyed hashes of its unique values (`uniq`);
+/// - 4: a token row names its column by a number (`col`, a row of `sky_columns`) instead of
+///   four texts, and keeps the first 16 bytes of its keyed hashes (the bytes the lookups use).
+pub(crate) const STORE_FORMAT: i64 = 4;
 
 /// Moves a format-1 store to format 2, in one transaction: counts each token's links into
 /// `refs` and drops the index the count replaces.
@@ -64,6 +66,33 @@ UPDATE sky_meta SET value = CAST('3' AS BLOB) WHERE key = 'format';
 COMMIT;
 "#;
 
+/// Moves a format-3 store to format 4, in one transaction: each (vault, table, column, column
+/// group) that issued tokens becomes a row of `sky_columns`, numbered in the order of its first
+/// token; the tokens are copied in their order, naming that row, with their hashes cut to 16
+/// bytes.
+const MIGRATE_3_TO_4: &str = r#"
+BEGIN IMMEDIATE;
+CREATE TABLE sky_columns(
+    col INTEGER PRIMARY KEY, vault_id TEXT NOT NULL, table_name TEXT NOT NULL,
+    column_name TEXT NOT NULL, group_name TEXT NOT NULL);
+INSERT INTO sky_columns(vault_id, table_name, column_name, group_name)
+    SELECT vault_id, table_name, column_name, group_name FROM sky_tokens
+    GROUP BY vault_id, table_name, column_name, group_name ORDER BY MIN(tid);
+CREATE TABLE sky_tokens_4(
+    tid INTEGER PRIMARY KEY, col INTEGER NOT NULL, token_fp BLOB NOT NULL, token_ct BLOB NOT NULL,
+    value_fp BLOB, value_ct BLOB NOT NULL, expires_at INTEGER, refs INTEGER NOT NULL DEFAULT 0);
+INSERT INTO sky_tokens_4(tid, col, token_fp, token_ct, value_fp, value_ct, expires_at, refs)
+    SELECT t.tid, c.col, substr(t.token_fp, 1, 16), t.token_ct, substr(t.value_fp, 1, 16),
+        t.value_ct, t.expires_at, t.refs
+    FROM sky_tokens t JOIN sky_columns c ON c.vault_id = t.vault_id AND c.table_name = t.table_name
+        AND c.column_name = t.column_name AND c.group_name = t.group_name
+    ORDER BY t.tid;
+DROP TABLE sky_tokens;
+ALTER TABLE sky_tokens_4 RENAME TO sky_tokens;
+UPDATE sky_meta SET value = CAST('4' AS BLOB) WHERE key = 'format';
+COMMIT;
+"#;
+
 /// The tables of the current format (`IF NOT EXISTS`: run on every open, after migrations).
 const DDL: &str = r#"
 CREATE TABLE IF NOT EXISTS sky_meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -72,10 +101,12 @@ CREATE TABLE IF NOT EXISTS sky_records(
     rid INTEGER PRIMARY KEY, vault_id TEXT NOT NULL, table_name TEXT NOT NULL, skyflow_id TEXT NOT NULL,
     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, data BLOB NOT NULL, cells TEXT, uniq TEXT);
 CREATE INDEX IF NOT EXISTS sky_records_table ON sky_records(vault_id, table_name);
+CREATE TABLE IF NOT EXISTS sky_columns(
+    col INTEGER PRIMARY KEY, vault_id TEXT NOT NULL, table_name TEXT NOT NULL,
+    column_name TEXT NOT NULL, group_name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sky_tokens(
-    tid INTEGER PRIMARY KEY, vault_id TEXT NOT NULL, token_fp BLOB NOT NULL, token_ct BLOB NOT NULL,
-    group_name TEXT NOT NULL, value_fp BLOB, table_name TEXT NOT NULL, column_name TEXT NOT NULL,
-    value_ct BLOB NOT NULL, expires_at INTEGER, refs INTEGER NOT NULL DEFAULT 0);
+    tid INTEGER PRIMARY KEY, col INTEGER NOT NULL, token_fp BLOB NOT NULL, token_ct BLOB NOT NULL,
+    value_fp BLOB, value_ct BLOB NOT NULL, expires_at INTEGER, refs INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS sky_files(
     file_id TEXT PRIMARY KEY, vault_id TEXT NOT NULL, table_name TEXT NOT NULL, skyflow_id TEXT NOT NULL,
     column_name TEXT NOT NULL, meta BLOB NOT NULL, data BLOB NOT NULL, created_at INTEGER NOT NULL);
@@ -120,7 +151,11 @@ pub(super) fn prepare(conn: &Connection, keys: &Keys) -> EngineResult<()> {
                     "the key file does not match this database; refusing to start",
                 ));
             }
-            for (from, sql) in [(1, MIGRATE_1_TO_2), (2, MIGRATE_2_TO_3)] {
+            for (from, sql) in [
+                (1, MIGRATE_1_TO_2),
+                (2, MIGRATE_2_TO_3),
+                (3, MIGRATE_3_TO_4),
+            ] {
                 if f <= from {
                     conn.execute_batch(sql).inspect_err(|_| {
                         let _ = conn.execute_batch("ROLLBACK");

@@ -4,6 +4,8 @@
 //!   readers, a WAL journal synced to disk before any write answers. In-memory mode uses a
 //!   single connection for everything;
 //! - `group.rs`: the group commit: concurrent writes share a commit and a sync;
+//! - `checkpoint.rs`: the thread that copies the WAL back into the database file, so no
+//!   write waits for a checkpoint;
 //! - `layout.rs`: the tables, the store's format and the migrations from older ones;
 //! - `index.rs`: the lookups by keyed hash and record id, in memory (every write appends
 //!   rows; nothing on disk is indexed by a random key);
@@ -26,6 +28,7 @@ use super::error::EngineResult;
 
 mod admin;
 mod audit;
+mod checkpoint;
 mod files;
 mod group;
 mod index;
@@ -113,6 +116,8 @@ pub(crate) struct Store {
     index: Index,
     /// For the keys of record ids.
     keys: Arc<Keys>,
+    /// On disk: the thread that checkpoints the WAL (see `checkpoint.rs`).
+    checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -130,9 +135,11 @@ impl Store {
                 c.busy_timeout(std::time::Duration::from_secs(30))?;
                 c.pragma_update(None, "journal_mode", "WAL")?;
                 // Commits write the WAL; the store syncs it itself before a write answers
-                // (`Store::sync_through`), outside the writer lock.
+                // (`group.rs`), outside the writer lock.
                 c.pragma_update(None, "synchronous", "NORMAL")?;
-                c.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+                // Checkpoints run on a thread of their own (`checkpoint.rs`); the writer's own
+                // automatic checkpoint is only a backstop.
+                c.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
                 tune(&c, WRITER_CACHE_KIB)?;
                 (c, Some(path))
             }
@@ -149,6 +156,10 @@ impl Store {
         layout::prepare(&conn, &keys)?;
         init(&conn)?;
         let index = Index::load(&conn, &keys)?;
+        let checkpointer = path
+            .as_deref()
+            .map(checkpoint::Checkpointer::start)
+            .transpose()?;
         Ok(Store {
             writer: Mutex::new(Writer::new(conn)),
             groups: Mutex::new(Groups::default()),
@@ -160,6 +171,7 @@ impl Store {
             init,
             index,
             keys,
+            checkpointer,
         })
     }
 
@@ -237,10 +249,6 @@ const WRITER_CACHE_KIB: i64 = 256 * 1024;
 /// Page cache of each pooled reader connection, in KiB (SQLite empties it when a read
 /// starts after another connection wrote, so it only has to hold one read's pages).
 const READER_CACHE_KIB: i64 = 16 * 1024;
-/// WAL size (pages) past which a commit copies the WAL back into the database. Each commit
-/// is durable in the WAL (`synchronous=FULL`) either way; a larger WAL means fewer, larger
-/// checkpoints (each one fsyncs the database file).
-const WAL_AUTOCHECKPOINT_PAGES: i64 = 16 * 1024;
 
 /// Cache and temporary-storage settings of an on-disk connection. (A memory map of the file
 /// made no measurable difference: most hot pages of a busy store are in the WAL, which SQLite

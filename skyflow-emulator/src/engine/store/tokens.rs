@@ -1,13 +1,23 @@
 //! `sky_tokens`: one row per token, in issuing order (`tid`): keyed hash and ciphertext of
-//! the token, its column group, the issuing column, the encrypted value, for deterministic
-//! policies a keyed hash of the value, and how many cells hold it (`refs`). Tokens are found
-//! by hash through the in-memory index; a record row names the token rows its cells hold.
+//! the token, the issuing column with its column group (a row of `sky_columns`), the
+//! encrypted value, for deterministic policies a keyed hash of the value, and how many cells
+//! hold it (`refs`). Tokens are found by hash through the in-memory index; a record row names
+//! the token rows its cells hold. A row keeps the first [`FP_LEN`] bytes of each keyed hash:
+//! the bytes the index maps, so a lookup checks the row against all it knows.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::index::{Kind, key};
 use super::{RecordStore, Store};
 use crate::engine::error::EngineResult;
+
+/// Bytes of a keyed hash a token row keeps.
+const FP_LEN: usize = 16;
+
+/// The bytes of keyed hash `fp` a token row keeps.
+fn short(fp: &[u8]) -> &[u8] {
+    &fp[..fp.len().min(FP_LEN)]
+}
 
 /// A new token row.
 pub(crate) struct TokenRow<'a> {
@@ -46,21 +56,19 @@ impl RecordStore<'_> {
         if self.find(Kind::Token, token_key).is_some() {
             return Ok(None);
         }
+        let col = self.column(row.table, row.column, row.group)?;
         let tid = self.store.index.next_token();
         self.conn
             .prepare_cached(
-                "INSERT INTO sky_tokens(tid, vault_id, token_fp, token_ct, group_name, value_fp, table_name, column_name, value_ct, expires_at, refs)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                "INSERT INTO sky_tokens(tid, col, token_fp, token_ct, value_fp, value_ct, expires_at, refs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 tid,
-                self.vault_id,
-                row.token_fp,
+                col,
+                short(row.token_fp),
                 row.token_ct,
-                row.group,
-                row.value_fp,
-                row.table,
-                row.column,
+                row.value_fp.map(short),
                 row.value_ct,
                 row.expires_at,
                 row.refs
@@ -72,6 +80,24 @@ impl RecordStore<'_> {
         Ok(Some(tid))
     }
 
+    /// The `sky_columns` row of `column` of `table` in column group `group` (of this vault),
+    /// added with the open write when new.
+    fn column(&self, table: &str, column: &str, group: &str) -> EngineResult<i64> {
+        let (k, known) =
+            (self.store.index).column(&self.store.keys, [self.vault_id, table, column, group]);
+        if let Some(col) = known {
+            return Ok(col);
+        }
+        let col = self.store.index.next_column();
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sky_columns(col, vault_id, table_name, column_name, group_name) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![col, self.vault_id, table, column, group])?;
+        self.map(Kind::Column, k, Some(col));
+        Ok(col)
+    }
+
     /// What the token with hash `token_fp` resolves to.
     pub(crate) fn token_target(&self, token_fp: &[u8]) -> EngineResult<Option<TokenTarget>> {
         let Some(tid) = self.find(Kind::Token, key(token_fp)) else {
@@ -80,9 +106,10 @@ impl RecordStore<'_> {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT table_name, column_name, value_ct, expires_at FROM sky_tokens WHERE tid = ?1 AND vault_id = ?2 AND token_fp = ?3",
+                "SELECT c.table_name, c.column_name, t.value_ct, t.expires_at FROM sky_tokens t JOIN sky_columns c ON c.col = t.col
+                 WHERE t.tid = ?1 AND c.vault_id = ?2 AND t.token_fp = ?3",
             )?
-            .query_row(params![tid, self.vault_id, token_fp], |r| {
+            .query_row(params![tid, self.vault_id, short(token_fp)], |r| {
                 Ok(TokenTarget {
                     table: r.get(0)?,
                     column: r.get(1)?,
@@ -120,7 +147,9 @@ impl RecordStore<'_> {
     pub(crate) fn token_ct(&self, tid: i64) -> EngineResult<Option<Vec<u8>>> {
         Ok(self
             .conn
-            .prepare_cached("SELECT token_ct FROM sky_tokens WHERE tid = ?1 AND vault_id = ?2")?
+            .prepare_cached(
+                "SELECT t.token_ct FROM sky_tokens t JOIN sky_columns c ON c.col = t.col WHERE t.tid = ?1 AND c.vault_id = ?2",
+            )?
             .query_row(params![tid, self.vault_id], |r| r.get(0))
             .optional()?)
     }
