@@ -121,7 +121,7 @@ impl Groups {
     /// The waiting writes whose outcome is known, taken off the list to be woken (once the
     /// lock is released); with `elect`, and no sync running, also one write of a committed
     /// group not yet synced, to run the next sync.
-    fn to_wake(&mut self, elect: bool) -> Vec<Thread> {
+    fn wakeable(&mut self, elect: bool) -> Vec<Thread> {
         let mut lead = !elect || self.syncing;
         let (failed, synced, sync_failed, committed) =
             (&self.failed, self.synced, self.sync_failed, self.committed);
@@ -210,7 +210,7 @@ impl Store {
                 }
                 Err(e) => {
                     g.failed.push((group, e, size + 1));
-                    let wake = g.to_wake(false);
+                    let wake = g.wakeable(false);
                     drop(g);
                     wake.iter().for_each(Thread::unpark);
                     g = lock(&self.groups);
@@ -287,7 +287,7 @@ impl Store {
             }
             Err(_) => g.sync_failed = true,
         }
-        let wake = g.to_wake(true);
+        let wake = g.wakeable(true);
         drop(g);
         wake.iter().for_each(Thread::unpark);
         synced
