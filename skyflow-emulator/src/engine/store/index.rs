@@ -11,17 +11,9 @@
 //! levels that follow its savepoints: a savepoint that rolls back undoes its changes here too,
 //! and the group's changes are published when its transaction commits (or dropped when the
 //! commit fails).
-//!
-//! Most changes are new keys of new rows (a token, its value, a record). Those go straight
-//! into the committed maps, and readers skip them until they are published: a row id at or
-//! past its table's watermark (the first row id of the open group) is not committed yet. So
-//! publishing a group moves only its other changes (removals, keys moved to older rows), and
-//! each new key is inserted once.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use rusqlite::Connection;
@@ -64,25 +56,6 @@ pub(crate) enum Kind {
 
 const KINDS: usize = 5;
 
-impl Kind {
-    /// The table whose row ids the kind maps to: records, tokens or columns.
-    fn table(self) -> usize {
-        match self {
-            Kind::Record | Kind::Unique => 0,
-            Kind::Token | Kind::Deterministic => 1,
-            Kind::Column => 2,
-        }
-    }
-}
-
-/// How to undo one change of the open group.
-enum Undo {
-    /// Restore the view's entry of the key (`None`: it had none).
-    View(Kind, Key, Option<Option<i64>>),
-    /// Remove the key put straight into the committed map.
-    Direct(Kind, Key),
-}
-
 /// Keys are uniformly distributed keyed hashes, so their low 64 bits are a good hash already.
 #[derive(Default)]
 pub(crate) struct KeyHasher(u64);
@@ -108,9 +81,6 @@ type Map<V> = HashMap<Key, V, BuildHasherDefault<KeyHasher>>;
 /// The committed maps, plus the writer's uncommitted changes.
 pub(crate) struct Index {
     committed: RwLock<[Map<i64>; KINDS]>,
-    /// Per table (see [`Kind::table`]): the first row id not published yet. A committed-map
-    /// entry at or past it is the open group's (see the module docs).
-    watermarks: [AtomicI64; 3],
     pending: Mutex<Pending>,
     /// Texts of tokens read lately, by token row id. A token's text never changes and row ids
     /// are never reused while the store is open, so an entry is right for as long as its row
@@ -133,10 +103,8 @@ const MAX_TEXTS: usize = 1 << 16;
 #[derive(Default)]
 struct Pending {
     view: [Map<Option<i64>>; KINDS],
-    /// How to undo each change since the outermost savepoint.
-    log: Vec<Undo>,
-    /// The keys the open group put straight into the committed maps.
-    direct: Vec<(Kind, Key)>,
+    /// (kind, key, the view's entry before the change) since the outermost savepoint.
+    log: Vec<(Kind, Key, Option<Option<i64>>)>,
     /// Where each open savepoint starts in `log`.
     marks: Vec<usize>,
     /// Changes to tokens' holder counts not written yet, by token row id (see
@@ -198,7 +166,6 @@ impl Index {
         let next_column = next("SELECT MAX(col) FROM sky_columns")?;
         let index = Index::new(rows, next_record, next_token);
         lock(&index.pending).next_column = next_column;
-        index.watermarks[Kind::Column.table()].store(next_column, Ordering::Release);
         Ok(index)
     }
 
@@ -214,11 +181,6 @@ impl Index {
         }
         Index {
             committed: RwLock::new(maps),
-            watermarks: [
-                AtomicI64::new(next_record),
-                AtomicI64::new(next_token),
-                AtomicI64::new(1),
-            ],
             pending: Mutex::new(Pending {
                 next_record,
                 next_token,
@@ -304,37 +266,17 @@ impl Index {
         if writer && let Some(v) = lock(&self.pending).view[kind as usize].get(&k) {
             return *v;
         }
-        let row = self.committed.read().unwrap_or_else(|p| p.into_inner())[kind as usize]
+        self.committed.read().unwrap_or_else(|p| p.into_inner())[kind as usize]
             .get(&k)
-            .copied()?;
-        // A reader skips the open group's new rows.
-        let published = writer || row < self.watermarks[kind.table()].load(Ordering::Acquire);
-        published.then_some(row)
+            .copied()
     }
 
-    /// Sets (or with `None`, removes) the row of `k` in the open group (writer only): a new
-    /// key of a new row goes straight into the committed map (readers skip it until it is
-    /// published); any other change waits in the group's view.
+    /// Sets (or with `None`, removes) the row of `k` in the open group (writer only).
     pub(crate) fn set(&self, kind: Kind, k: Key, row: Option<i64>) {
         let mut p = lock(&self.pending);
-        let new_row = row.filter(|r| *r >= self.watermarks[kind.table()].load(Ordering::Acquire));
-        if let Some(r) = new_row
-            && !p.view[kind as usize].contains_key(&k)
-        {
-            let mut committed = self.committed.write().unwrap_or_else(|e| e.into_inner());
-            if let Entry::Vacant(e) = committed[kind as usize].entry(k) {
-                e.insert(r);
-                drop(committed);
-                p.direct.push((kind, k));
-                if !p.marks.is_empty() {
-                    p.log.push(Undo::Direct(kind, k));
-                }
-                return;
-            }
-        }
         let before = p.view[kind as usize].insert(k, row);
         if !p.marks.is_empty() {
-            p.log.push(Undo::View(kind, k, before));
+            p.log.push((kind, k, before));
         }
     }
 
@@ -384,20 +326,12 @@ impl Index {
             return;
         };
         let undo: Vec<_> = p.log.drain(at..).rev().collect();
-        for change in undo {
-            match change {
-                Undo::View(kind, k, before) => {
-                    let view = &mut p.view[kind as usize];
-                    match before {
-                        Some(v) => view.insert(k, v),
-                        None => view.remove(&k),
-                    };
-                }
-                Undo::Direct(kind, k) => {
-                    let mut committed = self.committed.write().unwrap_or_else(|e| e.into_inner());
-                    committed[kind as usize].remove(&k);
-                }
-            }
+        for (kind, k, before) in undo {
+            let view = &mut p.view[kind as usize];
+            match before {
+                Some(v) => view.insert(k, v),
+                None => view.remove(&k),
+            };
         }
     }
 
@@ -414,12 +348,6 @@ impl Index {
                 };
             }
         }
-        // The group's rows become visible with its other changes.
-        let next = [p.next_record, p.next_token, p.next_column];
-        for (mark, next) in self.watermarks.iter().zip(next) {
-            mark.store(next, Ordering::Release);
-        }
-        p.direct.clear();
         p.log.clear();
         p.marks.clear();
     }
@@ -428,12 +356,6 @@ impl Index {
     pub(crate) fn discard(&self) {
         let mut p = lock(&self.pending);
         p.holders.clear();
-        {
-            let mut committed = self.committed.write().unwrap_or_else(|e| e.into_inner());
-            for (kind, k) in p.direct.drain(..) {
-                committed[kind as usize].remove(&k);
-            }
-        }
         for view in &mut p.view {
             view.clear();
         }
@@ -455,10 +377,6 @@ mod tests {
     #[test]
     fn readers_see_only_published_changes_and_rollbacks_undo_a_savepoint() {
         let ix = Index::new([(Kind::Token, 1, 10)], 1, 11);
-        // Rows 11 to 30 are the open group's.
-        (11..31).for_each(|_| {
-            ix.next_token();
-        });
         ix.mark();
         ix.set(Kind::Token, 2, Some(20));
         ix.set(Kind::Token, 1, None);
@@ -485,13 +403,13 @@ mod tests {
         ix.release();
         ix.discard();
         assert_eq!(ix.get(Kind::Record, 5, true), None);
-        assert_eq!(ix.next_token(), 31);
-        assert_eq!(ix.next_token(), 32);
+        assert_eq!(ix.next_token(), 11);
+        assert_eq!(ix.next_token(), 12);
     }
 
     #[test]
     fn a_failed_write_restores_what_it_removed() {
-        let ix = Index::new([(Kind::Unique, 7, 70)], 71, 1);
+        let ix = Index::new([(Kind::Unique, 7, 70)], 1, 1);
         ix.mark();
         ix.set(Kind::Unique, 7, None);
         ix.set(Kind::Unique, 7, Some(71));
@@ -499,36 +417,5 @@ mod tests {
         assert_eq!(ix.get(Kind::Unique, 7, true), Some(70));
         ix.publish();
         assert_eq!(ix.get(Kind::Unique, 7, false), Some(70));
-    }
-
-    #[test]
-    fn new_rows_go_straight_in_but_readers_wait_for_the_commit() {
-        let ix = Index::new([(Kind::Record, 1, 1)], 2, 1);
-        let (a, b) = (ix.next_record(), ix.next_record());
-        ix.mark();
-        ix.set(Kind::Record, 2, Some(a));
-        ix.mark();
-        ix.set(Kind::Record, 3, Some(b));
-        assert_eq!(ix.get(Kind::Record, 3, true), Some(b));
-        ix.rollback();
-        ix.release();
-        // The writer sees its group; readers see neither new row yet.
-        assert_eq!(ix.get(Kind::Record, 2, true), Some(a));
-        assert_eq!(ix.get(Kind::Record, 3, true), None);
-        assert_eq!(ix.get(Kind::Record, 2, false), None);
-        assert_eq!(ix.get(Kind::Record, 1, false), Some(1));
-        ix.publish();
-        assert_eq!(ix.get(Kind::Record, 2, false), Some(a));
-        assert_eq!(ix.get(Kind::Record, 3, false), None);
-        // A group whose commit fails leaves nothing, for the writer either.
-        let c = ix.next_record();
-        ix.mark();
-        ix.set(Kind::Record, 4, Some(c));
-        ix.release();
-        ix.discard();
-        assert_eq!(ix.get(Kind::Record, 4, true), None);
-        ix.publish();
-        assert_eq!(ix.get(Kind::Record, 4, false), None);
-        assert_eq!(ix.len(Kind::Record), 2);
     }
 }
