@@ -117,12 +117,20 @@ impl RecordStore<'_> {
             Some(serde_json::to_string(&hexes).map_err(|e| EngineError::internal(e.to_string()))?)
         };
         if new {
+            // Short SQL (see `insert_token`). Values in the table's column order: rid,
+            // vault_id, table_name, skyflow_id, created_at, updated_at, data, cells, uniq.
             self.conn
-                .prepare_cached(
-                    "INSERT INTO sky_records(rid, vault_id, table_name, skyflow_id, created_at, updated_at, data, cells, uniq)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)",
-                )?
-                .execute(params![row.rid, self.vault_id, table, sid, now, row.blob, cells, uniq])?;
+                .prepare_cached("INSERT INTO sky_records VALUES(?1,?2,?3,?4,?5,?5,?6,?7,?8)")?
+                .execute(params![
+                    row.rid,
+                    self.vault_id,
+                    table,
+                    sid,
+                    now,
+                    row.blob,
+                    cells,
+                    uniq
+                ])?;
             self.map(Kind::Record, self.record_key(table, sid), Some(row.rid));
         } else {
             self.conn

@@ -58,11 +58,11 @@ impl RecordStore<'_> {
         }
         let col = self.column(row.table, row.column, row.group)?;
         let tid = self.store.index.next_token();
+        // Short SQL: the statement cache hashes and copies the text on every use. Values in
+        // the table's column order: tid, col, token_fp, token_ct, value_fp, value_ct,
+        // expires_at, refs.
         self.conn
-            .prepare_cached(
-                "INSERT INTO sky_tokens(tid, col, token_fp, token_ct, value_fp, value_ct, expires_at, refs)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
+            .prepare_cached("INSERT INTO sky_tokens VALUES(?1,?2,?3,?4,?5,?6,?7,?8)")?
             .execute(params![
                 tid,
                 col,
