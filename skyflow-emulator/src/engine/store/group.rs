@@ -27,6 +27,11 @@ const MAX_GROUP: usize = 512;
 /// answers while the next one runs, instead of waiting for the whole burst.
 const GROUP_WINDOW: Duration = Duration::from_millis(4);
 
+/// A group that ends while a sync runs leaves its commit for after that sync
+/// ([`Groups::owed`]) only when it began this recently: a large write (a bulk insert) commits
+/// at once, so its long commit overlaps the running sync instead of following it.
+const OWE_WITHIN: Duration = Duration::from_millis(1);
+
 /// How many writes the store ran, how many commits carried them and how many syncs of the
 /// write-ahead log made those durable, since it was opened. With group commit, concurrent
 /// writes share commits, so `writes / commits` is the mean group size; one sync covers every
@@ -59,6 +64,11 @@ pub(super) struct Writer {
     /// The open group, how many writes it holds, and when it began.
     open: Option<(u64, usize, Instant)>,
     next_group: u64,
+    /// The open group's last write ended it while a sync was running, and left its commit
+    /// to whoever the sync elects ([`Groups::owed`]).
+    owed: bool,
+    /// [`OWE_WITHIN`] (tests stretch it).
+    owe_within: Duration,
 }
 
 impl Writer {
@@ -67,6 +77,8 @@ impl Writer {
             conn,
             open: None,
             next_group: 1,
+            owed: false,
+            owe_within: OWE_WITHIN,
         }
     }
 }
@@ -84,6 +96,9 @@ pub(super) struct Groups {
     synced: u64,
     /// A sync of the WAL is running.
     syncing: bool,
+    /// The open group whose commit waits for the running sync to end (its commit could not
+    /// be synced before that anyway, and meanwhile more writes join it).
+    owed: Option<u64>,
     /// A sync failed: what the WAL holds on disk is unknown, so no write is acknowledged
     /// again until the store is reopened.
     sync_failed: bool,
@@ -120,15 +135,20 @@ impl Groups {
 
     /// The waiting writes whose outcome is known, taken off the list to be woken (once the
     /// lock is released); with `elect`, and no sync running, also one write of a committed
-    /// group not yet synced, to run the next sync.
+    /// group not yet synced, to run the next sync (or of the owed group, to commit it first).
     fn wakeable(&mut self, elect: bool) -> Vec<Thread> {
         let mut lead = !elect || self.syncing;
-        let (failed, synced, sync_failed, committed) =
-            (&self.failed, self.synced, self.sync_failed, self.committed);
+        let (failed, synced, sync_failed, committed, owed) = (
+            &self.failed,
+            self.synced,
+            self.sync_failed,
+            self.committed,
+            self.owed,
+        );
         let mut wake = Vec::new();
         self.waiters.retain(|(group, thread)| {
             let known = *group <= synced || sync_failed || failed.iter().any(|f| f.0 == *group);
-            let leads = !known && !lead && *group <= committed;
+            let leads = !known && !lead && (*group <= committed || owed == Some(*group));
             lead |= leads;
             if known || leads {
                 wake.push(thread.clone());
@@ -184,39 +204,22 @@ impl Store {
             in_savepoint(&w.conn, self, &WRITE_SAVEPOINT, || f(&w.conn)).and_then(|r| r)
         };
         let alone = self.path.is_none() || self.waiting.load(Ordering::SeqCst) == 0;
-        let groups = if alone || size + 1 >= MAX_GROUP || began.elapsed() >= GROUP_WINDOW {
-            let commit = run(&w.conn, "COMMIT");
-            self.commits.fetch_add(1, Ordering::Relaxed);
-            if commit.is_err() {
-                let _ = w.conn.execute_batch("ROLLBACK");
-                self.index.discard();
-            } else {
-                self.index.publish();
-                if let Some(ck) = &self.checkpointer {
-                    ck.committed();
-                }
-            }
-            w.open = None;
-            // Settled in group order: the next group cannot commit before the writer lock is
-            // released, which happens after this one is recorded.
+        let groups = if size + 1 >= MAX_GROUP || began.elapsed() >= GROUP_WINDOW {
+            self.commit(w)
+        } else if alone {
             let mut g = lock(&self.groups);
-            drop(w);
-            match commit {
-                Ok(()) => {
-                    g.committed = group;
-                    if self.path.is_none() {
-                        g.synced = group;
-                    }
-                }
-                Err(e) => {
-                    g.failed.push((group, e, size + 1));
-                    let wake = g.wakeable(false);
-                    drop(g);
-                    wake.iter().for_each(Thread::unpark);
-                    g = lock(&self.groups);
-                }
+            if g.syncing && began.elapsed() < w.owe_within {
+                // The commit could not be synced before the running sync ends: the group
+                // stays open for the writes arriving meanwhile, and the sync elects a write
+                // of it to commit it when it ends.
+                w.owed = true;
+                g.owed = Some(group);
+                drop(w);
+                g
+            } else {
+                drop(g);
+                self.commit(w)
             }
-            g
         } else {
             drop(w);
             lock(&self.groups)
@@ -225,9 +228,53 @@ impl Store {
         out
     }
 
+    /// Commits the open group and records how it settled; returns with the writer free.
+    fn commit<'s>(&'s self, mut w: MutexGuard<'s, Writer>) -> MutexGuard<'s, Groups> {
+        let Some((group, size, _)) = w.open.take() else {
+            drop(w);
+            return lock(&self.groups);
+        };
+        w.owed = false;
+        let commit = run(&w.conn, "COMMIT");
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        if commit.is_err() {
+            let _ = w.conn.execute_batch("ROLLBACK");
+            self.index.discard();
+        } else {
+            self.index.publish();
+            if let Some(ck) = &self.checkpointer {
+                ck.committed();
+            }
+        }
+        // Settled in group order: the next group cannot commit before the writer lock is
+        // released, which happens after this one is recorded.
+        let mut g = lock(&self.groups);
+        drop(w);
+        if g.owed == Some(group) {
+            g.owed = None;
+        }
+        match commit {
+            Ok(()) => {
+                g.committed = group;
+                if self.path.is_none() {
+                    g.synced = group;
+                }
+            }
+            Err(e) => {
+                g.failed.push((group, e, size));
+                let wake = g.wakeable(false);
+                drop(g);
+                wake.iter().for_each(Thread::unpark);
+                g = lock(&self.groups);
+            }
+        }
+        g
+    }
+
     /// Waits for the outcome of `group`: returns once it is synced to disk, or with the
     /// error of its commit or of a sync. Runs the sync itself when its group is committed
-    /// and no sync is running.
+    /// and no sync is running (and commits its group first when the group's commit was left
+    /// for after a sync: [`Groups::owed`]).
     fn await_group<'s>(&'s self, mut g: MutexGuard<'s, Groups>, group: u64) -> EngineResult<()> {
         let me = std::thread::current();
         loop {
@@ -237,6 +284,21 @@ impl Store {
             if group <= g.committed && !g.syncing {
                 self.sync(g)?;
                 g = lock(&self.groups);
+                continue;
+            }
+            if g.owed == Some(group) && !g.syncing {
+                g.owed = None;
+                drop(g);
+                let w = lock(&self.writer);
+                // Unless a later write of the group has committed it (or will: it waits for
+                // the writer now).
+                let ours = w.open.is_some_and(|(open, ..)| open == group);
+                g = if ours && w.owed && self.waiting.load(Ordering::SeqCst) == 0 {
+                    self.commit(w)
+                } else {
+                    drop(w);
+                    lock(&self.groups)
+                };
                 continue;
             }
             g.waiters.push((group, me.clone()));
@@ -463,6 +525,56 @@ mod tests {
             })
             .unwrap();
         assert_eq!(rows, ["w-a", "w-b"]);
+    }
+
+    #[test]
+    fn a_group_ending_during_a_sync_commits_after_it_with_the_writes_that_joined() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(store(dir.path()));
+        let put = |store: &Store, key: &str| {
+            store.write(|c| {
+                c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
+                Ok(())
+            })
+        };
+        put(&store, "w-0").unwrap();
+        let before = store.commit_stats();
+        lock(&store.writer).owe_within = Duration::from_secs(600);
+        // A sync runs (as far as the writes can tell): a write alone leaves its group open,
+        // and the next one joins it.
+        lock(&store.groups).syncing = true;
+        let spawn = |key: &'static str| {
+            let store = store.clone();
+            std::thread::spawn(move || put(&store, key))
+        };
+        let first = spawn("w-1");
+        while lock(&store.groups).waiters.is_empty() {
+            std::thread::yield_now();
+        }
+        let second = spawn("w-2");
+        while lock(&store.groups).waiters.len() < 2 {
+            std::thread::yield_now();
+        }
+        assert_eq!(
+            store.commit_stats().commits,
+            before.commits,
+            "nothing committed yet"
+        );
+        assert!(!first.is_finished() && !second.is_finished());
+        // The sync ends: it elects a write of the owed group, which commits and syncs it.
+        let wake = {
+            let mut g = lock(&store.groups);
+            g.syncing = false;
+            g.wakeable(true)
+        };
+        assert_eq!(wake.len(), 1);
+        wake.iter().for_each(Thread::unpark);
+        first.join().unwrap().unwrap();
+        second.join().unwrap().unwrap();
+        let after = store.commit_stats();
+        assert_eq!(after.commits, before.commits + 1, "one commit for both");
+        assert_eq!(after.syncs, before.syncs + 1);
+        assert_eq!(count(&store), 3);
     }
 
     #[test]
