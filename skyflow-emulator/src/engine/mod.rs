@@ -41,6 +41,7 @@ mod audit;
 mod batch;
 mod config;
 mod crypto;
+mod delete;
 mod error;
 mod files;
 mod fpt;
