@@ -124,6 +124,12 @@ fn put<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     let _ = serde_json::to_writer(&mut *out, v);
 }
 
+/// Appends the JSON text `text`, then `v` as JSON.
+fn put_after<T: Serialize + ?Sized>(out: &mut Vec<u8>, text: &[u8], v: &T) {
+    out.extend_from_slice(text);
+    put(out, v);
+}
+
 /// Appends each `(key, value)` as `"key":value`, the values given as JSON (so the caller
 /// writes them in key order, as a sorted map would).
 fn put_str_fields(out: &mut Vec<u8>, fields: &[(&str, &str)]) {
@@ -140,14 +146,10 @@ impl EventHead {
     pub(crate) fn new(ctx: &RequestContext, ev: &PendingEvent) -> EventHead {
         let change_id = crate::engine::fpt::uuid();
         let mut out = Vec::with_capacity(1024);
-        out.extend_from_slice(br#"{"context":{"accessType":"#);
-        put(&mut out, &ev.access_type);
-        out.extend_from_slice(br#","actor":"#);
-        put(&mut out, &ctx.actor);
-        out.extend_from_slice(br#","actorType":"#);
-        put(&mut out, &ctx.actor_type);
-        out.extend_from_slice(br#","authMode":"#);
-        put(&mut out, &ctx.auth_mode);
+        put_after(&mut out, br#"{"context":{"accessType":"#, &ev.access_type);
+        put_after(&mut out, br#","actor":"#, &ctx.actor);
+        put_after(&mut out, br#","actorType":"#, &ctx.actor_type);
+        put_after(&mut out, br#","authMode":"#, &ctx.auth_mode);
         put_str_fields(
             &mut out,
             &[
@@ -175,18 +177,16 @@ impl EventHead {
         let t = rfc3339(ts);
         let mut out = Vec::with_capacity(self.json.len() + 1024);
         out.extend_from_slice(&self.json);
-        out.extend_from_slice(br#","request":{"actionType":"#);
-        put(&mut out, ev.action_type);
-        out.extend_from_slice(br#","apiName":"#);
-        put(&mut out, ev.api_name);
-        out.extend_from_slice(br#","data":{"content":""},"httpInfo":{"URI":"#);
-        put(&mut out, &ctx.http_uri);
-        out.extend_from_slice(br#","method":"#);
-        put(&mut out, &ctx.http_method);
-        out.extend_from_slice(br#"},"resourceType":"#);
-        put(&mut out, ev.resource_type);
-        out.extend_from_slice(br#","tags":"#);
-        put(&mut out, ev.table.as_slice());
+        put_after(&mut out, br#","request":{"actionType":"#, ev.action_type);
+        put_after(&mut out, br#","apiName":"#, ev.api_name);
+        put_after(
+            &mut out,
+            br#","data":{"content":""},"httpInfo":{"URI":"#,
+            &ctx.http_uri,
+        );
+        put_after(&mut out, br#","method":"#, &ctx.http_method);
+        put_after(&mut out, br#"},"resourceType":"#, ev.resource_type);
+        put_after(&mut out, br#","tags":"#, ev.table.as_slice());
         put_str_fields(
             &mut out,
             &[
@@ -195,10 +195,12 @@ impl EventHead {
                 ("workspaceID", ""),
             ],
         );
-        out.extend_from_slice(br#"},"response":{"code":"#);
-        put(&mut out, &ev.code);
-        out.extend_from_slice(br#","data":{"content":""},"message":"#);
-        put(&mut out, &ev.message);
+        put_after(&mut out, br#"},"response":{"code":"#, &ev.code);
+        put_after(
+            &mut out,
+            br#","data":{"content":""},"message":"#,
+            &ev.message,
+        );
         if !ev.nested.runs.is_empty() {
             out.extend_from_slice(b",\"");
             out.extend_from_slice(NESTED_RUNS.as_bytes());
@@ -207,10 +209,8 @@ impl EventHead {
                 if i > 0 {
                     out.push(b',');
                 }
-                out.extend_from_slice(br#"{"code":"#);
-                put(&mut out, &run.code);
-                out.extend_from_slice(br#","count":"#);
-                put(&mut out, &run.count);
+                put_after(&mut out, br#"{"code":"#, &run.code);
+                put_after(&mut out, br#","count":"#, &run.count);
                 put_str_fields(
                     &mut out,
                     &[("identifier", &run.identifier), ("message", &run.message)],
@@ -228,8 +228,7 @@ impl EventHead {
                 ("parentAccountID", ""),
             ],
         );
-        out.extend_from_slice(br#","resourceIDs":"#);
-        put(&mut out, &ev.resource_ids);
+        put_after(&mut out, br#","resourceIDs":"#, &ev.resource_ids);
         out.push(b'}');
         // Only JSON text was written: valid UTF-8.
         String::from_utf8(out).unwrap_or_default()
