@@ -7,6 +7,10 @@
 //! WAL that started after its commit ended). Whoever finds its group committed and no sync
 //! running syncs the WAL, with no lock held, and then wakes exactly the writes that sync
 //! answers, plus one write of a later committed group to run the next sync.
+//!
+//! A small group that ends while a sync runs is not committed yet: its commit could not be
+//! synced before that sync ends anyway, so it stays open for the writes arriving meanwhile,
+//! and the sync, when it ends, elects one of its writes to commit it (and sync it).
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard};
@@ -164,10 +168,12 @@ impl Store {
     /// when it returns Ok and undone when it fails.
     ///
     /// Group commit: concurrent writes share one transaction and one sync. Each write after
-    /// the first runs in a savepoint of the open transaction; the write that finds nobody waiting behind it
-    /// (or fills the group, or ends its window: [`GROUP_WINDOW`]) commits, and every write of
-    /// the group answers once that commit is synced (an error for all of them if it fails).
-    /// In memory there is nothing to sync and each write commits alone.
+    /// the first runs in a savepoint of the open transaction; the write that finds nobody
+    /// waiting behind it (or fills the group, or ends its window: [`GROUP_WINDOW`]) commits,
+    /// unless a sync is running, in which case the commit waits for that sync to end
+    /// ([`Groups::owed`]). Every write of the group answers once its commit is synced (an
+    /// error for all of them if the commit fails). In memory there is nothing to sync and
+    /// each write commits alone.
     pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&Connection) -> EngineResult<T>,
