@@ -398,6 +398,7 @@ async fn concurrent(bench: &Bench, engine: &Engine, seq: usize) -> usize {
     let next = Arc::new(AtomicUsize::new(seq + 1));
     let before = engine.commit_stats();
     let started = Instant::now();
+    let cpu = cpu_seconds();
     let mut tasks = Vec::new();
     for _ in 0..CLIENTS {
         let bench = bench.clone();
@@ -419,6 +420,7 @@ async fn concurrent(bench: &Bench, engine: &Engine, seq: usize) -> usize {
     }
     let elapsed = started.elapsed();
     report("concurrent", 1, total, elapsed);
+    report_cpu("concurrent", total, cpu_seconds() - cpu, elapsed);
     let after = engine.commit_stats();
     let commits = after.commits - before.commits;
     let writes = after.writes - before.writes;
