@@ -1,0 +1,276 @@
+//! Tests of the group commit: failures of a write, of a commit and of a sync, groups that
+//! wait for a running sync, and durability under concurrent writes.
+
+use std::path::Path;
+
+use super::super::{ConnInit, Keys};
+use super::*;
+
+fn store(dir: &Path) -> Store {
+    let init: ConnInit = Arc::new(|_| Ok(()));
+    Store::open(Some(dir), Arc::new(Keys::random()), init).unwrap()
+}
+
+fn count(store: &Store) -> i64 {
+    store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM sky_meta WHERE key LIKE 'w%'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap()
+}
+
+#[test]
+fn a_failed_sync_fails_the_write_and_refuses_later_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let put = |key: &str| {
+        store.write(|c| {
+            c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
+            Ok(())
+        })
+    };
+    put("w-before").unwrap();
+    assert!(store.commit_stats().syncs >= 1);
+    // A pipe cannot be synced: the next sync fails as a failing disk would.
+    let (_read, write) = std::io::pipe().unwrap();
+    lock(&store.groups).wal = Some(Arc::new(std::fs::File::from(std::os::fd::OwnedFd::from(
+        write,
+    ))));
+    let err = put("w-unsynced").unwrap_err();
+    assert!(err.detail().is_some_and(|d| d.contains("sync")), "{err:?}");
+    let err = put("w-after").unwrap_err();
+    assert!(
+        err.detail().is_some_and(|d| d.contains("restart")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_failed_commit_fails_every_write_of_its_group_and_only_those() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(store(dir.path()));
+    // A deferred foreign key is checked at COMMIT: a write that breaks it makes its
+    // group's commit fail.
+    store
+        .write(|c| {
+            c.execute_batch(
+                "CREATE TABLE w_parent(id INTEGER PRIMARY KEY);
+                 CREATE TABLE w_child(id INTEGER PRIMARY KEY, parent INTEGER
+                     REFERENCES w_parent(id) DEFERRABLE INITIALLY DEFERRED);",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let put = |store: &Store, key: &str, orphan: bool| {
+        store.write(|c| {
+            c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
+            if orphan {
+                c.execute("INSERT INTO w_child(parent) VALUES (42)", [])?;
+            }
+            if key == "w-first" {
+                // Hold the group open until the three others wait for the writer: they
+                // join this group, and the last of them commits it.
+                while store.waiting.load(Ordering::SeqCst) < 3 {
+                    std::thread::yield_now();
+                }
+            }
+            Ok(())
+        })
+    };
+    let before = store.commit_stats();
+    let first = {
+        let store = store.clone();
+        std::thread::spawn(move || put(&store, "w-first", false))
+    };
+    while store.commit_stats().writes == before.writes {
+        std::thread::yield_now();
+    }
+    let others: Vec<_> = ["w-a", "w-b", "w-orphan"]
+        .into_iter()
+        .map(|key| {
+            let store = store.clone();
+            std::thread::spawn(move || put(&store, key, key == "w-orphan"))
+        })
+        .collect();
+    let mut results = vec![first.join().unwrap()];
+    results.extend(others.into_iter().map(|t| t.join().unwrap()));
+    assert_eq!(
+        store.commit_stats().commits,
+        before.commits + 1,
+        "one group"
+    );
+    for r in &results {
+        let err = r.as_ref().unwrap_err();
+        assert!(
+            err.detail().is_some_and(|d| d.contains("FOREIGN KEY")),
+            "{err:?}"
+        );
+    }
+    assert_eq!(count(&store), 0);
+    assert!(lock(&store.groups).failed.is_empty(), "every write read it");
+    // The store goes on: the next write commits and is durable.
+    put(&store, "w-next", false).unwrap();
+    assert_eq!(count(&store), 1);
+}
+
+#[test]
+fn a_failed_first_write_of_a_group_leaves_nothing_and_the_others_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(store(dir.path()));
+    let put = |store: &Store, key: &str, hold: usize| {
+        store.write(|c| {
+            c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
+            // Hold the writer until `hold` writes wait behind this one.
+            while store.waiting.load(Ordering::SeqCst) < hold {
+                std::thread::yield_now();
+            }
+            if key.starts_with("w-fail") {
+                return Err(EngineError::invalid("refused"));
+            }
+            Ok(())
+        })
+    };
+    // Alone: nothing is committed for it.
+    let before = store.commit_stats();
+    put(&store, "w-fail-alone", 0).unwrap_err();
+    assert_eq!(store.commit_stats().commits, before.commits);
+    assert_eq!(count(&store), 0);
+    // First of a group with two writes waiting behind it: they commit in a group of
+    // their own, without its row.
+    let first = {
+        let store = store.clone();
+        std::thread::spawn(move || put(&store, "w-fail-first", 2))
+    };
+    while store.commit_stats().writes == before.writes + 1 {
+        std::thread::yield_now();
+    }
+    let others: Vec<_> = ["w-a", "w-b"]
+        .into_iter()
+        .map(|key| {
+            let store = store.clone();
+            std::thread::spawn(move || put(&store, key, 0))
+        })
+        .collect();
+    first.join().unwrap().unwrap_err();
+    for t in others {
+        t.join().unwrap().unwrap();
+    }
+    let rows: Vec<String> = store
+        .read(|c| {
+            let mut st = c.prepare("SELECT key FROM sky_meta WHERE key LIKE 'w%' ORDER BY key")?;
+            let rows = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .unwrap();
+    assert_eq!(rows, ["w-a", "w-b"]);
+}
+
+#[test]
+fn a_group_ending_during_a_sync_commits_after_it_with_the_writes_that_joined() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(store(dir.path()));
+    let put = |store: &Store, key: &str| {
+        store.write(|c| {
+            c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
+            Ok(())
+        })
+    };
+    put(&store, "w-0").unwrap();
+    let before = store.commit_stats();
+    lock(&store.writer).owe_within = Duration::from_secs(600);
+    // A sync runs (as far as the writes can tell): a write alone leaves its group open,
+    // and the next one joins it.
+    lock(&store.groups).syncing = true;
+    let spawn = |key: &'static str| {
+        let store = store.clone();
+        std::thread::spawn(move || put(&store, key))
+    };
+    let first = spawn("w-1");
+    while lock(&store.groups).waiters.is_empty() {
+        std::thread::yield_now();
+    }
+    let second = spawn("w-2");
+    while lock(&store.groups).waiters.len() < 2 {
+        std::thread::yield_now();
+    }
+    assert_eq!(
+        store.commit_stats().commits,
+        before.commits,
+        "nothing committed yet"
+    );
+    assert!(!first.is_finished() && !second.is_finished());
+    // The sync ends: it elects a write of the owed group, which commits and syncs it.
+    let wake = {
+        let mut g = lock(&store.groups);
+        g.syncing = false;
+        g.wakeable(true)
+    };
+    assert_eq!(wake.len(), 1);
+    wake.iter().for_each(Thread::unpark);
+    first.join().unwrap().unwrap();
+    second.join().unwrap().unwrap();
+    let after = store.commit_stats();
+    assert_eq!(after.commits, before.commits + 1, "one commit for both");
+    assert_eq!(after.syncs, before.syncs + 1);
+    assert_eq!(count(&store), 3);
+}
+
+#[test]
+fn concurrent_writes_share_commits_and_each_is_durable_on_return() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(store(dir.path()));
+    let threads: Vec<_> = (0..16)
+        .map(|t| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for i in 0..50 {
+                    let key = format!("w{t}-{i}");
+                    let fail = i % 10 == 9;
+                    let res = store.write(|c| {
+                        c.execute(
+                            "INSERT INTO sky_meta(key, value) VALUES (?1, x'00')",
+                            [&key],
+                        )?;
+                        if fail {
+                            return Err(EngineError::invalid("refused"));
+                        }
+                        Ok(())
+                    });
+                    assert_eq!(res.is_err(), fail);
+                    // Once a write has returned, a fresh connection sees it (or, for a
+                    // failed one, never sees it).
+                    let seen: i64 = store
+                        .read(|c| {
+                            Ok(c.query_row(
+                                "SELECT COUNT(*) FROM sky_meta WHERE key = ?1",
+                                [&key],
+                                |r| r.get(0),
+                            )?)
+                        })
+                        .unwrap();
+                    assert_eq!(seen, i64::from(!fail), "{key}");
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(count(&store), 16 * 45);
+    // Everything is in the file: a new store over the same directory sees it.
+    drop(store);
+    let keys_dir = dir.path();
+    let conn = Connection::open(keys_dir.join("emulator.db")).unwrap();
+    let n: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sky_meta WHERE key LIKE 'w%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 16 * 45);
+}
