@@ -135,22 +135,7 @@ impl Bench {
             #[serde(borrow)]
             tokens: std::collections::HashMap<std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>>,
         }
-        let resp = self
-            .http
-            .post(format!("{}/{table}", self.base))
-            .bearer_auth(&self.key)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .expect("insert");
-        let status = resp.status();
-        let bytes = resp.bytes().await.expect("insert body");
-        assert!(
-            status.is_success(),
-            "{status}: {}",
-            String::from_utf8_lossy(&bytes)
-        );
+        let bytes = self.post_json_text(&format!("/{table}"), body).await;
         let reply: Reply<'_> = serde_json::from_slice(&bytes).expect("insert JSON");
         reply
             .records
@@ -182,23 +167,34 @@ impl Bench {
     /// Sends a detokenize body built beforehand and checks that every token came back,
     /// without building the answer's JSON tree: the client's own work stays small next to
     /// the server's (both run in this process).
+    /// Posts a JSON body already written as text to `path`; the answer's bytes (a success
+    /// status is checked).
+    async fn post_json_text(&self, path: &str, body: impl Into<reqwest::Body>) -> bytes::Bytes {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.key)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        let bytes = resp.bytes().await.expect("answer body");
+        assert!(
+            status.is_success(),
+            "{status}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        bytes
+    }
+
     async fn detokenize_prepared(&self, body: &bytes::Bytes, tokens: usize) {
         #[derive(serde::Deserialize)]
         struct Reply {
             records: Vec<serde::de::IgnoredAny>,
         }
-        let resp = self
-            .http
-            .post(format!("{}/detokenize", self.base))
-            .bearer_auth(&self.key)
-            .header("content-type", "application/json")
-            .body(body.clone())
-            .send()
-            .await
-            .expect("detokenize");
-        let status = resp.status();
-        let bytes = resp.bytes().await.expect("detokenize body");
-        assert!(status.is_success(), "{status}");
+        let bytes = self.post_json_text("/detokenize", body.clone()).await;
         let reply: Reply = serde_json::from_slice(&bytes).expect("detokenize JSON");
         assert_eq!(reply.records.len(), tokens);
     }

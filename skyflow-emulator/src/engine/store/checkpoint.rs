@@ -23,7 +23,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::lock;
-use crate::engine::error::EngineResult;
+use crate::engine::error::{EngineError, EngineResult};
 
 /// Pages of WAL past which the writer checkpoints inside a commit, should the checkpoint
 /// thread fall behind (SQLite's default is 1,000).
@@ -74,9 +74,7 @@ impl Checkpointer {
                 move || run(&conn, &shared)
             })
             .map_err(|e| {
-                crate::engine::error::EngineError::internal(format!(
-                    "cannot start the checkpoint thread: {e}"
-                ))
+                EngineError::internal(format!("cannot start the checkpoint thread: {e}"))
             })?;
         Ok(Checkpointer {
             shared,
