@@ -736,3 +736,90 @@ fn a_failed_first_write_of_a_column_leaves_its_next_tokens_whole() {
     assert_eq!(detokenize_one(&v, &notes).unwrap(), "kept note");
     assert_eq!(notes_columns(), 1);
 }
+
+/// Token rows are written several per statement, after the write has issued them: a write
+/// that fails leaves none of the rows it issued (they are not written by the next write), a
+/// deterministic token issued earlier in the same write is found by the records after it,
+/// and every row lands with its holder count.
+#[test]
+fn token_rows_written_in_batches_count_their_holders_and_a_failed_write_leaves_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let id = e
+        .create_vault(Some("v1"), VaultSchema::default_schema())
+        .unwrap();
+    let v = e.vault(&id).unwrap();
+    let dup = insert(&v, json!({"email": "dup@example.com"}));
+    // Reading the record with its tokens keeps the email token's text at hand, so the failing
+    // write below finds it without reading its row: the rows it issued are still waiting
+    // when it fails.
+    v.get(
+        &RequestContext::system(),
+        "table1",
+        GetRequest {
+            skyflow_ids: vec![dup.skyflow_id],
+            tokenization: Some(true),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let db = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
+    let rows = || -> (i64, i64) {
+        db.query_row("SELECT COUNT(*), SUM(refs) FROM sky_tokens", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap()
+    };
+    assert_eq!(rows(), (1, 1));
+    // Two records issue five tokens, then the third record's unique email fails the write.
+    let failing = json!({"records": [
+        {"fields": {"email": "a1@example.com", "notes": "n1", "name": "Shared"}},
+        {"fields": {"email": "a2@example.com", "notes": "n2"}},
+        {"fields": {"email": "dup@example.com"}}
+    ], "tokenization": true});
+    v.insert(
+        &RequestContext::system(),
+        "table1",
+        serde_json::from_value(failing).unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!(rows(), (1, 1), "the failed write wrote no token row");
+    // 40 records: 40 emails and 40 notes, one name token that all of them share (issued by
+    // the first record, found by the 39 others before the write ends): 81 rows, more than
+    // two statements' worth.
+    let records: Vec<_> = (0..40)
+        .map(|i| json!({"fields": {"email": format!("e{i}@example.com"), "notes": format!("note {i}"), "name": "Shared"}}))
+        .collect();
+    let out = v
+        .insert(
+            &RequestContext::system(),
+            "table1",
+            serde_json::from_value(json!({"records": records, "tokenization": true})).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(
+        rows(),
+        (1 + 81, 1 + 40 * 3),
+        "each row counts the cells holding it"
+    );
+    let shared = out.records[0].tokens.as_ref().unwrap()["name"].clone();
+    let check = |v: &Vault| {
+        for (i, rec) in out.records.iter().enumerate() {
+            let tokens = rec.tokens.as_ref().unwrap();
+            assert_eq!(tokens["name"], shared);
+            for (col, value) in [
+                ("email", format!("e{i}@example.com")),
+                ("notes", format!("note {i}")),
+                ("name", "Shared".to_string()),
+            ] {
+                let token = tokens[col].as_str().unwrap();
+                assert_eq!(detokenize_one(v, token).unwrap(), value, "record {i} {col}");
+            }
+        }
+    };
+    check(&v);
+    drop(v);
+    drop(e);
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    check(&e.vault("v1").unwrap());
+}

@@ -250,14 +250,14 @@ impl Vault {
                 continue;
             };
             // A token a cell will hold is stored already counting that holder.
-            let stored = self.rows(c).insert_token(&TokenRow {
+            let stored = self.rows(c).insert_token(TokenRow {
                 token_fp: &fp,
-                token_ct: &token_ct,
+                token_ct,
                 group: &col.column_group,
                 value_fp: value_fp.as_deref(),
                 table: &table.name,
                 column: &col.name,
-                value_ct: &value_ct,
+                value_ct,
                 expires_at: expires,
                 refs: i64::from(cells.is_some()),
             })?;

@@ -19,6 +19,7 @@ use std::sync::{Mutex, RwLock};
 use rusqlite::Connection;
 
 use super::lock;
+use super::tokens::DueToken;
 use crate::engine::crypto::Keys;
 use crate::engine::error::EngineResult;
 
@@ -110,6 +111,8 @@ struct Pending {
     /// Changes to tokens' holder counts not written yet, by token row id (see
     /// [`Index::hold`]).
     holders: HashMap<i64, i64>,
+    /// Token rows issued and not written yet (see [`Index::defer_token`]).
+    due: Vec<DueToken>,
     next_record: i64,
     next_token: i64,
     next_column: i64,
@@ -230,6 +233,20 @@ impl Index {
         *lock(&self.pending).holders.entry(tid).or_insert(0) += by;
     }
 
+    /// Keeps token row `row` to be written with the next rows (writer only): rows are
+    /// written several per statement, before anything reads or counts them and before the
+    /// write or a savepoint ends ([`super::tokens::flush_tokens`]). How many are waiting.
+    pub(crate) fn defer_token(&self, row: DueToken) -> usize {
+        let mut p = lock(&self.pending);
+        p.due.push(row);
+        p.due.len()
+    }
+
+    /// Moves the token rows waiting to be written into `out` (writer only).
+    pub(crate) fn take_due_tokens(&self, out: &mut Vec<DueToken>) {
+        out.append(&mut lock(&self.pending).due);
+    }
+
     /// The holder counts to write now, in row order (the pending ones are forgotten).
     pub(crate) fn take_holders(&self) -> Vec<(i64, i64)> {
         let mut out: Vec<(i64, i64)> = lock(&self.pending)
@@ -317,11 +334,12 @@ impl Index {
         }
     }
 
-    /// The innermost savepoint rolled back: its changes are undone (holder counts not
-    /// written yet are its own: they are written before a savepoint starts).
+    /// The innermost savepoint rolled back: its changes are undone (holder counts and token
+    /// rows not written yet are its own: they are written before a savepoint starts).
     pub(crate) fn rollback(&self) {
         let mut p = lock(&self.pending);
         p.holders.clear();
+        p.due.clear();
         let Some(at) = p.marks.pop() else {
             return;
         };
@@ -356,6 +374,7 @@ impl Index {
     pub(crate) fn discard(&self) {
         let mut p = lock(&self.pending);
         p.holders.clear();
+        p.due.clear();
         for view in &mut p.view {
             view.clear();
         }

@@ -3,7 +3,8 @@
 //! encrypted value, for deterministic policies a keyed hash of the value, and how many cells
 //! hold it (`refs`). Tokens are found by hash through the in-memory index; a record row names
 //! the token rows its cells hold. A row keeps the first [`FP_LEN`] bytes of each keyed hash:
-//! the bytes the index maps, so a lookup checks the row against all it knows.
+//! the bytes the index maps, so a lookup checks the row against all it knows. New rows wait
+//! in the open write and are written several per statement ([`flush_tokens`]).
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -22,15 +23,100 @@ fn short(fp: &[u8]) -> &[u8] {
 /// A new token row.
 pub(crate) struct TokenRow<'a> {
     pub token_fp: &'a [u8],
-    pub token_ct: &'a [u8],
+    pub token_ct: Vec<u8>,
     pub group: &'a str,
     pub value_fp: Option<&'a [u8]>,
     pub table: &'a str,
     pub column: &'a str,
-    pub value_ct: &'a [u8],
+    pub value_ct: Vec<u8>,
     pub expires_at: Option<i64>,
     /// How many cells hold it from the start (the caller links them).
     pub refs: i64,
+}
+
+/// A token row issued by the open write and not written yet: the values of its columns.
+pub(crate) struct DueToken {
+    tid: i64,
+    col: i64,
+    token_fp: Short,
+    token_ct: Vec<u8>,
+    value_fp: Option<Short>,
+    value_ct: Vec<u8>,
+    expires_at: Option<i64>,
+    refs: i64,
+}
+
+/// The bytes of a keyed hash a token row keeps, held without an allocation.
+struct Short {
+    bytes: [u8; FP_LEN],
+    len: usize,
+}
+
+impl Short {
+    fn new(fp: &[u8]) -> Short {
+        let kept = short(fp);
+        let mut bytes = [0u8; FP_LEN];
+        bytes[..kept.len()].copy_from_slice(kept);
+        Short {
+            bytes,
+            len: kept.len(),
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// Token rows written per statement by [`flush_tokens`] when that many are due, largest
+/// first; fewer go in the smaller sizes. A write of many records issues thousands of tokens:
+/// one statement per row was a third of the writer's time, mostly spent entering and
+/// leaving the statement (cache lookup, step, reset) rather than storing the row.
+const ROWS_PER_INSERT: [usize; 3] = [32, 4, 1];
+
+/// The columns of a token row, in the table's order.
+const TOKEN_COLUMNS: usize = 8;
+
+/// The INSERT of `ROWS_PER_INSERT[i]` token rows.
+fn insert_tokens_sql(i: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<[String; 3]> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        ROWS_PER_INSERT.map(|n| {
+            let row = format!("({})", ["?"; TOKEN_COLUMNS].join(","));
+            format!("INSERT INTO sky_tokens VALUES{}", vec![row; n].join(","))
+        })
+    });
+    &all[i]
+}
+
+/// Writes the token rows the open write issued and has not written yet, several per
+/// statement (see [`ROWS_PER_INSERT`]). Runs before anything reads or counts token rows in
+/// the write, and before the write or a savepoint ends; a failure fails the write, which
+/// then rolls back with the rows it wrote.
+pub(crate) fn flush_tokens(conn: &Connection, store: &Store) -> EngineResult<()> {
+    let mut due = Vec::new();
+    store.index.take_due_tokens(&mut due);
+    let mut rest = &due[..];
+    for (i, &n) in ROWS_PER_INSERT.iter().enumerate() {
+        while rest.len() >= n {
+            let (rows, tail) = rest.split_at(n);
+            let mut st = conn.prepare_cached(insert_tokens_sql(i))?;
+            for (r, row) in rows.iter().enumerate() {
+                let at = r * TOKEN_COLUMNS;
+                st.raw_bind_parameter(at + 1, row.tid)?;
+                st.raw_bind_parameter(at + 2, row.col)?;
+                st.raw_bind_parameter(at + 3, row.token_fp.as_slice())?;
+                st.raw_bind_parameter(at + 4, &row.token_ct)?;
+                st.raw_bind_parameter(at + 5, row.value_fp.as_ref().map(Short::as_slice))?;
+                st.raw_bind_parameter(at + 6, &row.value_ct)?;
+                st.raw_bind_parameter(at + 7, row.expires_at)?;
+                st.raw_bind_parameter(at + 8, row.refs)?;
+            }
+            st.raw_execute()?;
+            rest = tail;
+        }
+    }
+    Ok(())
 }
 
 /// What a token resolves to.
@@ -50,7 +136,9 @@ impl RecordStore<'_> {
 
     /// Stores a token; its row id, or `None` when its hash is taken already. A deterministic
     /// value must have no token yet (the caller looked: [`RecordStore::deterministic_token`]).
-    pub(crate) fn insert_token(&self, row: &TokenRow<'_>) -> EngineResult<Option<i64>> {
+    /// The row itself is written with the next ones ([`flush_tokens`]); its lookups count at
+    /// once.
+    pub(crate) fn insert_token(&self, row: TokenRow<'_>) -> EngineResult<Option<i64>> {
         let token_key = key(row.token_fp);
         let value_key = row.value_fp.map(key);
         if self.find(Kind::Token, token_key).is_some() {
@@ -58,21 +146,19 @@ impl RecordStore<'_> {
         }
         let col = self.column(row.table, row.column, row.group)?;
         let tid = self.store.index.next_token();
-        // Short SQL: the statement cache hashes and copies the text on every use. Values in
-        // the table's column order: tid, col, token_fp, token_ct, value_fp, value_ct,
-        // expires_at, refs.
-        self.conn
-            .prepare_cached("INSERT INTO sky_tokens VALUES(?1,?2,?3,?4,?5,?6,?7,?8)")?
-            .execute(params![
-                tid,
-                col,
-                short(row.token_fp),
-                row.token_ct,
-                row.value_fp.map(short),
-                row.value_ct,
-                row.expires_at,
-                row.refs
-            ])?;
+        let due = self.store.index.defer_token(DueToken {
+            tid,
+            col,
+            token_fp: Short::new(row.token_fp),
+            token_ct: row.token_ct,
+            value_fp: row.value_fp.map(Short::new),
+            value_ct: row.value_ct,
+            expires_at: row.expires_at,
+            refs: row.refs,
+        });
+        if due >= ROWS_PER_INSERT[0] {
+            flush_tokens(self.conn, self.store)?;
+        }
         self.map(Kind::Token, token_key, Some(tid));
         if let Some(k) = value_key {
             self.map(Kind::Deterministic, k, Some(tid));
@@ -103,6 +189,9 @@ impl RecordStore<'_> {
         let Some(tid) = self.find(Kind::Token, key(token_fp)) else {
             return Ok(None);
         };
+        if self.writer {
+            flush_tokens(self.conn, self.store)?;
+        }
         Ok(self
             .conn
             .prepare_cached(
@@ -145,6 +234,9 @@ impl RecordStore<'_> {
 
     /// The encrypted token of row `tid`.
     pub(crate) fn token_ct(&self, tid: i64) -> EngineResult<Option<Vec<u8>>> {
+        if self.writer {
+            flush_tokens(self.conn, self.store)?;
+        }
         Ok(self
             .conn
             .prepare_cached(
@@ -155,10 +247,11 @@ impl RecordStore<'_> {
     }
 }
 
-/// Writes the holder counts the open write changed, and deletes the persistent tokens no
-/// cell holds any more (with their lookups). Runs before the write's savepoint is released
-/// and before a nested one starts.
+/// Writes the token rows and holder counts the open write changed, and deletes the
+/// persistent tokens no cell holds any more (with their lookups). Runs before the write's
+/// savepoint is released and before a nested one starts.
 pub(crate) fn write_holders(conn: &Connection, store: &Store) -> EngineResult<()> {
+    flush_tokens(conn, store)?;
     for (tid, by) in store.index.take_holders() {
         conn.prepare_cached("UPDATE sky_tokens SET refs = refs + ?2 WHERE tid = ?1")?
             .execute(params![tid, by])?;
