@@ -82,6 +82,10 @@ fn a_failed_commit_fails_every_write_of_its_group_and_only_those() {
         })
     };
     let before = store.commit_stats();
+    // A sync runs (as far as the writes can tell), so the group stays open for the writes
+    // behind its first one, and the last of them leaves its commit to the sync's end.
+    lock(&store.writer).owe_within = Duration::from_secs(600);
+    lock(&store.groups).syncing = true;
     let first = {
         let store = store.clone();
         std::thread::spawn(move || put(&store, "w-first", false))
@@ -96,6 +100,16 @@ fn a_failed_commit_fails_every_write_of_its_group_and_only_those() {
             std::thread::spawn(move || put(&store, key, key == "w-orphan"))
         })
         .collect();
+    while lock(&store.groups).waiters.len() < 4 {
+        std::thread::yield_now();
+    }
+    // The sync ends: the write it elects commits the group, and the commit fails.
+    let wake = {
+        let mut g = lock(&store.groups);
+        g.syncing = false;
+        g.wakeable(true)
+    };
+    wake.iter().for_each(Thread::unpark);
     let mut results = vec![first.join().unwrap()];
     results.extend(others.into_iter().map(|t| t.join().unwrap()));
     assert_eq!(
@@ -115,6 +129,50 @@ fn a_failed_commit_fails_every_write_of_its_group_and_only_those() {
     // The store goes on: the next write commits and is durable.
     put(&store, "w-next", false).unwrap();
     assert_eq!(count(&store), 1);
+}
+
+#[test]
+fn a_group_commits_at_once_when_no_sync_runs_even_with_writes_behind_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(store(dir.path()));
+    let put = |store: &Store, key: &str| {
+        store.write(|c| {
+            c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
+            if key == "w-first" {
+                // Three writes wait behind this one when it ends.
+                while store.waiting.load(Ordering::SeqCst) < 3 {
+                    std::thread::yield_now();
+                }
+            }
+            Ok(())
+        })
+    };
+    let before = store.commit_stats();
+    let first = {
+        let store = store.clone();
+        std::thread::spawn(move || put(&store, "w-first"))
+    };
+    while store.commit_stats().writes == before.writes {
+        std::thread::yield_now();
+    }
+    let others: Vec<_> = ["w-a", "w-b", "w-c"]
+        .into_iter()
+        .map(|key| {
+            let store = store.clone();
+            std::thread::spawn(move || put(&store, key))
+        })
+        .collect();
+    first.join().unwrap().unwrap();
+    others.into_iter().for_each(|t| t.join().unwrap().unwrap());
+    // The disk was idle when the first write ended: its group committed (and its sync
+    // started) without waiting for the three, which went into later groups.
+    let after = store.commit_stats();
+    assert!(
+        after.commits >= before.commits + 2,
+        "{before:?} -> {after:?}"
+    );
+    assert_eq!(after.writes, before.writes + 4);
+    assert_eq!(count(&store), 4);
 }
 
 #[test]
