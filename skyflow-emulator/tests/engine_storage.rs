@@ -15,6 +15,16 @@ fn insert(v: &Vault, fields: serde_json::Value) -> InsertedRecord {
     .remove(0)
 }
 
+/// An on-disk engine in `dir` with vault `v1` of the default schema.
+fn open_v1(dir: &std::path::Path) -> (Engine, Vault) {
+    let e = Engine::open(EngineConfig::on_disk(dir)).unwrap();
+    let id = e
+        .create_vault(Some("v1"), VaultSchema::default_schema())
+        .unwrap();
+    let v = e.vault(&id).unwrap();
+    (e, v)
+}
+
 #[test]
 fn restart_keeps_vaults_records_tokens_and_meta() {
     let dir = tempfile::tempdir().unwrap();
@@ -686,11 +696,7 @@ fn concurrent_writes_share_deterministic_tokens_and_failed_writes_leave_nothing(
 #[test]
 fn a_failed_first_write_of_a_column_leaves_its_next_tokens_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
-    let id = e
-        .create_vault(Some("v1"), VaultSchema::default_schema())
-        .unwrap();
-    let v = e.vault(&id).unwrap();
+    let (e, v) = open_v1(dir.path());
     insert(&v, json!({"email": "dup@example.com"}));
     let db = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
     let notes_columns = || -> i64 {
@@ -744,11 +750,7 @@ fn a_failed_first_write_of_a_column_leaves_its_next_tokens_whole() {
 #[test]
 fn token_rows_written_in_batches_count_their_holders_and_a_failed_write_leaves_none() {
     let dir = tempfile::tempdir().unwrap();
-    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
-    let id = e
-        .create_vault(Some("v1"), VaultSchema::default_schema())
-        .unwrap();
-    let v = e.vault(&id).unwrap();
+    let (e, v) = open_v1(dir.path());
     let dup = insert(&v, json!({"email": "dup@example.com"}));
     // Reading the record with its tokens keeps the email token's text at hand, so the failing
     // write below finds it without reading its row: the rows it issued are still waiting
