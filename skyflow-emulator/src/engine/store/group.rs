@@ -177,9 +177,9 @@ impl Store {
     /// the group open for the writes behind it left the disk idle half the time, between
     /// syncs). While a sync runs, the group stays open for the writes behind it; the last of
     /// them leaves the commit to that sync's end ([`Groups::owed`]). A full or old group
-    /// ([`MAX_GROUP`], [`GROUP_WINDOW`]) commits regardless. Every write of the group answers once its commit is synced (an
-    /// error for all of them if the commit fails). In memory there is nothing to sync and
-    /// each write commits alone.
+    /// ([`MAX_GROUP`], [`GROUP_WINDOW`]) commits regardless. Every write of the group answers
+    /// once its commit is synced (an error for all of them if the commit fails). In memory
+    /// there is nothing to sync and each write commits alone.
     pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&Connection) -> EngineResult<T>,
