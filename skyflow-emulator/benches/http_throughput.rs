@@ -310,6 +310,25 @@ fn insert_body(make: fn(usize, &mut String), seqs: std::ops::Range<usize>) -> St
     body
 }
 
+/// SHA-256 throughput of one core, in MB/s, over 1 KiB blocks for a quarter of a second: a
+/// reference for the figures of a run. A shared or throttled machine runs the same binary
+/// at quite different speeds from one hour to the next; runs compare best at equal speeds.
+fn sha256_speed() -> f64 {
+    use sha2::Digest;
+    let block = [0x5au8; 1024];
+    let started = Instant::now();
+    let mut bytes = 0usize;
+    let mut sink = 0u8;
+    while started.elapsed() < Duration::from_millis(250) {
+        for _ in 0..64 {
+            sink ^= sha2::Sha256::digest(block)[0];
+            bytes += block.len();
+        }
+    }
+    std::hint::black_box(sink);
+    bytes as f64 / started.elapsed().as_secs_f64() / 1e6
+}
+
 fn load() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -518,6 +537,11 @@ async fn main() {
         "skyflow-emulator over loopback, on-disk store (WAL, every answered write synced), mimalloc (as the binary), {} cores, {:.0} s per scenario",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         budget().as_secs_f64()
+    );
+    println!(
+        "{:<11} speed of one core now: SHA-256 of 1 KiB blocks at {:.0} MB/s (compare runs by it)",
+        "",
+        sha256_speed()
     );
     // 1,000-record inserts, and detokenize of 1,000 tokens per request: one client, then
     // a few in flight.
