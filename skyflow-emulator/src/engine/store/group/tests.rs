@@ -11,6 +11,57 @@ fn store(dir: &Path) -> Store {
     Store::open(Some(dir), Arc::new(Keys::random()), init).unwrap()
 }
 
+/// Inserts row `key` (the rows whose key starts with `w` are the ones [`count`] counts).
+fn insert_row(c: &Connection, key: &str) -> EngineResult<()> {
+    c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
+    Ok(())
+}
+
+/// Yields until `done` holds.
+fn spin_until(done: impl Fn() -> bool) {
+    while !done() {
+        std::thread::yield_now();
+    }
+}
+
+/// Runs `put(first)` on a thread and, once that write has begun, `put(key)` for each of
+/// `others` on threads of their own; the handles, the first's first.
+fn spawn_behind<R: Send + 'static>(
+    store: &Arc<Store>,
+    put: fn(&Store, &str) -> R,
+    first: &'static str,
+    others: &[&'static str],
+) -> Vec<std::thread::JoinHandle<R>> {
+    let spawn = |key: &'static str| {
+        let store = store.clone();
+        std::thread::spawn(move || put(&store, key))
+    };
+    let writes = store.commit_stats().writes;
+    let mut handles = vec![spawn(first)];
+    spin_until(|| store.commit_stats().writes > writes);
+    handles.extend(others.iter().map(|&key| spawn(key)));
+    handles
+}
+
+/// Makes the writes see a sync running, as on a slow disk: a group stays open for the
+/// writes behind it, and its last write leaves the commit to the sync's end (whatever the
+/// group's age).
+fn begin_simulated_sync(store: &Store) {
+    lock(&store.writer).owe_within = Duration::from_secs(600);
+    lock(&store.groups).syncing = true;
+}
+
+/// Ends the simulated sync: wakes the writes a real sync's end would; how many.
+fn end_simulated_sync(store: &Store) -> usize {
+    let wake = {
+        let mut g = lock(&store.groups);
+        g.syncing = false;
+        g.wakeable(true)
+    };
+    wake.iter().for_each(Thread::unpark);
+    wake.len()
+}
+
 fn count(store: &Store) -> i64 {
     store
         .read(|c| {
@@ -27,12 +78,7 @@ fn count(store: &Store) -> i64 {
 fn a_failed_sync_fails_the_write_and_refuses_later_ones() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path());
-    let put = |key: &str| {
-        store.write(|c| {
-            c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
-            Ok(())
-        })
-    };
+    let put = |key: &str| store.write(|c| insert_row(c, key));
     put("w-before").unwrap();
     assert!(store.commit_stats().syncs >= 1);
     // A pipe cannot be synced: the next sync fails as a failing disk would.
@@ -65,18 +111,16 @@ fn a_failed_commit_fails_every_write_of_its_group_and_only_those() {
             Ok(())
         })
         .unwrap();
-    let put = |store: &Store, key: &str, orphan: bool| {
+    let put = |store: &Store, key: &str| {
         store.write(|c| {
-            c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
-            if orphan {
+            insert_row(c, key)?;
+            if key == "w-orphan" {
                 c.execute("INSERT INTO w_child(parent) VALUES (42)", [])?;
             }
             if key == "w-first" {
                 // Hold the group open until the three others wait for the writer: they
                 // join this group, and the last of them commits it.
-                while store.waiting.load(Ordering::SeqCst) < 3 {
-                    std::thread::yield_now();
-                }
+                spin_until(|| store.waiting.load(Ordering::SeqCst) >= 3);
             }
             Ok(())
         })
@@ -84,34 +128,12 @@ fn a_failed_commit_fails_every_write_of_its_group_and_only_those() {
     let before = store.commit_stats();
     // A sync runs (as far as the writes can tell), so the group stays open for the writes
     // behind its first one, and the last of them leaves its commit to the sync's end.
-    lock(&store.writer).owe_within = Duration::from_secs(600);
-    lock(&store.groups).syncing = true;
-    let first = {
-        let store = store.clone();
-        std::thread::spawn(move || put(&store, "w-first", false))
-    };
-    while store.commit_stats().writes == before.writes {
-        std::thread::yield_now();
-    }
-    let others: Vec<_> = ["w-a", "w-b", "w-orphan"]
-        .into_iter()
-        .map(|key| {
-            let store = store.clone();
-            std::thread::spawn(move || put(&store, key, key == "w-orphan"))
-        })
-        .collect();
-    while lock(&store.groups).waiters.len() < 4 {
-        std::thread::yield_now();
-    }
+    begin_simulated_sync(&store);
+    let writes = spawn_behind(&store, put, "w-first", &["w-a", "w-b", "w-orphan"]);
+    spin_until(|| lock(&store.groups).waiters.len() >= 4);
     // The sync ends: the write it elects commits the group, and the commit fails.
-    let wake = {
-        let mut g = lock(&store.groups);
-        g.syncing = false;
-        g.wakeable(true)
-    };
-    wake.iter().for_each(Thread::unpark);
-    let mut results = vec![first.join().unwrap()];
-    results.extend(others.into_iter().map(|t| t.join().unwrap()));
+    end_simulated_sync(&store);
+    let results: Vec<_> = writes.into_iter().map(|t| t.join().unwrap()).collect();
     assert_eq!(
         store.commit_stats().commits,
         before.commits + 1,
@@ -127,7 +149,7 @@ fn a_failed_commit_fails_every_write_of_its_group_and_only_those() {
     assert_eq!(count(&store), 0);
     assert!(lock(&store.groups).failed.is_empty(), "every write read it");
     // The store goes on: the next write commits and is durable.
-    put(&store, "w-next", false).unwrap();
+    put(&store, "w-next").unwrap();
     assert_eq!(count(&store), 1);
 }
 
@@ -137,33 +159,17 @@ fn a_group_commits_at_once_when_no_sync_runs_even_with_writes_behind_it() {
     let store = Arc::new(store(dir.path()));
     let put = |store: &Store, key: &str| {
         store.write(|c| {
-            c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
+            insert_row(c, key)?;
             if key == "w-first" {
                 // Three writes wait behind this one when it ends.
-                while store.waiting.load(Ordering::SeqCst) < 3 {
-                    std::thread::yield_now();
-                }
+                spin_until(|| store.waiting.load(Ordering::SeqCst) >= 3);
             }
             Ok(())
         })
     };
     let before = store.commit_stats();
-    let first = {
-        let store = store.clone();
-        std::thread::spawn(move || put(&store, "w-first"))
-    };
-    while store.commit_stats().writes == before.writes {
-        std::thread::yield_now();
-    }
-    let others: Vec<_> = ["w-a", "w-b", "w-c"]
-        .into_iter()
-        .map(|key| {
-            let store = store.clone();
-            std::thread::spawn(move || put(&store, key))
-        })
-        .collect();
-    first.join().unwrap().unwrap();
-    others.into_iter().for_each(|t| t.join().unwrap().unwrap());
+    let writes = spawn_behind(&store, put, "w-first", &["w-a", "w-b", "w-c"]);
+    writes.into_iter().for_each(|t| t.join().unwrap().unwrap());
     // The disk was idle when the first write ended: its group committed (and its sync
     // started) without waiting for the three, which went into later groups.
     let after = store.commit_stats();
@@ -179,12 +185,12 @@ fn a_group_commits_at_once_when_no_sync_runs_even_with_writes_behind_it() {
 fn a_failed_first_write_of_a_group_leaves_nothing_and_the_others_go_on() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(store(dir.path()));
-    let put = |store: &Store, key: &str, hold: usize| {
+    let put = |store: &Store, key: &str| {
         store.write(|c| {
-            c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
-            // Hold the writer until `hold` writes wait behind this one.
-            while store.waiting.load(Ordering::SeqCst) < hold {
-                std::thread::yield_now();
+            insert_row(c, key)?;
+            if key == "w-fail-first" {
+                // Hold the writer until two writes wait behind this one.
+                spin_until(|| store.waiting.load(Ordering::SeqCst) >= 2);
             }
             if key.starts_with("w-fail") {
                 return Err(EngineError::invalid("refused"));
@@ -194,27 +200,14 @@ fn a_failed_first_write_of_a_group_leaves_nothing_and_the_others_go_on() {
     };
     // Alone: nothing is committed for it.
     let before = store.commit_stats();
-    put(&store, "w-fail-alone", 0).unwrap_err();
+    put(&store, "w-fail-alone").unwrap_err();
     assert_eq!(store.commit_stats().commits, before.commits);
     assert_eq!(count(&store), 0);
     // First of a group with two writes waiting behind it: they commit in a group of
     // their own, without its row.
-    let first = {
-        let store = store.clone();
-        std::thread::spawn(move || put(&store, "w-fail-first", 2))
-    };
-    while store.commit_stats().writes == before.writes + 1 {
-        std::thread::yield_now();
-    }
-    let others: Vec<_> = ["w-a", "w-b"]
-        .into_iter()
-        .map(|key| {
-            let store = store.clone();
-            std::thread::spawn(move || put(&store, key, 0))
-        })
-        .collect();
-    first.join().unwrap().unwrap_err();
-    for t in others {
+    let mut writes = spawn_behind(&store, put, "w-fail-first", &["w-a", "w-b"]).into_iter();
+    writes.next().unwrap().join().unwrap().unwrap_err();
+    for t in writes {
         t.join().unwrap().unwrap();
     }
     let rows: Vec<String> = store
@@ -231,30 +224,20 @@ fn a_failed_first_write_of_a_group_leaves_nothing_and_the_others_go_on() {
 fn a_group_ending_during_a_sync_commits_after_it_with_the_writes_that_joined() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(store(dir.path()));
-    let put = |store: &Store, key: &str| {
-        store.write(|c| {
-            c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
-            Ok(())
-        })
-    };
+    let put = |store: &Store, key: &str| store.write(|c| insert_row(c, key));
     put(&store, "w-0").unwrap();
     let before = store.commit_stats();
-    lock(&store.writer).owe_within = Duration::from_secs(600);
     // A sync runs (as far as the writes can tell): a write alone leaves its group open,
     // and the next one joins it.
-    lock(&store.groups).syncing = true;
+    begin_simulated_sync(&store);
     let spawn = |key: &'static str| {
         let store = store.clone();
         std::thread::spawn(move || put(&store, key))
     };
     let first = spawn("w-1");
-    while lock(&store.groups).waiters.is_empty() {
-        std::thread::yield_now();
-    }
+    spin_until(|| !lock(&store.groups).waiters.is_empty());
     let second = spawn("w-2");
-    while lock(&store.groups).waiters.len() < 2 {
-        std::thread::yield_now();
-    }
+    spin_until(|| lock(&store.groups).waiters.len() >= 2);
     assert_eq!(
         store.commit_stats().commits,
         before.commits,
@@ -262,13 +245,7 @@ fn a_group_ending_during_a_sync_commits_after_it_with_the_writes_that_joined() {
     );
     assert!(!first.is_finished() && !second.is_finished());
     // The sync ends: it elects a write of the owed group, which commits and syncs it.
-    let wake = {
-        let mut g = lock(&store.groups);
-        g.syncing = false;
-        g.wakeable(true)
-    };
-    assert_eq!(wake.len(), 1);
-    wake.iter().for_each(Thread::unpark);
+    assert_eq!(end_simulated_sync(&store), 1);
     first.join().unwrap().unwrap();
     second.join().unwrap().unwrap();
     let after = store.commit_stats();
@@ -289,10 +266,7 @@ fn concurrent_writes_share_commits_and_each_is_durable_on_return() {
                     let key = format!("w{t}-{i}");
                     let fail = i % 10 == 9;
                     let res = store.write(|c| {
-                        c.execute(
-                            "INSERT INTO sky_meta(key, value) VALUES (?1, x'00')",
-                            [&key],
-                        )?;
+                        insert_row(c, &key)?;
                         if fail {
                             return Err(EngineError::invalid("refused"));
                         }
