@@ -825,3 +825,76 @@ fn token_rows_written_in_batches_count_their_holders_and_a_failed_write_leaves_n
     let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
     check(&e.vault("v1").unwrap());
 }
+
+#[test]
+fn record_rows_written_in_batches_are_found_by_the_same_write_and_a_failed_write_leaves_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let (e, v) = open_v1(dir.path());
+    insert(&v, json!({"email": "dup@example.com"}));
+    let db = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
+    let count = || -> i64 {
+        db.query_row("SELECT COUNT(*) FROM sky_records", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(count(), 1);
+    // Two new records wait to be written when the third one's unique email fails the write.
+    let failing = json!({"records": [
+        {"fields": {"email": "a1@example.com"}},
+        {"fields": {"email": "a2@example.com"}},
+        {"fields": {"email": "dup@example.com"}}
+    ]});
+    v.insert(
+        &RequestContext::system(),
+        "table1",
+        serde_json::from_value(failing).unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!(count(), 1, "the failed write wrote no record row");
+    // 70 records in one upsert (more than two statements' worth); the last one repeats the
+    // email of record 66, which waits to be written with the last few, so the write finds
+    // that record among the waiting rows and updates it.
+    let mut records: Vec<_> = (0..69)
+        .map(|i| json!({"fields": {"email": format!("u{i}@example.com"), "notes": format!("note {i}")}}))
+        .collect();
+    records.push(json!({"fields": {"email": "u66@example.com", "notes": "again"}}));
+    let out = v
+        .insert(
+            &RequestContext::system(),
+            "table1",
+            serde_json::from_value(json!({"records": records, "upsert": "email"})).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(count(), 1 + 69);
+    assert_eq!(out.records[69].skyflow_id, out.records[66].skyflow_id);
+    let check = |v: &Vault| {
+        let got = v
+            .get(
+                &RequestContext::system(),
+                "table1",
+                GetRequest {
+                    skyflow_ids: out.records.iter().map(|r| r.skyflow_id.clone()).collect(),
+                    redaction: Some(Redaction::PlainText),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let notes: Vec<_> = got
+            .records
+            .iter()
+            .map(|r| r.fields["notes"].clone())
+            .collect();
+        for (i, n) in notes.iter().enumerate().take(69) {
+            let want = if i == 66 {
+                "again".into()
+            } else {
+                format!("note {i}")
+            };
+            assert_eq!(*n, json!(want), "record {i}");
+        }
+    };
+    check(&v);
+    drop(v);
+    drop(e);
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    check(&e.vault("v1").unwrap());
+}

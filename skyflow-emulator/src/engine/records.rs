@@ -115,7 +115,7 @@ impl Vault {
             cells: rec.cells,
         };
         self.rows(c)
-            .put_record(&table.name, &rec.sid, &row, &unique, now_secs(), rec.new)
+            .put_record(&table.name, &rec.sid, row, &unique, now_secs(), rec.new)
     }
 
     pub(crate) fn unique_fp(&self, table: &str, col: &str, v: &Value) -> Vec<u8> {

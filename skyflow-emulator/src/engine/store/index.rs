@@ -19,6 +19,7 @@ use std::sync::{Mutex, RwLock};
 use rusqlite::Connection;
 
 use super::lock;
+use super::records::DueRecord;
 use super::tokens::DueToken;
 use crate::engine::crypto::Keys;
 use crate::engine::error::EngineResult;
@@ -113,6 +114,8 @@ struct Pending {
     holders: HashMap<i64, i64>,
     /// Token rows issued and not written yet (see [`Index::defer_token`]).
     due: Vec<DueToken>,
+    /// Record rows added and not written yet (see [`Index::defer_record`]).
+    due_records: Vec<DueRecord>,
     next_record: i64,
     next_token: i64,
     next_column: i64,
@@ -242,6 +245,19 @@ impl Index {
         p.due.len()
     }
 
+    /// Keeps record row `row` to be written with the next rows (writer only), as
+    /// [`Index::defer_token`] does for token rows. How many are waiting.
+    pub(crate) fn defer_record(&self, row: DueRecord) -> usize {
+        let mut p = lock(&self.pending);
+        p.due_records.push(row);
+        p.due_records.len()
+    }
+
+    /// Moves the record rows waiting to be written into `out` (writer only).
+    pub(crate) fn take_due_records(&self, out: &mut Vec<DueRecord>) {
+        out.append(&mut lock(&self.pending).due_records);
+    }
+
     /// Moves the token rows waiting to be written into `out` (writer only).
     pub(crate) fn take_due_tokens(&self, out: &mut Vec<DueToken>) {
         out.append(&mut lock(&self.pending).due);
@@ -334,12 +350,13 @@ impl Index {
         }
     }
 
-    /// The innermost savepoint rolled back: its changes are undone (holder counts and token
-    /// rows not written yet are its own: they are written before a savepoint starts).
+    /// The innermost savepoint rolled back: its changes are undone (holder counts and rows
+    /// not written yet are its own: they are written before a savepoint starts).
     pub(crate) fn rollback(&self) {
         let mut p = lock(&self.pending);
         p.holders.clear();
         p.due.clear();
+        p.due_records.clear();
         let Some(at) = p.marks.pop() else {
             return;
         };
@@ -375,6 +392,7 @@ impl Index {
         let mut p = lock(&self.pending);
         p.holders.clear();
         p.due.clear();
+        p.due_records.clear();
         for view in &mut p.view {
             view.clear();
         }

@@ -261,6 +261,65 @@ fn tune(c: &Connection, cache_kib: i64) -> EngineResult<()> {
     Ok(())
 }
 
+/// A multi-row INSERT into one table: rows waiting in the open write are written up to
+/// [`MultiInsert::MOST_ROWS`] per statement, the rest in smaller statements. Entering and
+/// leaving a statement (cache lookup, step, reset) costs more than storing one short row, and
+/// a bulk write adds thousands of rows.
+pub(crate) struct MultiInsert {
+    table: &'static str,
+    columns: usize,
+    sql: std::sync::OnceLock<[String; 3]>,
+}
+
+impl MultiInsert {
+    /// Rows per statement, largest first.
+    const ROWS: [usize; 3] = [32, 4, 1];
+    /// Rows of the largest statement: a write writes its waiting rows once this many wait.
+    pub(crate) const MOST_ROWS: usize = Self::ROWS[0];
+
+    /// The INSERT of rows of `columns` values (all of the table's, in its order) into `table`.
+    pub(crate) const fn new(table: &'static str, columns: usize) -> MultiInsert {
+        MultiInsert {
+            table,
+            columns,
+            sql: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Writes `rows`; `bind(statement, first, row)` binds the values of `row` to the
+    /// parameters after index `first` (parameters count from 1).
+    pub(crate) fn write<R>(
+        &self,
+        conn: &Connection,
+        rows: &[R],
+        bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &R) -> rusqlite::Result<()>,
+    ) -> EngineResult<()> {
+        let all = self.sql.get_or_init(|| {
+            Self::ROWS.map(|n| {
+                let row = format!("({})", vec!["?"; self.columns].join(","));
+                format!(
+                    "INSERT INTO {} VALUES{}",
+                    self.table,
+                    vec![row; n].join(",")
+                )
+            })
+        });
+        let mut rest = rows;
+        for (sql, n) in all.iter().zip(Self::ROWS) {
+            while rest.len() >= n {
+                let (now, tail) = rest.split_at(n);
+                let mut st = conn.prepare_cached(sql)?;
+                for (i, row) in now.iter().enumerate() {
+                    bind(&mut st, i * self.columns, row)?;
+                }
+                st.raw_execute()?;
+                rest = tail;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Runs one transaction-control statement (`BEGIN`, `COMMIT`, `SAVEPOINT`, `RELEASE`) from
 /// the statement cache: every write runs several, and parsing them each time showed in
 /// profiles of many small writes.
@@ -279,10 +338,10 @@ fn in_savepoint<T>(
     sp: &Savepoint,
     f: impl FnOnce() -> EngineResult<T>,
 ) -> EngineResult<EngineResult<T>> {
-    tokens::write_holders(conn, store)?;
+    tokens::write_pending(conn, store)?;
     run(conn, sp.begin)?;
     store.index.mark();
-    let out = f().and_then(|v| tokens::write_holders(conn, store).map(|_| v));
+    let out = f().and_then(|v| tokens::write_pending(conn, store).map(|_| v));
     match &out {
         Ok(_) => {
             store.index.release();

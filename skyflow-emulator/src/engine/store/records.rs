@@ -1,14 +1,15 @@
 //! `sky_records`: one row per record, in insertion order (`rid`), holding the encrypted
 //! record, its cells' links to tokens (`cells`: column → token row id) and the keyed hashes
 //! of its unique values (`uniq`). Records are found by id, and unique values by hash, through
-//! the in-memory index.
+//! the in-memory index. New rows wait in the open write and are written several per
+//! statement ([`flush_records`]).
 
 use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, params};
 
-use super::RecordStore;
 use super::index::{Kind, key};
+use super::{MultiInsert, RecordStore, Store};
 use crate::engine::crypto::{to_hex, unhex};
 use crate::engine::error::{EngineError, EngineResult};
 
@@ -31,6 +32,43 @@ pub(crate) struct RecordRow {
     pub rid: i64,
     pub blob: Vec<u8>,
     pub cells: Cells,
+}
+
+/// A record row added by the open write and not written yet: the values of its columns.
+pub(crate) struct DueRecord {
+    rid: i64,
+    vault_id: String,
+    table: String,
+    sid: String,
+    now: i64,
+    blob: Vec<u8>,
+    cells: Option<String>,
+    uniq: Option<String>,
+}
+
+/// The multi-row INSERT of record rows (see [`flush_records`]).
+static INSERT_RECORDS: MultiInsert = MultiInsert::new("sky_records", 9);
+
+/// Writes the record rows the open write added and has not written yet, several per
+/// statement. Runs before anything in the write reads, changes or lists record rows, and
+/// before the write or a savepoint ends; a failure fails the write, which then rolls back
+/// with the rows it wrote.
+pub(crate) fn flush_records(conn: &rusqlite::Connection, store: &Store) -> EngineResult<()> {
+    let mut due = Vec::new();
+    store.index.take_due_records(&mut due);
+    // The table's columns: rid, vault_id, table_name, skyflow_id, created_at, updated_at,
+    // data, cells, uniq.
+    INSERT_RECORDS.write(conn, &due, |st, at, row| {
+        st.raw_bind_parameter(at + 1, row.rid)?;
+        st.raw_bind_parameter(at + 2, &row.vault_id)?;
+        st.raw_bind_parameter(at + 3, &row.table)?;
+        st.raw_bind_parameter(at + 4, &row.sid)?;
+        st.raw_bind_parameter(at + 5, row.now)?;
+        st.raw_bind_parameter(at + 6, row.now)?;
+        st.raw_bind_parameter(at + 7, &row.blob)?;
+        st.raw_bind_parameter(at + 8, &row.cells)?;
+        st.raw_bind_parameter(at + 9, &row.uniq)
+    })
 }
 
 /// The unique hashes of a `uniq` column (a JSON array of hex strings).
@@ -58,11 +96,21 @@ impl RecordStore<'_> {
         self.find(Kind::Record, self.record_key(table, sid))
     }
 
+    /// Writes the record rows waiting in the open write (on the writer), before a statement
+    /// that reads or changes record rows.
+    fn flush(&self) -> EngineResult<()> {
+        if self.writer {
+            flush_records(self.conn, self.store)?;
+        }
+        Ok(())
+    }
+
     /// Record `sid` of `table`.
     pub(crate) fn record(&self, table: &str, sid: &str) -> EngineResult<Option<RecordRow>> {
         let Some(rid) = self.record_rid(table, sid) else {
             return Ok(None);
         };
+        self.flush()?;
         let row = self
             .conn
             .prepare_cached(
@@ -92,12 +140,13 @@ impl RecordStore<'_> {
     }
 
     /// Stores record `sid` (row `row.rid`; `new`: not stored yet) with its cells' links and
-    /// the hashes of its unique values.
+    /// the hashes of its unique values. A new row is written with the next ones
+    /// ([`flush_records`]); its lookup counts at once.
     pub(crate) fn put_record(
         &self,
         table: &str,
         sid: &str,
-        row: &RecordRow,
+        row: RecordRow,
         unique: &[Vec<u8>],
         now: i64,
         new: bool,
@@ -117,22 +166,22 @@ impl RecordStore<'_> {
             Some(serde_json::to_string(&hexes).map_err(|e| EngineError::internal(e.to_string()))?)
         };
         if new {
-            // Short SQL (see `insert_token`). Values in the table's column order: rid,
-            // vault_id, table_name, skyflow_id, created_at, updated_at, data, cells, uniq.
-            self.conn
-                .prepare_cached("INSERT INTO sky_records VALUES(?1,?2,?3,?4,?5,?5,?6,?7,?8)")?
-                .execute(params![
-                    row.rid,
-                    self.vault_id,
-                    table,
-                    sid,
-                    now,
-                    row.blob,
-                    cells,
-                    uniq
-                ])?;
+            let due = self.store.index.defer_record(DueRecord {
+                rid: row.rid,
+                vault_id: self.vault_id.to_owned(),
+                table: table.to_owned(),
+                sid: sid.to_owned(),
+                now,
+                blob: row.blob,
+                cells,
+                uniq,
+            });
+            if due >= MultiInsert::MOST_ROWS {
+                flush_records(self.conn, self.store)?;
+            }
             self.map(Kind::Record, self.record_key(table, sid), Some(row.rid));
         } else {
+            self.flush()?;
             self.conn
                 .prepare_cached(
                     "UPDATE sky_records SET updated_at = ?2, data = ?3, cells = ?4, uniq = ?5 WHERE rid = ?1",
@@ -148,6 +197,7 @@ impl RecordStore<'_> {
         let Some(rid) = self.record_rid(table, sid) else {
             return Ok(None);
         };
+        self.flush()?;
         let gone: Option<(Option<String>, Option<String>)> = self
             .conn
             .prepare_cached(
@@ -173,6 +223,7 @@ impl RecordStore<'_> {
 
     /// Every record id of `table`.
     pub(crate) fn record_ids(&self, table: &str) -> EngineResult<Vec<String>> {
+        self.flush()?;
         let mut st = self.conn.prepare_cached(
             "SELECT skyflow_id FROM sky_records WHERE vault_id = ?1 AND table_name = ?2",
         )?;
@@ -190,6 +241,7 @@ impl RecordStore<'_> {
         limit: usize,
         offset: usize,
     ) -> EngineResult<Vec<(String, Vec<u8>)>> {
+        self.flush()?;
         let sql = match order {
             RecordOrder::Inserted => {
                 "SELECT skyflow_id, data FROM sky_records WHERE vault_id = ?1 AND table_name = ?2 ORDER BY rid ASC LIMIT ?3 OFFSET ?4"
@@ -216,6 +268,7 @@ impl RecordStore<'_> {
         let Some(rid) = self.unique_row(fp) else {
             return Ok(None);
         };
+        self.flush()?;
         Ok(self
             .conn
             .prepare_cached(

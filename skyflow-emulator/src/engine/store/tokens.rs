@@ -9,7 +9,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::index::{Kind, key};
-use super::{RecordStore, Store};
+use super::{MultiInsert, RecordStore, Store};
 use crate::engine::error::EngineResult;
 
 /// Bytes of a keyed hash a token row keeps.
@@ -68,55 +68,28 @@ impl Short {
     }
 }
 
-/// Token rows written per statement by [`flush_tokens`] when that many are due, largest
-/// first; fewer go in the smaller sizes. A write of many records issues thousands of tokens:
-/// one statement per row was a third of the writer's time, mostly spent entering and
-/// leaving the statement (cache lookup, step, reset) rather than storing the row.
-const ROWS_PER_INSERT: [usize; 3] = [32, 4, 1];
-
-/// The columns of a token row, in the table's order.
-const TOKEN_COLUMNS: usize = 8;
-
-/// The INSERT of `ROWS_PER_INSERT[i]` token rows.
-fn insert_tokens_sql(i: usize) -> &'static str {
-    static SQL: std::sync::OnceLock<[String; 3]> = std::sync::OnceLock::new();
-    let all = SQL.get_or_init(|| {
-        ROWS_PER_INSERT.map(|n| {
-            let row = format!("({})", ["?"; TOKEN_COLUMNS].join(","));
-            format!("INSERT INTO sky_tokens VALUES{}", vec![row; n].join(","))
-        })
-    });
-    &all[i]
-}
+/// The multi-row INSERT of token rows (see [`flush_tokens`]).
+static INSERT_TOKENS: MultiInsert = MultiInsert::new("sky_tokens", 8);
 
 /// Writes the token rows the open write issued and has not written yet, several per
-/// statement (see [`ROWS_PER_INSERT`]). Runs before anything reads or counts token rows in
-/// the write, and before the write or a savepoint ends; a failure fails the write, which
-/// then rolls back with the rows it wrote.
+/// statement ([`MultiInsert`]: one statement per row was a third of the writer's time in a
+/// bulk insert, mostly spent entering and leaving the statement rather than storing the
+/// row). Runs before anything reads or counts token rows in the write, and before the write
+/// or a savepoint ends; a failure fails the write, which then rolls back with the rows it
+/// wrote.
 pub(crate) fn flush_tokens(conn: &Connection, store: &Store) -> EngineResult<()> {
     let mut due = Vec::new();
     store.index.take_due_tokens(&mut due);
-    let mut rest = &due[..];
-    for (i, &n) in ROWS_PER_INSERT.iter().enumerate() {
-        while rest.len() >= n {
-            let (rows, tail) = rest.split_at(n);
-            let mut st = conn.prepare_cached(insert_tokens_sql(i))?;
-            for (r, row) in rows.iter().enumerate() {
-                let at = r * TOKEN_COLUMNS;
-                st.raw_bind_parameter(at + 1, row.tid)?;
-                st.raw_bind_parameter(at + 2, row.col)?;
-                st.raw_bind_parameter(at + 3, row.token_fp.as_slice())?;
-                st.raw_bind_parameter(at + 4, &row.token_ct)?;
-                st.raw_bind_parameter(at + 5, row.value_fp.as_ref().map(Short::as_slice))?;
-                st.raw_bind_parameter(at + 6, &row.value_ct)?;
-                st.raw_bind_parameter(at + 7, row.expires_at)?;
-                st.raw_bind_parameter(at + 8, row.refs)?;
-            }
-            st.raw_execute()?;
-            rest = tail;
-        }
-    }
-    Ok(())
+    INSERT_TOKENS.write(conn, &due, |st, at, row| {
+        st.raw_bind_parameter(at + 1, row.tid)?;
+        st.raw_bind_parameter(at + 2, row.col)?;
+        st.raw_bind_parameter(at + 3, row.token_fp.as_slice())?;
+        st.raw_bind_parameter(at + 4, &row.token_ct)?;
+        st.raw_bind_parameter(at + 5, row.value_fp.as_ref().map(Short::as_slice))?;
+        st.raw_bind_parameter(at + 6, &row.value_ct)?;
+        st.raw_bind_parameter(at + 7, row.expires_at)?;
+        st.raw_bind_parameter(at + 8, row.refs)
+    })
 }
 
 /// What a token resolves to.
@@ -156,7 +129,7 @@ impl RecordStore<'_> {
             expires_at: row.expires_at,
             refs: row.refs,
         });
-        if due >= ROWS_PER_INSERT[0] {
+        if due >= MultiInsert::MOST_ROWS {
             flush_tokens(self.conn, self.store)?;
         }
         self.map(Kind::Token, token_key, Some(tid));
@@ -210,7 +183,7 @@ impl RecordStore<'_> {
     }
 
     /// One more cell holds token row `tid` (written with the write's other counts, see
-    /// [`write_holders`]).
+    /// [`write_pending`]).
     pub(crate) fn hold_token(&self, tid: i64) {
         self.store.index.hold(tid, 1);
     }
@@ -247,10 +220,11 @@ impl RecordStore<'_> {
     }
 }
 
-/// Writes the token rows and holder counts the open write changed, and deletes the
-/// persistent tokens no cell holds any more (with their lookups). Runs before the write's
-/// savepoint is released and before a nested one starts.
-pub(crate) fn write_holders(conn: &Connection, store: &Store) -> EngineResult<()> {
+/// Writes the record and token rows waiting in the open write and the holder counts it
+/// changed, and deletes the persistent tokens no cell holds any more (with their lookups).
+/// Runs before the write's savepoint is released and before a nested one starts.
+pub(crate) fn write_pending(conn: &Connection, store: &Store) -> EngineResult<()> {
+    super::records::flush_records(conn, store)?;
     flush_tokens(conn, store)?;
     for (tid, by) in store.index.take_holders() {
         conn.prepare_cached("UPDATE sky_tokens SET refs = refs + ?2 WHERE tid = ?1")?
