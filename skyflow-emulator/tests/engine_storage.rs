@@ -861,11 +861,33 @@ fn record_rows_written_in_batches_are_found_by_the_same_write_and_a_failed_write
         .insert(
             &RequestContext::system(),
             "table1",
-            serde_json::from_value(json!({"records": records, "upsert": "email"})).unwrap(),
+            serde_json::from_value(
+                json!({"records": records, "upsert": "email", "tokenization": true}),
+            )
+            .unwrap(),
         )
         .unwrap();
     assert_eq!(count(), 1 + 69);
     assert_eq!(out.records[69].skyflow_id, out.records[66].skyflow_id);
+    // Record 66's first notes token waited to be written when the same write replaced its
+    // value: it is gone, never written, and the new one resolves.
+    let notes = |i: usize| out.records[i].tokens.as_ref().unwrap()["notes"].clone();
+    assert_ne!(notes(66), notes(69));
+    detokenize_one(&v, notes(66).as_str().unwrap()).unwrap_err();
+    assert_eq!(
+        detokenize_one(&v, notes(69).as_str().unwrap()).unwrap(),
+        "again"
+    );
+    let (tokens, held): (i64, i64) = db
+        .query_row("SELECT COUNT(*), SUM(refs) FROM sky_tokens", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(
+        (tokens, held),
+        (1 + 69 * 2, 1 + 69 * 2),
+        "one row per held token"
+    );
     let check = |v: &Vault| {
         let got = v
             .get(
@@ -897,4 +919,58 @@ fn record_rows_written_in_batches_are_found_by_the_same_write_and_a_failed_write
     drop(e);
     let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
     check(&e.vault("v1").unwrap());
+}
+
+#[test]
+fn an_upsert_replacing_a_value_its_own_write_tokenized_leaves_only_held_token_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_e, v) = open_v1(dir.path());
+    // One upsert of four records: three share one deterministic name token, and the last
+    // one replaces the first one's notes, whose token row (issued by the same write) no cell
+    // holds any more.
+    let records = json!([
+        {"fields": {"email": "h0@example.com", "name": "Held", "notes": "first"}},
+        {"fields": {"email": "h1@example.com", "name": "Held"}},
+        {"fields": {"email": "h2@example.com", "name": "Held"}},
+        {"fields": {"email": "h0@example.com", "notes": "second"}}
+    ]);
+    let out = v
+        .insert(
+            &RequestContext::system(),
+            "table1",
+            serde_json::from_value(json!({"records": records, "upsert": "email"})).unwrap(),
+        )
+        .unwrap();
+    let db = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();
+    let refs: Vec<i64> = db
+        .prepare("SELECT refs FROM sky_tokens ORDER BY refs DESC")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        refs,
+        [3, 1, 1, 1, 1],
+        "the name token, three emails and the second notes"
+    );
+    let got = v
+        .get(
+            &RequestContext::system(),
+            "table1",
+            GetRequest {
+                skyflow_ids: vec![out.records[2].skyflow_id.clone()],
+                tokenization: Some(true),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let token = got.records[0].fields["name"].clone();
+    // Two of the three records go: the third one still holds the token.
+    let ids: Vec<&str> = out.records[..2]
+        .iter()
+        .map(|r| r.skyflow_id.as_str())
+        .collect();
+    delete_ids(&v, &ids);
+    assert_eq!(detokenize_one(&v, token.as_str().unwrap()).unwrap(), "Held");
 }

@@ -222,8 +222,9 @@ struct Queued {
     done: std::sync::mpsc::Sender<EngineResult<()>>,
 }
 
-/// Stores the event `ev` of request `ctx` at time `ts` in the caller's transaction.
+/// Stores the event `ev` of request `ctx` at time `ts` in the caller's write on `store`.
 fn insert_event(
+    store: &Store,
     c: &rusqlite::Connection,
     ctx: &RequestContext,
     ev: &PendingEvent,
@@ -232,8 +233,9 @@ fn insert_event(
 ) -> EngineResult<()> {
     let json = head.finish(ctx, ev, ts);
     insert_audit(
+        store,
         c,
-        &AuditRow {
+        AuditRow {
             change_id: &head.change_id,
             vault_id: &ev.vault_id,
             ts,
@@ -243,14 +245,14 @@ fn insert_event(
             action_type: ev.action_type,
             resource_type: ev.resource_type,
             code: ev.code,
-            event_json: &json,
+            event_json: json,
         },
     )
 }
 
 use super::error::EngineResult;
 use super::ops::{Inner, now_nanos};
-use super::store::{AuditQuery, AuditRow, insert_audit};
+use super::store::{AuditQuery, AuditRow, Store, insert_audit};
 use stored::rfc3339;
 
 impl Inner {
@@ -263,7 +265,7 @@ impl Inner {
         ev: &PendingEvent,
         head: &EventHead,
     ) -> EngineResult<()> {
-        insert_event(c, ctx, ev, head, now_nanos())
+        insert_event(&self.store, c, ctx, ev, head, now_nanos())
     }
 
     /// Durably stores an event that has no write transaction of its own (reads, failed writes)
@@ -296,9 +298,10 @@ impl Inner {
             st.committing = true;
             let batch = std::mem::take(&mut st.pending);
             drop(st);
-            let res = self.event_store().write(|tx| {
+            let store = self.event_store();
+            let res = store.write(|tx| {
                 for e in &batch {
-                    insert_event(tx, &e.ctx, &e.ev, &e.head, e.ts)?;
+                    insert_event(store, tx, &e.ctx, &e.ev, &e.head, e.ts)?;
                 }
                 Ok(())
             });

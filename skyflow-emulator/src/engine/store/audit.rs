@@ -1,8 +1,8 @@
 //! `sky_audit`: one row per audit event (its JSON plus the columns it is filtered by).
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 
-use super::Store;
+use super::{MultiInsert, Store};
 use crate::engine::error::EngineResult;
 
 /// A new audit row.
@@ -13,10 +13,10 @@ pub(crate) struct AuditRow<'a> {
     pub request_id: &'a str,
     pub actor: &'a str,
     pub account_id: Option<&'a str>,
-    pub action_type: &'a str,
-    pub resource_type: &'a str,
+    pub action_type: &'static str,
+    pub resource_type: &'static str,
     pub code: u16,
-    pub event_json: &'a str,
+    pub event_json: String,
 }
 
 /// Filters of an audit listing; `None` matches anything.
@@ -29,25 +29,63 @@ pub(crate) struct AuditQuery<'a> {
     pub offset: usize,
 }
 
-/// Stores one event in the caller's transaction.
-pub(crate) fn insert_audit(c: &Connection, row: &AuditRow<'_>) -> EngineResult<()> {
-    c.prepare_cached(
-        "INSERT INTO sky_audit(change_id, vault_id, ts, request_id, actor, account_id, action_type, resource_type, code, event)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        row.change_id,
-        row.vault_id,
-        row.ts,
-        row.request_id,
-        row.actor,
-        row.account_id,
-        row.action_type,
-        row.resource_type,
-        row.code,
-        row.event_json
-    ])?;
+/// An audit row added by the open write and not written yet (see [`flush_audit`]).
+pub(crate) struct DueAudit {
+    change_id: String,
+    vault_id: String,
+    ts: i64,
+    request_id: String,
+    actor: String,
+    account_id: Option<String>,
+    action_type: &'static str,
+    resource_type: &'static str,
+    code: u16,
+    event_json: String,
+}
+
+/// The multi-row INSERT of audit rows (`seq` is left to SQLite).
+static INSERT_AUDIT: MultiInsert = MultiInsert::new(
+    "sky_audit(change_id, vault_id, ts, request_id, actor, account_id, action_type, resource_type, code, event)",
+    10,
+);
+
+/// Stores one event in the caller's write (`c` is the writer's connection): the row waits
+/// in the write with its other new rows and is written with them ([`flush_audit`]).
+pub(crate) fn insert_audit(store: &Store, c: &Connection, row: AuditRow<'_>) -> EngineResult<()> {
+    let due = store.index.defer_audit(DueAudit {
+        change_id: row.change_id.to_owned(),
+        vault_id: row.vault_id.to_owned(),
+        ts: row.ts,
+        request_id: row.request_id.to_owned(),
+        actor: row.actor.to_owned(),
+        account_id: row.account_id.map(str::to_owned),
+        action_type: row.action_type,
+        resource_type: row.resource_type,
+        code: row.code,
+        event_json: row.event_json,
+    });
+    if due >= MultiInsert::MOST_ROWS {
+        flush_audit(c, store)?;
+    }
     Ok(())
+}
+
+/// Writes the audit rows the open write added and has not written yet, in their order.
+pub(crate) fn flush_audit(c: &Connection, store: &Store) -> EngineResult<()> {
+    let mut due = Vec::new();
+    store.index.take_due_audit(&mut due);
+    INSERT_AUDIT.write(c, &due, |st, at, row| {
+        st.raw_bind_parameter(at + 1, &row.change_id)?;
+        st.raw_bind_parameter(at + 2, &row.vault_id)?;
+        st.raw_bind_parameter(at + 3, row.ts)?;
+        st.raw_bind_parameter(at + 4, &row.request_id)?;
+        st.raw_bind_parameter(at + 5, &row.actor)?;
+        st.raw_bind_parameter(at + 6, &row.account_id)?;
+        st.raw_bind_parameter(at + 7, row.action_type)?;
+        st.raw_bind_parameter(at + 8, row.resource_type)?;
+        st.raw_bind_parameter(at + 9, row.code)?;
+        st.raw_bind_parameter(at + 10, &row.event_json)
+    })
 }
 
 impl Store {

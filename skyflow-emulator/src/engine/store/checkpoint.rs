@@ -205,10 +205,12 @@ mod tests {
             first >= 40 * 8 * 1024,
             "the writes went to the log: {first}"
         );
-        // The log was copied whole: the next writes start it over instead of growing it.
+        // The log was copied whole: the next writes start it over instead of growing it to
+        // twice its size. (The start-over can slip by a write or two when the thread's next
+        // checkpoint holds SQLite's read locks at that moment, as on a loaded machine.)
         (40..80).for_each(put);
         let second = wal_len(dir.path());
-        assert!(second <= first, "{second} > {first}");
+        assert!(second < first + first / 4, "{second} vs {first}");
         // Every row is in the database, read back through a new connection.
         drop(store);
         let conn = rusqlite::Connection::open(dir.path().join("emulator.db")).unwrap();

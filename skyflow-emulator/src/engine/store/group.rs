@@ -77,6 +77,9 @@ pub(super) struct Writer {
     owed: bool,
     /// [`OWE_WITHIN`] (tests stretch it).
     owe_within: Duration,
+    /// Writing the rows an earlier write of the open group left waiting failed: the group
+    /// cannot commit whole, so its commit fails with this error.
+    poisoned: Option<EngineError>,
 }
 
 impl Writer {
@@ -87,6 +90,7 @@ impl Writer {
             next_group: 1,
             owed: false,
             owe_within: OWE_WITHIN,
+            poisoned: None,
         }
     }
 }
@@ -202,7 +206,7 @@ impl Store {
             // The group's first write needs no savepoint: when it fails, the whole (then
             // empty) transaction rolls back and the next write begins a new group.
             self.index.mark();
-            let out = f(&w.conn).and_then(|v| tokens::write_pending(&w.conn, self).map(|_| v));
+            let out = f(&w.conn).and_then(|v| tokens::write_holders(&w.conn, self).map(|_| v));
             if out.is_ok() {
                 self.index.release();
             } else {
@@ -212,6 +216,12 @@ impl Store {
                 return out;
             }
             out
+        } else if let Err(e) = tokens::flush_pending(&w.conn, self) {
+            // The rows of earlier writes are written before this write's savepoint, so that
+            // no savepoint journals their pages; when that fails they are lost, and with them
+            // the whole group.
+            w.poisoned = Some(e.clone());
+            Err(e)
         } else {
             in_savepoint(&w.conn, self, &WRITE_SAVEPOINT, || f(&w.conn)).and_then(|r| r)
         };
@@ -253,7 +263,11 @@ impl Store {
             return lock(&self.groups);
         };
         w.owed = false;
-        let commit = run(&w.conn, "COMMIT");
+        // The rows the group's last write left waiting are written first.
+        let commit = match w.poisoned.take() {
+            Some(e) => Err(e),
+            None => tokens::flush_pending(&w.conn, self).and_then(|()| run(&w.conn, "COMMIT")),
+        };
         self.commits.fetch_add(1, Ordering::Relaxed);
         if commit.is_err() {
             let _ = w.conn.execute_batch("ROLLBACK");

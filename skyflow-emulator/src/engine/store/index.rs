@@ -18,6 +18,7 @@ use std::sync::{Mutex, RwLock};
 
 use rusqlite::Connection;
 
+use super::audit::DueAudit;
 use super::lock;
 use super::records::DueRecord;
 use super::tokens::DueToken;
@@ -116,6 +117,8 @@ struct Pending {
     due: Vec<DueToken>,
     /// Record rows added and not written yet (see [`Index::defer_record`]).
     due_records: Vec<DueRecord>,
+    /// Audit rows added and not written yet (see [`Index::defer_audit`]).
+    due_audit: Vec<DueAudit>,
     next_record: i64,
     next_token: i64,
     next_column: i64,
@@ -258,6 +261,53 @@ impl Index {
         out.append(&mut lock(&self.pending).due_records);
     }
 
+    /// Keeps audit row `row` to be written with the next rows (writer only). How many are
+    /// waiting.
+    pub(crate) fn defer_audit(&self, row: DueAudit) -> usize {
+        let mut p = lock(&self.pending);
+        p.due_audit.push(row);
+        p.due_audit.len()
+    }
+
+    /// Moves the audit rows waiting to be written into `out` (writer only).
+    pub(crate) fn take_due_audit(&self, out: &mut Vec<DueAudit>) {
+        out.append(&mut lock(&self.pending).due_audit);
+    }
+
+    /// Whether rows wait to be written (writer only).
+    pub(crate) fn has_due_rows(&self) -> bool {
+        let p = lock(&self.pending);
+        !(p.due.is_empty() && p.due_records.is_empty() && p.due_audit.is_empty())
+    }
+
+    /// Adds `by` to the holder count of token row `tid` if the row waits to be written
+    /// (writer only): `None` when it does not (its count is in the table). A persistent row
+    /// no cell holds any more is dropped with its lookups: `Some(true)`.
+    pub(crate) fn hold_due(&self, tid: i64, by: i64) -> Option<bool> {
+        let mut p = lock(&self.pending);
+        // Waiting rows are in issuing order, so by row id.
+        let at = p.due.binary_search_by_key(&tid, DueToken::tid).ok()?;
+        let row = &mut p.due[at];
+        row.add_refs(by);
+        if !row.unheld() {
+            return Some(false);
+        }
+        let row = p.due.remove(at);
+        let keys = [
+            Some((Kind::Token, row.token_key())),
+            row.value_key().map(|k| (Kind::Deterministic, k)),
+        ];
+        for (kind, k) in keys.into_iter().flatten() {
+            let before = p.view[kind as usize].insert(k, None);
+            if !p.marks.is_empty() {
+                p.log.push((kind, k, before));
+            }
+        }
+        drop(p);
+        self.forget_text(tid);
+        Some(true)
+    }
+
     /// Moves the token rows waiting to be written into `out` (writer only).
     pub(crate) fn take_due_tokens(&self, out: &mut Vec<DueToken>) {
         out.append(&mut lock(&self.pending).due);
@@ -357,6 +407,7 @@ impl Index {
         p.holders.clear();
         p.due.clear();
         p.due_records.clear();
+        p.due_audit.clear();
         let Some(at) = p.marks.pop() else {
             return;
         };
@@ -393,6 +444,7 @@ impl Index {
         p.holders.clear();
         p.due.clear();
         p.due_records.clear();
+        p.due_audit.clear();
         for view in &mut p.view {
             view.clear();
         }
@@ -442,6 +494,29 @@ mod tests {
         assert_eq!(ix.get(Kind::Record, 5, true), None);
         assert_eq!(ix.next_token(), 11);
         assert_eq!(ix.next_token(), 12);
+    }
+
+    #[test]
+    fn a_waiting_token_row_takes_its_holder_counts_and_goes_when_no_cell_holds_it() {
+        let ix = Index::new([], 1, 1);
+        ix.mark();
+        let (token_fp, value_fp) = ([1u8; 16], [2u8; 16]);
+        for tid in [5, 6] {
+            ix.defer_token(DueToken::held_once(tid, &[tid as u8; 16], None));
+        }
+        ix.defer_token(DueToken::held_once(7, &token_fp, Some(&value_fp)));
+        ix.set(Kind::Token, key(&token_fp), Some(7));
+        ix.set(Kind::Deterministic, key(&value_fp), Some(7));
+        // Row 4 is not waiting: its count is the table's.
+        assert_eq!(ix.hold_due(4, 1), None);
+        // Two more cells hold row 7, then all three let it go.
+        assert_eq!(ix.hold_due(7, 2), Some(false));
+        assert_eq!(ix.hold_due(7, -3), Some(true));
+        let mut due = Vec::new();
+        ix.take_due_tokens(&mut due);
+        assert_eq!(due.iter().map(DueToken::tid).collect::<Vec<_>>(), [5, 6]);
+        assert_eq!(ix.get(Kind::Token, key(&token_fp), true), None);
+        assert_eq!(ix.get(Kind::Deterministic, key(&value_fp), true), None);
     }
 
     #[test]

@@ -329,8 +329,9 @@ fn run(conn: &Connection, sql: &str) -> EngineResult<()> {
 }
 
 /// Runs `f` in savepoint `name` of the open transaction: its changes (rows, in-memory
-/// lookups, holder counts) are kept when it returns Ok and undone when it fails. Holder
-/// counts pending from before are written first, so undoing `f` undoes only its own. The
+/// lookups, holder counts) are kept when it returns Ok and undone when it fails. Rows and
+/// holder counts pending from before are written first, so undoing `f` undoes only its own;
+/// the rows `f` adds wait past its end, to be written outside it (see `group.rs`). The
 /// outer error is a storage fault of the savepoint itself; the inner result is `f`'s.
 fn in_savepoint<T>(
     conn: &Connection,
@@ -338,10 +339,11 @@ fn in_savepoint<T>(
     sp: &Savepoint,
     f: impl FnOnce() -> EngineResult<T>,
 ) -> EngineResult<EngineResult<T>> {
-    tokens::write_pending(conn, store)?;
+    tokens::write_holders(conn, store)?;
+    tokens::flush_pending(conn, store)?;
     run(conn, sp.begin)?;
     store.index.mark();
-    let out = f().and_then(|v| tokens::write_pending(conn, store).map(|_| v));
+    let out = f().and_then(|v| tokens::write_holders(conn, store).map(|_| v));
     match &out {
         Ok(_) => {
             store.index.release();

@@ -8,7 +8,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::index::{Kind, key};
+use super::index::{Key, Kind, key};
 use super::{MultiInsert, RecordStore, Store};
 use crate::engine::error::EngineResult;
 
@@ -50,6 +50,44 @@ pub(crate) struct DueToken {
 struct Short {
     bytes: [u8; FP_LEN],
     len: usize,
+}
+
+impl DueToken {
+    /// A persistent row of token hash `token_fp` held by one cell (tests of the index).
+    #[cfg(test)]
+    pub(super) fn held_once(tid: i64, token_fp: &[u8], value_fp: Option<&[u8]>) -> DueToken {
+        DueToken {
+            tid,
+            col: 1,
+            token_fp: Short::new(token_fp),
+            token_ct: Vec::new(),
+            value_fp: value_fp.map(Short::new),
+            value_ct: Vec::new(),
+            expires_at: None,
+            refs: 1,
+        }
+    }
+
+    pub(super) fn tid(&self) -> i64 {
+        self.tid
+    }
+
+    pub(super) fn add_refs(&mut self, by: i64) {
+        self.refs += by;
+    }
+
+    /// A persistent row no cell holds.
+    pub(super) fn unheld(&self) -> bool {
+        self.expires_at.is_none() && self.refs <= 0
+    }
+
+    pub(super) fn token_key(&self) -> Key {
+        key(self.token_fp.as_slice())
+    }
+
+    pub(super) fn value_key(&self) -> Option<Key> {
+        self.value_fp.as_ref().map(|v| key(v.as_slice()))
+    }
 }
 
 impl Short {
@@ -183,7 +221,7 @@ impl RecordStore<'_> {
     }
 
     /// One more cell holds token row `tid` (written with the write's other counts, see
-    /// [`write_pending`]).
+    /// [`write_holders`]).
     pub(crate) fn hold_token(&self, tid: i64) {
         self.store.index.hold(tid, 1);
     }
@@ -220,13 +258,24 @@ impl RecordStore<'_> {
     }
 }
 
-/// Writes the record and token rows waiting in the open write and the holder counts it
-/// changed, and deletes the persistent tokens no cell holds any more (with their lookups).
-/// Runs before the write's savepoint is released and before a nested one starts.
-pub(crate) fn write_pending(conn: &Connection, store: &Store) -> EngineResult<()> {
-    super::records::flush_records(conn, store)?;
-    flush_tokens(conn, store)?;
+/// Writes every row waiting in the open write (records, tokens, audit events).
+pub(crate) fn flush_pending(conn: &Connection, store: &Store) -> EngineResult<()> {
+    if store.index.has_due_rows() {
+        super::records::flush_records(conn, store)?;
+        flush_tokens(conn, store)?;
+        super::audit::flush_audit(conn, store)?;
+    }
+    Ok(())
+}
+
+/// Writes the holder counts the open write changed, and deletes the persistent tokens no
+/// cell holds any more (with their lookups). A token row still waiting to be written takes
+/// its count (or its deletion) in memory. Runs when a write or a savepoint ends.
+pub(crate) fn write_holders(conn: &Connection, store: &Store) -> EngineResult<()> {
     for (tid, by) in store.index.take_holders() {
+        if store.index.hold_due(tid, by).is_some() {
+            continue;
+        }
         conn.prepare_cached("UPDATE sky_tokens SET refs = refs + ?2 WHERE tid = ?1")?
             .execute(params![tid, by])?;
         if by > 0 {

@@ -306,3 +306,95 @@ fn concurrent_writes_share_commits_and_each_is_durable_on_return() {
         .unwrap();
     assert_eq!(n, 16 * 45);
 }
+
+/// Adds an audit row whose event is `event` to the open write (it waits to be written).
+fn add_audit(store: &Store, c: &Connection, event: &str) -> EngineResult<()> {
+    super::super::insert_audit(
+        store,
+        c,
+        super::super::AuditRow {
+            change_id: "c",
+            vault_id: "v",
+            ts: 0,
+            request_id: "r",
+            actor: "a",
+            account_id: None,
+            action_type: "CREATE",
+            resource_type: "RECORD",
+            code: 200,
+            event_json: event.to_string(),
+        },
+    )
+}
+
+fn audit_rows(store: &Store) -> Vec<String> {
+    store
+        .read(|c| {
+            let mut st = c.prepare("SELECT event FROM sky_audit ORDER BY seq")?;
+            let rows = st.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .unwrap()
+}
+
+#[test]
+fn rows_a_write_leaves_waiting_survive_a_later_write_that_fails_or_fail_the_whole_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(store(dir.path()));
+    // An audit row with the event "boom" cannot be written.
+    store
+        .write(|c| {
+            c.execute_batch(
+                "CREATE TRIGGER w_refuse BEFORE INSERT ON sky_audit WHEN NEW.event = 'boom'
+                 BEGIN SELECT RAISE(ABORT, 'refused row'); END;",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let put = |store: &Store, key: &str| {
+        store.write(|c| {
+            insert_row(c, key)?;
+            let event = if key.ends_with("boom") { "boom" } else { key };
+            add_audit(store, c, event)?;
+            if key.starts_with("w-first") {
+                // Hold the group open until the two others wait for the writer.
+                spin_until(|| store.waiting.load(Ordering::SeqCst) >= 2);
+            }
+            if key == "w-fails" {
+                return Err(EngineError::invalid("refused"));
+            }
+            Ok(())
+        })
+    };
+    // One group of three: the first write's rows wait past its end; the second write fails
+    // and its savepoint rolls back, which must not take the first write's rows with it.
+    begin_simulated_sync(&store);
+    let writes = spawn_behind(&store, put, "w-first", &["w-fails", "w-ok"]);
+    spin_until(|| lock(&store.groups).waiters.len() >= 2);
+    end_simulated_sync(&store);
+    let results: Vec<_> = writes.into_iter().map(|t| t.join().unwrap()).collect();
+    let failed: Vec<_> = results.iter().map(Result::is_err).collect();
+    assert_eq!(failed.iter().filter(|f| **f).count(), 1, "{results:?}");
+    let mut rows = audit_rows(&store);
+    rows.sort();
+    assert_eq!(rows, ["w-first", "w-ok"]);
+    assert_eq!(count(&store), 2);
+    // The first write of the next group leaves a row that cannot be written: the next
+    // write finds it waiting, and the whole group fails, the first write with it.
+    begin_simulated_sync(&store);
+    let writes = spawn_behind(&store, put, "w-first-boom", &["w-x", "w-y"]);
+    spin_until(|| lock(&store.groups).waiters.len() >= 2);
+    end_simulated_sync(&store);
+    for r in writes.into_iter().map(|t| t.join().unwrap()) {
+        let err = r.unwrap_err();
+        assert!(
+            err.detail().is_some_and(|d| d.contains("refused row")),
+            "{err:?}"
+        );
+    }
+    assert_eq!(audit_rows(&store).len(), 2);
+    assert_eq!(count(&store), 2);
+    // The store goes on.
+    put(&store, "w-next").unwrap();
+    assert_eq!(count(&store), 3);
+}
