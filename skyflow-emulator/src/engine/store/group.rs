@@ -75,8 +75,10 @@ pub(super) struct Writer {
     /// The open group's last write ended it while a sync was running, and left its commit
     /// to whoever the sync elects ([`Groups::owed`]).
     owed: bool,
-    /// [`OWE_WITHIN`] (tests stretch it).
+    /// [`OWE_WITHIN`] and [`GROUP_WINDOW`] (tests stretch them, so that a slow machine
+    /// does not end their groups early).
     owe_within: Duration,
+    window: Duration,
     /// Writing the rows an earlier write of the open group left waiting failed: the group
     /// cannot commit whole, so its commit fails with this error.
     poisoned: Option<EngineError>,
@@ -90,6 +92,7 @@ impl Writer {
             next_group: 1,
             owed: false,
             owe_within: OWE_WITHIN,
+            window: GROUP_WINDOW,
             poisoned: None,
         }
     }
@@ -226,7 +229,7 @@ impl Store {
             in_savepoint(&w.conn, self, &WRITE_SAVEPOINT, || f(&w.conn)).and_then(|r| r)
         };
         let alone = self.path.is_none() || self.waiting.load(Ordering::SeqCst) == 0;
-        let groups = if size + 1 >= MAX_GROUP || began.elapsed() >= GROUP_WINDOW {
+        let groups = if size + 1 >= MAX_GROUP || began.elapsed() >= w.window {
             self.commit(w)
         } else {
             let mut g = lock(&self.groups);

@@ -47,12 +47,19 @@ fn spawn_behind<R: Send + 'static>(
 /// writes behind it, and its last write leaves the commit to the sync's end (whatever the
 /// group's age).
 fn begin_simulated_sync(store: &Store) {
-    lock(&store.writer).owe_within = Duration::from_secs(600);
+    let mut w = lock(&store.writer);
+    w.owe_within = Duration::from_secs(600);
+    w.window = Duration::from_secs(600);
+    drop(w);
     lock(&store.groups).syncing = true;
 }
 
 /// Ends the simulated sync: wakes the writes a real sync's end would; how many.
 fn end_simulated_sync(store: &Store) -> usize {
+    let mut w = lock(&store.writer);
+    w.owe_within = OWE_WITHIN;
+    w.window = GROUP_WINDOW;
+    drop(w);
     let wake = {
         let mut g = lock(&store.groups);
         g.syncing = false;
@@ -370,7 +377,7 @@ fn rows_a_write_leaves_waiting_survive_a_later_write_that_fails_or_fail_the_whol
     // and its savepoint rolls back, which must not take the first write's rows with it.
     begin_simulated_sync(&store);
     let writes = spawn_behind(&store, put, "w-first", &["w-fails", "w-ok"]);
-    spin_until(|| lock(&store.groups).waiters.len() >= 2);
+    spin_until(|| lock(&store.groups).waiters.len() >= 3);
     end_simulated_sync(&store);
     let results: Vec<_> = writes.into_iter().map(|t| t.join().unwrap()).collect();
     let failed: Vec<_> = results.iter().map(Result::is_err).collect();
@@ -383,7 +390,7 @@ fn rows_a_write_leaves_waiting_survive_a_later_write_that_fails_or_fail_the_whol
     // write finds it waiting, and the whole group fails, the first write with it.
     begin_simulated_sync(&store);
     let writes = spawn_behind(&store, put, "w-first-boom", &["w-x", "w-y"]);
-    spin_until(|| lock(&store.groups).waiters.len() >= 2);
+    spin_until(|| lock(&store.groups).waiters.len() >= 3);
     end_simulated_sync(&store);
     for r in writes.into_iter().map(|t| t.join().unwrap()) {
         let err = r.unwrap_err();
