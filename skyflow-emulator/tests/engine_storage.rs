@@ -15,6 +15,14 @@ fn insert(v: &Vault, fields: serde_json::Value) -> InsertedRecord {
     .remove(0)
 }
 
+/// Runs `check` on vault `v1`, then again after the engine in `dir` is closed and opened.
+fn check_across_a_restart(dir: &std::path::Path, open: (Engine, Vault), check: impl Fn(&Vault)) {
+    check(&open.1);
+    drop(open);
+    let e = Engine::open(EngineConfig::on_disk(dir)).unwrap();
+    check(&e.vault("v1").unwrap());
+}
+
 /// An on-disk engine in `dir` with vault `v1` of the default schema.
 fn open_v1(dir: &std::path::Path) -> (Engine, Vault) {
     let e = Engine::open(EngineConfig::on_disk(dir)).unwrap();
@@ -819,11 +827,7 @@ fn token_rows_written_in_batches_count_their_holders_and_a_failed_write_leaves_n
             }
         }
     };
-    check(&v);
-    drop(v);
-    drop(e);
-    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
-    check(&e.vault("v1").unwrap());
+    check_across_a_restart(dir.path(), (e, v), check);
 }
 
 #[test]
@@ -914,11 +918,7 @@ fn record_rows_written_in_batches_are_found_by_the_same_write_and_a_failed_write
             assert_eq!(*n, json!(want), "record {i}");
         }
     };
-    check(&v);
-    drop(v);
-    drop(e);
-    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
-    check(&e.vault("v1").unwrap());
+    check_across_a_restart(dir.path(), (e, v), check);
 }
 
 #[test]

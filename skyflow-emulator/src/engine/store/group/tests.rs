@@ -11,6 +11,16 @@ fn store(dir: &Path) -> Store {
     Store::open(Some(dir), Arc::new(Keys::random()), init).unwrap()
 }
 
+/// Runs `sql` in a write of its own.
+fn run_sql(store: &Store, sql: &str) {
+    store
+        .write(|c| {
+            c.execute_batch(sql)?;
+            Ok(())
+        })
+        .unwrap();
+}
+
 /// Inserts row `key` (the rows whose key starts with `w` are the ones [`count`] counts).
 fn insert_row(c: &Connection, key: &str) -> EngineResult<()> {
     c.execute("INSERT INTO sky_meta(key, value) VALUES (?1, x'00')", [key])?;
@@ -108,16 +118,12 @@ fn a_failed_commit_fails_every_write_of_its_group_and_only_those() {
     let store = Arc::new(store(dir.path()));
     // A deferred foreign key is checked at COMMIT: a write that breaks it makes its
     // group's commit fail.
-    store
-        .write(|c| {
-            c.execute_batch(
-                "CREATE TABLE w_parent(id INTEGER PRIMARY KEY);
-                 CREATE TABLE w_child(id INTEGER PRIMARY KEY, parent INTEGER
-                     REFERENCES w_parent(id) DEFERRABLE INITIALLY DEFERRED);",
-            )?;
-            Ok(())
-        })
-        .unwrap();
+    run_sql(
+        &store,
+        "CREATE TABLE w_parent(id INTEGER PRIMARY KEY);
+         CREATE TABLE w_child(id INTEGER PRIMARY KEY, parent INTEGER
+             REFERENCES w_parent(id) DEFERRABLE INITIALLY DEFERRED);",
+    );
     let put = |store: &Store, key: &str| {
         store.write(|c| {
             insert_row(c, key)?;
@@ -349,15 +355,11 @@ fn rows_a_write_leaves_waiting_survive_a_later_write_that_fails_or_fail_the_whol
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(store(dir.path()));
     // An audit row with the event "boom" cannot be written.
-    store
-        .write(|c| {
-            c.execute_batch(
-                "CREATE TRIGGER w_refuse BEFORE INSERT ON sky_audit WHEN NEW.event = 'boom'
-                 BEGIN SELECT RAISE(ABORT, 'refused row'); END;",
-            )?;
-            Ok(())
-        })
-        .unwrap();
+    run_sql(
+        &store,
+        "CREATE TRIGGER w_refuse BEFORE INSERT ON sky_audit WHEN NEW.event = 'boom'
+         BEGIN SELECT RAISE(ABORT, 'refused row'); END;",
+    );
     let put = |store: &Store, key: &str| {
         store.write(|c| {
             insert_row(c, key)?;
