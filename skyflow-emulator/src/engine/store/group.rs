@@ -209,7 +209,7 @@ impl Store {
             // The group's first write needs no savepoint: when it fails, the whole (then
             // empty) transaction rolls back and the next write begins a new group.
             self.index.mark();
-            let out = f(&w.conn).and_then(|v| tokens::write_holders(&w.conn, self).map(|_| v));
+            let out = f(&w.conn).and_then(|v| tokens::write_releases(&w.conn, self).map(|_| v));
             if out.is_ok() {
                 self.index.release();
             } else {

@@ -274,10 +274,13 @@ impl Index {
         out.append(&mut lock(&self.pending).due_audit);
     }
 
-    /// Whether rows wait to be written (writer only).
-    pub(crate) fn has_due_rows(&self) -> bool {
+    /// Whether rows or holder counts wait to be written (writer only).
+    pub(crate) fn has_pending(&self) -> bool {
         let p = lock(&self.pending);
-        !(p.due.is_empty() && p.due_records.is_empty() && p.due_audit.is_empty())
+        !(p.due.is_empty()
+            && p.due_records.is_empty()
+            && p.due_audit.is_empty()
+            && p.holders.is_empty())
     }
 
     /// Adds `by` to the holder count of token row `tid` if the row waits to be written
@@ -313,13 +316,17 @@ impl Index {
         out.append(&mut lock(&self.pending).due);
     }
 
-    /// The holder counts to write now, in row order (the pending ones are forgotten).
-    pub(crate) fn take_holders(&self) -> Vec<(i64, i64)> {
-        let mut out: Vec<(i64, i64)> = lock(&self.pending)
-            .holders
-            .drain()
-            .filter(|(_, by)| *by != 0)
-            .collect();
+    /// The holder counts to write now, in row order (taken off the pending ones): with
+    /// `releases_only`, the counts that fell (the others keep waiting).
+    pub(crate) fn take_holders(&self, releases_only: bool) -> Vec<(i64, i64)> {
+        let mut out = Vec::new();
+        lock(&self.pending).holders.retain(|&tid, &mut by| {
+            let take = by < 0 || (by > 0 && !releases_only);
+            if take {
+                out.push((tid, by));
+            }
+            !take && by != 0
+        });
         out.sort_unstable();
         out
     }

@@ -339,11 +339,10 @@ fn in_savepoint<T>(
     sp: &Savepoint,
     f: impl FnOnce() -> EngineResult<T>,
 ) -> EngineResult<EngineResult<T>> {
-    tokens::write_holders(conn, store)?;
     tokens::flush_pending(conn, store)?;
     run(conn, sp.begin)?;
     store.index.mark();
-    let out = f().and_then(|v| tokens::write_holders(conn, store).map(|_| v));
+    let out = f().and_then(|v| tokens::write_releases(conn, store).map(|_| v));
     match &out {
         Ok(_) => {
             store.index.release();

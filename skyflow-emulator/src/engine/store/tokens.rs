@@ -221,7 +221,7 @@ impl RecordStore<'_> {
     }
 
     /// One more cell holds token row `tid` (written with the write's other counts, see
-    /// [`write_holders`]).
+    /// [`flush_pending`]).
     pub(crate) fn hold_token(&self, tid: i64) {
         self.store.index.hold(tid, 1);
     }
@@ -258,9 +258,11 @@ impl RecordStore<'_> {
     }
 }
 
-/// Writes every row waiting in the open write (records, tokens, audit events).
+/// Writes everything waiting in the open write: holder counts, then rows (records, tokens,
+/// audit events).
 pub(crate) fn flush_pending(conn: &Connection, store: &Store) -> EngineResult<()> {
-    if store.index.has_due_rows() {
+    if store.index.has_pending() {
+        write_holders(conn, store, false)?;
         super::records::flush_records(conn, store)?;
         flush_tokens(conn, store)?;
         super::audit::flush_audit(conn, store)?;
@@ -268,11 +270,20 @@ pub(crate) fn flush_pending(conn: &Connection, store: &Store) -> EngineResult<()
     Ok(())
 }
 
-/// Writes the holder counts the open write changed, and deletes the persistent tokens no
-/// cell holds any more (with their lookups). A token row still waiting to be written takes
-/// its count (or its deletion) in memory. Runs when a write or a savepoint ends.
-pub(crate) fn write_holders(conn: &Connection, store: &Store) -> EngineResult<()> {
-    for (tid, by) in store.index.take_holders() {
+/// Writes the holder counts that fell in the open write and deletes the persistent tokens
+/// no cell holds any more (with their lookups), so a released token stops resolving when
+/// its write ends. Runs when a write or a savepoint ends. The counts that rose wait, like
+/// new rows, to be written outside the write's savepoint ([`flush_pending`]): an UPDATE in a
+/// savepoint journals the whole page it changes.
+pub(crate) fn write_releases(conn: &Connection, store: &Store) -> EngineResult<()> {
+    write_holders(conn, store, true)
+}
+
+/// Writes the holder counts the open write changed (with `releases_only`, those that
+/// fell). A token row still waiting to be written takes its count (or its deletion) in
+/// memory.
+fn write_holders(conn: &Connection, store: &Store, releases_only: bool) -> EngineResult<()> {
+    for (tid, by) in store.index.take_holders(releases_only) {
         if store.index.hold_due(tid, by).is_some() {
             continue;
         }

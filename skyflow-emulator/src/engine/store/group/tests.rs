@@ -407,3 +407,51 @@ fn rows_a_write_leaves_waiting_survive_a_later_write_that_fails_or_fail_the_whol
     put(&store, "w-next").unwrap();
     assert_eq!(count(&store), 3);
 }
+
+#[test]
+fn a_holder_count_a_write_leaves_waiting_survives_a_later_write_that_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(store(dir.path()));
+    run_sql(
+        &store,
+        "INSERT INTO sky_tokens(tid, col, token_fp, token_ct, value_ct, refs)
+         VALUES (1, 1, x'01', x'02', x'03', 1)",
+    );
+    let put = |store: &Store, key: &str| {
+        store.write(|c| {
+            insert_row(c, key)?;
+            // One more cell holds token row 1; the count waits past the write's end.
+            store.index.hold(1, 1);
+            if key == "w-first" {
+                spin_until(|| store.waiting.load(Ordering::SeqCst) >= 2);
+            }
+            if key == "w-fails" {
+                return Err(EngineError::invalid("refused"));
+            }
+            Ok(())
+        })
+    };
+    begin_simulated_sync(&store);
+    let writes = spawn_behind(&store, put, "w-first", &["w-fails", "w-ok"]);
+    spin_until(|| lock(&store.groups).waiters.len() >= 3);
+    end_simulated_sync(&store);
+    let failed = writes
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .filter(Result::is_err)
+        .count();
+    assert_eq!(failed, 1);
+    let refs: i64 = store
+        .read(|c| {
+            Ok(
+                c.query_row("SELECT refs FROM sky_tokens WHERE tid = 1", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        refs, 3,
+        "the first and the last write's holds, not the failed one's"
+    );
+}
