@@ -14,6 +14,12 @@
 //! A small group that ends while a sync runs is not committed yet: its commit could not be
 //! synced before that sync ends anyway, so it stays open for the writes arriving meanwhile,
 //! and the sync, when it ends, elects one of its writes to commit it (and sync it).
+//!
+//! The new rows of a write (records, tokens, audit events) and the holder counts that rose
+//! wait past its end, in the index's pending state, and are written before the next write's
+//! savepoint or at the commit: outside any savepoint, so no savepoint journals the pages they
+//! fill. Should writing them fail, the rows of a write that has already ended are lost, so
+//! the whole group fails ([`Writer::poisoned`]).
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard};
