@@ -853,7 +853,7 @@ impl Proper {
 }
 
 /// A run of capitalised words right after a place preposition ("in", "near", "moved to",
-/// "drove from"), or right before ", <state>", is a city.
+/// "drove from"), or right before `", <state>"`, is a city.
 fn city_run(
     lists: &Lists,
     text: &str,
