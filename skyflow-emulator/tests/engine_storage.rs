@@ -855,8 +855,8 @@ fn record_rows_written_in_batches_are_found_by_the_same_write_and_a_failed_write
     .unwrap_err();
     assert_eq!(count(), 1, "the failed write wrote no record row");
     // 70 records in one upsert (more than two statements' worth); the last one repeats the
-    // email of record 66, which waits to be written with the last few, so the write finds
-    // that record among the waiting rows and updates it.
+    // email of record 66, which waits to be written with the last few, so the write looks
+    // up that record's id (which writes the waiting rows first) and updates it.
     let mut records: Vec<_> = (0..69)
         .map(|i| json!({"fields": {"email": format!("u{i}@example.com"), "notes": format!("note {i}")}}))
         .collect();
@@ -926,8 +926,8 @@ fn an_upsert_replacing_a_value_its_own_write_tokenized_leaves_only_held_token_ro
     let dir = tempfile::tempdir().unwrap();
     let (_e, v) = open_v1(dir.path());
     // One upsert of four records: three share one deterministic name token, and the last
-    // one replaces the first one's notes, whose token row (issued by the same write) no cell
-    // holds any more.
+    // one replaces the first one's notes, whose token row (issued by the same write, and
+    // written when the write reads a token's text) no cell holds any more.
     let records = json!([
         {"fields": {"email": "h0@example.com", "name": "Held", "notes": "first"}},
         {"fields": {"email": "h1@example.com", "name": "Held"}},
@@ -973,4 +973,62 @@ fn an_upsert_replacing_a_value_its_own_write_tokenized_leaves_only_held_token_ro
         .collect();
     delete_ids(&v, &ids);
     assert_eq!(detokenize_one(&v, token.as_str().unwrap()).unwrap(), "Held");
+}
+
+/// Checks the token table of the store in `dir` against the records: every token row counts
+/// exactly the cells that hold it, no persistent row is held by none, and every cell's row
+/// exists.
+fn assert_token_counts_match_cells(dir: &std::path::Path) {
+    let db = rusqlite::Connection::open(dir.join("emulator.db")).unwrap();
+    let mut held: std::collections::HashMap<i64, i64> = Default::default();
+    let cells: Vec<Option<String>> = db
+        .prepare("SELECT cells FROM sky_records")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for json in cells.into_iter().flatten() {
+        let links: std::collections::BTreeMap<String, i64> = serde_json::from_str(&json).unwrap();
+        for tid in links.into_values() {
+            *held.entry(tid).or_default() += 1;
+        }
+    }
+    let rows: Vec<(i64, i64, Option<i64>)> = db
+        .prepare("SELECT tid, refs, expires_at FROM sky_tokens")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for (tid, refs, expires) in &rows {
+        let cells = held.remove(tid).unwrap_or(0);
+        assert_eq!(*refs, cells, "token row {tid}");
+        assert!(
+            expires.is_some() || cells > 0,
+            "token row {tid} is held by no cell"
+        );
+    }
+    assert!(held.is_empty(), "cells link to missing rows: {held:?}");
+}
+
+#[test]
+fn two_updates_of_one_cell_in_one_batch_leave_no_token_row_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let (e, v) = open_v1(dir.path());
+    let sid = insert(&v, json!({"email": "b@example.com", "notes": "n0"})).skyflow_id;
+    // The first update's notes token is issued, and still waits to be written, when the
+    // second update of the same write replaces it: its row goes without being written.
+    let batch = json!({"records": [
+        {"tableName": "table1", "method": "PUT", "ID": sid, "fields": {"notes": "n1"}, "tokenization": true},
+        {"tableName": "table1", "method": "PUT", "ID": sid, "fields": {"notes": "n2"}, "tokenization": true}
+    ]});
+    v.batch(
+        &RequestContext::system(),
+        serde_json::from_value(batch).unwrap(),
+    )
+    .unwrap();
+    drop(v);
+    drop(e);
+    assert_token_counts_match_cells(dir.path());
 }

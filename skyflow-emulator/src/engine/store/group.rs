@@ -235,7 +235,10 @@ impl Store {
             in_savepoint(&w.conn, self, &WRITE_SAVEPOINT, || f(&w.conn)).and_then(|r| r)
         };
         let alone = self.path.is_none() || self.waiting.load(Ordering::SeqCst) == 0;
-        let groups = if size + 1 >= MAX_GROUP || began.elapsed() >= w.window {
+        // A poisoned group ends at once (its commit fails): writes behind it begin a new one
+        // instead of doing work that would fail with it.
+        let groups = if size + 1 >= MAX_GROUP || began.elapsed() >= w.window || w.poisoned.is_some()
+        {
             self.commit(w)
         } else {
             let mut g = lock(&self.groups);
