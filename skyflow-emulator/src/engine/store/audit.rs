@@ -5,14 +5,14 @@ use rusqlite::Connection;
 use super::{MultiInsert, Store};
 use crate::engine::error::EngineResult;
 
-/// A new audit row.
-pub(crate) struct AuditRow<'a> {
-    pub change_id: &'a str,
-    pub vault_id: &'a str,
+/// A new audit row (it waits in the open write until [`flush_audit`] writes it).
+pub(crate) struct AuditRow {
+    pub change_id: String,
+    pub vault_id: String,
     pub ts: i64,
-    pub request_id: &'a str,
-    pub actor: &'a str,
-    pub account_id: Option<&'a str>,
+    pub request_id: String,
+    pub actor: String,
+    pub account_id: Option<String>,
     pub action_type: &'static str,
     pub resource_type: &'static str,
     pub code: u16,
@@ -29,20 +29,6 @@ pub(crate) struct AuditQuery<'a> {
     pub offset: usize,
 }
 
-/// An audit row added by the open write and not written yet (see [`flush_audit`]).
-pub(crate) struct DueAudit {
-    change_id: String,
-    vault_id: String,
-    ts: i64,
-    request_id: String,
-    actor: String,
-    account_id: Option<String>,
-    action_type: &'static str,
-    resource_type: &'static str,
-    code: u16,
-    event_json: String,
-}
-
 /// The multi-row INSERT of audit rows (`seq` is left to SQLite).
 static INSERT_AUDIT: MultiInsert = MultiInsert::new(
     "sky_audit(change_id, vault_id, ts, request_id, actor, account_id, action_type, resource_type, code, event)",
@@ -51,20 +37,8 @@ static INSERT_AUDIT: MultiInsert = MultiInsert::new(
 
 /// Stores one event in the caller's write (`c` is the writer's connection): the row waits
 /// in the write with its other new rows and is written with them ([`flush_audit`]).
-pub(crate) fn insert_audit(store: &Store, c: &Connection, row: AuditRow<'_>) -> EngineResult<()> {
-    let due = store.index.defer_audit(DueAudit {
-        change_id: row.change_id.to_owned(),
-        vault_id: row.vault_id.to_owned(),
-        ts: row.ts,
-        request_id: row.request_id.to_owned(),
-        actor: row.actor.to_owned(),
-        account_id: row.account_id.map(str::to_owned),
-        action_type: row.action_type,
-        resource_type: row.resource_type,
-        code: row.code,
-        event_json: row.event_json,
-    });
-    if due >= MultiInsert::MOST_ROWS {
+pub(crate) fn insert_audit(store: &Store, c: &Connection, row: AuditRow) -> EngineResult<()> {
+    if store.index.defer_audit(row) >= MultiInsert::MOST_ROWS {
         flush_audit(c, store)?;
     }
     Ok(())
@@ -72,9 +46,7 @@ pub(crate) fn insert_audit(store: &Store, c: &Connection, row: AuditRow<'_>) -> 
 
 /// Writes the audit rows the open write added and has not written yet, in their order.
 pub(crate) fn flush_audit(c: &Connection, store: &Store) -> EngineResult<()> {
-    let mut due = Vec::new();
-    store.index.take_due_audit(&mut due);
-    INSERT_AUDIT.write(c, &due, |st, at, row| {
+    INSERT_AUDIT.write(c, &store.index.take_due_audit(), |st, at, row| {
         st.raw_bind_parameter(at + 1, &row.change_id)?;
         st.raw_bind_parameter(at + 2, &row.vault_id)?;
         st.raw_bind_parameter(at + 3, row.ts)?;

@@ -18,7 +18,7 @@ use std::sync::{Mutex, RwLock};
 
 use rusqlite::Connection;
 
-use super::audit::DueAudit;
+use super::audit::AuditRow;
 use super::lock;
 use super::records::DueRecord;
 use super::tokens::DueToken;
@@ -118,7 +118,7 @@ struct Pending {
     /// Record rows added and not written yet (see [`Index::defer_record`]).
     due_records: Vec<DueRecord>,
     /// Audit rows added and not written yet (see [`Index::defer_audit`]).
-    due_audit: Vec<DueAudit>,
+    due_audit: Vec<AuditRow>,
     next_record: i64,
     next_token: i64,
     next_column: i64,
@@ -256,22 +256,22 @@ impl Index {
         p.due_records.len()
     }
 
-    /// Moves the record rows waiting to be written into `out` (writer only).
-    pub(crate) fn take_due_records(&self, out: &mut Vec<DueRecord>) {
-        out.append(&mut lock(&self.pending).due_records);
+    /// Takes the record rows waiting to be written (writer only).
+    pub(crate) fn take_due_records(&self) -> Vec<DueRecord> {
+        std::mem::take(&mut lock(&self.pending).due_records)
     }
 
     /// Keeps audit row `row` to be written with the next rows (writer only). How many are
     /// waiting.
-    pub(crate) fn defer_audit(&self, row: DueAudit) -> usize {
+    pub(crate) fn defer_audit(&self, row: AuditRow) -> usize {
         let mut p = lock(&self.pending);
         p.due_audit.push(row);
         p.due_audit.len()
     }
 
-    /// Moves the audit rows waiting to be written into `out` (writer only).
-    pub(crate) fn take_due_audit(&self, out: &mut Vec<DueAudit>) {
-        out.append(&mut lock(&self.pending).due_audit);
+    /// Takes the audit rows waiting to be written (writer only).
+    pub(crate) fn take_due_audit(&self) -> Vec<AuditRow> {
+        std::mem::take(&mut lock(&self.pending).due_audit)
     }
 
     /// Whether rows or holder counts wait to be written (writer only).
@@ -311,9 +311,9 @@ impl Index {
         Some(true)
     }
 
-    /// Moves the token rows waiting to be written into `out` (writer only).
-    pub(crate) fn take_due_tokens(&self, out: &mut Vec<DueToken>) {
-        out.append(&mut lock(&self.pending).due);
+    /// Takes the token rows waiting to be written (writer only).
+    pub(crate) fn take_due_tokens(&self) -> Vec<DueToken> {
+        std::mem::take(&mut lock(&self.pending).due)
     }
 
     /// The holder counts to write now, in row order (taken off the pending ones): with
@@ -519,8 +519,7 @@ mod tests {
         // Two more cells hold row 7, then all three let it go.
         assert_eq!(ix.hold_due(7, 2), Some(false));
         assert_eq!(ix.hold_due(7, -3), Some(true));
-        let mut due = Vec::new();
-        ix.take_due_tokens(&mut due);
+        let due = ix.take_due_tokens();
         assert_eq!(due.iter().map(DueToken::tid).collect::<Vec<_>>(), [5, 6]);
         assert_eq!(ix.get(Kind::Token, key(&token_fp), true), None);
         assert_eq!(ix.get(Kind::Deterministic, key(&value_fp), true), None);

@@ -54,11 +54,9 @@ static INSERT_RECORDS: MultiInsert = MultiInsert::new("sky_records", 9);
 /// before the write or a savepoint ends; a failure fails the write, which then rolls back
 /// with the rows it wrote.
 pub(crate) fn flush_records(conn: &rusqlite::Connection, store: &Store) -> EngineResult<()> {
-    let mut due = Vec::new();
-    store.index.take_due_records(&mut due);
     // The table's columns: rid, vault_id, table_name, skyflow_id, created_at, updated_at,
     // data, cells, uniq.
-    INSERT_RECORDS.write(conn, &due, |st, at, row| {
+    INSERT_RECORDS.write(conn, &store.index.take_due_records(), |st, at, row| {
         st.raw_bind_parameter(at + 1, row.rid)?;
         st.raw_bind_parameter(at + 2, &row.vault_id)?;
         st.raw_bind_parameter(at + 3, &row.table)?;

@@ -116,9 +116,7 @@ static INSERT_TOKENS: MultiInsert = MultiInsert::new("sky_tokens", 8);
 /// or a savepoint ends; a failure fails the write, which then rolls back with the rows it
 /// wrote.
 pub(crate) fn flush_tokens(conn: &Connection, store: &Store) -> EngineResult<()> {
-    let mut due = Vec::new();
-    store.index.take_due_tokens(&mut due);
-    INSERT_TOKENS.write(conn, &due, |st, at, row| {
+    INSERT_TOKENS.write(conn, &store.index.take_due_tokens(), |st, at, row| {
         st.raw_bind_parameter(at + 1, row.tid)?;
         st.raw_bind_parameter(at + 2, row.col)?;
         st.raw_bind_parameter(at + 3, row.token_fp.as_slice())?;

@@ -79,6 +79,36 @@ fn end_simulated_sync(store: &Store) -> usize {
     wake.len()
 }
 
+/// Runs the writes `first` and `others` as [`spawn_behind`] does, during a simulated sync
+/// that ends once `waiting` writes wait for their group's outcome; their results, the first's
+/// first.
+fn run_group<R: Send + 'static>(
+    store: &Arc<Store>,
+    put: fn(&Store, &str) -> R,
+    first: &'static str,
+    others: &[&'static str],
+    waiting: usize,
+) -> Vec<R> {
+    begin_simulated_sync(store);
+    let writes = spawn_behind(store, put, first, others);
+    spin_until(|| lock(&store.groups).waiters.len() >= waiting);
+    end_simulated_sync(store);
+    writes.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+/// The part the writes of a three-write group play after their own work: the first one
+/// (`w-first...`) holds the group open until the two others wait behind it, and `w-fails`
+/// fails.
+fn hold_or_fail(store: &Store, key: &str) -> EngineResult<()> {
+    if key.starts_with("w-first") {
+        spin_until(|| store.waiting.load(Ordering::SeqCst) >= 2);
+    }
+    if key == "w-fails" {
+        return Err(EngineError::invalid("refused"));
+    }
+    Ok(())
+}
+
 fn count(store: &Store) -> i64 {
     store
         .read(|c| {
@@ -140,13 +170,9 @@ fn a_failed_commit_fails_every_write_of_its_group_and_only_those() {
     };
     let before = store.commit_stats();
     // A sync runs (as far as the writes can tell), so the group stays open for the writes
-    // behind its first one, and the last of them leaves its commit to the sync's end.
-    begin_simulated_sync(&store);
-    let writes = spawn_behind(&store, put, "w-first", &["w-a", "w-b", "w-orphan"]);
-    spin_until(|| lock(&store.groups).waiters.len() >= 4);
-    // The sync ends: the write it elects commits the group, and the commit fails.
-    end_simulated_sync(&store);
-    let results: Vec<_> = writes.into_iter().map(|t| t.join().unwrap()).collect();
+    // behind its first one, and the last of them leaves its commit to the sync's end; when
+    // the sync ends, the write it elects commits the group, and the commit fails.
+    let results = run_group(&store, put, "w-first", &["w-a", "w-b", "w-orphan"], 4);
     assert_eq!(
         store.commit_stats().commits,
         before.commits + 1,
@@ -326,11 +352,11 @@ fn add_audit(store: &Store, c: &Connection, event: &str) -> EngineResult<()> {
         store,
         c,
         super::super::AuditRow {
-            change_id: "c",
-            vault_id: "v",
+            change_id: "c".into(),
+            vault_id: "v".into(),
             ts: 0,
-            request_id: "r",
-            actor: "a",
+            request_id: "r".into(),
+            actor: "a".into(),
             account_id: None,
             action_type: "CREATE",
             resource_type: "RECORD",
@@ -365,25 +391,14 @@ fn rows_a_write_leaves_waiting_survive_a_later_write_that_fails_or_fail_the_whol
             insert_row(c, key)?;
             let event = if key.ends_with("boom") { "boom" } else { key };
             add_audit(store, c, event)?;
-            if key.starts_with("w-first") {
-                // Hold the group open until the two others wait for the writer.
-                spin_until(|| store.waiting.load(Ordering::SeqCst) >= 2);
-            }
-            if key == "w-fails" {
-                return Err(EngineError::invalid("refused"));
-            }
-            Ok(())
+            hold_or_fail(store, key)
         })
     };
     // One group of three: the first write's rows wait past its end; the second write fails
     // and its savepoint rolls back, which must not take the first write's rows with it.
-    begin_simulated_sync(&store);
-    let writes = spawn_behind(&store, put, "w-first", &["w-fails", "w-ok"]);
-    spin_until(|| lock(&store.groups).waiters.len() >= 3);
-    end_simulated_sync(&store);
-    let results: Vec<_> = writes.into_iter().map(|t| t.join().unwrap()).collect();
-    let failed: Vec<_> = results.iter().map(Result::is_err).collect();
-    assert_eq!(failed.iter().filter(|f| **f).count(), 1, "{results:?}");
+    let results = run_group(&store, put, "w-first", &["w-fails", "w-ok"], 3);
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    assert_eq!(failed, 1, "{results:?}");
     let mut rows = audit_rows(&store);
     rows.sort();
     assert_eq!(rows, ["w-first", "w-ok"]);
@@ -391,12 +406,9 @@ fn rows_a_write_leaves_waiting_survive_a_later_write_that_fails_or_fail_the_whol
     // The first write of the next group leaves a row that cannot be written: the next
     // write finds it waiting, and the group fails at once, the first write with it; the
     // write behind them begins a new group.
-    begin_simulated_sync(&store);
-    let writes = spawn_behind(&store, put, "w-first-boom", &["w-x", "w-y"]);
-    // Once the first write has ended (inside the simulated sync, so its group stays open).
-    spin_until(|| !lock(&store.groups).waiters.is_empty());
-    end_simulated_sync(&store);
-    let results: Vec<_> = writes.into_iter().map(|t| t.join().unwrap()).collect();
+    // The simulated sync ends once the first write has ended (inside it, so its group stays
+    // open).
+    let results = run_group(&store, put, "w-first-boom", &["w-x", "w-y"], 1);
     let refused = results
         .iter()
         .filter(|r| {
@@ -408,8 +420,9 @@ fn rows_a_write_leaves_waiting_survive_a_later_write_that_fails_or_fail_the_whol
         refused, 2,
         "the first write and the one that found its row: {results:?}"
     );
-    assert!(
-        results.iter().filter(|r| r.is_ok()).count() == 1,
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
         "{results:?}"
     );
     let mut rows = audit_rows(&store);
@@ -435,24 +448,11 @@ fn a_holder_count_a_write_leaves_waiting_survives_a_later_write_that_fails() {
             insert_row(c, key)?;
             // One more cell holds token row 1; the count waits past the write's end.
             store.index.hold(1, 1);
-            if key == "w-first" {
-                spin_until(|| store.waiting.load(Ordering::SeqCst) >= 2);
-            }
-            if key == "w-fails" {
-                return Err(EngineError::invalid("refused"));
-            }
-            Ok(())
+            hold_or_fail(store, key)
         })
     };
-    begin_simulated_sync(&store);
-    let writes = spawn_behind(&store, put, "w-first", &["w-fails", "w-ok"]);
-    spin_until(|| lock(&store.groups).waiters.len() >= 3);
-    end_simulated_sync(&store);
-    let failed = writes
-        .into_iter()
-        .map(|t| t.join().unwrap())
-        .filter(Result::is_err)
-        .count();
+    let results = run_group(&store, put, "w-first", &["w-fails", "w-ok"], 3);
+    let failed = results.iter().filter(|r| r.is_err()).count();
     assert_eq!(failed, 1);
     let refs: i64 = store
         .read(|c| {
