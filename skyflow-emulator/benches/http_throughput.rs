@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use skyflow_emulator::engine::{Engine, VaultSchema};
+use skyflow_emulator::engine::{CommitStats, Engine, VaultSchema};
 use skyflow_emulator::{Emulator, EmulatorOptions};
 
 const BATCH_SIZES: [usize; 3] = [1, 25, 250];
@@ -383,6 +383,7 @@ fn bulk_clients() -> usize {
 /// time budget; (skyflow_id, token of `column`) of every record.
 async fn bulk(
     bench: &Bench,
+    engine: &Engine,
     table: &'static str,
     column: &'static str,
     make: fn(usize, &mut String),
@@ -391,6 +392,7 @@ async fn bulk(
 ) -> Vec<(String, String)> {
     let started = Instant::now();
     let cpu = cpu_seconds();
+    let store = engine.commit_stats();
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
             let (bench, seq) = (bench.clone(), seq.clone());
@@ -412,12 +414,35 @@ async fn bulk(
     let label = format!("{table} x{clients}");
     report(&label, BULK, ids.len(), started.elapsed());
     report_cpu(&label, ids.len(), cpu_seconds() - cpu, started.elapsed());
+    report_store(store, engine.commit_stats(), started.elapsed());
     ids
+}
+
+/// Prints what the store did in a scenario, from its counts before and after: its writes,
+/// commits and syncs, and the share of the wall time the writer was held and the log synced
+/// (writes take the writer one at a time, and syncs the disk: near 100% is the bound).
+fn report_store(before: CommitStats, after: CommitStats, elapsed: Duration) {
+    let share = |busy: Duration| 100.0 * busy.as_secs_f64() / elapsed.as_secs_f64();
+    let commits = after.commits - before.commits;
+    let writes = after.writes - before.writes;
+    println!(
+        "{:<11} store: {writes} writes in {commits} commits ({:.1} per commit), {} syncs; writer held {:.0}% of the time, log syncing {:.0}%",
+        "",
+        writes as f64 / commits.max(1) as f64,
+        after.syncs - before.syncs,
+        share(after.writer_busy - before.writer_busy),
+        share(after.sync_busy - before.sync_busy),
+    );
 }
 
 /// Detokenize requests of `BULK` distinct tokens from `clients` concurrent clients for the
 /// time budget, cycling through the first `DETOKENIZE_CHUNKS` chunks of `tokens`.
-async fn detokenize_bulk(bench: &Bench, tokens: &[(String, String)], clients: usize) {
+async fn detokenize_bulk(
+    bench: &Bench,
+    engine: &Engine,
+    tokens: &[(String, String)],
+    clients: usize,
+) {
     // Request bodies are built once; the client only sends them and skims the answers.
     let chunks: Arc<Vec<bytes::Bytes>> = Arc::new(
         tokens
@@ -433,6 +458,7 @@ async fn detokenize_bulk(bench: &Bench, tokens: &[(String, String)], clients: us
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let cpu = cpu_seconds();
+    let store = engine.commit_stats();
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
             let (bench, chunks, next) = (bench.clone(), chunks.clone(), next.clone());
@@ -460,6 +486,7 @@ async fn detokenize_bulk(bench: &Bench, tokens: &[(String, String)], clients: us
     );
     report(&label, BULK, done, started.elapsed());
     report_cpu(&label, done, cpu_seconds() - cpu, started.elapsed());
+    report_store(store, engine.commit_stats(), started.elapsed());
 }
 
 /// Single-record inserts into `persons` from `CLIENTS` concurrent clients for the time
@@ -498,16 +525,7 @@ async fn concurrent(bench: &Bench, engine: &Engine, seq: usize) -> usize {
     let elapsed = started.elapsed();
     report("concurrent", 1, total, elapsed);
     report_cpu("concurrent", total, cpu_seconds() - cpu, elapsed);
-    let after = engine.commit_stats();
-    let commits = after.commits - before.commits;
-    let writes = after.writes - before.writes;
-    let syncs = after.syncs - before.syncs;
-    println!(
-        "{:<11} {CLIENTS} clients: {commits} group commits ({:.0}/s) for {writes} writes, {:.1} writes per commit, {syncs} syncs",
-        "",
-        commits as f64 / elapsed.as_secs_f64(),
-        writes as f64 / commits.max(1) as f64,
-    );
+    report_store(before, engine.commit_stats(), elapsed);
     next.load(Ordering::Relaxed)
 }
 
@@ -549,16 +567,36 @@ async fn main() {
     let next = Arc::new(AtomicUsize::new(1));
     let mut tokens = Vec::new();
     if selected("persons") || selected("detokenize") {
-        tokens = bulk(&main_vault, "persons", "name", person, &next, 1).await;
+        let engine = emulator.engine();
+        tokens = bulk(&main_vault, engine, "persons", "name", person, &next, 1).await;
         if par > 1 {
-            tokens.extend(bulk(&main_vault, "persons", "name", person, &next, par).await);
+            tokens.extend(bulk(&main_vault, engine, "persons", "name", person, &next, par).await);
         }
     }
     if selected("customers") {
         let cnext = Arc::new(AtomicUsize::new(1));
-        bulk(&customer_vault, "customers", "email", customer, &cnext, 1).await;
+        let engine = emulator.engine();
+        bulk(
+            &customer_vault,
+            engine,
+            "customers",
+            "email",
+            customer,
+            &cnext,
+            1,
+        )
+        .await;
         if par > 1 {
-            bulk(&customer_vault, "customers", "email", customer, &cnext, par).await;
+            bulk(
+                &customer_vault,
+                engine,
+                "customers",
+                "email",
+                customer,
+                &cnext,
+                par,
+            )
+            .await;
         }
     }
     if selected("detokenize") {
@@ -570,9 +608,9 @@ async fn main() {
             tokens.extend(main_vault.insert_body("persons", body, "name").await);
         }
         tokens.truncate(DETOKENIZE_CHUNKS * BULK);
-        detokenize_bulk(&main_vault, &tokens, 1).await;
+        detokenize_bulk(&main_vault, emulator.engine(), &tokens, 1).await;
         if par > 1 {
-            detokenize_bulk(&main_vault, &tokens, par).await;
+            detokenize_bulk(&main_vault, emulator.engine(), &tokens, par).await;
         }
     }
     let mut seq = next.load(Ordering::Relaxed);

@@ -47,10 +47,12 @@ const GROUP_WINDOW: Duration = Duration::from_millis(4);
 const OWE_WITHIN: Duration = Duration::from_millis(1);
 
 /// How many writes the store ran, how many commits carried them and how many syncs of the
-/// write-ahead log made those durable, since it was opened. With group commit, concurrent
-/// writes share commits, so `writes / commits` is the mean group size; one sync covers every
-/// commit made before it starts, so there are at most as many syncs as commits (none in
-/// memory).
+/// write-ahead log made those durable, since it was opened, and how long the writer was held
+/// and the log synced. With group commit, concurrent writes share commits, so
+/// `writes / commits` is the mean group size; one sync covers every commit made before it
+/// starts, so there are at most as many syncs as commits (none in memory). Busy times over
+/// the wall time show what bounds the store's throughput: writes run one at a time on the
+/// writer, and syncs one at a time on the disk.
 ///
 /// ```
 /// use skyflow_emulator::engine::{Engine, EngineConfig, VaultSchema};
@@ -60,6 +62,8 @@ const OWE_WITHIN: Duration = Duration::from_millis(1);
 /// let after = engine.commit_stats();
 /// assert_eq!(after.writes, before.writes + 1);
 /// assert_eq!(after.commits, before.commits + 1); // in memory, each write commits alone
+/// assert!(after.writer_busy > before.writer_busy);
+/// assert_eq!(after.sync_busy, before.sync_busy); // nothing to sync in memory
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -70,6 +74,10 @@ pub struct CommitStats {
     pub commits: u64,
     /// Syncs of the write-ahead log to disk.
     pub syncs: u64,
+    /// Time the writer connection was held: by writes, and by the commits of their groups.
+    pub writer_busy: Duration,
+    /// Time spent syncing the write-ahead log to disk.
+    pub sync_busy: Duration,
 }
 
 /// The writer connection and the group whose transaction is open.
@@ -200,6 +208,7 @@ impl Store {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut w = lock(&self.writer);
         self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let held = Instant::now();
         let (group, size, began) = match w.open {
             Some(open) => open,
             None => {
@@ -222,6 +231,8 @@ impl Store {
                 let _ = w.conn.execute_batch("ROLLBACK");
                 self.index.discard();
                 w.open = None;
+                drop(w);
+                self.held(held);
                 return out;
             }
             out
@@ -264,8 +275,15 @@ impl Store {
                 self.commit(w)
             }
         };
+        self.held(held);
         self.await_group(groups, group)?;
         out
+    }
+
+    /// The writer, taken at `since`, is free again.
+    fn held(&self, since: Instant) {
+        let nanos = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.writer_nanos.fetch_add(nanos, Ordering::Relaxed);
     }
 
     /// Commits the open group and records how it settled; returns with the writer free.
@@ -334,6 +352,7 @@ impl Store {
                 g.owed = None;
                 drop(g);
                 let w = lock(&self.writer);
+                let held = Instant::now();
                 // Unless a later write of the group has committed it (or will: it waits for
                 // the writer now).
                 let ours = w.open.is_some_and(|(open, ..)| open == group);
@@ -343,6 +362,7 @@ impl Store {
                     drop(w);
                     lock(&self.groups)
                 };
+                self.held(held);
                 continue;
             }
             g.waiters.push((group, me.clone()));
@@ -377,9 +397,12 @@ impl Store {
                 g.wal = Some(wal.clone());
                 g.syncing = true;
                 drop(g);
+                let began = Instant::now();
                 let synced = wal.sync_data().map_err(|e| {
                     EngineError::internal(format!("sync of the write-ahead log failed: {e}"))
                 });
+                let nanos = u64::try_from(began.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                self.sync_nanos.fetch_add(nanos, Ordering::Relaxed);
                 g = lock(&self.groups);
                 g.syncing = false;
                 synced

@@ -102,9 +102,12 @@ pub(crate) type ConnInit = Arc<dyn Fn(&Connection) -> rusqlite::Result<()> + Sen
 
 pub(crate) struct Store {
     writer: Mutex<Writer>,
-    /// Writes and commits so far (see [`CommitStats`]).
+    /// Writes and commits so far, and nanoseconds the writer was held and the WAL synced
+    /// (see [`CommitStats`]).
     writes: AtomicU64,
     commits: AtomicU64,
+    writer_nanos: AtomicU64,
+    sync_nanos: AtomicU64,
     /// Where the groups stand after their transaction, and the writes waiting for them.
     groups: Mutex<Groups>,
     /// Writes waiting for the writer connection (they join the open group).
@@ -165,6 +168,8 @@ impl Store {
             groups: Mutex::new(Groups::default()),
             writes: AtomicU64::new(0),
             commits: AtomicU64::new(0),
+            writer_nanos: AtomicU64::new(0),
+            sync_nanos: AtomicU64::new(0),
             waiting: AtomicUsize::new(0),
             readers: Mutex::new(Vec::new()),
             path,
@@ -187,12 +192,15 @@ impl Store {
         self.path.is_none()
     }
 
-    /// Writes and commits since the store was opened.
+    /// Writes, commits and syncs since the store was opened, and the time they took.
     pub(crate) fn commit_stats(&self) -> CommitStats {
+        let nanos = |n: &AtomicU64| std::time::Duration::from_nanos(n.load(Ordering::Relaxed));
         CommitStats {
             writes: self.writes.load(Ordering::Relaxed),
             commits: self.commits.load(Ordering::Relaxed),
             syncs: lock(&self.groups).syncs,
+            writer_busy: nanos(&self.writer_nanos),
+            sync_busy: nanos(&self.sync_nanos),
         }
     }
 

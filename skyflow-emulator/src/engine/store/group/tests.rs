@@ -332,6 +332,10 @@ fn concurrent_writes_share_commits_and_each_is_durable_on_return() {
         t.join().unwrap();
     }
     assert_eq!(count(&store), 16 * 45);
+    // The writes held the writer, and their syncs took time.
+    let stats = store.commit_stats();
+    assert!(stats.writer_busy > Duration::ZERO, "{stats:?}");
+    assert!(stats.sync_busy > Duration::ZERO, "{stats:?}");
     // Everything is in the file: a new store over the same directory sees it.
     drop(store);
     let keys_dir = dir.path();
