@@ -564,39 +564,20 @@ async fn main() {
     // 1,000-record inserts, and detokenize of 1,000 tokens per request: one client, then
     // a few in flight.
     let par = bulk_clients();
+    let clients: Vec<usize> = if par > 1 { vec![1, par] } else { vec![1] };
+    let engine = emulator.engine();
     let next = Arc::new(AtomicUsize::new(1));
     let mut tokens = Vec::new();
     if selected("persons") || selected("detokenize") {
-        let engine = emulator.engine();
-        tokens = bulk(&main_vault, engine, "persons", "name", person, &next, 1).await;
-        if par > 1 {
-            tokens.extend(bulk(&main_vault, engine, "persons", "name", person, &next, par).await);
+        for &n in &clients {
+            tokens.extend(bulk(&main_vault, engine, "persons", "name", person, &next, n).await);
         }
     }
     if selected("customers") {
         let cnext = Arc::new(AtomicUsize::new(1));
-        let engine = emulator.engine();
-        bulk(
-            &customer_vault,
-            engine,
-            "customers",
-            "email",
-            customer,
-            &cnext,
-            1,
-        )
-        .await;
-        if par > 1 {
-            bulk(
-                &customer_vault,
-                engine,
-                "customers",
-                "email",
-                customer,
-                &cnext,
-                par,
-            )
-            .await;
+        for &n in &clients {
+            let (table, column) = ("customers", "email");
+            bulk(&customer_vault, engine, table, column, customer, &cnext, n).await;
         }
     }
     if selected("detokenize") {
@@ -608,9 +589,8 @@ async fn main() {
             tokens.extend(main_vault.insert_body("persons", body, "name").await);
         }
         tokens.truncate(DETOKENIZE_CHUNKS * BULK);
-        detokenize_bulk(&main_vault, emulator.engine(), &tokens, 1).await;
-        if par > 1 {
-            detokenize_bulk(&main_vault, emulator.engine(), &tokens, par).await;
+        for &n in &clients {
+            detokenize_bulk(&main_vault, engine, &tokens, n).await;
         }
     }
     let mut seq = next.load(Ordering::Relaxed);
