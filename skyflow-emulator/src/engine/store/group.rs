@@ -21,7 +21,7 @@
 //! fill. Should writing them fail, the rows of a write that has already ended are lost, so
 //! the whole group fails ([`Writer::poisoned`]).
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, MutexGuard};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
@@ -78,6 +78,12 @@ pub struct CommitStats {
     pub writer_busy: Duration,
     /// Time spent syncing the write-ahead log to disk.
     pub sync_busy: Duration,
+}
+
+/// Adds the nanoseconds since `since` to `counter`.
+fn add_since(counter: &AtomicU64, since: Instant) {
+    let nanos = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    counter.fetch_add(nanos, Ordering::Relaxed);
 }
 
 /// The writer connection and the group whose transaction is open.
@@ -282,8 +288,7 @@ impl Store {
 
     /// The writer, taken at `since`, is free again.
     fn held(&self, since: Instant) {
-        let nanos = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        self.writer_nanos.fetch_add(nanos, Ordering::Relaxed);
+        add_since(&self.writer_nanos, since);
     }
 
     /// Commits the open group and records how it settled; returns with the writer free.
@@ -401,8 +406,7 @@ impl Store {
                 let synced = wal.sync_data().map_err(|e| {
                     EngineError::internal(format!("sync of the write-ahead log failed: {e}"))
                 });
-                let nanos = u64::try_from(began.elapsed().as_nanos()).unwrap_or(u64::MAX);
-                self.sync_nanos.fetch_add(nanos, Ordering::Relaxed);
+                add_since(&self.sync_nanos, began);
                 g = lock(&self.groups);
                 g.syncing = false;
                 synced

@@ -98,6 +98,16 @@ pub(crate) struct Index {
 /// its row of `sky_columns` once committed.
 type KnownColumn = ([String; 4], Key, Option<i64>);
 
+impl Pending {
+    /// Drops the holder counts and rows waiting to be written.
+    fn drop_waiting(&mut self) {
+        self.holders.clear();
+        self.due.clear();
+        self.due_records.clear();
+        self.due_audit.clear();
+    }
+}
+
 /// Most token texts [`Index::texts`] keeps (it starts over when full).
 const MAX_TEXTS: usize = 1 << 16;
 
@@ -243,35 +253,42 @@ impl Index {
     /// written several per statement, before anything reads or counts them and before the
     /// write or a savepoint ends ([`super::tokens::flush_tokens`]). How many are waiting.
     pub(crate) fn defer_token(&self, row: DueToken) -> usize {
-        let mut p = lock(&self.pending);
-        p.due.push(row);
-        p.due.len()
+        self.defer(|p| &mut p.due, row)
     }
 
     /// Keeps record row `row` to be written with the next rows (writer only), as
     /// [`Index::defer_token`] does for token rows. How many are waiting.
     pub(crate) fn defer_record(&self, row: DueRecord) -> usize {
-        let mut p = lock(&self.pending);
-        p.due_records.push(row);
-        p.due_records.len()
+        self.defer(|p| &mut p.due_records, row)
     }
 
     /// Takes the record rows waiting to be written (writer only).
     pub(crate) fn take_due_records(&self) -> Vec<DueRecord> {
-        std::mem::take(&mut lock(&self.pending).due_records)
+        self.take_due(|p| &mut p.due_records)
     }
 
     /// Keeps audit row `row` to be written with the next rows (writer only). How many are
     /// waiting.
     pub(crate) fn defer_audit(&self, row: AuditRow) -> usize {
-        let mut p = lock(&self.pending);
-        p.due_audit.push(row);
-        p.due_audit.len()
+        self.defer(|p| &mut p.due_audit, row)
     }
 
     /// Takes the audit rows waiting to be written (writer only).
     pub(crate) fn take_due_audit(&self) -> Vec<AuditRow> {
-        std::mem::take(&mut lock(&self.pending).due_audit)
+        self.take_due(|p| &mut p.due_audit)
+    }
+
+    /// Adds `row` to the waiting rows `queue` picks; how many wait there now.
+    fn defer<T>(&self, queue: impl FnOnce(&mut Pending) -> &mut Vec<T>, row: T) -> usize {
+        let mut p = lock(&self.pending);
+        let rows = queue(&mut p);
+        rows.push(row);
+        rows.len()
+    }
+
+    /// Takes the waiting rows `queue` picks.
+    fn take_due<T>(&self, queue: impl FnOnce(&mut Pending) -> &mut Vec<T>) -> Vec<T> {
+        std::mem::take(queue(&mut lock(&self.pending)))
     }
 
     /// Whether rows or holder counts wait to be written (writer only).
@@ -313,7 +330,7 @@ impl Index {
 
     /// Takes the token rows waiting to be written (writer only).
     pub(crate) fn take_due_tokens(&self) -> Vec<DueToken> {
-        std::mem::take(&mut lock(&self.pending).due)
+        self.take_due(|p| &mut p.due)
     }
 
     /// The holder counts to write now, in row order (taken off the pending ones): with
@@ -411,10 +428,7 @@ impl Index {
     /// not written yet are its own: they are written before a savepoint starts).
     pub(crate) fn rollback(&self) {
         let mut p = lock(&self.pending);
-        p.holders.clear();
-        p.due.clear();
-        p.due_records.clear();
-        p.due_audit.clear();
+        p.drop_waiting();
         let Some(at) = p.marks.pop() else {
             return;
         };
@@ -448,10 +462,7 @@ impl Index {
     /// The group's commit failed: its changes are dropped.
     pub(crate) fn discard(&self) {
         let mut p = lock(&self.pending);
-        p.holders.clear();
-        p.due.clear();
-        p.due_records.clear();
-        p.due_audit.clear();
+        p.drop_waiting();
         for view in &mut p.view {
             view.clear();
         }
