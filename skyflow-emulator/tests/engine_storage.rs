@@ -334,6 +334,51 @@ fn concurrent_reads_group_commit_every_audit_event_once() {
     assert_eq!(ids.len(), 200, "each read audited exactly once");
 }
 
+/// A new store numbers its audit rows by row id alone (no `sqlite_sequence` to update in every
+/// write), in the order they were written, across a restart too.
+#[test]
+fn a_new_store_numbers_audit_rows_in_order_without_a_sequence_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let seqs = |dir: &std::path::Path| -> Vec<(i64, String)> {
+        let c = rusqlite::Connection::open(dir.join("emulator.db")).unwrap();
+        let sequence: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_sequence'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(sequence, 0, "a new store has no AUTOINCREMENT table");
+        let mut st = c
+            .prepare("SELECT seq, actor FROM sky_audit WHERE actor LIKE 'n%' ORDER BY seq")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let write = |v: &Vault, actor: &str| {
+        let mut ctx = RequestContext::system();
+        ctx.actor = actor.into();
+        let body = json!({"records": [{"fields": {"name": actor}}]});
+        v.insert(&ctx, "table1", serde_json::from_value(body).unwrap())
+            .unwrap();
+    };
+    let (e, v) = open_v1(dir.path());
+    for actor in ["n1", "n2", "n3"] {
+        write(&v, actor);
+    }
+    drop((v, e));
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let v = e.vault("v1").unwrap();
+    write(&v, "n4");
+    drop((v, e));
+    let rows = seqs(dir.path());
+    let actors: Vec<&str> = rows.iter().map(|(_, a)| a.as_str()).collect();
+    assert_eq!(actors, ["n1", "n2", "n3", "n4"]);
+    assert!(rows.windows(2).all(|w| w[0].0 < w[1].0), "{rows:?}");
+}
+
 #[test]
 fn refuses_missing_or_wrong_key() {
     let dir = tempfile::tempdir().unwrap();

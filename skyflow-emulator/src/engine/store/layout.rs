@@ -94,6 +94,11 @@ COMMIT;
 "#;
 
 /// The tables of the current format (`IF NOT EXISTS`: run on every open, after migrations).
+///
+/// `sky_audit.seq` is a plain row id: audit rows are never deleted, so each new row still
+/// takes the highest number so far. (`AUTOINCREMENT` would also update `sqlite_sequence` in
+/// every write: one more B-tree write per event and one more page per commit. Stores created
+/// with it keep it; both number their rows the same.)
 const DDL: &str = r#"
 CREATE TABLE IF NOT EXISTS sky_meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS sky_vaults(vault_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, schema_json TEXT NOT NULL);
@@ -112,7 +117,7 @@ CREATE TABLE IF NOT EXISTS sky_files(
     column_name TEXT NOT NULL, meta BLOB NOT NULL, data BLOB NOT NULL, created_at INTEGER NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS sky_files_cell ON sky_files(vault_id, table_name, skyflow_id, column_name);
 CREATE TABLE IF NOT EXISTS sky_audit(
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, change_id TEXT NOT NULL, vault_id TEXT, ts INTEGER NOT NULL,
+    seq INTEGER PRIMARY KEY, change_id TEXT NOT NULL, vault_id TEXT, ts INTEGER NOT NULL,
     request_id TEXT, actor TEXT, account_id TEXT, action_type TEXT, resource_type TEXT, code INTEGER,
     event TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sky_service_accounts(client_id TEXT PRIMARY KEY, key_id TEXT NOT NULL UNIQUE, record TEXT NOT NULL);
