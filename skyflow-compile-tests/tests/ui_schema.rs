@@ -4,8 +4,8 @@
 //! its `.stderr` (generated with `TRYBUILD=overwrite` and reviewed).
 //!
 //! A schema path is relative to the Cargo.toml of the crate being compiled. trybuild compiles
-//! the cases as a crate of its own in `<target dir>/tests/trybuild/skyflow`, so the schemas
-//! are copied there first.
+//! the cases as a crate of its own in `<target dir>/tests/trybuild/<this package's name>`, so
+//! the schemas are copied there first.
 //!
 //! Then it shows that cargo re-runs the check when only the schema file, or only
 //! `SKYFLOW_VAULT_SCHEMA`, changes: `ui-schema/rebuild/main.rs` is built in a crate beside
