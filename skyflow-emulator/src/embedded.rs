@@ -505,6 +505,7 @@ impl Emulator {
                 auth: authority,
                 base_url: RwLock::new(String::new()),
                 gateway: crate::gateway::Gateway::new(),
+                detect_runs: Arc::default(),
             }),
         };
         state.set_base_url(&vault_url);

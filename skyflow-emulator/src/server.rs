@@ -60,6 +60,8 @@ pub(crate) struct StateInner {
     pub(crate) auth: Authority,
     pub(crate) base_url: RwLock<String>,
     pub(crate) gateway: crate::gateway::Gateway,
+    /// The Detect runs this process is working on.
+    pub(crate) detect_runs: Arc<crate::detect::runs::ActiveRuns>,
 }
 
 impl AppState {

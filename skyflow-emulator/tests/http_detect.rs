@@ -10,7 +10,8 @@ use base64::Engine as _;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use http_support::{Harness, start};
+use http_support::{Harness, start, start_with};
+use skyflow_emulator::engine::{Engine, EngineConfig};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -271,14 +272,14 @@ async fn bad_options_are_400_naming_them() {
     reply.expect_error(401);
 }
 
-/// Posts a file and reads its finished run.
-async fn run_file(
+/// Posts a file to de-identify; its run's id.
+async fn submit_file(
     h: &Harness,
     endpoint: &str,
     format: &str,
     bytes: &[u8],
     extra: Value,
-) -> (Vec<u8>, Value, Value) {
+) -> String {
     let mut body = json!({"file": {"base64": B64.encode(bytes), "data_format": format}, "vault_id": h.vault(),
                           "entity_types": ["ssn", "email_address"], "token_type": null, "allow_regex": null, "restrict_regex": null});
     for (k, v) in extra.as_object().cloned().unwrap_or_default() {
@@ -286,7 +287,12 @@ async fn run_file(
     }
     let path = format!("/v1/detect/deidentify/file{endpoint}");
     let reply = h.call(Method::POST, &path, Some(body)).await;
-    let run_id = reply.ok()["run_id"].as_str().unwrap().to_owned();
+    reply.ok()["run_id"].as_str().unwrap().to_owned()
+}
+
+/// Reads run `run_id` until it is no longer in progress (or 20 reads, each waiting a while
+/// on the server's side).
+async fn finished_run(h: &Harness, run_id: &str) -> Value {
     let mut run = Value::Null;
     for _ in 0..20 {
         let reply = h
@@ -301,6 +307,19 @@ async fn run_file(
             break;
         }
     }
+    run
+}
+
+/// Posts a file and reads its finished run.
+async fn run_file(
+    h: &Harness,
+    endpoint: &str,
+    format: &str,
+    bytes: &[u8],
+    extra: Value,
+) -> (Vec<u8>, Value, Value) {
+    let run_id = submit_file(h, endpoint, format, bytes, extra).await;
+    let run = finished_run(h, &run_id).await;
     assert_eq!(run["status"], "SUCCESS", "{run}");
     assert_eq!(run["outputType"], "BASE64");
     let output = &run["output"][0];
@@ -666,4 +685,62 @@ async fn pdf_text_is_rewritten_page_by_page() {
     // The document endpoint takes PDFs too.
     let (out, _, _) = run_file(&h, "/document", "pdf", &pdf, json!({})).await;
     assert_eq!(pdf_strings(&out).len(), 2);
+}
+
+/// A run cut off before it finished (the emulator stopped mid-run: `kill -9`, a crash) reads
+/// FAILED after the restart, telling the client to submit the file again, instead of
+/// `IN_PROGRESS` forever; a finished run keeps its result.
+#[tokio::test]
+async fn a_run_cut_off_by_a_restart_reads_failed_and_a_finished_run_keeps_its_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = || skyflow_emulator::EmulatorOptions::with_data_dir(dir.path());
+    let h = start_with(options()).await;
+    let text = b"SSN 123-45-6789, mail zoe@example.com";
+    let kept = submit_file(&h, "", "txt", text, json!({})).await;
+    let cut = submit_file(&h, "", "txt", text, json!({})).await;
+    for id in [&kept, &cut] {
+        assert_eq!(finished_run(&h, id).await["status"], "SUCCESS");
+    }
+    let vault = h.vault();
+    h.emulator.shutdown().await;
+
+    // What a process killed while de-identifying the second file leaves in its store: the
+    // run's state as stored when it was accepted.
+    {
+        let engine = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+        let key = format!("detect-run/{vault}/{cut}");
+        let mut state: Value =
+            serde_json::from_slice(&engine.meta_get(&key).unwrap().expect("the run is stored"))
+                .unwrap();
+        state["status"] = json!("IN_PROGRESS");
+        state["output"] = json!([]);
+        engine
+            .meta_put(&key, &serde_json::to_vec(&state).unwrap())
+            .unwrap();
+    }
+
+    let h = start_with(options()).await;
+    for _ in 0..2 {
+        let run = finished_run(&h, &cut).await;
+        assert_eq!(run["status"], "FAILED", "{run}");
+        let message = run["message"].as_str().unwrap();
+        assert!(
+            message.contains("interrupted") && message.contains("Submit the file again"),
+            "{message}"
+        );
+        assert_eq!(run["output"], json!([]));
+    }
+    let run = finished_run(&h, &kept).await;
+    assert_eq!(run["status"], "SUCCESS", "{run}");
+    assert_eq!(run["output"][0]["processedFileType"], "redacted_file");
+
+    // The failure is stored: the run reads the same whoever reads it next.
+    h.emulator.shutdown().await;
+    let engine = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    let stored = engine
+        .meta_get(&format!("detect-run/{vault}/{cut}"))
+        .unwrap()
+        .unwrap();
+    let stored: Value = serde_json::from_slice(&stored).unwrap();
+    assert_eq!(stored["status"], "FAILED");
 }

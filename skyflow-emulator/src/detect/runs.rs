@@ -2,6 +2,15 @@
 //! `GET /v1/detect/runs/{run_id}`. Runs are kept in the encrypted store (they hold
 //! de-identified files and the entities found, whose values are originals), so a
 //! finished run survives a restart.
+//!
+//! A run cut off before it finished (the emulator stopped: a crash, `kill -9`, a restart; or
+//! its task panicked) would read `IN_PROGRESS` forever, and a client polling it would never
+//! learn that it has to submit the file again. So the runs this process is working on are
+//! kept in [`ActiveRuns`], and a stored run still in progress that none of them holds reads
+//! (and is stored) as failed: [`RunState::interrupted`].
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -83,6 +92,14 @@ impl RunState {
         RunState::base("IN_PROGRESS", "The file is being de-identified.")
     }
 
+    /// A run cut off before it finished (see the module's docs).
+    pub(crate) fn interrupted() -> RunState {
+        RunState::base(
+            "FAILED",
+            "The run was interrupted: the emulator stopped before the file was de-identified. Submit the file again.",
+        )
+    }
+
     pub(crate) fn failed(error: &FileError) -> RunState {
         let message = match error {
             FileError::Invalid(message) => message.clone(),
@@ -134,6 +151,48 @@ fn file_entity(e: &EntityOut) -> FileEntity<'_> {
         },
         best_label: &e.entity_type,
         labels: &e.entity_scores,
+    }
+}
+
+/// The runs this process is working on, by vault and run id.
+///
+/// A run is added before its `IN_PROGRESS` state is stored and removed after its result is
+/// stored, so a reader that looks here before it reads the run's state never takes a live run
+/// for an interrupted one.
+#[derive(Debug, Default)]
+pub(crate) struct ActiveRuns(Mutex<HashSet<String>>);
+
+/// A run in [`ActiveRuns`]: it leaves them when dropped (once its result is stored, or when
+/// its task panics).
+pub(crate) struct ActiveRun {
+    runs: Arc<ActiveRuns>,
+    key: String,
+}
+
+impl ActiveRuns {
+    /// Marks run `run_id` of `vault` as being worked on, until the returned guard drops.
+    pub(crate) fn begin(self: &Arc<Self>, vault: &str, run_id: &str) -> ActiveRun {
+        let key = key(vault, run_id);
+        self.set().insert(key.clone());
+        ActiveRun {
+            runs: Arc::clone(self),
+            key,
+        }
+    }
+
+    /// Whether this process is working on run `run_id` of `vault`.
+    pub(crate) fn is_active(&self, vault: &str, run_id: &str) -> bool {
+        self.set().contains(&key(vault, run_id))
+    }
+
+    fn set(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for ActiveRun {
+    fn drop(&mut self) {
+        self.runs.set().remove(&self.key);
     }
 }
 

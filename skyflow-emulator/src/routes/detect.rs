@@ -384,6 +384,7 @@ async fn deidentify_file(
         .map_err(|_| ApiError::bad_request("Invalid file.base64: it is not valid base64."))?;
     let plan = Plan::new(&body.options, endpoint.takes_transformations())?;
     let run_id = uuid::Uuid::new_v4().to_string();
+    let active = state.inner.detect_runs.begin(&vault, &run_id);
     {
         let (vault, run_id) = (vault.clone(), run_id.clone());
         on_engine(&state, move |engine| {
@@ -395,6 +396,8 @@ async fn deidentify_file(
     let engine = state.inner.engine.clone();
     let background_id = run_id.clone();
     tokio::task::spawn_blocking(move || {
+        // Dropped last: the run stays active until its result is stored.
+        let _active = active;
         let mut renderer = Renderer::new(&plan, VaultTokens::new(&engine, &vault));
         let state = match files::process(&format, &bytes, &mut renderer) {
             Ok(processed) => RunState::succeeded(&processed, &format),
@@ -427,19 +430,27 @@ pub(crate) async fn get_run(
     call.authorize(&vault, Permission::Read)?;
     let deadline = tokio::time::Instant::now() + RUN_WAIT;
     loop {
+        // Looked up before the state is read (see `runs::ActiveRuns`).
+        let active = state.inner.detect_runs.is_active(&vault, &run_id);
         let (v, id) = (vault.clone(), run_id.clone());
         let run = on_engine(&state, move |engine| {
             engine.vault(&v)?;
             runs::get(engine, &v, &id)
         })
         .await?;
-        let Some(run) = run else {
+        let Some(mut run) = run else {
             return Err(ApiError::not_found(format!(
                 "Run {} wasn't found in vault {}.",
                 truncate(&run_id),
                 truncate(&vault)
             )));
         };
+        if run.status == "IN_PROGRESS" && !active {
+            // Cut off before it finished: it never will.
+            run = RunState::interrupted();
+            let (v, id, failed) = (vault.clone(), run_id.clone(), run.clone());
+            on_engine(&state, move |engine| runs::put(engine, &v, &id, &failed)).await?;
+        }
         if run.status != "IN_PROGRESS" || tokio::time::Instant::now() >= deadline {
             return Ok(axum::Json(run).into_response());
         }
