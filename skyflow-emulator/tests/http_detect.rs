@@ -733,14 +733,4 @@ async fn a_run_cut_off_by_a_restart_reads_failed_and_a_finished_run_keeps_its_re
     let run = finished_run(&h, &kept).await;
     assert_eq!(run["status"], "SUCCESS", "{run}");
     assert_eq!(run["output"][0]["processedFileType"], "redacted_file");
-
-    // The failure is stored: the run reads the same whoever reads it next.
-    h.emulator.shutdown().await;
-    let engine = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
-    let stored = engine
-        .meta_get(&format!("detect-run/{vault}/{cut}"))
-        .unwrap()
-        .unwrap();
-    let stored: Value = serde_json::from_slice(&stored).unwrap();
-    assert_eq!(stored["status"], "FAILED");
 }

@@ -7,7 +7,7 @@
 //! its task panicked) would read `IN_PROGRESS` forever, and a client polling it would never
 //! learn that it has to submit the file again. So the runs this process is working on are
 //! kept in [`ActiveRuns`], and a stored run still in progress that none of them holds reads
-//! (and is stored) as failed: [`RunState::interrupted`].
+//! as failed: [`RunState::interrupted`].
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
