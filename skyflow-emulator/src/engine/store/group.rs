@@ -316,26 +316,29 @@ impl Store {
         // Settled in group order: the next group cannot commit before the writer lock is
         // released, which happens after this one is recorded.
         let mut g = lock(&self.groups);
-        drop(w);
         if g.owed == Some(group) {
             g.owed = None;
         }
-        match commit {
+        let wake = match commit {
             Ok(()) => {
                 g.committed = group;
                 if self.path.is_none() {
                     g.synced = group;
                 }
+                Vec::new()
             }
             Err(e) => {
                 g.failed.push((group, e, size));
-                let wake = g.wakeable(false);
-                drop(g);
-                wake.iter().for_each(Thread::unpark);
-                g = lock(&self.groups);
+                g.wakeable(false)
             }
-        }
-        g
+        };
+        // The groups lock goes before the writer's: releasing the writer wakes the next write,
+        // which often preempts this thread, and it would then hold up every thread that
+        // settles or waits for a group.
+        drop(g);
+        drop(w);
+        wake.iter().for_each(Thread::unpark);
+        lock(&self.groups)
     }
 
     /// Waits for the outcome of `group`: returns once it is synced to disk, or with the
