@@ -256,17 +256,18 @@ impl Store {
         // instead of doing work that would fail with it.
         let groups = if size + 1 >= MAX_GROUP || began.elapsed() >= w.window || w.poisoned.is_some()
         {
-            self.commit(w)
+            self.commit(w, held)
         } else {
             let mut g = lock(&self.groups);
             if !g.syncing {
                 // The disk is idle: commit now so its sync can start; the writes waiting
                 // behind this one begin the next group, which gathers while this one syncs.
                 drop(g);
-                self.commit(w)
+                self.commit(w, held)
             } else if !alone {
                 // A sync runs: the writes behind this one join the group.
                 drop(w);
+                self.held(held);
                 g
             } else if began.elapsed() < w.owe_within {
                 // The commit could not be synced before the running sync ends: the group
@@ -275,13 +276,13 @@ impl Store {
                 w.owed = true;
                 g.owed = Some(group);
                 drop(w);
+                self.held(held);
                 g
             } else {
                 drop(g);
-                self.commit(w)
+                self.commit(w, held)
             }
         };
-        self.held(held);
         self.await_group(groups, group)?;
         out
     }
@@ -291,10 +292,16 @@ impl Store {
         add_since(&self.writer_nanos, since);
     }
 
-    /// Commits the open group and records how it settled; returns with the writer free.
-    fn commit<'s>(&'s self, mut w: MutexGuard<'s, Writer>) -> MutexGuard<'s, Groups> {
+    /// Commits the open group and records how it settled; returns with the writer free
+    /// (held since `held`).
+    fn commit<'s>(
+        &'s self,
+        mut w: MutexGuard<'s, Writer>,
+        held: Instant,
+    ) -> MutexGuard<'s, Groups> {
         let Some((group, size, _)) = w.open.take() else {
             drop(w);
+            self.held(held);
             return lock(&self.groups);
         };
         w.owed = false;
@@ -337,6 +344,7 @@ impl Store {
         // settles or waits for a group.
         drop(g);
         drop(w);
+        self.held(held);
         wake.iter().for_each(Thread::unpark);
         lock(&self.groups)
     }
@@ -365,12 +373,12 @@ impl Store {
                 // the writer now).
                 let ours = w.open.is_some_and(|(open, ..)| open == group);
                 g = if ours && w.owed && self.waiting.load(Ordering::SeqCst) == 0 {
-                    self.commit(w)
+                    self.commit(w, held)
                 } else {
                     drop(w);
+                    self.held(held);
                     lock(&self.groups)
                 };
-                self.held(held);
                 continue;
             }
             g.waiters.push((group, me.clone()));
