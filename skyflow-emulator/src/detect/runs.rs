@@ -93,7 +93,7 @@ impl RunState {
     }
 
     /// A run cut off before it finished (see the module's docs).
-    pub(crate) fn interrupted() -> RunState {
+    fn interrupted() -> RunState {
         RunState::base(
             "FAILED",
             "The run was interrupted: the emulator stopped before the file was de-identified. Submit the file again.",
@@ -181,7 +181,7 @@ impl ActiveRuns {
     }
 
     /// Whether this process is working on run `run_id` of `vault`.
-    pub(crate) fn is_active(&self, vault: &str, run_id: &str) -> bool {
+    fn is_active(&self, vault: &str, run_id: &str) -> bool {
         self.set().contains(&key(vault, run_id))
     }
 
@@ -211,9 +211,25 @@ pub(crate) fn put(
     engine.meta_put(&key(vault, run_id), &bytes)
 }
 
-/// The state of a run of `vault`, if it exists.
-pub(crate) fn get(engine: &Engine, vault: &str, run_id: &str) -> EngineResult<Option<RunState>> {
-    Ok(engine
+/// The state of a run of `vault`, if it exists. A run stored as in progress that no task of
+/// this process (`active`) works on reads as [`RunState::interrupted`]: no process takes a run
+/// up again, so every read answers the same, and reading stores nothing.
+pub(crate) fn get(
+    engine: &Engine,
+    active: &ActiveRuns,
+    vault: &str,
+    run_id: &str,
+) -> EngineResult<Option<RunState>> {
+    // Looked up before the state is read (see `ActiveRuns`).
+    let working = active.is_active(vault, run_id);
+    let state: Option<RunState> = engine
         .meta_get(&key(vault, run_id))?
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    Ok(state.map(|run| {
+        if run.status == "IN_PROGRESS" && !working {
+            RunState::interrupted()
+        } else {
+            run
+        }
+    }))
 }

@@ -430,26 +430,23 @@ pub(crate) async fn get_run(
     call.authorize(&vault, Permission::Read)?;
     let deadline = tokio::time::Instant::now() + RUN_WAIT;
     loop {
-        // Looked up before the state is read (see `runs::ActiveRuns`).
-        let active = state.inner.detect_runs.is_active(&vault, &run_id);
-        let (v, id) = (vault.clone(), run_id.clone());
+        let (v, id, active) = (
+            vault.clone(),
+            run_id.clone(),
+            state.inner.detect_runs.clone(),
+        );
         let run = on_engine(&state, move |engine| {
             engine.vault(&v)?;
-            runs::get(engine, &v, &id)
+            runs::get(engine, &active, &v, &id)
         })
         .await?;
-        let Some(mut run) = run else {
+        let Some(run) = run else {
             return Err(ApiError::not_found(format!(
                 "Run {} wasn't found in vault {}.",
                 truncate(&run_id),
                 truncate(&vault)
             )));
         };
-        if run.status == "IN_PROGRESS" && !active {
-            // Cut off before it finished: it never will (no process takes a run up again, so
-            // every later read answers the same without storing it; a read writes nothing).
-            run = RunState::interrupted();
-        }
         if run.status != "IN_PROGRESS" || tokio::time::Instant::now() >= deadline {
             return Ok(axum::Json(run).into_response());
         }

@@ -237,8 +237,7 @@ impl Store {
                 let _ = w.conn.execute_batch("ROLLBACK");
                 self.index.discard();
                 w.open = None;
-                drop(w);
-                self.held(held);
+                self.release(w, held);
                 return out;
             }
             out
@@ -266,8 +265,7 @@ impl Store {
                 self.commit(w, held)
             } else if !alone {
                 // A sync runs: the writes behind this one join the group.
-                drop(w);
-                self.held(held);
+                self.release(w, held);
                 g
             } else if began.elapsed() < w.owe_within {
                 // The commit could not be synced before the running sync ends: the group
@@ -275,8 +273,7 @@ impl Store {
                 // of it to commit it when it ends.
                 w.owed = true;
                 g.owed = Some(group);
-                drop(w);
-                self.held(held);
+                self.release(w, held);
                 g
             } else {
                 drop(g);
@@ -287,8 +284,9 @@ impl Store {
         out
     }
 
-    /// The writer, taken at `since`, is free again.
-    fn held(&self, since: Instant) {
+    /// Releases the writer, taken at `since` (counted in [`CommitStats::writer_busy`]).
+    fn release(&self, w: MutexGuard<'_, Writer>, since: Instant) {
+        drop(w);
         add_since(&self.writer_nanos, since);
     }
 
@@ -300,8 +298,7 @@ impl Store {
         held: Instant,
     ) -> MutexGuard<'s, Groups> {
         let Some((group, size, _)) = w.open.take() else {
-            drop(w);
-            self.held(held);
+            self.release(w, held);
             return lock(&self.groups);
         };
         w.owed = false;
@@ -343,8 +340,7 @@ impl Store {
         // which often preempts this thread, and it would then hold up every thread that
         // settles or waits for a group.
         drop(g);
-        drop(w);
-        self.held(held);
+        self.release(w, held);
         wake.iter().for_each(Thread::unpark);
         lock(&self.groups)
     }
@@ -375,8 +371,7 @@ impl Store {
                 g = if ours && w.owed && self.waiting.load(Ordering::SeqCst) == 0 {
                     self.commit(w, held)
                 } else {
-                    drop(w);
-                    self.held(held);
+                    self.release(w, held);
                     lock(&self.groups)
                 };
                 continue;
