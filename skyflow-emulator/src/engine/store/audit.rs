@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-use super::{MultiInsert, Store};
+use super::{MOST_ROWS_PER_INSERT, MultiInsert, Store};
 use crate::engine::error::EngineResult;
 
 /// A new audit row (it waits in the open write until [`flush_audit`] writes it).
@@ -30,15 +30,14 @@ pub(crate) struct AuditQuery<'a> {
 }
 
 /// The multi-row INSERT of audit rows (`seq` is left to SQLite).
-static INSERT_AUDIT: MultiInsert = MultiInsert::new(
+static INSERT_AUDIT: MultiInsert<10> = MultiInsert::new(
     "sky_audit(change_id, vault_id, ts, request_id, actor, account_id, action_type, resource_type, code, event)",
-    10,
 );
 
 /// Stores one event in the caller's write (`c` is the writer's connection): the row waits
 /// in the write with its other new rows and is written with them ([`flush_audit`]).
 pub(crate) fn insert_audit(store: &Store, c: &Connection, row: AuditRow) -> EngineResult<()> {
-    if store.index.defer_audit(row) >= MultiInsert::MOST_ROWS {
+    if store.index.defer_audit(row) >= MOST_ROWS_PER_INSERT {
         flush_audit(c, store)?;
     }
     Ok(())
@@ -46,17 +45,19 @@ pub(crate) fn insert_audit(store: &Store, c: &Connection, row: AuditRow) -> Engi
 
 /// Writes the audit rows the open write added and has not written yet, in their order.
 pub(crate) fn flush_audit(c: &Connection, store: &Store) -> EngineResult<()> {
-    INSERT_AUDIT.write(c, &store.index.take_due_audit(), |st, at, row| {
-        st.raw_bind_parameter(at + 1, &row.change_id)?;
-        st.raw_bind_parameter(at + 2, &row.vault_id)?;
-        st.raw_bind_parameter(at + 3, row.ts)?;
-        st.raw_bind_parameter(at + 4, &row.request_id)?;
-        st.raw_bind_parameter(at + 5, &row.actor)?;
-        st.raw_bind_parameter(at + 6, &row.account_id)?;
-        st.raw_bind_parameter(at + 7, row.action_type)?;
-        st.raw_bind_parameter(at + 8, row.resource_type)?;
-        st.raw_bind_parameter(at + 9, row.code)?;
-        st.raw_bind_parameter(at + 10, &row.event_json)
+    INSERT_AUDIT.write(c, &store.index.take_due_audit(), |row| {
+        [
+            &row.change_id,
+            &row.vault_id,
+            &row.ts,
+            &row.request_id,
+            &row.actor,
+            &row.account_id,
+            &row.action_type,
+            &row.resource_type,
+            &row.code,
+            &row.event_json,
+        ]
     })
 }
 

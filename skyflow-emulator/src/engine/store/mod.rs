@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use rusqlite::types::ToSql;
 use rusqlite::{Connection, OpenFlags};
 
 use super::crypto::Keys;
@@ -269,42 +270,40 @@ fn tune(c: &Connection, cache_kib: i64) -> EngineResult<()> {
     Ok(())
 }
 
-/// A multi-row INSERT into one table: rows waiting in the open write are written up to
-/// [`MultiInsert::MOST_ROWS`] per statement, the rest in smaller statements. Entering and
-/// leaving a statement (cache lookup, step, reset) costs more than storing one short row, and
-/// a bulk write adds thousands of rows.
-pub(crate) struct MultiInsert {
+/// Rows per multi-row INSERT statement ([`MultiInsert`]), largest first.
+const ROWS_PER_INSERT: [usize; 3] = [32, 4, 1];
+/// Rows of the largest multi-row INSERT: a write writes its waiting rows once this many wait.
+pub(crate) const MOST_ROWS_PER_INSERT: usize = ROWS_PER_INSERT[0];
+
+/// A multi-row INSERT into one table of `N` columns: rows waiting in the open write are
+/// written up to [`MOST_ROWS_PER_INSERT`] per statement, the rest in smaller statements.
+/// Entering and leaving a statement (cache lookup, step, reset) costs more than storing one
+/// short row, and a bulk write adds thousands of rows.
+pub(crate) struct MultiInsert<const N: usize> {
     table: &'static str,
-    columns: usize,
     sql: std::sync::OnceLock<[String; 3]>,
 }
 
-impl MultiInsert {
-    /// Rows per statement, largest first.
-    const ROWS: [usize; 3] = [32, 4, 1];
-    /// Rows of the largest statement: a write writes its waiting rows once this many wait.
-    pub(crate) const MOST_ROWS: usize = Self::ROWS[0];
-
-    /// The INSERT of rows of `columns` values (all of the table's, in its order) into `table`.
-    pub(crate) const fn new(table: &'static str, columns: usize) -> MultiInsert {
+impl<const N: usize> MultiInsert<N> {
+    /// The INSERT of rows of `N` values (all of the table's columns in their order, or those
+    /// `table` names in parentheses) into `table`.
+    pub(crate) const fn new(table: &'static str) -> MultiInsert<N> {
         MultiInsert {
             table,
-            columns,
             sql: std::sync::OnceLock::new(),
         }
     }
 
-    /// Writes `rows`; `bind(statement, first, row)` binds the values of `row` to the
-    /// parameters after index `first` (parameters count from 1).
+    /// Writes `rows`; `values(row)` gives the values of a row's columns, in their order.
     pub(crate) fn write<R>(
         &self,
         conn: &Connection,
         rows: &[R],
-        bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &R) -> rusqlite::Result<()>,
+        values: impl Fn(&R) -> [&dyn ToSql; N],
     ) -> EngineResult<()> {
         let all = self.sql.get_or_init(|| {
-            Self::ROWS.map(|n| {
-                let row = format!("({})", vec!["?"; self.columns].join(","));
+            ROWS_PER_INSERT.map(|n| {
+                let row = format!("({})", vec!["?"; N].join(","));
                 format!(
                     "INSERT INTO {} VALUES{}",
                     self.table,
@@ -313,12 +312,15 @@ impl MultiInsert {
             })
         });
         let mut rest = rows;
-        for (sql, n) in all.iter().zip(Self::ROWS) {
+        for (sql, n) in all.iter().zip(ROWS_PER_INSERT) {
             while rest.len() >= n {
                 let (now, tail) = rest.split_at(n);
                 let mut st = conn.prepare_cached(sql)?;
                 for (i, row) in now.iter().enumerate() {
-                    bind(&mut st, i * self.columns, row)?;
+                    for (j, value) in values(row).into_iter().enumerate() {
+                        // Parameters count from 1.
+                        st.raw_bind_parameter(i * N + j + 1, value)?;
+                    }
                 }
                 st.raw_execute()?;
                 rest = tail;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use rusqlite::{OptionalExtension, params};
 
 use super::index::{Kind, key};
-use super::{MultiInsert, RecordStore, Store};
+use super::{MOST_ROWS_PER_INSERT, MultiInsert, RecordStore, Store};
 use crate::engine::crypto::{to_hex, unhex};
 use crate::engine::error::{EngineError, EngineResult};
 
@@ -47,7 +47,7 @@ pub(crate) struct DueRecord {
 }
 
 /// The multi-row INSERT of record rows (see [`flush_records`]).
-static INSERT_RECORDS: MultiInsert = MultiInsert::new("sky_records", 9);
+static INSERT_RECORDS: MultiInsert<9> = MultiInsert::new("sky_records");
 
 /// Writes the record rows the open write added and has not written yet, several per
 /// statement. Runs before anything in the write reads, changes or lists record rows, and
@@ -56,16 +56,18 @@ static INSERT_RECORDS: MultiInsert = MultiInsert::new("sky_records", 9);
 pub(crate) fn flush_records(conn: &rusqlite::Connection, store: &Store) -> EngineResult<()> {
     // The table's columns: rid, vault_id, table_name, skyflow_id, created_at, updated_at,
     // data, cells, uniq.
-    INSERT_RECORDS.write(conn, &store.index.take_due_records(), |st, at, row| {
-        st.raw_bind_parameter(at + 1, row.rid)?;
-        st.raw_bind_parameter(at + 2, &row.vault_id)?;
-        st.raw_bind_parameter(at + 3, &row.table)?;
-        st.raw_bind_parameter(at + 4, &row.sid)?;
-        st.raw_bind_parameter(at + 5, row.now)?;
-        st.raw_bind_parameter(at + 6, row.now)?;
-        st.raw_bind_parameter(at + 7, &row.blob)?;
-        st.raw_bind_parameter(at + 8, &row.cells)?;
-        st.raw_bind_parameter(at + 9, &row.uniq)
+    INSERT_RECORDS.write(conn, &store.index.take_due_records(), |row| {
+        [
+            &row.rid,
+            &row.vault_id,
+            &row.table,
+            &row.sid,
+            &row.now,
+            &row.now,
+            &row.blob,
+            &row.cells,
+            &row.uniq,
+        ]
     })
 }
 
@@ -174,7 +176,7 @@ impl RecordStore<'_> {
                 cells,
                 uniq,
             });
-            if due >= MultiInsert::MOST_ROWS {
+            if due >= MOST_ROWS_PER_INSERT {
                 flush_records(self.conn, self.store)?;
             }
             self.map(Kind::Record, self.record_key(table, sid), Some(row.rid));

@@ -6,10 +6,11 @@
 //! the bytes the index maps, so a lookup checks the row against all it knows. New rows wait
 //! in the open write and are written several per statement ([`flush_tokens`]).
 
+use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::index::{Key, Kind, key};
-use super::{MultiInsert, RecordStore, Store};
+use super::{MOST_ROWS_PER_INSERT, MultiInsert, RecordStore, Store};
 use crate::engine::error::EngineResult;
 
 /// Bytes of a keyed hash a token row keeps.
@@ -106,8 +107,15 @@ impl Short {
     }
 }
 
+/// Stored as a blob of the bytes kept.
+impl ToSql for Short {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Blob(self.as_slice())))
+    }
+}
+
 /// The multi-row INSERT of token rows (see [`flush_tokens`]).
-static INSERT_TOKENS: MultiInsert = MultiInsert::new("sky_tokens", 8);
+static INSERT_TOKENS: MultiInsert<8> = MultiInsert::new("sky_tokens");
 
 /// Writes the token rows the open write issued and has not written yet, several per
 /// statement ([`MultiInsert`]: one statement per row was a third of the writer's time in a
@@ -116,15 +124,17 @@ static INSERT_TOKENS: MultiInsert = MultiInsert::new("sky_tokens", 8);
 /// or a savepoint ends; a failure fails the write, which then rolls back with the rows it
 /// wrote.
 pub(crate) fn flush_tokens(conn: &Connection, store: &Store) -> EngineResult<()> {
-    INSERT_TOKENS.write(conn, &store.index.take_due_tokens(), |st, at, row| {
-        st.raw_bind_parameter(at + 1, row.tid)?;
-        st.raw_bind_parameter(at + 2, row.col)?;
-        st.raw_bind_parameter(at + 3, row.token_fp.as_slice())?;
-        st.raw_bind_parameter(at + 4, &row.token_ct)?;
-        st.raw_bind_parameter(at + 5, row.value_fp.as_ref().map(Short::as_slice))?;
-        st.raw_bind_parameter(at + 6, &row.value_ct)?;
-        st.raw_bind_parameter(at + 7, row.expires_at)?;
-        st.raw_bind_parameter(at + 8, row.refs)
+    INSERT_TOKENS.write(conn, &store.index.take_due_tokens(), |row| {
+        [
+            &row.tid,
+            &row.col,
+            &row.token_fp,
+            &row.token_ct,
+            &row.value_fp,
+            &row.value_ct,
+            &row.expires_at,
+            &row.refs,
+        ]
     })
 }
 
@@ -165,7 +175,7 @@ impl RecordStore<'_> {
             expires_at: row.expires_at,
             refs: row.refs,
         });
-        if due >= MultiInsert::MOST_ROWS {
+        if due >= MOST_ROWS_PER_INSERT {
             flush_tokens(self.conn, self.store)?;
         }
         self.map(Kind::Token, token_key, Some(tid));
