@@ -19,7 +19,9 @@
 //! - the bulk scenarios run with one client, then with `SKYFLOW_BENCH_CLIENTS` (default 4)
 //!   requests in flight (`persons x4`); each line says how many, with the CPU the process
 //!   used per 1,000 records (less sensitive than throughput to other load on the machine);
-//! - the earlier mix: insert, get and detokenize at batch sizes 1, 25 and 250 on `table1`.
+//! - the earlier mix: insert, get and detokenize at batch sizes 1, 25 and 250 on `table1`;
+//! - last, a `goal` line per scenario with a speed goal ([`GOALS`]): its figure, the goal and
+//!   whether it was met.
 //!
 //! `SKYFLOW_BENCH_SECONDS` sets the time per scenario (default 4); `SKYFLOW_BENCH_ONLY`
 //! (comma-separated scenario names) runs only those.
@@ -359,13 +361,43 @@ fn report_cpu(op: &str, records: usize, cpu: f64, elapsed: Duration) {
     );
 }
 
+/// Throughput of each scenario run so far, by its label (for [`report_goals`]).
+static RESULTS: std::sync::Mutex<Vec<(String, f64)>> = std::sync::Mutex::new(Vec::new());
+
 fn report(op: &str, batch: usize, records: usize, elapsed: Duration) {
+    let rate = records as f64 / elapsed.as_secs_f64();
     println!(
-        "{op:<11} batch {batch:>4}: {:>9.0} records/s ({records} records in {:.2}s; load {})",
-        records as f64 / elapsed.as_secs_f64(),
+        "{op:<11} batch {batch:>4}: {rate:>9.0} records/s ({records} records in {:.2}s; load {})",
         elapsed.as_secs_f64(),
         load()
     );
+    RESULTS.lock().unwrap().push((op.to_owned(), rate));
+}
+
+/// The emulator's speed goals, in records (tokens for detokenize) per second, on disk with
+/// every answered write synced: 1,000-record insert requests with every column tokenized,
+/// detokenize of 1,000 tokens per request (both with `bulk_clients()` requests in flight),
+/// and single-record inserts from 32 concurrent clients.
+const GOALS: [(&str, f64); 4] = [
+    ("persons", 25_000.0),
+    ("customers", 25_000.0),
+    ("detokenize", 150_000.0),
+    ("concurrent", 5_000.0),
+];
+
+/// One line per goal whose scenario ran: the figure, the goal, and whether it was met.
+fn report_goals() {
+    let results = RESULTS.lock().unwrap();
+    for (scenario, goal) in GOALS {
+        let label = match scenario {
+            "concurrent" => scenario.to_owned(),
+            _ => format!("{scenario} x{}", bulk_clients()),
+        };
+        if let Some((_, rate)) = results.iter().find(|(op, _)| *op == label) {
+            let verdict = if *rate >= goal { "met" } else { "MISSED" };
+            println!("goal        {label}: {rate:.0} records/s, goal {goal:.0}: {verdict}");
+        }
+    }
 }
 
 /// How many bulk requests the `-par` runs keep in flight (`SKYFLOW_BENCH_CLIENTS`, default 4):
@@ -638,6 +670,7 @@ async fn main() {
         }
         report("detokenize", batch, done, started.elapsed());
     }
+    report_goals();
     emulator.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
