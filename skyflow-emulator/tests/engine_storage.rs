@@ -511,6 +511,48 @@ fn store_format(dir: &std::path::Path) -> Vec<u8> {
     .unwrap()
 }
 
+/// A migration step that fails part way leaves the store as it was, in its old format, and the
+/// next open runs the step again from the start.
+#[test]
+fn a_migration_step_that_fails_part_way_leaves_the_store_as_it_was() {
+    let (dir, expected) = old_store(2);
+    let db_path = dir.path().join("emulator.db");
+    let table_exists = |db: &rusqlite::Connection, name: &str| -> bool {
+        db.query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [name],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+            > 0
+    };
+    // The step from format 2 creates and fills `sky_tokens_3` before it creates
+    // `sky_records_3`; a table of that name already there makes it fail after that work.
+    rusqlite::Connection::open(&db_path)
+        .unwrap()
+        .execute_batch("CREATE TABLE sky_records_3(x)")
+        .unwrap();
+    let err = Engine::open(EngineConfig::on_disk(dir.path())).unwrap_err();
+    assert_eq!(err.http_code(), 500);
+    {
+        let db = rusqlite::Connection::open(&db_path).unwrap();
+        let format: Vec<u8> = db
+            .query_row("SELECT value FROM sky_meta WHERE key = 'format'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(format, b"2");
+        assert!(
+            !table_exists(&db, "sky_tokens_3"),
+            "the step's work is undone"
+        );
+        assert!(table_exists(&db, "sky_cell_tokens"));
+        db.execute_batch("DROP TABLE sky_records_3").unwrap();
+    }
+    let e = Engine::open(EngineConfig::on_disk(dir.path())).unwrap();
+    assert_fixture_intact(&e.vault("v1").unwrap(), &expected);
+}
+
 /// A store written in format 2 (a table of the cells' links to tokens, a table of unique
 /// values, indexes keyed by hashes) opens in the current format with everything it held:
 /// records in their order, tokens, the cells' tokens, unique values and holder counts.

@@ -19,23 +19,19 @@ use crate::engine::error::{EngineError, EngineResult};
 ///   four texts, and keeps the first 16 bytes of its keyed hashes (the bytes the lookups use).
 pub(crate) const STORE_FORMAT: i64 = 4;
 
-/// Moves a format-1 store to format 2, in one transaction: counts each token's links into
-/// `refs` and drops the index the count replaces.
+/// Moves a format-1 store to format 2: counts each token's links into `refs` and drops the
+/// index the count replaces.
 const MIGRATE_1_TO_2: &str = r#"
-BEGIN IMMEDIATE;
 ALTER TABLE sky_tokens ADD COLUMN refs INTEGER NOT NULL DEFAULT 0;
 UPDATE sky_tokens SET refs = (SELECT COUNT(*) FROM sky_cell_tokens c
     WHERE c.vault_id = sky_tokens.vault_id AND c.token_fp = sky_tokens.token_fp);
 DROP INDEX IF EXISTS sky_cell_tokens_fp;
-UPDATE sky_meta SET value = CAST('2' AS BLOB) WHERE key = 'format';
-COMMIT;
 "#;
 
-/// Moves a format-2 store to format 3, in one transaction: tokens and records are copied in
-/// their order into the new tables; each record takes its cells' links (as token row ids) and
-/// its unique hashes along; the link and unique tables go.
+/// Moves a format-2 store to format 3: tokens and records are copied in their order into the
+/// new tables; each record takes its cells' links (as token row ids) and its unique hashes
+/// along; the link and unique tables go.
 const MIGRATE_2_TO_3: &str = r#"
-BEGIN IMMEDIATE;
 CREATE TABLE sky_tokens_3(
     tid INTEGER PRIMARY KEY, vault_id TEXT NOT NULL, token_fp BLOB NOT NULL, token_ct BLOB NOT NULL,
     group_name TEXT NOT NULL, value_fp BLOB, table_name TEXT NOT NULL, column_name TEXT NOT NULL,
@@ -62,16 +58,12 @@ DROP TABLE sky_records;
 DROP TABLE sky_tokens;
 ALTER TABLE sky_tokens_3 RENAME TO sky_tokens;
 ALTER TABLE sky_records_3 RENAME TO sky_records;
-UPDATE sky_meta SET value = CAST('3' AS BLOB) WHERE key = 'format';
-COMMIT;
 "#;
 
-/// Moves a format-3 store to format 4, in one transaction: each (vault, table, column, column
-/// group) that issued tokens becomes a row of `sky_columns`, numbered in the order of its first
-/// token; the tokens are copied in their order, naming that row, with their hashes cut to 16
-/// bytes.
+/// Moves a format-3 store to format 4: each (vault, table, column, column group) that issued
+/// tokens becomes a row of `sky_columns`, numbered in the order of its first token; the tokens
+/// are copied in their order, naming that row, with their hashes cut to 16 bytes.
 const MIGRATE_3_TO_4: &str = r#"
-BEGIN IMMEDIATE;
 CREATE TABLE sky_columns(
     col INTEGER PRIMARY KEY, vault_id TEXT NOT NULL, table_name TEXT NOT NULL,
     column_name TEXT NOT NULL, group_name TEXT NOT NULL);
@@ -89,8 +81,6 @@ INSERT INTO sky_tokens_4(tid, col, token_fp, token_ct, value_fp, value_ct, expir
     ORDER BY t.tid;
 DROP TABLE sky_tokens;
 ALTER TABLE sky_tokens_4 RENAME TO sky_tokens;
-UPDATE sky_meta SET value = CAST('4' AS BLOB) WHERE key = 'format';
-COMMIT;
 "#;
 
 /// The tables of the current format (`IF NOT EXISTS`: run on every open, after migrations).
@@ -124,6 +114,34 @@ CREATE TABLE IF NOT EXISTS sky_service_accounts(client_id TEXT PRIMARY KEY, key_
 CREATE TABLE IF NOT EXISTS sky_api_keys(fp BLOB PRIMARY KEY, record TEXT NOT NULL);
 "#;
 
+/// The step from each older format to the next: the format it moves from, its statements.
+const MIGRATIONS: [(i64, &str); 3] = [
+    (1, MIGRATE_1_TO_2),
+    (2, MIGRATE_2_TO_3),
+    (3, MIGRATE_3_TO_4),
+];
+
+/// Moves the store from format `from` to the next with the statements `sql`, in one
+/// transaction that also records the new format: a step that fails leaves the store as it was,
+/// at `from`, and the next open tries it again.
+fn migrate(conn: &Connection, from: i64, sql: &str) -> EngineResult<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let step = conn
+        .execute_batch(sql)
+        .and_then(|()| {
+            conn.execute(
+                "UPDATE sky_meta SET value = ?1 WHERE key = 'format'",
+                [(from + 1).to_string().into_bytes()],
+            )
+        })
+        .and_then(|_| conn.execute_batch("COMMIT"));
+    if step.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    step?;
+    Ok(())
+}
+
 /// Creates the tables of a new store, or checks the key of an existing one and migrates it to
 /// [`STORE_FORMAT`].
 pub(super) fn prepare(conn: &Connection, keys: &Keys) -> EngineResult<()> {
@@ -156,15 +174,9 @@ pub(super) fn prepare(conn: &Connection, keys: &Keys) -> EngineResult<()> {
                     "the key file does not match this database; refusing to start",
                 ));
             }
-            for (from, sql) in [
-                (1, MIGRATE_1_TO_2),
-                (2, MIGRATE_2_TO_3),
-                (3, MIGRATE_3_TO_4),
-            ] {
+            for (from, sql) in MIGRATIONS {
                 if f <= from {
-                    conn.execute_batch(sql).inspect_err(|_| {
-                        let _ = conn.execute_batch("ROLLBACK");
-                    })?;
+                    migrate(conn, from, sql)?;
                 }
             }
             conn.execute_batch(DDL)?;
