@@ -119,7 +119,7 @@ impl Vault {
                 table.name
             ))
         })?;
-        if col.datatype != DataType::File {
+        if col.spec.datatype != DataType::File {
             return Err(EngineError::invalid(format!(
                 "Invalid request. Column {column} is not a file column (DT_FILE)."
             )));
@@ -150,9 +150,9 @@ impl Vault {
             None => self.new_record(c, super::fpt::uuid()),
         };
         if !rec.new {
-            self.release_cell(c, &mut rec.cells, &col.name)?;
+            self.release_cell(c, &mut rec.cells, &col.spec.name)?;
             self.rows(c)
-                .delete_cell_file(&table.name, &rec.sid, &col.name)?;
+                .delete_cell_file(&table.name, &rec.sid, &col.spec.name)?;
         }
         let file_id = super::fpt::uuid_simple();
         let name = if up.file_name.is_empty() {
@@ -171,7 +171,7 @@ impl Vault {
             file_id: &file_id,
             table: &table.name,
             sid: &rec.sid,
-            column: &col.name,
+            column: &col.spec.name,
             meta_ct: &self
                 .inner
                 .keys
@@ -183,8 +183,8 @@ impl Vault {
             now: now_secs(),
         })?;
         let v = Value::String(file_id);
-        rec.data.insert(col.name.clone(), v.clone());
-        if col.token_policy.is_some() {
+        rec.data.insert(col.spec.name.clone(), v.clone());
+        if col.spec.token_policy.is_some() {
             let issue = Issue {
                 cells: Some(&mut rec.cells),
                 ..Issue::default()
@@ -226,7 +226,7 @@ impl Vault {
             ev.resource_ids.push(format!("RECORD/{sid}"));
             let file_metadata = up
                 .return_file_metadata
-                .then(|| std::iter::once((col.name.clone(), meta)).collect());
+                .then(|| std::iter::once((col.spec.name.clone(), meta)).collect());
             Ok(FileUploadResponse {
                 skyflow_id: sid,
                 file_metadata,
@@ -298,14 +298,14 @@ impl Vault {
             let mut rec = self
                 .load_record(c, table, id)?
                 .ok_or_else(EngineError::no_records)?;
-            if !self.rows(c).delete_cell_file(table, id, &col.name)? {
+            if !self.rows(c).delete_cell_file(table, id, &col.spec.name)? {
                 return Err(EngineError::new(
                     ErrorKind::NotFound,
                     format!("No file found in column {column} of this record"),
                 ));
             }
-            self.release_cell(c, &mut rec.cells, &col.name)?;
-            rec.data.remove(&col.name);
+            self.release_cell(c, &mut rec.cells, &col.spec.name)?;
+            rec.data.remove(&col.spec.name);
             self.store_record(c, t, rec, None)?;
             Ok(DeletedResponse {
                 skyflow_id: id.to_string(),

@@ -103,10 +103,10 @@ impl Vault {
         let unique: Vec<Vec<u8>> = table
             .columns
             .iter()
-            .filter(|col| col.unique && !col.is_skyflow_id())
+            .filter(|col| col.spec.unique && !col.is_skyflow_id())
             .filter_map(|col| {
-                let v = rec.data.get(&col.name)?;
-                Some(self.unique_fp(&table.name, &col.name, v))
+                let v = rec.data.get(&col.spec.name)?;
+                Some(self.unique_fp(&table.name, &col.spec.name, v))
             })
             .collect();
         let row = RecordRow {

@@ -23,10 +23,10 @@ pub(crate) fn effective(column: &Column, requested: Redaction, capped: bool) -> 
         Redaction::PlainText => DlpPolicy::PlainText,
         Redaction::Masked => DlpPolicy::Mask,
         Redaction::Redacted => DlpPolicy::Redact,
-        Redaction::Default => column.dlp_policy,
+        Redaction::Default => column.spec.dlp_policy,
     };
-    if capped && strictness(column.dlp_policy) > strictness(asked) {
-        column.dlp_policy
+    if capped && strictness(column.spec.dlp_policy) > strictness(asked) {
+        column.spec.dlp_policy
     } else {
         asked
     }
@@ -55,7 +55,7 @@ fn strictness(p: DlpPolicy) -> u8 {
 /// assert_eq!(mask_value(name, "Jonathan"), "XXXXthan");
 /// ```
 pub fn mask_value(column: &Column, value: &str) -> String {
-    if let (Some(find), Some(replace)) = (&column.find_pattern, &column.replace_pattern)
+    if let (Some(find), Some(replace)) = (&column.find_pattern, &column.spec.replace_pattern)
         && find.is_match(value)
     {
         let out = find.replace(value, replace.as_str()).into_owned();

@@ -40,47 +40,50 @@ impl Vault {
             Default::default()
         };
         for col in &table.columns {
-            if !o.fields.is_empty() && !o.fields.iter().any(|f| f == &col.name) {
+            if !o.fields.is_empty() && !o.fields.iter().any(|f| f == &col.spec.name) {
                 continue;
             }
             if col.is_skyflow_id() {
-                fields.insert(col.name.clone(), Value::String(sid.to_string()));
+                fields.insert(col.spec.name.clone(), Value::String(sid.to_string()));
                 continue;
             }
             if col.is_transient() {
                 continue;
             }
-            let Some(v) = data.get(&col.name) else {
+            let Some(v) = data.get(&col.spec.name) else {
                 continue;
             };
-            if col.datatype == DataType::File {
+            if col.spec.datatype == DataType::File {
                 let file_id = canon(v);
                 let Some(fm) = self.file_meta(c, &file_id)? else {
                     continue;
                 };
                 if o.file_metadata {
-                    meta.insert(col.name.clone(), fm.clone());
+                    meta.insert(col.spec.name.clone(), fm.clone());
                 }
                 if o.tokenization {
-                    if let Some(t) = cell_tokens.get(&col.name) {
-                        fields.insert(col.name.clone(), Value::String(t.clone()));
+                    if let Some(t) = cell_tokens.get(&col.spec.name) {
+                        fields.insert(col.spec.name.clone(), Value::String(t.clone()));
                     }
                 } else if o.download_url {
-                    fields.insert(col.name.clone(), Value::String(self.download_url(&file_id)));
+                    fields.insert(
+                        col.spec.name.clone(),
+                        Value::String(self.download_url(&file_id)),
+                    );
                 } else {
                     let shown =
                         redaction::apply(col, o.redaction, o.capped, &Value::String(fm.file_name));
-                    fields.insert(col.name.clone(), shown);
+                    fields.insert(col.spec.name.clone(), shown);
                 }
                 continue;
             }
             if o.tokenization {
-                if let Some(t) = cell_tokens.get(&col.name) {
-                    fields.insert(col.name.clone(), Value::String(t.clone()));
+                if let Some(t) = cell_tokens.get(&col.spec.name) {
+                    fields.insert(col.spec.name.clone(), Value::String(t.clone()));
                 }
             } else {
                 fields.insert(
-                    col.name.clone(),
+                    col.spec.name.clone(),
                     redaction::apply(col, o.redaction, o.capped, v),
                 );
             }

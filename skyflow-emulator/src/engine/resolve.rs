@@ -49,7 +49,7 @@ impl Vault {
                     (None, Some(t), Some(col)) => {
                         let table = self.table(t)?;
                         let column = table.column(col).ok_or_else(|| invalid_column(i, col))?;
-                        (column.column_group.clone(), vec![(t.clone(), col.clone())])
+                        (column.spec.column_group.clone(), vec![(t.clone(), col.clone())])
                     }
                     _ => {
                         return Err(EngineError::invalid(format!(
@@ -60,7 +60,7 @@ impl Vault {
                 let (t0, c0) = &members[0];
                 let table = self.table(t0)?;
                 let col = table.column(c0).ok_or_else(|| invalid_column(i, c0))?;
-                if !col.token_policy.is_some_and(TokenPolicy::is_deterministic) {
+                if !col.spec.token_policy.is_some_and(TokenPolicy::is_deterministic) {
                     return Err(EngineError::invalid(format!(
                         "Tokenize failed for value {i}. Column group {group} does not use a deterministic token policy."
                     )));
@@ -173,7 +173,7 @@ impl Vault {
                     .and_then(|t| t.column(&column));
                 let redaction = p.redaction.unwrap_or_default();
                 let (value, vt) = match col {
-                    Some(col) if col.datatype == DataType::File => {
+                    Some(col) if col.spec.datatype == DataType::File => {
                         let file_id = canon(&v);
                         let shown = if download {
                             self.download_url(&file_id)
@@ -194,10 +194,10 @@ impl Vault {
                     Some(col) => {
                         let shown =
                             redaction::apply_owned(col, redaction, ctx.default_redaction_only, v);
-                        let vt = if col.is_array {
+                        let vt = if col.spec.is_array {
                             ValueType::Array
                         } else {
-                            ValueType::from(col.datatype)
+                            ValueType::from(col.spec.datatype)
                         };
                         (into_canon(shown), vt)
                     }

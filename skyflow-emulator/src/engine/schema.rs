@@ -36,48 +36,26 @@ impl From<DataType> for ValueType {
     }
 }
 
-/// One column of a table, with its parsed tags.
+/// One column of a table: its settings as the schema file gives them ([`Column::spec`]),
+/// with the regexes the engine applies compiled once.
 ///
 /// ```
 /// use skyflow_emulator::engine::VaultSchema;
 /// let s = VaultSchema::quickstart();
 /// let c = s.table("persons").unwrap().column("ssn").unwrap();
-/// assert_eq!(c.column_group, "persons.ssn");
+/// assert_eq!(c.spec.column_group, "persons.ssn");
 /// ```
 #[derive(Clone)]
 pub struct Column {
-    /// Name (case-sensitive).
-    pub name: String,
-    /// Data type.
-    pub datatype: DataType,
-    /// `isArray`.
-    pub is_array: bool,
-    /// Token policy; `None` means the column gets no tokens.
-    pub token_policy: Option<TokenPolicy>,
-    /// DEFAULT redaction.
-    pub dlp_policy: DlpPolicy,
-    /// Masking `find_pattern`.
+    /// The column's settings, as `skyflow-schema` parses them (the same model
+    /// `#[derive(VaultTable)]` checks structs against).
+    pub spec: skyflow_schema::Column,
+    /// Masking `find_pattern`, compiled.
     pub find_pattern: Option<Regex>,
-    /// Masking `replace_pattern` (`$1`/`${1}` references).
-    pub replace_pattern: Option<String>,
-    /// `format_preserving_regex` for FPT tokens.
-    pub fpt_regex: Option<String>,
-    /// `fpt_regex` compiled once into a token generator.
-    pub(crate) fpt_gen: Option<std::sync::Arc<super::fpt::RegexGen>>,
-    /// `validation.regular_exp` (all must match a non-null string value).
+    /// `validation.regular_exp`, compiled (all must match a non-null string value).
     pub validations: Vec<Regex>,
-    /// `validation.predefinedvalues` (enum); empty = any.
-    pub predefined_values: Vec<String>,
-    /// Unique column.
-    pub unique: bool,
-    /// `NOT_NULL` configuration tag.
-    pub not_null: bool,
-    /// Column group (`table.column` when untagged).
-    pub column_group: String,
-    /// Transient TTL in minutes.
-    pub ttl_minutes: u32,
-    /// `skyflow.options.operation` values (EXACT_MATCH, ORDER, AGGREGATION, ALL_OP).
-    pub operations: Vec<String>,
+    /// `format_preserving_regex` compiled once into a token generator.
+    pub(crate) fpt_gen: Option<std::sync::Arc<super::fpt::RegexGen>>,
 }
 
 impl Column {
@@ -89,7 +67,7 @@ impl Column {
     /// assert!(s.table("persons").unwrap().column("skyflow_id").unwrap().is_skyflow_id());
     /// ```
     pub fn is_skyflow_id(&self) -> bool {
-        self.name == "skyflow_id"
+        self.spec.name == skyflow_schema::SKYFLOW_ID
     }
 
     /// Whether values of this column are transient (tokens expire; get never returns them).
@@ -100,19 +78,21 @@ impl Column {
     /// assert!(s.table("credit_cards").unwrap().column("cvv").unwrap().is_transient());
     /// ```
     pub fn is_transient(&self) -> bool {
-        self.token_policy.is_some_and(TokenPolicy::is_transient)
+        self.spec
+            .token_policy
+            .is_some_and(TokenPolicy::is_transient)
     }
 }
 
 impl fmt::Debug for Column {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Column")
-            .field("name", &self.name)
-            .field("datatype", &self.datatype)
-            .field("token_policy", &self.token_policy)
-            .field("dlp_policy", &self.dlp_policy)
-            .field("unique", &self.unique)
-            .field("column_group", &self.column_group)
+            .field("name", &self.spec.name)
+            .field("datatype", &self.spec.datatype)
+            .field("token_policy", &self.spec.token_policy)
+            .field("dlp_policy", &self.spec.dlp_policy)
+            .field("unique", &self.spec.unique)
+            .field("column_group", &self.spec.column_group)
             .finish_non_exhaustive()
     }
 }
@@ -141,7 +121,7 @@ impl Table {
     /// assert!(s.table("persons").unwrap().column("nope").is_none());
     /// ```
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
+        self.columns.iter().find(|c| c.spec.name == name)
     }
 }
 
@@ -230,7 +210,7 @@ impl VaultSchema {
     ///
     /// ```
     /// let s = skyflow_emulator::engine::VaultSchema::default_schema();
-    /// assert!(s.table("table1").unwrap().column("email").unwrap().unique);
+    /// assert!(s.table("table1").unwrap().column("email").unwrap().spec.unique);
     /// ```
     pub fn default_schema() -> VaultSchema {
         let json = serde_json::json!({ "schemas": combined_raw() }).to_string();
@@ -326,22 +306,10 @@ fn build_column(table: &str, c: &skyflow_schema::Column) -> EngineResult<Column>
         })
         .transpose()?;
     Ok(Column {
-        name: c.name.clone(),
-        datatype: c.datatype,
-        is_array: c.is_array,
-        token_policy: c.token_policy,
-        dlp_policy: c.dlp_policy,
+        spec: c.clone(),
         find_pattern,
-        replace_pattern: c.replace_pattern.clone(),
-        fpt_regex: c.fpt_regex.clone(),
-        fpt_gen,
         validations,
-        predefined_values: c.predefined_values.clone(),
-        unique: c.unique,
-        not_null: c.not_null,
-        column_group: c.column_group.clone(),
-        ttl_minutes: c.ttl_minutes,
-        operations: c.operations.clone(),
+        fpt_gen,
     })
 }
 
@@ -354,16 +322,16 @@ mod tests {
         let s = VaultSchema::quickstart();
         let cc = s.table("credit_cards").unwrap();
         let card = cc.column("card_number").unwrap();
-        assert_eq!(card.token_policy, Some(TokenPolicy::DeterministicFpt));
-        assert_eq!(card.dlp_policy, DlpPolicy::Mask);
-        assert!(card.fpt_regex.is_some());
+        assert_eq!(card.spec.token_policy, Some(TokenPolicy::DeterministicFpt));
+        assert_eq!(card.spec.dlp_policy, DlpPolicy::Mask);
+        assert!(card.spec.fpt_regex.is_some());
         assert_eq!(card.validations.len(), 1);
         let cvv = cc.column("cvv").unwrap();
         assert!(cvv.is_transient());
-        assert_eq!(cvv.ttl_minutes, 60);
+        assert_eq!(cvv.spec.ttl_minutes, 60);
         let dob = s.table("persons").unwrap().column("date_of_birth").unwrap();
-        assert_eq!(dob.datatype, DataType::Date);
-        assert_eq!(cc.columns[0].name, "skyflow_id");
+        assert_eq!(dob.spec.datatype, DataType::Date);
+        assert_eq!(cc.columns[0].spec.name, "skyflow_id");
     }
 
     #[test]
@@ -371,10 +339,14 @@ mod tests {
         let json = include_str!("../../schemas/test-sample-schema.json");
         let s = VaultSchema::from_json(json).unwrap();
         let t = s.table("table_1").unwrap();
-        assert_eq!(t.column("age").unwrap().datatype, DataType::Int32);
+        assert_eq!(t.column("age").unwrap().spec.datatype, DataType::Int32);
         assert!(t.column("name.first_name").is_some());
         assert_eq!(
-            t.column("marital_status").unwrap().predefined_values.len(),
+            t.column("marital_status")
+                .unwrap()
+                .spec
+                .predefined_values
+                .len(),
             7
         );
     }
@@ -418,7 +390,7 @@ mod tests {
         ] {
             assert!(t.column(c).is_some(), "{c}");
         }
-        assert_eq!(t.column("file").unwrap().datatype, DataType::File);
+        assert_eq!(t.column("file").unwrap().spec.datatype, DataType::File);
         assert!(
             VaultSchema::from_json(s.to_json())
                 .unwrap()

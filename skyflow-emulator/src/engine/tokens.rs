@@ -77,8 +77,8 @@ impl Vault {
 
     fn generate(&self, col: &Column, v: &Value) -> String {
         let s = canon_ref(v);
-        let fpt_ok = col.datatype.allows_fpt();
-        match col.token_policy {
+        let fpt_ok = col.spec.datatype.allows_fpt();
+        match col.spec.token_policy {
             Some(
                 TokenPolicy::DeterministicFpt
                 | TokenPolicy::NonDeterministicFpt
@@ -139,11 +139,12 @@ impl Vault {
         byot: Option<&str>,
     ) -> EngineResult<PreparedToken> {
         let policy = col
+            .spec
             .token_policy
             .ok_or_else(|| EngineError::internal("column has no token policy"))?;
         let value_fp = policy
             .is_deterministic()
-            .then(|| self.value_fp(&col.column_group, v));
+            .then(|| self.value_fp(&col.spec.column_group, v));
         let plain = serde_json::to_vec(v).map_err(|e| EngineError::internal(e.to_string()))?;
         let known = byot.is_none()
             && value_fp
@@ -179,6 +180,7 @@ impl Vault {
             prepared,
         } = issue;
         let policy = col
+            .spec
             .token_policy
             .ok_or_else(|| EngineError::internal("column has no token policy"))?;
         let cells = cells.filter(|_| !policy.is_transient());
@@ -186,11 +188,11 @@ impl Vault {
             if b.is_empty() {
                 return Err(EngineError::invalid(format!(
                     "{at}The token supplied for column {} is empty",
-                    col.name
+                    col.spec.name
                 )));
             }
             if let Some(generator) = &col.fpt_gen
-                && col.datatype.allows_fpt()
+                && col.spec.datatype.allows_fpt()
                 && matches!(
                     policy,
                     TokenPolicy::DeterministicFpt
@@ -201,7 +203,7 @@ impl Vault {
             {
                 return Err(EngineError::invalid(format!(
                     "{at}The token supplied for column {} does not match the column's format_preserving_regex",
-                    col.name
+                    col.spec.name
                 )));
             }
         }
@@ -225,18 +227,18 @@ impl Vault {
                     ErrorKind::InvalidArgument,
                     format!(
                         "{at}The token supplied for column {} conflicts with the token already issued for this value",
-                        col.name
+                        col.spec.name
                     ),
                 ));
             }
             if let Some(cells) = cells {
-                self.hold(c, cells, &col.name, tid, false)?;
+                self.hold(c, cells, &col.spec.name, tid, false)?;
             }
             return Ok(token);
         }
         let expires = policy
             .is_transient()
-            .then(|| self.inner.now() + i64::from(col.ttl_minutes) * 60);
+            .then(|| self.inner.now() + i64::from(col.spec.ttl_minutes) * 60);
         for _ in 0..MAX_TOKEN_ATTEMPTS {
             let Some(FreshToken {
                 token,
@@ -253,10 +255,10 @@ impl Vault {
             let stored = self.rows(c).insert_token(TokenRow {
                 token_fp: &fp,
                 token_ct,
-                group: &col.column_group,
+                group: &col.spec.column_group,
                 value_fp: value_fp.as_deref(),
                 table: &table.name,
-                column: &col.name,
+                column: &col.spec.name,
                 value_ct,
                 expires_at: expires,
                 refs: i64::from(cells.is_some()),
@@ -267,20 +269,20 @@ impl Vault {
                         ErrorKind::InvalidArgument,
                         format!(
                             "{at}The token supplied for column {} is already mapped to another value",
-                            col.name
+                            col.spec.name
                         ),
                     ));
                 }
                 continue;
             };
             if let Some(cells) = cells {
-                self.hold(c, cells, &col.name, tid, true)?;
+                self.hold(c, cells, &col.spec.name, tid, true)?;
             }
             return Ok(token);
         }
         Err(EngineError::internal(format!(
             "could not draw a free token for column {} (the token space of its format is exhausted)",
-            col.name
+            col.spec.name
         )))
     }
 

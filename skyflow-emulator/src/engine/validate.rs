@@ -77,21 +77,22 @@ impl Vault {
         if v.is_null() {
             return Ok(None);
         }
-        let bad =
-            |what: &str| EngineError::invalid(format!("{at}Value for column {} {what}", col.name));
-        if col.datatype == DataType::File {
+        let bad = |what: &str| {
+            EngineError::invalid(format!("{at}Value for column {} {what}", col.spec.name))
+        };
+        if col.spec.datatype == DataType::File {
             return Err(EngineError::invalid(format!(
                 "{at}Column {} holds files; upload files through the file upload endpoint",
-                col.name
+                col.spec.name
             )));
         }
-        if col.is_array {
+        if col.spec.is_array {
             if !v.is_array() {
                 return Err(bad("must be an array"));
             }
             return Ok(Some(v.clone()));
         }
-        let out = match col.datatype {
+        let out = match col.spec.datatype {
             DataType::Int32 => match v {
                 Value::Number(n) if n.is_i64() || n.is_u64() => v.clone(),
                 Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
@@ -132,7 +133,7 @@ impl Vault {
             },
         };
         if let Value::String(s) = &out {
-            if let Some(format) = temporal_format_error(col.datatype, s) {
+            if let Some(format) = temporal_format_error(col.spec.datatype, s) {
                 return Err(bad(format));
             }
             if col.validations.iter().any(|re| !re.is_match(s)) {
@@ -140,10 +141,14 @@ impl Vault {
                     "does not match the column's validation regular expression",
                 ));
             }
-            if !col.predefined_values.is_empty() && !col.predefined_values.iter().any(|p| p == s) {
+            if !col.spec.predefined_values.is_empty()
+                && !col.spec.predefined_values.iter().any(|p| p == s)
+            {
                 return Err(bad("is not one of the column's predefined values"));
             }
-            if col.unique && s.chars().count() > self.inner.config.limits.max_unique_string_chars {
+            if col.spec.unique
+                && s.chars().count() > self.inner.config.limits.max_unique_string_chars
+            {
                 return Err(bad(&format!(
                     "exceeds {} characters, the maximum for a unique column (token insertion error)",
                     self.inner.config.limits.max_unique_string_chars
@@ -210,7 +215,7 @@ impl Vault {
     ) -> EngineResult<()> {
         for f in fields {
             let col = table.column(f).ok_or_else(|| invalid_field(f))?;
-            if tokenization && col.token_policy.is_none() && !col.is_skyflow_id() {
+            if tokenization && col.spec.token_policy.is_none() && !col.is_skyflow_id() {
                 return Err(EngineError::invalid(format!(
                     "Invalid request. Column {f} is not tokenized; with tokenization=true, fields may only name tokenized columns."
                 )));

@@ -67,15 +67,15 @@ impl Vault {
                 .ok_or_else(|| EngineError::invalid_insert_column(k))?;
             values.push((col, self.normalize(table, col, v, &at)?));
         }
-        for col in table.columns.iter().filter(|c| c.not_null) {
+        for col in table.columns.iter().filter(|c| c.spec.not_null) {
             if !col.is_skyflow_id()
                 && !values
                     .iter()
-                    .any(|(c, v)| c.name == col.name && v.is_some())
+                    .any(|(c, v)| c.spec.name == col.spec.name && v.is_some())
             {
                 return Err(EngineError::invalid(format!(
                     "{at}Column {} is required",
-                    col.name
+                    col.spec.name
                 )));
             }
         }
@@ -83,7 +83,7 @@ impl Vault {
         if let Some(up) = opts.upsert {
             let ucol = table
                 .column(up)
-                .filter(|c| c.unique && !c.is_skyflow_id())
+                .filter(|c| c.spec.unique && !c.is_skyflow_id())
                 .ok_or_else(|| {
                     EngineError::invalid(format!(
                         "{at}Upsert column {up} is not a unique column of table {}",
@@ -92,7 +92,7 @@ impl Vault {
                 })?;
             let v = values
                 .iter()
-                .find(|(c, _)| c.name == ucol.name)
+                .find(|(c, _)| c.spec.name == ucol.spec.name)
                 .and_then(|(_, v)| v.clone())
                 .ok_or_else(|| {
                     EngineError::invalid(format!(
@@ -104,9 +104,9 @@ impl Vault {
         let prepared = values
             .iter()
             .map(|(col, v)| match v {
-                Some(v) if col.token_policy.is_some() => {
+                Some(v) if col.spec.token_policy.is_some() => {
                     let byot = tokens
-                        .and_then(|t| t.get(&col.name))
+                        .and_then(|t| t.get(&col.spec.name))
                         .and_then(Value::as_str);
                     self.prepare_token(col, v, byot).map(Some)
                 }
@@ -121,7 +121,7 @@ impl Vault {
                 let data: Map<String, Value> = values
                     .iter()
                     .filter(|(col, _)| !col.is_transient())
-                    .filter_map(|(col, v)| Some((col.name.clone(), v.clone()?)))
+                    .filter_map(|(col, v)| Some((col.spec.name.clone(), v.clone()?)))
                     .collect();
                 let blob = self.seal_record(&table.name, &sid, &data)?;
                 Some((sid, blob))
@@ -404,22 +404,22 @@ impl Vault {
         for (col, v) in values {
             let prepared = prepared.next().flatten();
             let byot = tokens
-                .and_then(|t| t.get(&col.name))
+                .and_then(|t| t.get(&col.spec.name))
                 .and_then(Value::as_str);
-            if byot.is_some() && col.token_policy.is_none() {
+            if byot.is_some() && col.spec.token_policy.is_none() {
                 return Err(EngineError::invalid(format!(
                     "{at}Column {} does not support tokens",
-                    col.name
+                    col.spec.name
                 )));
             }
-            if v.is_none() && col.not_null {
+            if v.is_none() && col.spec.not_null {
                 return Err(EngineError::invalid(format!(
                     "{at}Column {} is required",
-                    col.name
+                    col.spec.name
                 )));
             }
-            let old = if col.unique {
-                rec.data.get(&col.name).cloned()
+            let old = if col.spec.unique {
+                rec.data.get(&col.spec.name).cloned()
             } else {
                 None
             };
@@ -430,11 +430,18 @@ impl Vault {
                 prepared,
             };
             if let Some(tok) = self.write_cell(c, table, rec, cell, at)? {
-                out.insert(col.name.clone(), Value::String(tok));
+                out.insert(col.spec.name.clone(), Value::String(tok));
             }
-            if col.unique {
+            if col.spec.unique {
                 // Skyflow's exact message, without the record index.
-                self.set_unique(c, &table.name, &col.name, old.as_ref(), v.as_ref(), rec)?;
+                self.set_unique(
+                    c,
+                    &table.name,
+                    &col.spec.name,
+                    old.as_ref(),
+                    v.as_ref(),
+                    rec,
+                )?;
             }
         }
         Ok(out)
@@ -463,18 +470,18 @@ impl Vault {
             prepared,
         } = cell;
         let Some(v) = v else {
-            rec.data.remove(&col.name);
-            self.release_cell(c, &mut rec.cells, &col.name)?;
+            rec.data.remove(&col.spec.name);
+            self.release_cell(c, &mut rec.cells, &col.spec.name)?;
             return Ok(None);
         };
-        let unchanged = rec.data.get(&col.name) == Some(v);
+        let unchanged = rec.data.get(&col.spec.name) == Some(v);
         if !col.is_transient() {
-            rec.data.insert(col.name.clone(), v.clone());
+            rec.data.insert(col.spec.name.clone(), v.clone());
         }
-        if col.token_policy.is_none() {
+        if col.spec.token_policy.is_none() {
             return Ok(None);
         }
-        if let Some(&tid) = rec.cells.get(&col.name)
+        if let Some(&tid) = rec.cells.get(&col.spec.name)
             && unchanged
         {
             let current = self.token_text(c, tid)?;

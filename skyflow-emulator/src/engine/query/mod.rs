@@ -298,7 +298,7 @@ impl Vault {
                 {
                     return Err(bad(format!(
                         "WHERE is not supported on transient column {}",
-                        col.name
+                        col.spec.name
                     )));
                 }
             }
@@ -332,7 +332,7 @@ impl Vault {
                     let item = match (&out, level) {
                         (Output::Column(col, _), Some(_)) => SelectItem::ExprWithAlias {
                             expr: e,
-                            alias: ident(&col.name),
+                            alias: ident(&col.spec.name),
                         },
                         _ => SelectItem::UnnamedExpr(e),
                     };
@@ -412,14 +412,14 @@ impl Vault {
                     };
                     let shown = match outputs.get(i) {
                         Some(Output::Column(col, level)) => {
-                            let typed = match (&col.datatype, &v) {
+                            let typed = match (&col.spec.datatype, &v) {
                                 (DataType::Bool, Value::Number(n)) => {
                                     Value::Bool(n.as_i64() == Some(1))
                                 }
                                 (DataType::Json, Value::String(s)) => {
                                     serde_json::from_str(s).unwrap_or(v.clone())
                                 }
-                                _ if col.is_array => match &v {
+                                _ if col.spec.is_array => match &v {
                                     Value::String(s) => {
                                         serde_json::from_str(s).unwrap_or(v.clone())
                                     }

@@ -47,12 +47,12 @@ pub(super) fn expand<'t>(
     outputs: &mut Vec<Output<'t>>,
 ) {
     for col in &t.columns {
-        if col.is_transient() || col.datatype == DataType::File {
+        if col.is_transient() || col.spec.datatype == DataType::File {
             continue;
         }
         items.push(SelectItem::UnnamedExpr(Expr::CompoundIdentifier(vec![
             ident(alias),
-            ident(&col.name),
+            ident(&col.spec.name),
         ])));
         outputs.push(Output::Column(col, Redaction::Default));
     }
@@ -230,7 +230,7 @@ impl Visitor for Checker<'_> {
                 match single_name(name).and_then(|n| self.ops.vault.schema.table(&n)) {
                     Some(t) => {
                         self.columns
-                            .extend(t.columns.iter().map(|c| c.name.clone()));
+                            .extend(t.columns.iter().map(|c| c.spec.name.clone()));
                         ControlFlow::Continue(())
                     }
                     None => {
@@ -283,13 +283,13 @@ impl Rewriter<'_> {
         let tn = quote_lit(&t.name);
         let mut cols = vec![format!("skyflow_id AS {}", quote_ident("skyflow_id"))];
         for c in t.columns.iter().filter(|c| !c.is_skyflow_id()) {
-            if c.is_transient() || c.datatype == DataType::File {
-                cols.push(format!("NULL AS {}", quote_ident(&c.name)));
+            if c.is_transient() || c.spec.datatype == DataType::File {
+                cols.push(format!("NULL AS {}", quote_ident(&c.spec.name)));
             } else {
                 cols.push(format!(
                     "sky_col(data, {v}, {tn}, skyflow_id, {}) AS {}",
-                    quote_lit(&c.name),
-                    quote_ident(&c.name)
+                    quote_lit(&c.spec.name),
+                    quote_ident(&c.spec.name)
                 ));
             }
         }
