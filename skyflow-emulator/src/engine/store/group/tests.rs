@@ -472,3 +472,28 @@ fn a_holder_count_a_write_leaves_waiting_survives_a_later_write_that_fails() {
         "the first and the last write's holds, not the failed one's"
     );
 }
+
+#[test]
+fn a_write_that_panics_leaves_nothing_for_the_next_write_to_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    // A write panics part way (after its row, as a bug in an operation would): the server
+    // answers it with an internal error (its task's panic is caught) and goes on.
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        store.write(|c| -> EngineResult<()> {
+            insert_row(c, "w-panics")?;
+            panic!("a bug inside the write");
+        })
+    }));
+    assert!(panicked.is_err());
+    // The next write must not commit what the panicked write left behind.
+    store.write(|c| insert_row(c, "w-next")).unwrap();
+    let rows: Vec<String> = store
+        .read(|c| {
+            let mut st = c.prepare("SELECT key FROM sky_meta WHERE key LIKE 'w%' ORDER BY key")?;
+            let rows = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .unwrap();
+    assert_eq!(rows, ["w-next"], "the panicked write's row was committed");
+}
