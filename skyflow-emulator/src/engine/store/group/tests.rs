@@ -497,3 +497,31 @@ fn a_write_that_panics_leaves_nothing_for_the_next_write_to_commit() {
         .unwrap();
     assert_eq!(rows, ["w-next"], "the panicked write's row was committed");
 }
+
+#[test]
+fn a_write_refused_after_a_failed_sync_leaves_no_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let put = |key: &str| store.write(|c| insert_row(c, key));
+    put("w-before").unwrap();
+    // A pipe cannot be synced: the next sync fails as a failing disk would.
+    let (_read, write) = std::io::pipe().unwrap();
+    lock(&store.groups).wal = Some(Arc::new(std::fs::File::from(std::os::fd::OwnedFd::from(
+        write,
+    ))));
+    put("w-unsynced").unwrap_err();
+    // Every later write is refused ("restart the emulator"): a refused write must leave
+    // nothing behind, yet it ran and its group committed.
+    let err = put("w-after").unwrap_err();
+    assert!(err.detail().is_some_and(|d| d.contains("restart")), "{err:?}");
+    let seen: i64 = store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM sky_meta WHERE key = 'w-after'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(seen, 0, "a write answered with an error is visible to readers");
+}
