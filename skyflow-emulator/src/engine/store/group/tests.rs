@@ -525,3 +525,59 @@ fn a_write_refused_after_a_failed_sync_leaves_no_row() {
         .unwrap();
     assert_eq!(seen, 0, "a write answered with an error is visible to readers");
 }
+
+#[test]
+fn a_write_failing_with_a_full_disk_leaves_no_write_of_its_group_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(store(dir.path()));
+    let put = |store: &Store, key: &str| {
+        store.write(|c| {
+            if key == "w-3" {
+                // The disk has room again.
+                c.pragma_update(None, "max_page_count", 1_000_000_000)?;
+            }
+            if key == "w-full" {
+                // The disk is full: the database cannot grow by a page (SQLite answers
+                // SQLITE_FULL, and rolls back the whole transaction).
+                let pages: i64 = c.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+                c.pragma_update(None, "max_page_count", pages)?;
+                c.execute(
+                    "INSERT INTO sky_meta(key, value) VALUES (?1, ?2)",
+                    rusqlite::params![key, vec![7u8; 256 * 1024]],
+                )?;
+                return Ok(());
+            }
+            insert_row(c, key)
+        })
+    };
+    put(&store, "w-0").unwrap();
+    // Three writes in one group, during a (simulated) sync: each joins the open group.
+    begin_simulated_sync(&store);
+    let spawn = |key: &'static str| {
+        let store = store.clone();
+        std::thread::spawn(move || put(&store, key))
+    };
+    let mut writes = Vec::new();
+    for (n, key) in ["w-1", "w-full", "w-3"].into_iter().enumerate() {
+        writes.push(spawn(key));
+        spin_until(|| lock(&store.groups).waiters.len() > n || writes[n].is_finished());
+    }
+    end_simulated_sync(&store);
+    let results: Vec<_> = writes.into_iter().map(|t| t.join().unwrap()).collect();
+    let rows: Vec<String> = store
+        .read(|c| {
+            let mut st = c.prepare("SELECT key FROM sky_meta WHERE key LIKE 'w%' ORDER BY key")?;
+            let rows = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .unwrap();
+    // Whatever each write was answered, a write answered with an error left nothing.
+    for (key, res) in ["w-1", "w-full", "w-3"].iter().zip(&results) {
+        if res.is_err() {
+            assert!(
+                !rows.iter().any(|r| r == key),
+                "{key} was answered {res:?} but its row is committed: {rows:?}"
+            );
+        }
+    }
+}
