@@ -581,3 +581,18 @@ fn a_write_failing_with_a_full_disk_leaves_no_write_of_its_group_committed() {
         }
     }
 }
+
+#[test]
+fn a_read_that_panics_in_memory_leaves_the_store_writable() {
+    let init: ConnInit = Arc::new(|_| Ok(()));
+    let store = Store::open(None, Arc::new(Keys::random()), init).unwrap();
+    // In memory a read runs on the writer's connection, made read-only for it; the read
+    // panics (as a bug in an operation would: the server answers it and goes on).
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        store.read(|_| -> EngineResult<()> { panic!("a bug inside the read") })
+    }));
+    assert!(panicked.is_err());
+    store
+        .write(|c| insert_row(c, "w-after"))
+        .expect("a write after the panicked read");
+}
