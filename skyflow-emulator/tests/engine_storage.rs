@@ -1119,3 +1119,40 @@ fn two_updates_of_one_cell_in_one_batch_leave_no_token_row_behind() {
     drop(e);
     assert_token_counts_match_cells(dir.path());
 }
+
+#[test]
+fn a_failed_continue_on_error_entry_leaves_no_rows_counts_or_unique_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let (e, v) = open_v1(dir.path());
+    let r0 = insert(&v, json!({"email": "r0@example.com", "name": "Shared"})).skyflow_id;
+    // Entry 1 takes the shared name token and issues its own (they wait in the write);
+    // entry 2 settles the token of its email (a column before the others), then fails on
+    // that unique email, in its savepoint; entry 3 releases the shared token from r0;
+    // entry 4 takes it again. (Covers a failing continue-on-error entry that got as far as
+    // the store; the batch test in engine_ops only has one refused by validation.)
+    let batch = json!({"continueOnError": true, "records": [
+        {"tableName": "table1", "method": "POST", "fields": {"email": "e1@example.com", "name": "Shared", "notes": "n1"}, "tokenization": true},
+        {"tableName": "table1", "method": "POST", "fields": {"email": "e1@example.com", "name": "Shared", "notes": "n2"}, "tokenization": true},
+        {"tableName": "table1", "method": "PUT", "ID": r0, "fields": {"name": "Other"}, "tokenization": true},
+        {"tableName": "table1", "method": "POST", "fields": {"email": "e4@example.com", "name": "Shared"}, "tokenization": true}
+    ]});
+    let res = v
+        .batch(
+            &RequestContext::system(),
+            serde_json::from_value(batch).unwrap(),
+        )
+        .unwrap();
+    let statuses: Vec<u16> = res.responses.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 400, 200, 200]);
+    let listed = v
+        .get(&RequestContext::system(), "table1", GetRequest::default())
+        .unwrap()
+        .records
+        .len();
+    assert_eq!(listed, 3, "r0 and the two entries that succeeded");
+    // The failed entry's email is not taken.
+    insert(&v, json!({"email": "e2@example.com", "name": "Shared"}));
+    drop(v);
+    drop(e);
+    assert_token_counts_match_cells(dir.path());
+}
