@@ -161,9 +161,7 @@ impl Groups {
             return Some(Ok(()));
         }
         if self.sync_failed {
-            return Some(Err(EngineError::internal(
-                "a sync of the write-ahead log failed; restart the emulator",
-            )));
+            return Some(Err(sync_failed()));
         }
         None
     }
@@ -194,6 +192,18 @@ impl Groups {
     }
 }
 
+/// Goes on with the panic of a write, if it panicked, once the write is undone and settled.
+fn resume(panicked: Option<Box<dyn std::any::Any + Send>>) {
+    if let Some(payload) = panicked {
+        std::panic::resume_unwind(payload);
+    }
+}
+
+/// The answer of every write once a sync of the WAL failed.
+fn sync_failed() -> EngineError {
+    EngineError::internal("a sync of the write-ahead log failed; restart the emulator")
+}
+
 impl Store {
     /// Runs `f` as one atomic write and returns once it is durable: its changes are kept
     /// when it returns Ok and undone when it fails.
@@ -211,10 +221,34 @@ impl Store {
         &self,
         f: impl FnOnce(&Connection) -> EngineResult<T>,
     ) -> EngineResult<T> {
+        // A write that panics is undone like one that fails, and its group settles as usual;
+        // the panic goes on once that is done (the server answers it with a 500 and serves
+        // on, so nothing of it may stay in the open transaction for a later write to commit).
+        let mut panicked = None;
+        let f = |c: &Connection| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(c))).unwrap_or_else(
+                |payload| {
+                    panicked = Some(payload);
+                    Err(EngineError::internal("the write panicked; it was undone"))
+                },
+            )
+        };
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut w = lock(&self.writer);
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         let held = Instant::now();
+        if self.sync_failed.load(Ordering::SeqCst) {
+            // What the WAL holds on disk is unknown: nothing more is written, and the open
+            // group (its writes are answered with the sync's failure) is dropped.
+            if w.open.take().is_some() {
+                let _ = w.conn.execute_batch("ROLLBACK");
+                self.index.discard();
+                w.owed = false;
+                w.poisoned = None;
+            }
+            self.release(w, held);
+            return Err(sync_failed());
+        }
         let (group, size, began) = match w.open {
             Some(open) => open,
             None => {
@@ -238,9 +272,17 @@ impl Store {
                 self.index.discard();
                 w.open = None;
                 self.release(w, held);
+                resume(panicked);
                 return out;
             }
             out
+        } else if w.conn.is_autocommit() {
+            // The group's transaction is gone (SQLite rolls a transaction back on its own
+            // after some errors): this write must not run outside it, where its savepoint
+            // would commit at once. The group fails.
+            let e = EngineError::internal("the open transaction of the group was rolled back");
+            w.poisoned = Some(e.clone());
+            Err(e)
         } else if let Err(e) = tokens::flush_pending(&w.conn, self) {
             // The rows of earlier writes are written before this write's savepoint, so that
             // no savepoint journals their pages; when that fails they are lost, and with them
@@ -248,7 +290,15 @@ impl Store {
             w.poisoned = Some(e.clone());
             Err(e)
         } else {
-            in_savepoint(&w.conn, self, &WRITE_SAVEPOINT, || f(&w.conn)).and_then(|r| r)
+            let out = in_savepoint(&w.conn, self, &WRITE_SAVEPOINT, || f(&w.conn)).and_then(|r| r);
+            if let Err(e) = &out
+                && w.conn.is_autocommit()
+            {
+                // The write failed in a way that made SQLite roll back the whole transaction
+                // (a full disk, an I/O error): the group's earlier writes went with it.
+                w.poisoned = Some(e.clone());
+            }
+            out
         };
         let alone = self.path.is_none() || self.waiting.load(Ordering::SeqCst) == 0;
         // A poisoned group ends at once (its commit fails): writes behind it begin a new one
@@ -280,7 +330,9 @@ impl Store {
                 self.commit(w, held)
             }
         };
-        self.await_group(groups, group)?;
+        let settled = self.await_group(groups, group);
+        resume(panicked);
+        settled?;
         out
     }
 
@@ -305,6 +357,8 @@ impl Store {
         // The rows the group's last write left waiting are written first.
         let commit = match w.poisoned.take() {
             Some(e) => Err(e),
+            // Nothing is committed once a sync failed (see `write`).
+            None if self.sync_failed.load(Ordering::SeqCst) => Err(sync_failed()),
             None => tokens::flush_pending(&w.conn, self).and_then(|()| run(&w.conn, "COMMIT")),
         };
         self.commits.fetch_add(1, Ordering::Relaxed);
@@ -424,7 +478,10 @@ impl Store {
                 g.synced = g.synced.max(target);
                 g.syncs += 1;
             }
-            Err(_) => g.sync_failed = true,
+            Err(_) => {
+                g.sync_failed = true;
+                self.sync_failed.store(true, Ordering::SeqCst);
+            }
         }
         let wake = g.wakeable(true);
         drop(g);

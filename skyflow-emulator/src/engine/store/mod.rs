@@ -18,7 +18,7 @@
 //! Everything stored is already encrypted or hashed by the caller; this layer moves bytes.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::types::ToSql;
@@ -113,6 +113,9 @@ pub(crate) struct Store {
     groups: Mutex<Groups>,
     /// Writes waiting for the writer connection (they join the open group).
     waiting: AtomicUsize,
+    /// A sync of the WAL failed ([`group::Groups`] records it too): no write runs again until
+    /// the store is reopened. Set under the groups lock, read by writes without it.
+    sync_failed: AtomicBool,
     readers: Mutex<Vec<Connection>>,
     path: Option<PathBuf>,
     init: ConnInit,
@@ -172,6 +175,7 @@ impl Store {
             writer_nanos: AtomicU64::new(0),
             sync_nanos: AtomicU64::new(0),
             waiting: AtomicUsize::new(0),
+            sync_failed: AtomicBool::new(false),
             readers: Mutex::new(Vec::new()),
             path,
             init,
@@ -213,8 +217,9 @@ impl Store {
         let Some(path) = &self.path else {
             let w = lock(&self.writer);
             w.conn.pragma_update(None, "query_only", "ON")?;
+            let writable = MakeWritable(&w.conn);
             let out = f(&w.conn);
-            w.conn.pragma_update(None, "query_only", "OFF")?;
+            drop(writable);
             return out;
         };
         let conn = lock(&self.readers).pop();
@@ -243,6 +248,18 @@ impl Store {
             pool.push(conn);
         }
         out
+    }
+}
+
+/// Turns `query_only` off again when dropped, also when the read on the connection panics:
+/// in memory, reads borrow the writer's connection, which must not stay read-only.
+struct MakeWritable<'c>(&'c Connection);
+
+impl Drop for MakeWritable<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = self.0.pragma_update(None, "query_only", "OFF") {
+            tracing::error!(error = %e, "couldn't make the in-memory store writable again");
+        }
     }
 }
 
