@@ -192,8 +192,23 @@ impl Groups {
     }
 }
 
+/// The payload of a panic.
+type Panic = Box<dyn std::any::Any + Send>;
+
+/// Runs the work of a write: a panic in it becomes an internal error, its payload kept in
+/// `panicked` to go on with once the write is undone and settled ([`resume`]).
+fn caught<T>(
+    panicked: &mut Option<Panic>,
+    work: impl FnOnce() -> EngineResult<T>,
+) -> EngineResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|payload| {
+        *panicked = Some(payload);
+        Err(EngineError::internal("the write panicked; it was undone"))
+    })
+}
+
 /// Goes on with the panic of a write, if it panicked, once the write is undone and settled.
-fn resume(panicked: Option<Box<dyn std::any::Any + Send>>) {
+fn resume(panicked: Option<Panic>) {
     if let Some(payload) = panicked {
         std::panic::resume_unwind(payload);
     }
@@ -225,14 +240,6 @@ impl Store {
         // the panic goes on once that is done (the server answers it with a 500 and serves
         // on, so nothing of it may stay in the open transaction for a later write to commit).
         let mut panicked = None;
-        let f = |c: &Connection| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(c))).unwrap_or_else(
-                |payload| {
-                    panicked = Some(payload);
-                    Err(EngineError::internal("the write panicked; it was undone"))
-                },
-            )
-        };
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut w = lock(&self.writer);
         self.waiting.fetch_sub(1, Ordering::SeqCst);
@@ -264,7 +271,9 @@ impl Store {
             // The group's first write needs no savepoint: when it fails, the whole (then
             // empty) transaction rolls back and the next write begins a new group.
             self.index.mark();
-            let out = f(&w.conn).and_then(|v| tokens::write_releases(&w.conn, self).map(|_| v));
+            let out = caught(&mut panicked, || {
+                f(&w.conn).and_then(|v| tokens::write_releases(&w.conn, self).map(|_| v))
+            });
             if out.is_ok() {
                 self.index.release();
             } else {
@@ -290,7 +299,9 @@ impl Store {
             w.poisoned = Some(e.clone());
             Err(e)
         } else {
-            let out = in_savepoint(&w.conn, self, &WRITE_SAVEPOINT, || f(&w.conn)).and_then(|r| r);
+            let out = caught(&mut panicked, || {
+                in_savepoint(&w.conn, self, &WRITE_SAVEPOINT, || f(&w.conn)).and_then(|r| r)
+            });
             if let Err(e) = &out
                 && w.conn.is_autocommit()
             {

@@ -359,7 +359,9 @@ fn run(conn: &Connection, sql: &str) -> EngineResult<()> {
 /// lookups, holder counts) are kept when it returns Ok and undone when it fails. Rows and
 /// holder counts pending from before are written first, so undoing `f` undoes only its own;
 /// the rows `f` adds wait past its end, to be written outside it (see `group.rs`). The
-/// outer error is a storage fault of the savepoint itself; the inner result is `f`'s.
+/// outer error is a storage fault of the savepoint itself; the inner result is `f`'s. When
+/// `f` panics, it is undone as when it fails, and the panic goes on (an enclosing savepoint
+/// must find the lookups' savepoints as it left them).
 fn in_savepoint<T>(
     conn: &Connection,
     store: &Store,
@@ -369,7 +371,17 @@ fn in_savepoint<T>(
     tokens::flush_pending(conn, store)?;
     run(conn, sp.begin)?;
     store.index.mark();
-    let out = f().and_then(|v| tokens::write_releases(conn, store).map(|_| v));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        f().and_then(|v| tokens::write_releases(conn, store).map(|_| v))
+    }));
+    let out = match out {
+        Ok(out) => out,
+        Err(payload) => {
+            store.index.rollback();
+            let _ = conn.execute_batch(sp.undo);
+            std::panic::resume_unwind(payload)
+        }
+    };
     match &out {
         Ok(_) => {
             store.index.release();

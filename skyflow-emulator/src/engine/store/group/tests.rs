@@ -607,3 +607,62 @@ fn a_read_that_panics_in_memory_leaves_the_store_writable() {
         .write(|c| insert_row(c, "w-after"))
         .expect("a write after the panicked read");
 }
+
+#[test]
+fn a_write_that_panics_inside_an_entry_savepoint_leaves_no_lookup_behind() {
+    use super::super::index::{Kind, key};
+    use super::super::{ENTRY_SAVEPOINT, in_savepoint};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(store(dir.path()));
+    let lookup = key(b"value of the panicked write");
+    fn put(store: &Store, name: &str) -> EngineResult<()> {
+        store.write(|c| {
+            insert_row(c, name)?;
+            if name == "w-panics" {
+                // The write maps a lookup (as issuing a token does), then a continue-on-error
+                // entry of it panics part way.
+                store.index.set(
+                    Kind::Deterministic,
+                    key(b"value of the panicked write"),
+                    Some(7),
+                );
+                let entry = in_savepoint(c, store, &ENTRY_SAVEPOINT, || -> EngineResult<()> {
+                    insert_row(c, "w-entry")?;
+                    panic!("a bug inside a batch entry");
+                });
+                return entry.and_then(|r| r);
+            }
+            Ok(())
+        })
+    }
+    put(&store, "w-0").unwrap();
+    // Both writes in one group, so the panicking one runs in a savepoint of the group's
+    // transaction (the group's first write is undone by rolling the whole transaction back).
+    begin_simulated_sync(&store);
+    let first = {
+        let store = store.clone();
+        std::thread::spawn(move || put(&store, "w-1"))
+    };
+    spin_until(|| lock(&store.groups).waiters.len() == 1);
+    let panicking = {
+        let store = store.clone();
+        std::thread::spawn(move || put(&store, "w-panics"))
+    };
+    spin_until(|| panicking.is_finished() || lock(&store.groups).waiters.len() == 2);
+    end_simulated_sync(&store);
+    first.join().unwrap().unwrap();
+    assert!(panicking.join().is_err(), "the panic goes on to the caller");
+    let rows: Vec<String> = store
+        .read(|c| {
+            let mut st = c.prepare("SELECT key FROM sky_meta WHERE key LIKE 'w%' ORDER BY key")?;
+            let rows = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .unwrap();
+    assert_eq!(rows, ["w-0", "w-1"]);
+    assert_eq!(
+        store.index.get(Kind::Deterministic, lookup, false),
+        None,
+        "the panicked write's lookup was published with the group"
+    );
+}
