@@ -27,6 +27,17 @@ fn insert_row(c: &Connection, key: &str) -> EngineResult<()> {
     Ok(())
 }
 
+/// The keys of the committed rows whose key starts with `w`, in order.
+fn written_rows(store: &Store) -> Vec<String> {
+    store
+        .read(|c| {
+            let mut st = c.prepare("SELECT key FROM sky_meta WHERE key LIKE 'w%' ORDER BY key")?;
+            let rows = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .unwrap()
+}
+
 /// Yields until `done` holds.
 fn spin_until(done: impl Fn() -> bool) {
     while !done() {
@@ -249,13 +260,7 @@ fn a_failed_first_write_of_a_group_leaves_nothing_and_the_others_go_on() {
     for t in writes {
         t.join().unwrap().unwrap();
     }
-    let rows: Vec<String> = store
-        .read(|c| {
-            let mut st = c.prepare("SELECT key FROM sky_meta WHERE key LIKE 'w%' ORDER BY key")?;
-            let rows = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            Ok(rows)
-        })
-        .unwrap();
+    let rows = written_rows(&store);
     assert_eq!(rows, ["w-a", "w-b"]);
 }
 
@@ -488,13 +493,7 @@ fn a_write_that_panics_leaves_nothing_for_the_next_write_to_commit() {
     assert!(panicked.is_err());
     // The next write must not commit what the panicked write left behind.
     store.write(|c| insert_row(c, "w-next")).unwrap();
-    let rows: Vec<String> = store
-        .read(|c| {
-            let mut st = c.prepare("SELECT key FROM sky_meta WHERE key LIKE 'w%' ORDER BY key")?;
-            let rows = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            Ok(rows)
-        })
-        .unwrap();
+    let rows = written_rows(&store);
     assert_eq!(rows, ["w-next"], "the panicked write's row was committed");
 }
 
@@ -575,13 +574,7 @@ fn a_write_failing_with_a_full_disk_leaves_no_write_of_its_group_committed() {
     }
     end_simulated_sync(&store);
     let results: Vec<_> = writes.into_iter().map(|t| t.join().unwrap()).collect();
-    let rows: Vec<String> = store
-        .read(|c| {
-            let mut st = c.prepare("SELECT key FROM sky_meta WHERE key LIKE 'w%' ORDER BY key")?;
-            let rows = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            Ok(rows)
-        })
-        .unwrap();
+    let rows = written_rows(&store);
     // Whatever each write was answered, a write answered with an error left nothing.
     for (key, res) in ["w-1", "w-full", "w-3"].iter().zip(&results) {
         if res.is_err() {
@@ -652,13 +645,7 @@ fn a_write_that_panics_inside_an_entry_savepoint_leaves_no_lookup_behind() {
     end_simulated_sync(&store);
     first.join().unwrap().unwrap();
     assert!(panicking.join().is_err(), "the panic goes on to the caller");
-    let rows: Vec<String> = store
-        .read(|c| {
-            let mut st = c.prepare("SELECT key FROM sky_meta WHERE key LIKE 'w%' ORDER BY key")?;
-            let rows = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            Ok(rows)
-        })
-        .unwrap();
+    let rows = written_rows(&store);
     assert_eq!(rows, ["w-0", "w-1"]);
     assert_eq!(
         store.index.get(Kind::Deterministic, lookup, false),
