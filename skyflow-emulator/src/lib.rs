@@ -40,6 +40,12 @@
 //!   write-ahead log synced (`fdatasync`), so neither `kill -9` nor a power cut loses a write
 //!   that was answered. Concurrent writes share one commit and one sync (group commit); a
 //!   read may see a concurrent write shortly before that write answers;
+//! - a write that fails leaves nothing behind, also when it fails on a storage fault (when
+//!   SQLite abandons the transaction, on a full disk or an I/O error, the writes that shared
+//!   its commit fail with it) or on a bug inside the emulator (a panic, answered with a
+//!   500). If a sync of the write-ahead log fails, what the log holds on disk is unknown:
+//!   every write not yet synced, and every write from then on, answers 500 until the
+//!   emulator is restarted;
 //! - records and tokens are stored in the order they are written, so a write appends rows.
 //!   Lookups by token, by a deterministic or unique value and by record id go through keyed
 //!   hashes held in memory (roughly 100 bytes per token and per record), which the emulator
