@@ -653,3 +653,50 @@ fn a_write_that_panics_inside_an_entry_savepoint_leaves_no_lookup_behind() {
         "the panicked write's lookup was published with the group"
     );
 }
+
+/// The inode of the WAL file the store syncs (its cached handle).
+fn synced_wal_inode(store: &Store) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let g = lock(&store.groups);
+    g.wal.as_ref().expect("a sync opened the WAL").metadata().unwrap().ino()
+}
+
+/// SQLite resolves symbolic links in the database's path (`unixFullPathname`) and keeps the
+/// WAL beside the file the link points to; the store opens `<dir>/emulator.db-wal` (the path
+/// it was given, plus `-wal`) at its first sync. With `emulator.db` a link (to a file in the
+/// same directory, say), the WAL SQLite writes is `<target>-wal`: the store's first sync
+/// cannot open its WAL, the first write is answered with an error although its row is
+/// committed, and every later write is refused.
+#[test]
+fn a_store_whose_database_is_a_symlink_syncs_the_wal_sqlite_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::File::create(dir.path().join("vault-v4.db")).unwrap();
+    std::os::unix::fs::symlink("vault-v4.db", dir.path().join("emulator.db")).unwrap();
+    let store = store(dir.path());
+    let first = store.write(|c| insert_row(c, "w1"));
+    assert!(first.is_ok(), "the first write failed: {first:?}");
+    let later = store.write(|c| insert_row(c, "w2"));
+    assert!(later.is_ok(), "a later write failed: {later:?}");
+}
+
+/// The same, where a file `<dir>/emulator.db-wal` exists (left behind by an earlier layout of
+/// the directory): the store syncs that file, not the WAL SQLite writes its frames to, and
+/// answers OK for writes whose frames were never synced.
+#[test]
+fn the_synced_wal_is_the_file_sqlite_writes_even_beside_a_stale_wal() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::File::create(dir.path().join("vault-v4.db")).unwrap();
+    std::fs::File::create(dir.path().join("emulator.db-wal")).unwrap();
+    std::os::unix::fs::symlink("vault-v4.db", dir.path().join("emulator.db")).unwrap();
+    let store = store(dir.path());
+    store.write(|c| insert_row(c, "w1")).unwrap();
+    let written = std::fs::metadata(dir.path().join("vault-v4.db-wal")).unwrap();
+    assert!(written.len() > 0, "SQLite writes its frames to vault-v4.db-wal");
+    assert_eq!(
+        synced_wal_inode(&store),
+        written.ino(),
+        "the write was answered OK after syncing {}, not the WAL holding its frames",
+        dir.path().join("emulator.db-wal").display()
+    );
+}
