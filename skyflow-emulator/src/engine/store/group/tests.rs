@@ -700,3 +700,49 @@ fn the_synced_wal_is_the_file_sqlite_writes_even_beside_a_stale_wal() {
         dir.path().join("emulator.db-wal").display()
     );
 }
+
+/// The WAL the store syncs stays the file SQLite writes while the store is open: checkpoints
+/// of the checkpoint thread that let the writer start the log over, and pooled readers beyond
+/// the pool's size that close (a closing connection deletes the WAL only when it can lock the
+/// database exclusively, which the writer's shared lock prevents).
+#[test]
+fn the_synced_wal_stays_the_file_sqlite_writes_across_checkpoints_and_closing_readers() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(store(dir.path()));
+    let wal = dir.path().join("emulator.db-wal");
+    store.write(|c| insert_row(c, "w0")).unwrap();
+    let inode = synced_wal_inode(&store);
+    for round in 0..5 {
+        for i in 0..20 {
+            store
+                .write(|c| insert_row(c, &format!("w{round}-{i}")))
+                .unwrap();
+        }
+        // More concurrent reads than the pool keeps: the extra connections close.
+        let readers: Vec<_> = (0..12)
+            .map(|_| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    store
+                        .read(|c| {
+                            std::thread::sleep(Duration::from_millis(20));
+                            Ok(c.query_row("SELECT COUNT(*) FROM sky_meta", [], |r| {
+                                r.get::<_, i64>(0)
+                            })?)
+                        })
+                        .unwrap()
+                })
+            })
+            .collect();
+        readers.into_iter().for_each(|r| {
+            r.join().unwrap();
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        let on_disk = std::fs::metadata(&wal).unwrap();
+        assert_eq!(on_disk.ino(), inode, "round {round}");
+        assert_eq!(synced_wal_inode(&store), inode, "round {round}");
+        assert_eq!(on_disk.nlink(), 1, "round {round}");
+    }
+    assert!(store.checkpointer.is_some());
+}
