@@ -455,17 +455,11 @@ impl Store {
     /// one.
     fn sync<'s>(&'s self, mut g: MutexGuard<'s, Groups>) -> EngineResult<()> {
         let target = g.committed;
-        let wal = match (&g.wal, &self.path) {
+        let wal = match (&g.wal, &self.wal_path) {
             (Some(wal), _) => Ok(wal.clone()),
-            (None, Some(path)) => {
-                let mut wal = path.as_os_str().to_owned();
-                wal.push("-wal");
-                std::fs::File::open(&wal).map(Arc::new).map_err(|e| {
-                    EngineError::internal(format!(
-                        "cannot open the write-ahead log to sync it: {e}"
-                    ))
-                })
-            }
+            (None, Some(wal)) => std::fs::File::open(wal).map(Arc::new).map_err(|e| {
+                EngineError::internal(format!("cannot open the write-ahead log to sync it: {e}"))
+            }),
             (None, None) => Err(EngineError::internal("an in-memory store has no log")),
         };
         let synced = match wal {

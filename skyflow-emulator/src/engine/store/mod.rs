@@ -118,6 +118,9 @@ pub(crate) struct Store {
     sync_failed: AtomicBool,
     readers: Mutex<Vec<Connection>>,
     path: Option<PathBuf>,
+    /// On disk: the write-ahead log SQLite writes, beside the database file it resolved
+    /// `path` to (symbolic links followed), which is the file a write's sync must reach.
+    wal_path: Option<PathBuf>,
     init: ConnInit,
     /// Lookups by keyed hash and record id (see `index.rs`).
     index: Index,
@@ -163,6 +166,11 @@ impl Store {
         layout::prepare(&conn, &keys)?;
         init(&conn)?;
         let index = Index::load(&conn, &keys)?;
+        // SQLite names the log after the database's full path, as it resolved it.
+        let wal_path = path
+            .as_ref()
+            .and_then(|_| conn.path())
+            .map(|db| PathBuf::from(format!("{db}-wal")));
         let checkpointer = path
             .as_deref()
             .map(checkpoint::Checkpointer::start)
@@ -178,6 +186,7 @@ impl Store {
             sync_failed: AtomicBool::new(false),
             readers: Mutex::new(Vec::new()),
             path,
+            wal_path,
             init,
             index,
             keys,

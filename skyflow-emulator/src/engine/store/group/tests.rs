@@ -658,7 +658,12 @@ fn a_write_that_panics_inside_an_entry_savepoint_leaves_no_lookup_behind() {
 fn synced_wal_inode(store: &Store) -> u64 {
     use std::os::unix::fs::MetadataExt;
     let g = lock(&store.groups);
-    g.wal.as_ref().expect("a sync opened the WAL").metadata().unwrap().ino()
+    g.wal
+        .as_ref()
+        .expect("a sync opened the WAL")
+        .metadata()
+        .unwrap()
+        .ino()
 }
 
 /// SQLite resolves symbolic links in the database's path (`unixFullPathname`) and keeps the
@@ -692,7 +697,10 @@ fn the_synced_wal_is_the_file_sqlite_writes_even_beside_a_stale_wal() {
     let store = store(dir.path());
     store.write(|c| insert_row(c, "w1")).unwrap();
     let written = std::fs::metadata(dir.path().join("vault-v4.db-wal")).unwrap();
-    assert!(written.len() > 0, "SQLite writes its frames to vault-v4.db-wal");
+    assert!(
+        written.len() > 0,
+        "SQLite writes its frames to vault-v4.db-wal"
+    );
     assert_eq!(
         synced_wal_inode(&store),
         written.ino(),
