@@ -672,3 +672,85 @@ async fn a_value_the_left6_right4_policy_cannot_change_is_no_internal_error() {
         r.body
     );
 }
+
+/// Uploads `bytes` into the `file` column of record `id` of `table1`, and returns the file's
+/// token and a download URL from detokenize.
+async fn upload_and_link(h: &Harness, id: &str, bytes: &'static [u8]) -> (Value, String) {
+    let url = format!("/v2/vaults/{}/files/upload", h.vault());
+    let form = reqwest::multipart::Form::new()
+        .text("tableName", "table1")
+        .text("columnName", "file")
+        .text("skyflowID", id.to_owned())
+        .part("file", reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("f.txt"));
+    let resp = h.client.post(h.url(&url)).bearer_auth(&h.bearer).multipart(form).send().await.unwrap();
+    h.finish(Method::POST, &url, resp).await.ok();
+    let got = h
+        .call(
+            Method::GET,
+            &format!("/v1/vaults/{}/table1?skyflow_ids={id}&tokenization=true&fields=file", h.vault()),
+            None,
+        )
+        .await;
+    let token = got.ok()["records"][0]["fields"]["file"].clone();
+    let got = h
+        .call(
+            Method::POST,
+            &format!("/v1/vaults/{}/detokenize", h.vault()),
+            Some(json!({"detokenizationParameters": [{"token": token}], "downloadURL": true})),
+        )
+        .await;
+    let link = got.ok()["records"][0]["value"].as_str().unwrap().to_owned();
+    (token, link)
+}
+
+/// A file cell set to null through update: the cell and its token go (detokenize answers
+/// 404), but `write_cell` only drops the value and releases the token; the file row stays
+/// (the file-delete endpoint and a new upload call `delete_cell_file`, update does not). A
+/// download URL issued before still serves the file, where after the file-delete endpoint
+/// it answers 404: the removed cell's content stays stored and reachable.
+#[tokio::test]
+async fn a_file_cell_set_to_null_no_longer_serves_its_file() {
+    let h = http_support::start().await;
+    let ins = h
+        .insert("table1", vec![json!({"name": "Filer"}), json!({"name": "Other"})], false)
+        .await;
+    let id = ins["records"][0]["skyflow_id"].as_str().unwrap().to_owned();
+    let other = ins["records"][1]["skyflow_id"].as_str().unwrap().to_owned();
+    // The file-delete endpoint: the file's URL answers 404 afterwards.
+    let (_, other_link) = upload_and_link(&h, &other, b"other file").await;
+    h.call(
+        Method::DELETE,
+        &format!("/v1/vaults/{}/table1/{other}/files/file", h.vault()),
+        None,
+    )
+    .await
+    .ok();
+    assert_eq!(h.client.get(&other_link).send().await.unwrap().status(), 404);
+    // The same file removed by setting its cell to null.
+    let (token, link) = upload_and_link(&h, &id, b"secret file").await;
+    assert_eq!(h.client.get(&link).send().await.unwrap().status(), 200);
+    h.call(
+        Method::PUT,
+        &format!("/v1/vaults/{}/table1/{id}", h.vault()),
+        Some(json!({"record": {"fields": {"file": null}}})),
+    )
+    .await
+    .ok();
+    let got = h
+        .call(
+            Method::POST,
+            &format!("/v1/vaults/{}/detokenize", h.vault()),
+            Some(json!({"detokenizationParameters": [{"token": token}], "continueOnError": true})),
+        )
+        .await;
+    assert!(got.body["records"][0]["error"].is_string(), "{}", got.body);
+    let resp = h.client.get(&link).send().await.unwrap();
+    let status = resp.status();
+    let body = resp.bytes().await.unwrap();
+    assert_eq!(
+        status,
+        404,
+        "the removed file is still served: {:?}",
+        String::from_utf8_lossy(&body)
+    );
+}
