@@ -72,17 +72,27 @@ async fn harness_on(dir: &std::path::Path) -> Harness {
 impl H {
     async fn post(&self, path: &str, body: Value) -> Reply {
         self.h
-            .call(Method::POST, &format!("/v1/vaults/{}{path}", self.h.vault()), Some(body))
+            .call(
+                Method::POST,
+                &format!("/v1/vaults/{}{path}", self.h.vault()),
+                Some(body),
+            )
             .await
     }
 
     /// Inserts one record; (id, tokens).
     async fn ins(&self, table: &str, fields: Value) -> (String, Value) {
         let r = self
-            .post(&format!("/{table}"), json!({"records": [{"fields": fields}], "tokenization": true}))
+            .post(
+                &format!("/{table}"),
+                json!({"records": [{"fields": fields}], "tokenization": true}),
+            )
             .await;
         let rec = r.ok()["records"][0].clone();
-        (rec["skyflow_id"].as_str().unwrap().to_owned(), rec["tokens"].clone())
+        (
+            rec["skyflow_id"].as_str().unwrap().to_owned(),
+            rec["tokens"].clone(),
+        )
     }
 
     async fn update(&self, table: &str, id: &str, fields: Value) -> Reply {
@@ -96,7 +106,8 @@ impl H {
     }
 
     async fn batch(&self, records: Value, coe: bool) -> Reply {
-        self.post("", json!({"records": records, "continueOnError": coe})).await
+        self.post("", json!({"records": records, "continueOnError": coe}))
+            .await
     }
 
     /// The value a token resolves to, or None when it is not found.
@@ -132,7 +143,10 @@ impl H {
         self.h
             .call(
                 Method::GET,
-                &format!("/v1/vaults/{}/{table}?skyflow_ids={id}&redaction=PLAIN_TEXT", self.h.vault()),
+                &format!(
+                    "/v1/vaults/{}/{table}?skyflow_ids={id}&redaction=PLAIN_TEXT",
+                    self.h.vault()
+                ),
                 None,
             )
             .await
@@ -183,18 +197,37 @@ async fn sound_a_batch_changing_a_cell_then_writing_its_old_value_elsewhere() {
         let ta_new = rs[0]["Body"]["tokens"].clone();
         let tb = rs[1]["Body"]["records"][0]["tokens"].clone();
         assert_eq!(h.detok(&ta_new["det"]).await.as_deref(), Some("new"));
-        assert_eq!(h.detok(&tb["det"]).await.as_deref(), Some("old"), "coe={coe}");
+        assert_eq!(
+            h.detok(&tb["det"]).await.as_deref(),
+            Some("old"),
+            "coe={coe}"
+        );
         assert_eq!(h.detok(&ta_new["rnd"]).await.as_deref(), Some("new"));
         assert_eq!(h.detok(&tb["rnd"]).await.as_deref(), Some("old"));
         // A's old random token must not resolve (it was released).
         assert_eq!(h.detok(&ta["rnd"]).await, None, "coe={coe}");
         let old = h.detok(&ta["det"]).await;
-        assert!(old.is_none() || old.as_deref() == Some("old"), "coe={coe}: {old:?}");
-        assert_eq!(h.tokenize("t", "det", "old").await.as_deref(), tb["det"].as_str());
+        assert!(
+            old.is_none() || old.as_deref() == Some("old"),
+            "coe={coe}: {old:?}"
+        );
+        assert_eq!(
+            h.tokenize("t", "det", "old").await.as_deref(),
+            tb["det"].as_str()
+        );
         // Cleanup: delete both.
-        let b = rs[1]["Body"]["records"][0]["skyflow_id"].as_str().unwrap().to_owned();
+        let b = rs[1]["Body"]["records"][0]["skyflow_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         for id in [a, b] {
-            h.h.call(Method::DELETE, &format!("/v1/vaults/{}/t/{id}", h.h.vault()), None).await.ok();
+            h.h.call(
+                Method::DELETE,
+                &format!("/v1/vaults/{}/t/{id}", h.h.vault()),
+                None,
+            )
+            .await
+            .ok();
         }
         assert_eq!(h.tokenize("t", "det", "old").await, None);
         assert_eq!(h.detok(&tb["det"]).await, None);
@@ -219,12 +252,28 @@ async fn sound_a_batch_deleting_the_holder_then_inserting_the_value_again() {
         assert_eq!(rs[1]["Status"], 200, "{rs:?}");
         let tb = rs[1]["Body"]["records"][0]["tokens"].clone();
         assert_eq!(h.detok(&tb["det"]).await.as_deref(), Some("x"), "coe={coe}");
-        assert_eq!(h.detok(&tb["email"]).await.as_deref(), Some("e@x"), "coe={coe}");
+        assert_eq!(
+            h.detok(&tb["email"]).await.as_deref(),
+            Some("e@x"),
+            "coe={coe}"
+        );
         let old = h.detok(&ta["det"]).await;
         assert!(old.is_none() || old.as_deref() == Some("x"));
-        assert_eq!(h.tokenize("t", "det", "x").await.as_deref(), tb["det"].as_str());
-        let b = rs[1]["Body"]["records"][0]["skyflow_id"].as_str().unwrap().to_owned();
-        h.h.call(Method::DELETE, &format!("/v1/vaults/{}/t/{b}", h.h.vault()), None).await.ok();
+        assert_eq!(
+            h.tokenize("t", "det", "x").await.as_deref(),
+            tb["det"].as_str()
+        );
+        let b = rs[1]["Body"]["records"][0]["skyflow_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        h.h.call(
+            Method::DELETE,
+            &format!("/v1/vaults/{}/t/{b}", h.h.vault()),
+            None,
+        )
+        .await
+        .ok();
         assert_eq!(h.detok(&tb["det"]).await, None);
         assert_eq!(h.tokenize("t", "det", "x").await, None);
     }
@@ -260,15 +309,31 @@ async fn sound_a_failed_entry_between_entries_sharing_a_token() {
 #[tokio::test]
 async fn sound_a_cell_set_to_null_drops_its_token_and_frees_its_value() {
     let h = harness().await;
-    let (a, ta) = h.ins("t", json!({"det": "x", "rnd": "r", "email": "a@x", "code": "c1"})).await;
-    let r = h.update("t", &a, json!({"det": null, "rnd": null, "email": null, "code": null})).await;
+    let (a, ta) = h
+        .ins(
+            "t",
+            json!({"det": "x", "rnd": "r", "email": "a@x", "code": "c1"}),
+        )
+        .await;
+    let r = h
+        .update(
+            "t",
+            &a,
+            json!({"det": null, "rnd": null, "email": null, "code": null}),
+        )
+        .await;
     r.ok();
     assert_eq!(h.detok(&ta["det"]).await, None);
     assert_eq!(h.detok(&ta["rnd"]).await, None);
     assert_eq!(h.detok(&ta["email"]).await, None);
     assert_eq!(h.detok(&ta["code"]).await, None);
     assert_eq!(h.tokenize("t", "det", "x").await, None);
-    let (_b, tb) = h.ins("t", json!({"det": "x", "rnd": "r", "email": "a@x", "code": "c1"})).await;
+    let (_b, tb) = h
+        .ins(
+            "t",
+            json!({"det": "x", "rnd": "r", "email": "a@x", "code": "c1"}),
+        )
+        .await;
     assert_eq!(h.detok(&tb["det"]).await.as_deref(), Some("x"));
     assert_eq!(h.detok(&tb["email"]).await.as_deref(), Some("a@x"));
     let g = h.get("t", &a).await;
@@ -287,14 +352,29 @@ async fn sound_a_column_group_shares_one_token_across_columns_and_tables() {
     let t2 = r.ok()["tokens"].clone();
     assert_eq!(h.detok(&ta["ga"]).await.as_deref(), Some("x"));
     assert_eq!(h.detok(&t2["ga"]).await.as_deref(), Some("y"));
-    h.h.call(Method::DELETE, &format!("/v1/vaults/{}/t/{a}", h.h.vault()), None).await.ok();
+    h.h.call(
+        Method::DELETE,
+        &format!("/v1/vaults/{}/t/{a}", h.h.vault()),
+        None,
+    )
+    .await
+    .ok();
     assert_eq!(h.detok(&ta["ga"]).await.as_deref(), Some("x"));
     assert_eq!(h.detok(&t2["ga"]).await, None);
     let r = h
-        .post("/tokenize", json!({"tokenizationParameters": [{"value": "x", "columnGroup": "shared"}]}))
+        .post(
+            "/tokenize",
+            json!({"tokenizationParameters": [{"value": "x", "columnGroup": "shared"}]}),
+        )
         .await;
     assert_eq!(r.ok()["records"][0]["token"], ta["ga"]);
-    h.h.call(Method::DELETE, &format!("/v1/vaults/{}/u/{b}", h.h.vault()), None).await.ok();
+    h.h.call(
+        Method::DELETE,
+        &format!("/v1/vaults/{}/u/{b}", h.h.vault()),
+        None,
+    )
+    .await
+    .ok();
     assert_eq!(h.detok(&ta["ga"]).await, None);
 }
 
@@ -314,13 +394,18 @@ async fn sound_one_record_holding_a_group_token_twice() {
     let rs = r.ok()["responses"].as_array().unwrap().clone();
     assert_eq!(rs[0]["Body"]["tokens"]["ga"], rs[1]["Body"]["tokens"]["gb"]);
     assert_eq!(h.detok(&ta["ga"]).await, None);
-    assert_eq!(h.detok(&rs[0]["Body"]["tokens"]["ga"]).await.as_deref(), Some("y"));
+    assert_eq!(
+        h.detok(&rs[0]["Body"]["tokens"]["ga"]).await.as_deref(),
+        Some("y")
+    );
 }
 
 #[tokio::test]
 async fn sound_an_upsert_changing_another_unique_column() {
     let h = harness().await;
-    let (a, ta) = h.ins("t", json!({"email": "e1", "code": "c1", "det": "d1"})).await;
+    let (a, ta) = h
+        .ins("t", json!({"email": "e1", "code": "c1", "det": "d1"}))
+        .await;
     let r = h
         .post("/t", json!({"records": [{"fields": {"email": "e1", "code": "c2", "det": "d2"}}], "tokenization": true, "upsert": "email"}))
         .await;
@@ -362,7 +447,13 @@ async fn sound_a_bulk_upsert_of_two_records_onto_one_new_unique_value() {
     assert_eq!(f["code"], "c2");
     let (_b, _) = h.ins("t", json!({"code": "c1", "email": "e9"})).await;
     // whole table has one record with email e1
-    let r = h.h.call(Method::GET, &format!("/v1/vaults/{}/t?redaction=PLAIN_TEXT", h.h.vault()), None).await;
+    let r =
+        h.h.call(
+            Method::GET,
+            &format!("/v1/vaults/{}/t?redaction=PLAIN_TEXT", h.h.vault()),
+            None,
+        )
+        .await;
     assert_eq!(r.ok()["records"].as_array().unwrap().len(), 2);
 }
 
@@ -370,20 +461,35 @@ async fn sound_a_bulk_upsert_of_two_records_onto_one_new_unique_value() {
 async fn sound_byot_reuse_and_conflicts() {
     let h = harness().await;
     let byot = |fields: Value, tokens: Value| json!({"records": [{"fields": fields, "tokens": tokens}], "tokenization": true, "byot": "ENABLE"});
-    let r = h.post("/t", byot(json!({"rnd": "x"}), json!({"rnd": "tok-a"}))).await;
-    let a = r.ok()["records"][0]["skyflow_id"].as_str().unwrap().to_owned();
+    let r = h
+        .post("/t", byot(json!({"rnd": "x"}), json!({"rnd": "tok-a"})))
+        .await;
+    let a = r.ok()["records"][0]["skyflow_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // another value with the same token: refused
-    h.post("/t", byot(json!({"rnd": "y"}), json!({"rnd": "tok-a"}))).await.expect_error(400);
-    h.post("/t", byot(json!({"det": "y"}), json!({"det": "tok-a"}))).await.expect_error(400);
-    h.post("/u", byot(json!({"det": "y"}), json!({"det": "tok-a"}))).await.expect_error(400);
+    h.post("/t", byot(json!({"rnd": "y"}), json!({"rnd": "tok-a"})))
+        .await
+        .expect_error(400);
+    h.post("/t", byot(json!({"det": "y"}), json!({"det": "tok-a"})))
+        .await
+        .expect_error(400);
+    h.post("/u", byot(json!({"det": "y"}), json!({"det": "tok-a"})))
+        .await
+        .expect_error(400);
     assert_eq!(h.detok(&json!("tok-a")).await.as_deref(), Some("x"));
     // deterministic value with a BYOT token, then without
-    let r = h.post("/t", byot(json!({"det": "d"}), json!({"det": "tok-d"}))).await;
+    let r = h
+        .post("/t", byot(json!({"det": "d"}), json!({"det": "tok-d"})))
+        .await;
     r.ok();
     assert_eq!(h.tokenize("t", "det", "d").await.as_deref(), Some("tok-d"));
     let (_b, tb) = h.ins("t", json!({"det": "d"})).await;
     assert_eq!(tb["det"], "tok-d");
-    h.post("/t", byot(json!({"det": "d"}), json!({"det": "tok-other"}))).await.expect_error(400);
+    h.post("/t", byot(json!({"det": "d"}), json!({"det": "tok-other"})))
+        .await
+        .expect_error(400);
     assert_eq!(h.detok(&json!("tok-other")).await, None);
     // bulk with two conflicting BYOT tokens for the same det value: nothing written
     let r = h
@@ -446,7 +552,13 @@ async fn sound_transient_tokens_outlive_changes_and_deletes() {
     let t2 = r.ok()["tokens"].clone();
     assert_eq!(h.detok(&ta["trans"]).await.as_deref(), Some("x"));
     assert_eq!(h.detok(&t2["trans"]).await.as_deref(), Some("y"));
-    h.h.call(Method::DELETE, &format!("/v1/vaults/{}/t/{a}", h.h.vault()), None).await.ok();
+    h.h.call(
+        Method::DELETE,
+        &format!("/v1/vaults/{}/t/{a}", h.h.vault()),
+        None,
+    )
+    .await
+    .ok();
     assert_eq!(h.detok(&t2["trans"]).await.as_deref(), Some("y"));
     assert_eq!(h.detok(&ta["det"]).await, None);
 }
@@ -454,7 +566,9 @@ async fn sound_transient_tokens_outlive_changes_and_deletes() {
 #[tokio::test]
 async fn sound_a_batch_failing_late_changes_nothing() {
     let h = harness().await;
-    let (a, ta) = h.ins("t", json!({"det": "x", "rnd": "r", "email": "a@x"})).await;
+    let (a, ta) = h
+        .ins("t", json!({"det": "x", "rnd": "r", "email": "a@x"}))
+        .await;
     let r = h
         .batch(
             json!([
@@ -498,12 +612,19 @@ async fn a_record_can_be_rewritten_with_its_own_transient_unique_value() {
 async fn a_transient_unique_value_is_freed_when_its_record_is_deleted() {
     let h = harness().await;
     let (a, _) = h.ins("t", json!({"utrans": "u1"})).await;
-    h.h.call(Method::DELETE, &format!("/v1/vaults/{}/t/{a}", h.h.vault()), None)
-        .await
-        .ok();
+    h.h.call(
+        Method::DELETE,
+        &format!("/v1/vaults/{}/t/{a}", h.h.vault()),
+        None,
+    )
+    .await
+    .ok();
     // No record holds u1 any more: another record may take it.
     let r = h
-        .post("/t", json!({"records": [{"fields": {"utrans": "u1"}}], "tokenization": true}))
+        .post(
+            "/t",
+            json!({"records": [{"fields": {"utrans": "u1"}}], "tokenization": true}),
+        )
         .await;
     assert!(
         r.status.is_success(),
@@ -518,7 +639,10 @@ async fn sound_a_restart_keeps_tokens_and_holder_counts() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b, ta, tr);
     {
-        let h = H { h: harness_on(dir.path()).await, _dir: tempfile::tempdir().unwrap() };
+        let h = H {
+            h: harness_on(dir.path()).await,
+            _dir: tempfile::tempdir().unwrap(),
+        };
         let x = h.ins("t", json!({"det": "x", "ga": "g", "gb": "g"})).await;
         a = x.0;
         ta = x.1;
@@ -527,14 +651,32 @@ async fn sound_a_restart_keeps_tokens_and_holder_counts() {
         tr = y.1;
         h.h.emulator.shutdown().await;
     }
-    let h = H { h: harness_on(dir.path()).await, _dir: tempfile::tempdir().unwrap() };
-    assert_eq!(h.tokenize("t", "det", "x").await.as_deref(), ta["det"].as_str());
+    let h = H {
+        h: harness_on(dir.path()).await,
+        _dir: tempfile::tempdir().unwrap(),
+    };
+    assert_eq!(
+        h.tokenize("t", "det", "x").await.as_deref(),
+        ta["det"].as_str()
+    );
     let (_c, tc) = h.ins("u", json!({"gx": "g"})).await;
     assert_eq!(tc["gx"], ta["ga"]);
-    h.h.call(Method::DELETE, &format!("/v1/vaults/{}/t/{a}", h.h.vault()), None).await.ok();
+    h.h.call(
+        Method::DELETE,
+        &format!("/v1/vaults/{}/t/{a}", h.h.vault()),
+        None,
+    )
+    .await
+    .ok();
     assert_eq!(h.detok(&ta["det"]).await.as_deref(), Some("x"));
     assert_eq!(h.detok(&ta["ga"]).await.as_deref(), Some("g"));
-    h.h.call(Method::DELETE, &format!("/v1/vaults/{}/t/{b}", h.h.vault()), None).await.ok();
+    h.h.call(
+        Method::DELETE,
+        &format!("/v1/vaults/{}/t/{b}", h.h.vault()),
+        None,
+    )
+    .await
+    .ok();
     assert_eq!(h.detok(&ta["det"]).await, None);
     assert_eq!(h.detok(&tr["rnd"]).await, None);
     let (_d, td) = h.ins("t", json!({"det": "x"})).await;
@@ -565,11 +707,29 @@ async fn sound_a_failed_entry_after_a_new_token_keeps_its_count() {
     assert_eq!(h.detok(&tb["det"]).await.as_deref(), Some("x"));
     let old = h.detok(&ta["det"]).await;
     assert!(old.is_none() || old.as_deref() == Some("x"));
-    let b = rs[1]["Body"]["records"][0]["skyflow_id"].as_str().unwrap().to_owned();
-    let d = rs[4]["Body"]["records"][0]["skyflow_id"].as_str().unwrap().to_owned();
-    h.h.call(Method::DELETE, &format!("/v1/vaults/{}/t/{b}", h.h.vault()), None).await.ok();
+    let b = rs[1]["Body"]["records"][0]["skyflow_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let d = rs[4]["Body"]["records"][0]["skyflow_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.h.call(
+        Method::DELETE,
+        &format!("/v1/vaults/{}/t/{b}", h.h.vault()),
+        None,
+    )
+    .await
+    .ok();
     assert_eq!(h.detok(&tb["det"]).await.as_deref(), Some("x"));
-    h.h.call(Method::DELETE, &format!("/v1/vaults/{}/t/{d}", h.h.vault()), None).await.ok();
+    h.h.call(
+        Method::DELETE,
+        &format!("/v1/vaults/{}/t/{d}", h.h.vault()),
+        None,
+    )
+    .await
+    .ok();
     assert_eq!(h.detok(&tb["det"]).await, None);
     assert_eq!(h.tokenize("t", "det", "x").await, None);
 }
@@ -597,26 +757,46 @@ async fn sound_a_batch_get_sees_the_tokens_of_earlier_entries() {
 #[tokio::test]
 async fn sound_a_bulk_of_300_records_sharing_tokens_counts_every_holder() {
     let dir = tempfile::tempdir().unwrap();
-    let h = H { h: harness_on(dir.path()).await, _dir: tempfile::tempdir().unwrap() };
+    let h = H {
+        h: harness_on(dir.path()).await,
+        _dir: tempfile::tempdir().unwrap(),
+    };
     let recs: Vec<Value> = (0..300)
         .map(|i| json!({"fields": {"det": "shared", "rnd": format!("r{i}"), "ga": format!("g{}", i % 7), "gb": "shared"}}))
         .collect();
-    let r = h.post("/t", json!({"records": recs, "tokenization": true})).await;
+    let r = h
+        .post("/t", json!({"records": recs, "tokenization": true}))
+        .await;
     let recs = r.ok()["records"].as_array().unwrap().clone();
     let t0 = recs[0]["tokens"].clone();
     assert!(recs.iter().all(|r| r["tokens"]["det"] == t0["det"]));
-    let ids: Vec<String> = recs.iter().map(|r| r["skyflow_id"].as_str().unwrap().to_owned()).collect();
-    let r = h
-        .h
-        .call(Method::DELETE, &format!("/v1/vaults/{}/t", h.h.vault()), Some(json!({"skyflow_ids": ids[..299]})))
+    let ids: Vec<String> = recs
+        .iter()
+        .map(|r| r["skyflow_id"].as_str().unwrap().to_owned())
+        .collect();
+    let r =
+        h.h.call(
+            Method::DELETE,
+            &format!("/v1/vaults/{}/t", h.h.vault()),
+            Some(json!({"skyflow_ids": ids[..299]})),
+        )
         .await;
     r.ok();
     assert_eq!(h.detok(&t0["det"]).await.as_deref(), Some("shared"));
     assert_eq!(h.detok(&t0["gb"]).await.as_deref(), Some("shared"));
-    assert_eq!(h.detok(&recs[299]["tokens"]["ga"]).await.as_deref(), Some("g5"));
+    assert_eq!(
+        h.detok(&recs[299]["tokens"]["ga"]).await.as_deref(),
+        Some("g5")
+    );
     assert_eq!(h.detok(&t0["ga"]).await, None);
     assert_eq!(h.detok(&t0["rnd"]).await, None);
-    h.h.call(Method::DELETE, &format!("/v1/vaults/{}/t/{}", h.h.vault(), ids[299]), None).await.ok();
+    h.h.call(
+        Method::DELETE,
+        &format!("/v1/vaults/{}/t/{}", h.h.vault(), ids[299]),
+        None,
+    )
+    .await
+    .ok();
     assert_eq!(h.detok(&t0["det"]).await, None);
     assert_eq!(h.detok(&t0["gb"]).await, None);
 }
@@ -624,21 +804,32 @@ async fn sound_a_bulk_of_300_records_sharing_tokens_counts_every_holder() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sound_concurrent_writes_of_one_value_share_one_token() {
     let dir = tempfile::tempdir().unwrap();
-    let h = std::sync::Arc::new(H { h: harness_on(dir.path()).await, _dir: tempfile::tempdir().unwrap() });
+    let h = std::sync::Arc::new(H {
+        h: harness_on(dir.path()).await,
+        _dir: tempfile::tempdir().unwrap(),
+    });
     let mut tasks = Vec::new();
     for i in 0..24 {
         let h = h.clone();
         tasks.push(tokio::spawn(async move {
             let v = if i % 2 == 0 { "new" } else { "other" };
-            let r = h.post("/t", json!({"records": [{"fields": {"det": v}}], "tokenization": true})).await;
+            let r = h
+                .post(
+                    "/t",
+                    json!({"records": [{"fields": {"det": v}}], "tokenization": true}),
+                )
+                .await;
             (v.to_owned(), r.ok()["records"][0]["tokens"]["det"].clone())
         }));
     }
-    let mut by: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    let mut by: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
     for t in tasks {
         let (v, tok) = t.await.unwrap();
         assert_eq!(h.detok(&tok).await.as_deref(), Some(v.as_str()));
-        by.entry(v).or_default().insert(tok.as_str().unwrap().to_owned());
+        by.entry(v)
+            .or_default()
+            .insert(tok.as_str().unwrap().to_owned());
     }
     assert_eq!(by["new"].len(), 1, "{by:?}");
     assert_eq!(by["other"].len(), 1, "{by:?}");
@@ -681,13 +872,26 @@ async fn upload_and_link(h: &Harness, id: &str, bytes: &'static [u8]) -> (Value,
         .text("tableName", "table1")
         .text("columnName", "file")
         .text("skyflowID", id.to_owned())
-        .part("file", reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("f.txt"));
-    let resp = h.client.post(h.url(&url)).bearer_auth(&h.bearer).multipart(form).send().await.unwrap();
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("f.txt"),
+        );
+    let resp = h
+        .client
+        .post(h.url(&url))
+        .bearer_auth(&h.bearer)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     h.finish(Method::POST, &url, resp).await.ok();
     let got = h
         .call(
             Method::GET,
-            &format!("/v1/vaults/{}/table1?skyflow_ids={id}&tokenization=true&fields=file", h.vault()),
+            &format!(
+                "/v1/vaults/{}/table1?skyflow_ids={id}&tokenization=true&fields=file",
+                h.vault()
+            ),
             None,
         )
         .await;
@@ -712,7 +916,11 @@ async fn upload_and_link(h: &Harness, id: &str, bytes: &'static [u8]) -> (Value,
 async fn a_file_cell_set_to_null_no_longer_serves_its_file() {
     let h = http_support::start().await;
     let ins = h
-        .insert("table1", vec![json!({"name": "Filer"}), json!({"name": "Other"})], false)
+        .insert(
+            "table1",
+            vec![json!({"name": "Filer"}), json!({"name": "Other"})],
+            false,
+        )
         .await;
     let id = ins["records"][0]["skyflow_id"].as_str().unwrap().to_owned();
     let other = ins["records"][1]["skyflow_id"].as_str().unwrap().to_owned();
@@ -725,7 +933,10 @@ async fn a_file_cell_set_to_null_no_longer_serves_its_file() {
     )
     .await
     .ok();
-    assert_eq!(h.client.get(&other_link).send().await.unwrap().status(), 404);
+    assert_eq!(
+        h.client.get(&other_link).send().await.unwrap().status(),
+        404
+    );
     // The same file removed by setting its cell to null.
     let (token, link) = upload_and_link(&h, &id, b"secret file").await;
     assert_eq!(h.client.get(&link).send().await.unwrap().status(), 200);
@@ -752,5 +963,64 @@ async fn a_file_cell_set_to_null_no_longer_serves_its_file() {
         404,
         "the removed file is still served: {:?}",
         String::from_utf8_lossy(&body)
+    );
+}
+
+/// A `DT_FLOAT` column keeps a JSON integer as an integer and a string or a JSON float as a
+/// float (`normalize`), and deterministic tokens and unique values are keyed on the value's
+/// JSON text (`canon_ref`/`canon`): `2` and `2.0` are one number but two keys. So one value
+/// gets two deterministic tokens (tokenize of "2" answers the other record's token), and a
+/// unique float column takes 3 and 3.0 in two records.
+#[tokio::test]
+async fn one_float_value_has_one_deterministic_token_and_one_unique_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("floats.json");
+    let id = json!({"name": "skyflow_id", "datatype": "DT_STRING", "tags": [
+        {"name": "skyflow.options.data_type", "values": ["skyflow.SkyflowID"]}]});
+    let float = |name: &str, unique: bool| {
+        json!({"name": name, "datatype": "DT_FLOAT", "isUnique": unique, "tags": [
+            {"name": "skyflow.options.default_token_policy", "values": ["DETERMINISTIC_UUID"]},
+            {"name": "skyflow.options.default_dlp_policy", "values": ["PLAIN_TEXT"]}]})
+    };
+    let s = json!({"schemas": [{"name": "f", "fields": [id, float("amt", false), float("uamt", true)]}]});
+    std::fs::write(&path, s.to_string()).unwrap();
+    let h = start_with(EmulatorOptions::in_memory().schema_file(&path)).await;
+    let insert = |fields: Value| {
+        let h = &h;
+        async move {
+            h.call(
+                Method::POST,
+                &format!("/v1/vaults/{}/f", h.vault()),
+                Some(json!({"records": [{"fields": fields}], "tokenization": true})),
+            )
+            .await
+        }
+    };
+    let a = insert(json!({"amt": 2, "uamt": 3})).await;
+    let ta = a.ok()["records"][0]["tokens"]["amt"].clone();
+    let b = insert(json!({"amt": 2.0})).await;
+    let tb = b.ok()["records"][0]["tokens"]["amt"].clone();
+    let c = insert(json!({"amt": "2"})).await;
+    let tc = c.ok()["records"][0]["tokens"]["amt"].clone();
+    let tokenized = h
+        .call(
+            Method::POST,
+            &format!("/v1/vaults/{}/tokenize", h.vault()),
+            Some(
+                json!({"tokenizationParameters": [{"value": "2", "table": "f", "column": "amt"}]}),
+            ),
+        )
+        .await;
+    let tt = tokenized.ok()["records"][0]["token"].clone();
+    let d = insert(json!({"uamt": 3.0})).await;
+    assert_eq!(
+        [&tb, &tc, &tt],
+        [&ta, &ta, &ta],
+        "tokens of 2 written as 2, 2.0 and \"2\", and tokenize of \"2\""
+    );
+    assert_eq!(
+        d.status, 400,
+        "3.0 in a unique column holding 3: {}",
+        d.body
     );
 }
