@@ -191,12 +191,16 @@ pub(crate) fn random_token() -> String {
         .collect()
 }
 
-/// Keeps the first 6 and last 4 digits of a card number, randomizes the digits between.
-pub(crate) fn preserve_left6_right4(value: &str) -> String {
+/// Keeps the first 6 and last 4 digits of a card number, randomizes the digits between;
+/// `None` when the value has no digit between them (10 digits or fewer).
+pub(crate) fn preserve_left6_right4(value: &str) -> Option<String> {
     let mut rng = rand::thread_rng();
     let digits = value.chars().filter(char::is_ascii_digit).count();
+    if digits <= 10 {
+        return None;
+    }
     let mut seen = 0;
-    value
+    let token = value
         .chars()
         .map(|c| {
             if c.is_ascii_digit() {
@@ -210,7 +214,8 @@ pub(crate) fn preserve_left6_right4(value: &str) -> String {
                 c
             }
         })
-        .collect()
+        .collect();
+    Some(token)
 }
 
 /// Randomizes the local part of an email, keeps the domain.
@@ -262,8 +267,14 @@ mod tests {
         let t = like_value("Ab-12");
         assert_eq!(t.len(), 5);
         assert!(t.as_bytes()[0].is_ascii_uppercase() && t.as_bytes()[2] == b'-');
-        let c = preserve_left6_right4("4111-1111-1111-1234");
+        let c = preserve_left6_right4("4111-1111-1111-1234").unwrap();
         assert!(c.starts_with("4111-11") && c.ends_with("1234"));
+        assert_eq!(
+            preserve_left6_right4("4111111234"),
+            None,
+            "no digit between"
+        );
+        assert_eq!(preserve_left6_right4("hello"), None);
         let e = preserve_email_domain("jane@x.org");
         assert!(e.ends_with("@x.org") && e.len() == 10);
         assert_eq!(random_token().len(), 16);

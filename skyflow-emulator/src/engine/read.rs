@@ -40,7 +40,7 @@ impl Vault {
             ids = req.skyflow_ids.clone();
         } else if let Some(cn) = &req.column_name {
             let col = t.column(cn).ok_or_else(|| invalid_field(cn))?;
-            if !col.spec.unique {
+            if !col.is_unique() {
                 return Err(EngineError::invalid(format!(
                     "Invalid request. Column {cn} is not a unique column."
                 )));

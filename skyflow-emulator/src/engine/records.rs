@@ -103,7 +103,7 @@ impl Vault {
         let unique: Vec<Vec<u8>> = table
             .columns
             .iter()
-            .filter(|col| col.spec.unique && !col.is_skyflow_id())
+            .filter(|col| col.is_unique() && !col.is_skyflow_id())
             .filter_map(|col| {
                 let v = rec.data.get(&col.spec.name)?;
                 Some(self.unique_fp(&table.name, &col.spec.name, v))

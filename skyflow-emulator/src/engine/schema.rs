@@ -82,6 +82,19 @@ impl Column {
             .token_policy
             .is_some_and(TokenPolicy::is_transient)
     }
+
+    /// Whether the emulator keeps this column's values unique: a unique column, unless its
+    /// tokens are transient (a transient value is never stored, so there is nothing to
+    /// compare a new value with: such a column takes any value, and is not an upsert key).
+    ///
+    /// ```
+    /// use skyflow_emulator::engine::VaultSchema;
+    /// let s = VaultSchema::default_schema();
+    /// assert!(s.table("table1").unwrap().column("email").unwrap().is_unique());
+    /// ```
+    pub fn is_unique(&self) -> bool {
+        self.spec.unique && !self.is_transient()
+    }
 }
 
 impl fmt::Debug for Column {
@@ -210,7 +223,7 @@ impl VaultSchema {
     ///
     /// ```
     /// let s = skyflow_emulator::engine::VaultSchema::default_schema();
-    /// assert!(s.table("table1").unwrap().column("email").unwrap().spec.unique);
+    /// assert!(s.table("table1").unwrap().column("email").unwrap().is_unique());
     /// ```
     pub fn default_schema() -> VaultSchema {
         let json = serde_json::json!({ "schemas": combined_raw() }).to_string();

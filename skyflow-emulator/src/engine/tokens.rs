@@ -91,8 +91,10 @@ impl Vault {
                 t.unwrap_or_else(fpt::uuid)
             }
             Some(TokenPolicy::RandomToken) => fpt::random_token(),
+            // A value of 10 digits or fewer (or none) would keep every digit: nothing is left
+            // to change, so it takes a UUID token, as a value an FPT format cannot hold does.
             Some(TokenPolicy::DeterministicPreserveLeft6Right4) if fpt_ok => {
-                fpt::preserve_left6_right4(&s)
+                fpt::preserve_left6_right4(&s).unwrap_or_else(fpt::uuid)
             }
             Some(TokenPolicy::DeterministicPreserveEmailDomain) if fpt_ok => {
                 fpt::preserve_email_domain(&s)
@@ -280,10 +282,15 @@ impl Vault {
             }
             return Ok(token);
         }
-        Err(EngineError::internal(format!(
-            "could not draw a free token for column {} (the token space of its format is exhausted)",
-            col.spec.name
-        )))
+        // The schema's format leaves too few tokens for the values written: the client's to
+        // fix, so the message reaches it.
+        Err(EngineError::new(
+            ErrorKind::InvalidArgument,
+            format!(
+                "{at}Could not draw an unused token for column {}: the token format of its policy has too few tokens left",
+                col.spec.name
+            ),
+        ))
     }
 
     /// The cell of `col` holds token row `tid` (already counted as its holder when

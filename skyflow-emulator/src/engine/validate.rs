@@ -105,17 +105,16 @@ impl Vault {
                     .map_err(|_| bad("must be an integer"))?,
                 _ => return Err(bad("must be an integer")),
             },
-            DataType::Float32 => match v {
-                Value::Number(_) => v.clone(),
-                Value::String(s) => s
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-                    .and_then(serde_json::Number::from_f64)
-                    .map(Value::Number)
-                    .ok_or_else(|| bad("must be a number"))?,
-                _ => return Err(bad("must be a number")),
-            },
+            DataType::Float32 => {
+                let number = match v {
+                    Value::Number(n) => n.as_f64(),
+                    Value::String(s) => s.trim().parse::<f64>().ok(),
+                    _ => None,
+                };
+                number
+                    .and_then(canonical_number)
+                    .ok_or_else(|| bad("must be a number"))?
+            }
             DataType::Bool => match v {
                 Value::Bool(_) => v.clone(),
                 Value::String(s) if s == "true" || s == "false" => Value::Bool(s == "true"),
@@ -146,7 +145,7 @@ impl Vault {
             {
                 return Err(bad("is not one of the column's predefined values"));
             }
-            if col.spec.unique
+            if col.is_unique()
                 && s.chars().count() > self.inner.config.limits.max_unique_string_chars
             {
                 return Err(bad(&format!(
@@ -278,4 +277,18 @@ impl Vault {
         };
         Ok((limit, offset))
     }
+}
+
+/// The one JSON form of a number in a float column, so that one number is one value
+/// (deterministic tokens and unique values are matched on the stored form): a whole number
+/// within the range a float holds exactly is an integer (`2`, whether written `2`, `2.0` or
+/// `"2"`), any other a float. `None` for infinities and NaN, which JSON cannot hold.
+fn canonical_number(f: f64) -> Option<Value> {
+    /// 2^53: every whole number below it is exact in a float.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if f.fract() == 0.0 && f.abs() < EXACT {
+        // In range and whole: the conversion is exact.
+        return Some(Value::from(f as i64));
+    }
+    serde_json::Number::from_f64(f).map(Value::Number)
 }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::audit::RequestContext;
 use super::error::{EngineError, EngineResult};
 use super::records::Record;
-use super::schema::{Column, Table};
+use super::schema::{Column, DataType, Table};
 use super::store::Cells;
 use super::tokens::{Issue, PreparedToken};
 use super::types::*;
@@ -83,7 +83,7 @@ impl Vault {
         if let Some(up) = opts.upsert {
             let ucol = table
                 .column(up)
-                .filter(|c| c.spec.unique && !c.is_skyflow_id())
+                .filter(|c| c.is_unique() && !c.is_skyflow_id())
                 .ok_or_else(|| {
                     EngineError::invalid(format!(
                         "{at}Upsert column {up} is not a unique column of table {}",
@@ -418,7 +418,7 @@ impl Vault {
                     col.spec.name
                 )));
             }
-            let old = if col.spec.unique {
+            let old = if col.is_unique() {
                 rec.data.get(&col.spec.name).cloned()
             } else {
                 None
@@ -432,7 +432,7 @@ impl Vault {
             if let Some(tok) = self.write_cell(c, table, rec, cell, at)? {
                 out.insert(col.spec.name.clone(), Value::String(tok));
             }
-            if col.spec.unique {
+            if col.is_unique() {
                 // Skyflow's exact message, without the record index.
                 self.set_unique(
                     c,
@@ -472,6 +472,10 @@ impl Vault {
         let Some(v) = v else {
             rec.data.remove(&col.spec.name);
             self.release_cell(c, &mut rec.cells, &col.spec.name)?;
+            if col.spec.datatype == DataType::File && !rec.new {
+                // The cell's file goes with its value, as through the file-delete endpoint.
+                (self.rows(c)).delete_cell_file(&table.name, &rec.sid, &col.spec.name)?;
+            }
             return Ok(None);
         };
         let unchanged = rec.data.get(&col.spec.name) == Some(v);
