@@ -32,12 +32,12 @@
 //! `null` deletes its persistent token as a change does (and, in a file column, its file).
 //!
 //! Values are matched in their stored form: a float column stores a whole number as an
-//! integer, so `2`, `2.0` and `"2"` are one value with one token. A format-preserving policy
-//! whose format cannot hold the value gives a UUID token (also
-//! `DETERMINISTIC_PRESERVE_LEFT_6_RIGHT_4` for a value of 10 digits or fewer, which leaves no
-//! digit to change); when a format has no unused token left, the write fails with 400. A
-//! unique column with the transient policy is not kept unique: its values are never stored,
-//! so there is nothing to compare a new value with.
+//! integer, so `2`, `2.0` and `"2"` are one value with one token. Where a format-preserving
+//! policy cannot apply, the token is a UUID: in a column of a number, boolean or JSON type,
+//! and with `DETERMINISTIC_PRESERVE_LEFT_6_RIGHT_4` for a value of 10 digits or fewer (no
+//! digit is left to change). When a format has no unused token left, the write fails with
+//! 400. A unique column with the transient policy is not kept unique: its values are never
+//! stored, so there is nothing to compare a new value with.
 //!
 //! # Storage and durability
 //!
