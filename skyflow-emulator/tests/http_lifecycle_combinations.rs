@@ -1,4 +1,4 @@
-//! Review of the token lifecycle through HTTP: combinations of writes in one request
+//! The token lifecycle through HTTP, in combinations of writes in one request
 //! (batch, bulk insert, upsert, BYOT, column groups) against the rules of the crate docs'
 //! "Token lifecycle".
 
@@ -861,6 +861,48 @@ async fn a_value_the_left6_right4_policy_cannot_change_is_no_internal_error() {
         "insert of a 10-digit value: {} {}",
         r.status,
         r.body
+    );
+    // No digit is left to change: the value takes a UUID token.
+    let token = r.ok()["records"][0]["tokens"]["card"].clone();
+    assert_eq!(token.as_str().map(str::len), Some(36), "{token}");
+}
+
+/// A format with fewer tokens than the values written runs out: the writes it cannot serve
+/// fail with a 400 that names the column, never a 500.
+#[tokio::test]
+async fn a_format_out_of_unused_tokens_answers_400_naming_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("digits.json");
+    let id = json!({"name": "skyflow_id", "datatype": "DT_STRING", "tags": [
+        {"name": "skyflow.options.data_type", "values": ["skyflow.SkyflowID"]}]});
+    let digit = json!({"name": "digit", "datatype": "DT_STRING", "tags": [
+        tag("skyflow.options.default_token_policy", "NON_DETERMINISTIC_FPT"),
+        tag("skyflow.options.default_dlp_policy", "PLAIN_TEXT"),
+        tag("skyflow.options.format_preserving_regex", "^[0-9]$")]});
+    let s = json!({"schemas": [{"name": "d", "fields": [id, digit]}]});
+    std::fs::write(&path, s.to_string()).unwrap();
+    let h = start_with(EmulatorOptions::in_memory().schema_file(&path)).await;
+    let (mut issued, mut refused) = (0, 0);
+    // Ten tokens exist (one digit each); eleven values ask for eleven.
+    for n in 0..11 {
+        let r = h
+            .call(
+                Method::POST,
+                &format!("/v1/vaults/{}/d", h.vault()),
+                Some(json!({"records": [{"fields": {"digit": format!("value {n}")}}]})),
+            )
+            .await;
+        if r.status.is_success() {
+            issued += 1;
+        } else {
+            assert_eq!(r.status.as_u16(), 400, "{}", r.body);
+            assert!(r.body.to_string().contains("column digit"), "{}", r.body);
+            refused += 1;
+        }
+    }
+    assert!(
+        issued <= 10 && refused >= 1,
+        "{issued} issued, {refused} refused"
     );
 }
 
