@@ -92,7 +92,7 @@ impl Vault {
             }
             Some(TokenPolicy::RandomToken) => fpt::random_token(),
             // A value of 10 digits or fewer (or none) would keep every digit: nothing is left
-            // to change, so it takes a UUID token, as a value an FPT format cannot hold does.
+            // to change, so it takes a UUID token, as a value in a non-text column does.
             Some(TokenPolicy::DeterministicPreserveLeft6Right4) if fpt_ok => {
                 fpt::preserve_left6_right4(&s).unwrap_or_else(fpt::uuid)
             }

@@ -474,7 +474,8 @@ impl Vault {
             self.release_cell(c, &mut rec.cells, &col.spec.name)?;
             if col.spec.datatype == DataType::File && !rec.new {
                 // The cell's file goes with its value, as through the file-delete endpoint.
-                (self.rows(c)).delete_cell_file(&table.name, &rec.sid, &col.spec.name)?;
+                self.rows(c)
+                    .delete_cell_file(&table.name, &rec.sid, &col.spec.name)?;
             }
             return Ok(None);
         };
