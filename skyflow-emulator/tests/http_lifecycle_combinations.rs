@@ -105,6 +105,18 @@ impl H {
             .await
     }
 
+    /// Deletes record `id` of `table` (the answer must be a success).
+    async fn delete(&self, table: &str, id: &str) {
+        self.h
+            .call(
+                Method::DELETE,
+                &format!("/v1/vaults/{}/{table}/{id}", self.h.vault()),
+                None,
+            )
+            .await
+            .ok();
+    }
+
     async fn batch(&self, records: Value, coe: bool) -> Reply {
         self.post("", json!({"records": records, "continueOnError": coe}))
             .await
@@ -221,13 +233,7 @@ async fn sound_a_batch_changing_a_cell_then_writing_its_old_value_elsewhere() {
             .unwrap()
             .to_owned();
         for id in [a, b] {
-            h.h.call(
-                Method::DELETE,
-                &format!("/v1/vaults/{}/t/{id}", h.h.vault()),
-                None,
-            )
-            .await
-            .ok();
+            h.delete("t", &id).await;
         }
         assert_eq!(h.tokenize("t", "det", "old").await, None);
         assert_eq!(h.detok(&tb["det"]).await, None);
@@ -267,13 +273,7 @@ async fn sound_a_batch_deleting_the_holder_then_inserting_the_value_again() {
             .as_str()
             .unwrap()
             .to_owned();
-        h.h.call(
-            Method::DELETE,
-            &format!("/v1/vaults/{}/t/{b}", h.h.vault()),
-            None,
-        )
-        .await
-        .ok();
+        h.delete("t", &b).await;
         assert_eq!(h.detok(&tb["det"]).await, None);
         assert_eq!(h.tokenize("t", "det", "x").await, None);
     }
@@ -352,13 +352,7 @@ async fn sound_a_column_group_shares_one_token_across_columns_and_tables() {
     let t2 = r.ok()["tokens"].clone();
     assert_eq!(h.detok(&ta["ga"]).await.as_deref(), Some("x"));
     assert_eq!(h.detok(&t2["ga"]).await.as_deref(), Some("y"));
-    h.h.call(
-        Method::DELETE,
-        &format!("/v1/vaults/{}/t/{a}", h.h.vault()),
-        None,
-    )
-    .await
-    .ok();
+    h.delete("t", &a).await;
     assert_eq!(h.detok(&ta["ga"]).await.as_deref(), Some("x"));
     assert_eq!(h.detok(&t2["ga"]).await, None);
     let r = h
@@ -368,13 +362,7 @@ async fn sound_a_column_group_shares_one_token_across_columns_and_tables() {
         )
         .await;
     assert_eq!(r.ok()["records"][0]["token"], ta["ga"]);
-    h.h.call(
-        Method::DELETE,
-        &format!("/v1/vaults/{}/u/{b}", h.h.vault()),
-        None,
-    )
-    .await
-    .ok();
+    h.delete("u", &b).await;
     assert_eq!(h.detok(&ta["ga"]).await, None);
 }
 
@@ -552,13 +540,7 @@ async fn sound_transient_tokens_outlive_changes_and_deletes() {
     let t2 = r.ok()["tokens"].clone();
     assert_eq!(h.detok(&ta["trans"]).await.as_deref(), Some("x"));
     assert_eq!(h.detok(&t2["trans"]).await.as_deref(), Some("y"));
-    h.h.call(
-        Method::DELETE,
-        &format!("/v1/vaults/{}/t/{a}", h.h.vault()),
-        None,
-    )
-    .await
-    .ok();
+    h.delete("t", &a).await;
     assert_eq!(h.detok(&t2["trans"]).await.as_deref(), Some("y"));
     assert_eq!(h.detok(&ta["det"]).await, None);
 }
@@ -612,13 +594,7 @@ async fn a_record_can_be_rewritten_with_its_own_transient_unique_value() {
 async fn a_transient_unique_value_is_freed_when_its_record_is_deleted() {
     let h = harness().await;
     let (a, _) = h.ins("t", json!({"utrans": "u1"})).await;
-    h.h.call(
-        Method::DELETE,
-        &format!("/v1/vaults/{}/t/{a}", h.h.vault()),
-        None,
-    )
-    .await
-    .ok();
+    h.delete("t", &a).await;
     // No record holds u1 any more: another record may take it.
     let r = h
         .post(
@@ -661,22 +637,10 @@ async fn sound_a_restart_keeps_tokens_and_holder_counts() {
     );
     let (_c, tc) = h.ins("u", json!({"gx": "g"})).await;
     assert_eq!(tc["gx"], ta["ga"]);
-    h.h.call(
-        Method::DELETE,
-        &format!("/v1/vaults/{}/t/{a}", h.h.vault()),
-        None,
-    )
-    .await
-    .ok();
+    h.delete("t", &a).await;
     assert_eq!(h.detok(&ta["det"]).await.as_deref(), Some("x"));
     assert_eq!(h.detok(&ta["ga"]).await.as_deref(), Some("g"));
-    h.h.call(
-        Method::DELETE,
-        &format!("/v1/vaults/{}/t/{b}", h.h.vault()),
-        None,
-    )
-    .await
-    .ok();
+    h.delete("t", &b).await;
     assert_eq!(h.detok(&ta["det"]).await, None);
     assert_eq!(h.detok(&tr["rnd"]).await, None);
     let (_d, td) = h.ins("t", json!({"det": "x"})).await;
@@ -715,21 +679,9 @@ async fn sound_a_failed_entry_after_a_new_token_keeps_its_count() {
         .as_str()
         .unwrap()
         .to_owned();
-    h.h.call(
-        Method::DELETE,
-        &format!("/v1/vaults/{}/t/{b}", h.h.vault()),
-        None,
-    )
-    .await
-    .ok();
+    h.delete("t", &b).await;
     assert_eq!(h.detok(&tb["det"]).await.as_deref(), Some("x"));
-    h.h.call(
-        Method::DELETE,
-        &format!("/v1/vaults/{}/t/{d}", h.h.vault()),
-        None,
-    )
-    .await
-    .ok();
+    h.delete("t", &d).await;
     assert_eq!(h.detok(&tb["det"]).await, None);
     assert_eq!(h.tokenize("t", "det", "x").await, None);
 }
@@ -790,13 +742,7 @@ async fn sound_a_bulk_of_300_records_sharing_tokens_counts_every_holder() {
     );
     assert_eq!(h.detok(&t0["ga"]).await, None);
     assert_eq!(h.detok(&t0["rnd"]).await, None);
-    h.h.call(
-        Method::DELETE,
-        &format!("/v1/vaults/{}/t/{}", h.h.vault(), ids[299]),
-        None,
-    )
-    .await
-    .ok();
+    h.delete("t", &ids[299]).await;
     assert_eq!(h.detok(&t0["det"]).await, None);
     assert_eq!(h.detok(&t0["gb"]).await, None);
 }
