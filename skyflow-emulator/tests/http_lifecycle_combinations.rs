@@ -864,15 +864,7 @@ async fn upload_and_link(h: &Harness, id: &str, bytes: &'static [u8]) -> (Value,
             "file",
             reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("f.txt"),
         );
-    let resp = h
-        .client
-        .post(h.url(&url))
-        .bearer_auth(&h.bearer)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    h.finish(Method::POST, &url, resp).await.ok();
+    h.post_form(&url, form).await.ok();
     let got = h
         .call(
             Method::GET,

@@ -345,15 +345,7 @@ async fn detokenize_redactions_and_download_urls() {
             "file",
             reqwest::multipart::Part::bytes(b"detok file".to_vec()).file_name("d.txt"),
         );
-    let resp = h
-        .client
-        .post(h.url(&url))
-        .bearer_auth(&h.bearer)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    h.finish(Method::POST, &url, resp).await.ok();
+    h.post_form(&url, form).await.ok();
     let got = get(
         &h,
         &format!("/table1?skyflow_ids={id}&tokenization=true&fields=file"),
@@ -483,41 +475,19 @@ async fn file_failures_and_download_url_expiry() {
         )
     };
     let url = format!("/v2/vaults/{}/files/upload", h.vault());
-    let send = |form: reqwest::multipart::Form| {
-        h.client
-            .post(h.url(&url))
-            .bearer_auth(&h.bearer)
-            .multipart(form)
-            .send()
-    };
     // A column that is not DT_FILE, an unknown column, a missing record.
     let msg = h
-        .finish(
-            Method::POST,
-            &url,
-            send(upload("table1", "name", &id)).await.unwrap(),
-        )
+        .post_form(&url, upload("table1", "name", &id))
         .await
         .expect_error(400)
         .to_owned();
     assert!(msg.contains("not a file column"), "{msg}");
-    h.finish(
-        Method::POST,
-        &url,
-        send(upload("table1", "nope", &id)).await.unwrap(),
-    )
-    .await
-    .expect_error(400);
-    h.finish(
-        Method::POST,
-        &url,
-        send(upload(
-            "table1",
-            "file",
-            "00000000-0000-4000-8000-000000000000",
-        ))
+    h.post_form(&url, upload("table1", "nope", &id))
         .await
-        .unwrap(),
+        .expect_error(400);
+    h.post_form(
+        &url,
+        upload("table1", "file", "00000000-0000-4000-8000-000000000000"),
     )
     .await
     .expect_error(404);
@@ -542,13 +512,7 @@ async fn file_failures_and_download_url_expiry() {
     .expect_error(404);
 
     // A download URL works until it expires (the engine's clock moves past 15 minutes).
-    h.finish(
-        Method::POST,
-        &url,
-        send(upload("table1", "file", &id)).await.unwrap(),
-    )
-    .await
-    .ok();
+    h.post_form(&url, upload("table1", "file", &id)).await.ok();
     let got = get(&h, &format!("/table1/{id}?downloadURL=true")).await;
     let link = got.ok()["fields"]["file"].as_str().unwrap().to_owned();
     assert_eq!(h.client.get(&link).send().await.unwrap().status(), 200);
@@ -855,13 +819,5 @@ async fn file_limit_never_exceeds_the_body_limit() {
             "file",
             reqwest::multipart::Part::bytes(b"more than eight bytes".to_vec()).file_name("big.txt"),
         );
-    let resp = h
-        .client
-        .post(h.url(&url))
-        .bearer_auth(&h.bearer)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    h.finish(Method::POST, &url, resp).await.expect_error(413);
+    h.post_form(&url, form).await.expect_error(413);
 }

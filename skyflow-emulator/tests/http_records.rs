@@ -442,15 +442,7 @@ async fn files_and_download_urls() {
     );
     // Missing parts and non-multipart bodies.
     let form = reqwest::multipart::Form::new().text("tableName", "table1");
-    let resp = h
-        .client
-        .post(h.url(&url))
-        .bearer_auth(&h.bearer)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    h.finish(Method::POST, &url, resp).await.expect_error(400);
+    h.post_form(&url, form).await.expect_error(400);
     let resp = h
         .client
         .post(h.url(&url))
@@ -469,18 +461,7 @@ async fn files_and_download_urls() {
             "file",
             reqwest::multipart::Part::bytes(b"second".to_vec()).file_name("b.txt"),
         );
-    let resp = h
-        .client
-        .post(h.url(&v1))
-        .bearer_auth(&h.bearer)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        h.finish(Method::POST, &v1, resp).await.ok()["skyflow_id"],
-        id.as_str()
-    );
+    assert_eq!(h.post_form(&v1, form).await.ok()["skyflow_id"], id.as_str());
 
     // Scan status.
     let got = h

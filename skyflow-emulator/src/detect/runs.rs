@@ -73,6 +73,9 @@ struct FileLocation {
     end_idx_processed: usize,
 }
 
+/// The status of a run not finished yet.
+const IN_PROGRESS: &str = "IN_PROGRESS";
+
 impl RunState {
     fn base(status: &str, message: &str) -> RunState {
         RunState {
@@ -89,7 +92,12 @@ impl RunState {
     }
 
     pub(crate) fn in_progress() -> RunState {
-        RunState::base("IN_PROGRESS", "The file is being de-identified.")
+        RunState::base(IN_PROGRESS, "The file is being de-identified.")
+    }
+
+    /// Whether the run is still being worked on (as stored, see [`get`]).
+    pub(crate) fn is_in_progress(&self) -> bool {
+        self.status == IN_PROGRESS
     }
 
     /// A run cut off before it finished (see the module's docs).
@@ -226,7 +234,7 @@ pub(crate) fn get(
         .meta_get(&key(vault, run_id))?
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     Ok(state.map(|run| {
-        if run.status == "IN_PROGRESS" && !working {
+        if run.is_in_progress() && !working {
             RunState::interrupted()
         } else {
             run

@@ -149,11 +149,8 @@ impl Vault {
                 .ok_or_else(EngineError::no_records)?,
             None => self.new_record(c, super::fpt::uuid()),
         };
-        if !rec.new {
-            self.release_cell(c, &mut rec.cells, &col.spec.name)?;
-            self.rows(c)
-                .delete_cell_file(&table.name, &rec.sid, &col.spec.name)?;
-        }
+        // The file (and token) the cell held before.
+        self.clear_cell(c, &table.name, &mut rec, col)?;
         let file_id = super::fpt::uuid_simple();
         let name = if up.file_name.is_empty() {
             "file".to_string()
@@ -298,14 +295,13 @@ impl Vault {
             let mut rec = self
                 .load_record(c, table, id)?
                 .ok_or_else(EngineError::no_records)?;
-            if !self.rows(c).delete_cell_file(table, id, &col.spec.name)? {
+            if !self.clear_cell(c, table, &mut rec, col)? {
+                // Nothing is stored: the write rolls back.
                 return Err(EngineError::new(
                     ErrorKind::NotFound,
                     format!("No file found in column {column} of this record"),
                 ));
             }
-            self.release_cell(c, &mut rec.cells, &col.spec.name)?;
-            rec.data.remove(&col.spec.name);
             self.store_record(c, t, rec, None)?;
             Ok(DeletedResponse {
                 skyflow_id: id.to_string(),

@@ -10,7 +10,6 @@ use super::audit::RequestContext;
 use super::error::{EngineError, EngineResult};
 use super::records::Record;
 use super::schema::{Column, DataType, Table};
-use super::store::Cells;
 use super::tokens::{Issue, PreparedToken};
 use super::types::*;
 use super::validate::invalid_field;
@@ -470,13 +469,7 @@ impl Vault {
             prepared,
         } = cell;
         let Some(v) = v else {
-            rec.data.remove(&col.spec.name);
-            self.release_cell(c, &mut rec.cells, &col.spec.name)?;
-            if col.spec.datatype == DataType::File && !rec.new {
-                // The cell's file goes with its value, as through the file-delete endpoint.
-                self.rows(c)
-                    .delete_cell_file(&table.name, &rec.sid, &col.spec.name)?;
-            }
+            self.clear_cell(c, &table.name, rec, col)?;
             return Ok(None);
         };
         let unchanged = rec.data.get(&col.spec.name) == Some(v);
@@ -503,16 +496,23 @@ impl Vault {
         Ok(Some(token))
     }
 
-    /// The cell of column `col` no longer holds a token: the one it held is released.
-    pub(crate) fn release_cell(
+    /// Empties the cell of `col` in `rec` (of `table`): its value goes, the token it held is
+    /// released and, in a file column, its file is deleted. Whether there was a file.
+    pub(crate) fn clear_cell(
         &self,
         c: &Connection,
-        cells: &mut Cells,
-        col: &str,
-    ) -> EngineResult<()> {
-        if let Some(tid) = cells.remove(col) {
+        table: &str,
+        rec: &mut Record,
+        col: &Column,
+    ) -> EngineResult<bool> {
+        rec.data.remove(&col.spec.name);
+        if let Some(tid) = rec.cells.remove(&col.spec.name) {
             self.rows(c).release_token(tid);
         }
-        Ok(())
+        if col.spec.datatype != DataType::File || rec.new {
+            return Ok(false);
+        }
+        self.rows(c)
+            .delete_cell_file(table, &rec.sid, &col.spec.name)
     }
 }

@@ -447,7 +447,7 @@ pub(crate) async fn get_run(
                 truncate(&vault)
             )));
         };
-        if run.status != "IN_PROGRESS" || tokio::time::Instant::now() >= deadline {
+        if !run.is_in_progress() || tokio::time::Instant::now() >= deadline {
             return Ok(axum::Json(run).into_response());
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

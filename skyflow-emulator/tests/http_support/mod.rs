@@ -346,6 +346,20 @@ impl Harness {
         self.finish(method, path, resp).await
     }
 
+    /// Posts multipart `form` to `path` with the harness's bearer token; the answer, read and
+    /// validated.
+    pub async fn post_form(&self, path: &str, form: reqwest::multipart::Form) -> Reply {
+        let resp = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(&self.bearer)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request reaches the emulator");
+        self.finish(Method::POST, path, resp).await
+    }
+
     /// Reads and validates a response.
     pub async fn finish(&self, method: Method, path: &str, resp: reqwest::Response) -> Reply {
         let status = resp.status();

@@ -134,9 +134,6 @@ pub(super) struct Groups {
     /// The open group whose commit waits for the running sync to end (its commit could not
     /// be synced before that anyway, and meanwhile more writes join it).
     owed: Option<u64>,
-    /// A sync failed: what the WAL holds on disk is unknown, so no write is acknowledged
-    /// again until the store is reopened.
-    sync_failed: bool,
     /// The WAL file (opened at the first sync).
     pub(super) wal: Option<Arc<std::fs::File>>,
     /// Syncs done.
@@ -147,8 +144,9 @@ pub(super) struct Groups {
 
 impl Groups {
     /// The answer of a write of `group`, once known (each write of a failed group reads its
-    /// error once).
-    fn outcome(&mut self, group: u64) -> Option<EngineResult<()>> {
+    /// error once); `sync_failed`: a sync of the WAL failed ([`Store::sync_failed`]), so no
+    /// write is acknowledged again.
+    fn outcome(&mut self, group: u64, sync_failed: bool) -> Option<EngineResult<()>> {
         if let Some(i) = self.failed.iter().position(|f| f.0 == group) {
             let err = self.failed[i].1.clone();
             self.failed[i].2 -= 1;
@@ -160,8 +158,8 @@ impl Groups {
         if group <= self.synced {
             return Some(Ok(()));
         }
-        if self.sync_failed {
-            return Some(Err(sync_failed()));
+        if sync_failed {
+            return Some(Err(sync_failed_error()));
         }
         None
     }
@@ -169,15 +167,11 @@ impl Groups {
     /// The waiting writes whose outcome is known, taken off the list to be woken (once the
     /// lock is released); with `elect`, and no sync running, also one write of a committed
     /// group not yet synced, to run the next sync (or of the owed group, to commit it first).
-    fn wakeable(&mut self, elect: bool) -> Vec<Thread> {
+    /// `sync_failed` as for [`Groups::outcome`].
+    fn wakeable(&mut self, elect: bool, sync_failed: bool) -> Vec<Thread> {
         let mut lead = !elect || self.syncing;
-        let (failed, synced, sync_failed, committed, owed) = (
-            &self.failed,
-            self.synced,
-            self.sync_failed,
-            self.committed,
-            self.owed,
-        );
+        let (failed, synced, committed, owed) =
+            (&self.failed, self.synced, self.committed, self.owed);
         let mut wake = Vec::new();
         self.waiters.retain(|(group, thread)| {
             let known = *group <= synced || sync_failed || failed.iter().any(|f| f.0 == *group);
@@ -215,7 +209,7 @@ fn resume(panicked: Option<Panic>) {
 }
 
 /// The answer of every write once a sync of the WAL failed.
-fn sync_failed() -> EngineError {
+fn sync_failed_error() -> EngineError {
     EngineError::internal("a sync of the write-ahead log failed; restart the emulator")
 }
 
@@ -244,7 +238,7 @@ impl Store {
         let mut w = lock(&self.writer);
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         let held = Instant::now();
-        if self.sync_failed.load(Ordering::SeqCst) {
+        if self.sync_failed() {
             // What the WAL holds on disk is unknown: nothing more is written, and the open
             // group (its writes are answered with the sync's failure) is dropped.
             if w.open.take().is_some() {
@@ -254,7 +248,7 @@ impl Store {
                 w.poisoned = None;
             }
             self.release(w, held);
-            return Err(sync_failed());
+            return Err(sync_failed_error());
         }
         let (group, size, began) = match w.open {
             Some(open) => open,
@@ -347,6 +341,12 @@ impl Store {
         out
     }
 
+    /// Whether a sync of the WAL failed: what the log holds on disk is unknown, so no write
+    /// runs or is acknowledged again until the store is reopened.
+    fn sync_failed(&self) -> bool {
+        self.sync_failed.load(Ordering::SeqCst)
+    }
+
     /// Releases the writer, taken at `since` (counted in [`CommitStats::writer_busy`]).
     fn release(&self, w: MutexGuard<'_, Writer>, since: Instant) {
         drop(w);
@@ -369,7 +369,7 @@ impl Store {
         let commit = match w.poisoned.take() {
             Some(e) => Err(e),
             // Nothing is committed once a sync failed (see `write`).
-            None if self.sync_failed.load(Ordering::SeqCst) => Err(sync_failed()),
+            None if self.sync_failed() => Err(sync_failed_error()),
             None => tokens::flush_pending(&w.conn, self).and_then(|()| run(&w.conn, "COMMIT")),
         };
         self.commits.fetch_add(1, Ordering::Relaxed);
@@ -398,7 +398,7 @@ impl Store {
             }
             Err(e) => {
                 g.failed.push((group, e, size));
-                g.wakeable(false)
+                g.wakeable(false, self.sync_failed())
             }
         };
         // The groups lock goes before the writer's: releasing the writer wakes the next write,
@@ -417,7 +417,7 @@ impl Store {
     fn await_group<'s>(&'s self, mut g: MutexGuard<'s, Groups>, group: u64) -> EngineResult<()> {
         let me = std::thread::current();
         loop {
-            if let Some(outcome) = g.outcome(group) {
+            if let Some(outcome) = g.outcome(group, self.sync_failed()) {
                 return outcome;
             }
             if group <= g.committed && !g.syncing {
@@ -483,12 +483,11 @@ impl Store {
                 g.synced = g.synced.max(target);
                 g.syncs += 1;
             }
-            Err(_) => {
-                g.sync_failed = true;
-                self.sync_failed.store(true, Ordering::SeqCst);
-            }
+            // Set under the groups lock, so that a write that found its outcome unknown
+            // under it is woken by this sync.
+            Err(_) => self.sync_failed.store(true, Ordering::SeqCst),
         }
-        let wake = g.wakeable(true);
+        let wake = g.wakeable(true, self.sync_failed());
         drop(g);
         wake.iter().for_each(Thread::unpark);
         synced

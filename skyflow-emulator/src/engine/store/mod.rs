@@ -113,8 +113,8 @@ pub(crate) struct Store {
     groups: Mutex<Groups>,
     /// Writes waiting for the writer connection (they join the open group).
     waiting: AtomicUsize,
-    /// A sync of the WAL failed ([`group::Groups`] records it too): no write runs again until
-    /// the store is reopened. Set under the groups lock, read by writes without it.
+    /// A sync of the WAL failed: no write runs or is acknowledged again until the store is
+    /// reopened. Set under the groups lock; writes read it without taking that lock.
     sync_failed: AtomicBool,
     readers: Mutex<Vec<Connection>>,
     path: Option<PathBuf>,
@@ -138,7 +138,7 @@ impl Store {
     /// Opens the store in `dir` (or in memory): checks the key, migrates an older format,
     /// creates what is missing and loads the in-memory lookups.
     pub(crate) fn open(dir: Option<&Path>, keys: Arc<Keys>, init: ConnInit) -> EngineResult<Store> {
-        let (conn, path) = match dir {
+        let (conn, path, wal_path) = match dir {
             Some(d) => {
                 let path = d.join("emulator.db");
                 let c = Connection::open(&path)?;
@@ -151,12 +151,14 @@ impl Store {
                 // automatic checkpoint is only a backstop.
                 c.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
                 tune(&c, WRITER_CACHE_KIB)?;
-                (c, Some(path))
+                // SQLite names the log after the database's full path, as it resolved it.
+                let wal = c.path().map(|db| PathBuf::from(format!("{db}-wal")));
+                (c, Some(path), wal)
             }
             None => {
                 let c = Connection::open_in_memory()?;
                 c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-                (c, None)
+                (c, None, None)
             }
         };
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -166,11 +168,6 @@ impl Store {
         layout::prepare(&conn, &keys)?;
         init(&conn)?;
         let index = Index::load(&conn, &keys)?;
-        // SQLite names the log after the database's full path, as it resolved it.
-        let wal_path = path
-            .as_ref()
-            .and_then(|_| conn.path())
-            .map(|db| PathBuf::from(format!("{db}-wal")));
         let checkpointer = path
             .as_deref()
             .map(checkpoint::Checkpointer::start)

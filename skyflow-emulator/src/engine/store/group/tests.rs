@@ -84,7 +84,7 @@ fn end_simulated_sync(store: &Store) -> usize {
     let wake = {
         let mut g = lock(&store.groups);
         g.syncing = false;
-        g.wakeable(true)
+        g.wakeable(true, store.sync_failed())
     };
     wake.iter().for_each(Thread::unpark);
     wake.len()
