@@ -47,6 +47,14 @@ fn schema() -> Value {
     ]})
 }
 
+/// The id of the record a batch entry's answer `entry` wrote.
+fn entry_id(entry: &Value) -> String {
+    entry["Body"]["records"][0]["skyflow_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 struct H {
     h: Harness,
     _dir: tempfile::TempDir,
@@ -228,10 +236,7 @@ async fn sound_a_batch_changing_a_cell_then_writing_its_old_value_elsewhere() {
             tb["det"].as_str()
         );
         // Cleanup: delete both.
-        let b = rs[1]["Body"]["records"][0]["skyflow_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let b = entry_id(&rs[1]);
         for id in [a, b] {
             h.delete("t", &id).await;
         }
@@ -269,10 +274,7 @@ async fn sound_a_batch_deleting_the_holder_then_inserting_the_value_again() {
             h.tokenize("t", "det", "x").await.as_deref(),
             tb["det"].as_str()
         );
-        let b = rs[1]["Body"]["records"][0]["skyflow_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let b = entry_id(&rs[1]);
         h.delete("t", &b).await;
         assert_eq!(h.detok(&tb["det"]).await, None);
         assert_eq!(h.tokenize("t", "det", "x").await, None);
@@ -671,14 +673,8 @@ async fn sound_a_failed_entry_after_a_new_token_keeps_its_count() {
     assert_eq!(h.detok(&tb["det"]).await.as_deref(), Some("x"));
     let old = h.detok(&ta["det"]).await;
     assert!(old.is_none() || old.as_deref() == Some("x"));
-    let b = rs[1]["Body"]["records"][0]["skyflow_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let d = rs[4]["Body"]["records"][0]["skyflow_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let b = entry_id(&rs[1]);
+    let d = entry_id(&rs[4]);
     h.delete("t", &b).await;
     assert_eq!(h.detok(&tb["det"]).await.as_deref(), Some("x"));
     h.delete("t", &d).await;
